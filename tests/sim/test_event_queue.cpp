@@ -1,0 +1,138 @@
+#include <algorithm>
+#include <queue>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "cyberdeter/sim/event_queue.hpp"
+#include "cyberdeter/sim/random.hpp"
+
+using namespace cyberdeter::sim;
+
+namespace {
+struct Ev {
+  int id = 0;
+};
+}  // namespace
+
+TEST_CASE("events pop in time order", "[queue]") {
+  EventQueue<Ev> q;
+  q.push(30, default_priority, {3});
+  q.push(10, default_priority, {1});
+  q.push(20, default_priority, {2});
+  REQUIRE(q.size() == 3);
+  CHECK(q.pop().event.id == 1);
+  CHECK(q.pop().event.id == 2);
+  CHECK(q.pop().event.id == 3);
+  CHECK(q.empty());
+}
+
+TEST_CASE("ties break by priority, then by insertion order", "[queue]") {
+  EventQueue<Ev> q;
+  q.push(5, 200, {1});
+  q.push(5, 10, {2});
+  q.push(5, 200, {3});
+  q.push(5, 10, {4});
+  q.push(4, 255, {5});
+  std::vector<int> order;
+  while (!q.empty()) order.push_back(q.pop().event.id);
+  CHECK(order == std::vector<int>{5, 2, 4, 1, 3});
+}
+
+TEST_CASE("entries report time, priority and a unique sequence", "[queue]") {
+  EventQueue<Ev> q;
+  q.push(max_tick, 7, {1});
+  q.push(0, 0, {2});
+  auto a = q.pop();
+  auto b = q.pop();
+  CHECK(a.time == 0);
+  CHECK(a.priority == 0);
+  CHECK(a.sequence == 1);
+  CHECK(b.time == max_tick);
+  CHECK(b.priority == 7);
+  CHECK(b.sequence == 0);
+}
+
+TEST_CASE("the queue matches a reference ordering on random workloads", "[queue]") {
+  // Reference: sort by (time, priority, sequence). Times are drawn from a small range so
+  // that ties are frequent, and pops are interleaved with pushes as in a simulation.
+  RandomStream rng(12345);
+  EventQueue<Ev> q;
+  using Ref = std::tuple<Tick, int, std::uint64_t, int>;
+  std::priority_queue<Ref, std::vector<Ref>, std::greater<>> ref;
+  std::uint64_t seq = 0;
+  int next_id = 0;
+  Tick now = 0;
+  for (int step = 0; step < 200'000; ++step) {
+    if (ref.empty() || rng.uniform() < 0.52) {
+      const Tick t = now + rng.uniform_int(0, 50);
+      const auto p = static_cast<Priority>(rng.uniform_int(0, 3));
+      q.push(t, p, {next_id});
+      ref.emplace(t, p, seq++, next_id++);
+    } else {
+      const auto got = q.pop();
+      const auto want = ref.top();
+      ref.pop();
+      REQUIRE(got.time == std::get<0>(want));
+      REQUIRE(got.event.id == std::get<3>(want));
+      now = got.time;
+    }
+  }
+  CHECK(q.size() == ref.size());
+}
+
+TEST_CASE("cancelled events never run and free their place", "[queue][cancel]") {
+  EventQueue<Ev> q;
+  const auto h1 = q.push(10, default_priority, {1});
+  const auto h2 = q.push(20, default_priority, {2});
+  const auto h3 = q.push(30, default_priority, {3});
+  CHECK(q.is_pending(h2));
+  CHECK(q.cancel(h2));
+  CHECK_FALSE(q.is_pending(h2));
+  CHECK_FALSE(q.cancel(h2));  // twice is harmless
+  CHECK(q.size() == 2);
+  CHECK(q.pop().event.id == 1);
+  CHECK_FALSE(q.is_pending(h1));
+  CHECK_FALSE(q.cancel(h1));  // already ran
+  CHECK(q.top_time() == 30);
+  CHECK(q.pop().event.id == 3);
+  CHECK(q.empty());
+  CHECK_FALSE(q.is_pending(h3));
+  CHECK_FALSE(q.cancel(EventHandle{}));
+}
+
+TEST_CASE("a stale handle does not cancel the event that reuses its slot", "[queue][cancel]") {
+  EventQueue<Ev> q;
+  const auto old = q.push(1, default_priority, {1});
+  CHECK(q.pop().event.id == 1);
+  const auto fresh = q.push(2, default_priority, {2});
+  REQUIRE(fresh.slot == old.slot);  // the slot is reused...
+  CHECK_FALSE(q.cancel(old));       // ...but the old handle's generation is stale
+  CHECK(q.is_pending(fresh));
+  CHECK(q.pop().event.id == 2);
+}
+
+TEST_CASE("cancelling the top event exposes the next", "[queue][cancel]") {
+  EventQueue<Ev> q;
+  std::vector<EventHandle> handles;
+  for (int i = 0; i < 100; ++i) handles.push_back(q.push(i, default_priority, {i}));
+  for (int i = 0; i < 100; i += 2) CHECK(q.cancel(handles[static_cast<std::size_t>(i)]));
+  CHECK(q.size() == 50);
+  for (int i = 1; i < 100; i += 2) {
+    CHECK(q.top_time() == i);
+    CHECK(q.pop().event.id == i);
+  }
+  CHECK(q.empty());
+}
+
+TEST_CASE("clear drops everything and invalidates handles", "[queue]") {
+  EventQueue<Ev> q;
+  const auto h = q.push(5, default_priority, {1});
+  q.push(6, default_priority, {2});
+  q.clear();
+  CHECK(q.empty());
+  CHECK_FALSE(q.is_pending(h));
+  q.push(7, default_priority, {3});
+  CHECK(q.pop().event.id == 3);
+}
