@@ -1,0 +1,370 @@
+#include "toml_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace cyberdeter::models::detail {
+namespace {
+
+int line_of(const toml::source_region& r) { return static_cast<int>(r.begin.line); }
+int column_of(const toml::source_region& r) { return static_cast<int>(r.begin.column); }
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+std::string show_number(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string show_value(const toml::node& n) {
+  std::ostringstream os;
+  if (n.is_string()) {
+    os << '"' << n.as_string()->get() << '"';
+  } else if (n.is_floating_point()) {
+    os << show_number(n.as_floating_point()->get());
+  } else if (n.is_integer()) {
+    os << n.as_integer()->get();
+  } else if (n.is_boolean()) {
+    os << (n.as_boolean()->get() ? "true" : "false");
+  } else {
+    os << type_name(n);
+  }
+  return os.str();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Splits "a.b.\"c d\".e" into its segments; quotes allow dots and spaces in names.
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (const char c : path) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == '.' && !quoted) {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Document parse_text(std::string text, std::string path) {
+  try {
+    toml::table root = toml::parse(text, path);
+    return Document{std::move(path), std::move(text), std::move(root)};
+  } catch (const toml::parse_error& e) {
+    throw ScenarioError(path, line_of(e.source()), column_of(e.source()), "",
+                        "TOML syntax error: " + std::string(e.description()));
+  }
+}
+
+Document parse_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError(path, 0, 0, "", "cannot open the file for reading");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_text(buffer.str(), path);
+}
+
+void apply_override(Document& doc, std::string_view assignment) {
+  const std::string where = "--set " + std::string(assignment);
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw ScenarioError(where, 0, 0, "", "expected KEY.PATH=VALUE");
+  }
+  const std::string key_path(assignment.substr(0, eq));
+  const std::string value_text(assignment.substr(eq + 1));
+  const auto segments = split_path(key_path);
+
+  toml::table* table = &doc.root;
+  std::string walked;
+  for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
+    walked += (walked.empty() ? "" : ".") + segments[i];
+    toml::node* next = table->get(segments[i]);
+    if (next == nullptr || !next->is_table()) {
+      throw ScenarioError(where, 0, 0, key_path,
+                          "'" + walked + "' is not a table in " + doc.path);
+    }
+    table = next->as_table();
+  }
+  // Parse the value as TOML; text that is not a TOML value is taken as a bare string.
+  toml::table holder;
+  try {
+    holder = toml::parse("v = " + value_text);
+  } catch (const toml::parse_error&) {
+    holder = toml::table{};
+    holder.insert("v", value_text);
+  }
+  table->insert_or_assign(segments.back(), std::move(*holder.get("v")));
+}
+
+bool Range::contains(double v) const {
+  if (std::isnan(v)) return false;
+  if (lo_open ? !(v > lo) : !(v >= lo)) return false;
+  if (hi_open ? !(v < hi) : !(v <= hi)) return false;
+  return true;
+}
+
+std::string Range::describe() const {
+  const bool no_lo = std::isinf(lo) && lo < 0;
+  const bool no_hi = std::isinf(hi) && hi > 0;
+  if (no_lo && no_hi) return "a number";
+  if (no_hi) return std::string("a number ") + (lo_open ? "> " : ">= ") + show_number(lo);
+  if (no_lo) return std::string("a number ") + (hi_open ? "< " : "<= ") + show_number(hi);
+  return std::string("a number in ") + (lo_open ? "(" : "[") + show_number(lo) + ", " +
+         show_number(hi) + (hi_open ? ")" : "]");
+}
+
+Reader::Reader(const Document& doc, const toml::table& table, std::string path)
+    : doc_(&doc), table_(&table), path_(std::move(path)) {}
+
+bool Reader::has(std::string_view key) const { return table_->contains(key); }
+
+std::string Reader::key_path(std::string_view key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+const toml::node* Reader::get(std::string_view key) {
+  asked_.emplace(key);
+  return table_->get(key);
+}
+
+void Reader::fail_at(const toml::source_region& where, std::string key_path,
+                     const std::string& message) const {
+  throw ScenarioError(doc_->path, line_of(where), column_of(where), std::move(key_path),
+                      message);
+}
+
+void Reader::fail(std::string_view key, const std::string& message) const {
+  const toml::node* n = table_->get(key);
+  fail_at(n != nullptr ? n->source() : table_->source(), key_path(key), message);
+}
+
+void Reader::fail_table(const std::string& message) const {
+  fail_at(table_->source(), path_, message);
+}
+
+std::optional<double> Reader::optional_number(std::string_view key, Range range) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return std::nullopt;
+  double v = 0.0;
+  if (n->is_floating_point()) {
+    v = n->as_floating_point()->get();
+  } else if (n->is_integer()) {
+    v = static_cast<double>(n->as_integer()->get());
+  } else {
+    fail(key, "expected " + range.describe() + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
+  }
+  if (!range.contains(v)) fail(key, "expected " + range.describe() + ", got " + show_number(v));
+  return v;
+}
+
+double Reader::number(std::string_view key, double fallback, Range range) {
+  return optional_number(key, range).value_or(fallback);
+}
+
+double Reader::required_number(std::string_view key, Range range) {
+  if (!has(key)) fail_table("missing required key '" + std::string(key) + "' (" + range.describe() + ")");
+  return *optional_number(key, range);
+}
+
+std::optional<std::int64_t> Reader::optional_integer(std::string_view key, std::int64_t lo,
+                                                     std::int64_t hi) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return std::nullopt;
+  const std::string expected =
+      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!n->is_integer()) fail(key, "expected " + expected + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
+  const std::int64_t v = n->as_integer()->get();
+  if (v < lo || v > hi) fail(key, "expected " + expected + ", got " + std::to_string(v));
+  return v;
+}
+
+std::int64_t Reader::integer(std::string_view key, std::int64_t fallback, std::int64_t lo,
+                             std::int64_t hi) {
+  return optional_integer(key, lo, hi).value_or(fallback);
+}
+
+bool Reader::boolean(std::string_view key, bool fallback) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_boolean()) fail(key, "expected true or false, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  return n->as_boolean()->get();
+}
+
+std::string Reader::string(std::string_view key, std::string fallback) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return fallback;
+  if (!n->is_string()) fail(key, "expected a string, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  return n->as_string()->get();
+}
+
+std::string Reader::required_string(std::string_view key) {
+  if (!has(key)) fail_table("missing required key '" + std::string(key) + "' (a string)");
+  return string(key, "");
+}
+
+std::string Reader::choice(std::string_view key, std::string fallback,
+                           std::initializer_list<std::string_view> allowed) {
+  std::string v = string(key, std::move(fallback));
+  if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return v;
+  std::string list;
+  for (const auto a : allowed) list += (list.empty() ? "\"" : ", \"") + std::string(a) + "\"";
+  fail(key, "expected one of " + list + ", got \"" + v + "\"");
+}
+
+std::vector<double> Reader::number_array(std::string_view key, Range range) {
+  const toml::node* n = get(key);
+  std::vector<double> out;
+  if (n == nullptr) return out;
+  if (!n->is_array()) fail(key, "expected an array of numbers, got " + type_name(*n));
+  for (const auto& item : *n->as_array()) {
+    double v = 0.0;
+    if (item.is_floating_point()) {
+      v = item.as_floating_point()->get();
+    } else if (item.is_integer()) {
+      v = static_cast<double>(item.as_integer()->get());
+    } else {
+      fail_at(item.source(), key_path(key), "expected an array of numbers, found " + type_name(item));
+    }
+    if (!range.contains(v)) {
+      fail_at(item.source(), key_path(key), "expected elements " + range.describe() + ", got " + show_number(v));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<std::string> Reader::string_array(std::string_view key) {
+  const toml::node* n = get(key);
+  std::vector<std::string> out;
+  if (n == nullptr) return out;
+  if (!n->is_array()) fail(key, "expected an array of strings, got " + type_name(*n));
+  for (const auto& item : *n->as_array()) {
+    if (!item.is_string()) fail_at(item.source(), key_path(key), "expected an array of strings, found " + type_name(item));
+    out.push_back(item.as_string()->get());
+  }
+  return out;
+}
+
+std::optional<Reader> Reader::table(std::string_view key) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return std::nullopt;
+  if (!n->is_table()) fail(key, "expected a table, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  return Reader(*doc_, *n->as_table(), key_path(key));
+}
+
+Reader Reader::required_table(std::string_view key) {
+  if (!has(key)) fail_table("missing required table [" + key_path(key) + "]");
+  return *table(key);
+}
+
+std::vector<Reader> Reader::table_array(std::string_view key) {
+  const toml::node* n = get(key);
+  std::vector<Reader> out;
+  if (n == nullptr) return out;
+  if (!n->is_array_of_tables()) fail(key, "expected an array of tables ([[" + key_path(key) + "]]), got " + type_name(*n));
+  std::size_t i = 0;
+  for (const auto& item : *n->as_array()) {
+    out.emplace_back(*doc_, *item.as_table(), key_path(key) + "[" + std::to_string(i++) + "]");
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_view key) {
+  std::vector<std::pair<std::string, Reader>> out;
+  auto parent = table(key);
+  if (!parent) return out;
+  for (auto&& [name, node] : *parent->table_) {
+    const std::string name_str(name.str());
+    if (!node.is_table()) {
+      fail_at(node.source(), parent->key_path(name_str),
+              "expected a table ([" + parent->key_path(name_str) + "]), got " + type_name(node));
+    }
+    parent->asked_.insert(name_str);
+    out.emplace_back(name_str, Reader(*doc_, *node.as_table(), parent->key_path(name_str)));
+  }
+  // The source order of a toml::table is its key order; sort by position in the file so
+  // agents are numbered in the order the user wrote them.
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    const auto& sa = parent->table_->get(a.first)->source().begin;
+    const auto& sb = parent->table_->get(b.first)->source().begin;
+    return sa.line != sb.line ? sa.line < sb.line : sa.column < sb.column;
+  });
+  return out;
+}
+
+void Reader::finish(std::initializer_list<std::string_view> also_known) const {
+  for (auto&& [name, node] : *table_) {
+    const std::string key(name.str());
+    if (asked_.count(key) != 0) continue;
+    if (std::find(also_known.begin(), also_known.end(), key) != also_known.end()) continue;
+    std::vector<std::string> known(asked_.begin(), asked_.end());
+    known.insert(known.end(), also_known.begin(), also_known.end());
+    std::string message = "unknown key";
+    if (const auto close = closest_match(key, known)) message += " (did you mean '" + *close + "'?)";
+    const auto& where = name.source().begin.line > 0 ? name.source() : node.source();
+    fail_at(where, key_path(key), message);
+  }
+}
+
+std::string toml_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  std::string out(buf, res.ptr);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace cyberdeter::models::detail

@@ -1,0 +1,116 @@
+#pragma once
+// Validating access to TOML documents (private to models/). Every read names the key's
+// dotted path and its place in the file when it fails, and every table remembers which
+// keys were read so that `finish()` can reject unknown ones (with a suggestion).
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "cyberdeter/models/scenario_error.hpp"
+
+namespace cyberdeter::models::detail {
+
+/// A parsed file: its path (for messages), its full text (for provenance) and its root.
+struct Document {
+  std::string path;
+  std::string text;
+  toml::table root;
+};
+
+/// Reads and parses `path`; unreadable files and syntax errors throw ScenarioError.
+Document parse_file(const std::string& path);
+/// Parses `text` as if it were the file `path`.
+Document parse_text(std::string text, std::string path);
+
+/// Applies one "dotted.key.path=value" override (the value is TOML, or a bare string).
+/// Tables along the path must exist; the last key may be new (validation comes later).
+void apply_override(Document& doc, std::string_view assignment);
+
+/// An allowed interval for a number. NaN is never allowed; infinity only when a closed
+/// bound says so (positive() and non_negative() are finite).
+struct Range {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false;
+  bool hi_open = false;
+
+  static Range closed(double lo, double hi) { return {lo, hi, false, false}; }
+  static Range half_open(double lo, double hi) { return {lo, hi, false, true}; }
+  static Range open_closed(double lo, double hi) { return {lo, hi, true, false}; }
+  static Range positive() { return {0.0, std::numeric_limits<double>::infinity(), true, true}; }
+  static Range non_negative() { return {0.0, std::numeric_limits<double>::infinity(), false, true}; }
+  static Range probability() { return closed(0.0, 1.0); }
+  static Range any() { return {}; }
+
+  bool contains(double v) const;
+  std::string describe() const;  ///< e.g. "a number in [0, 1)"
+};
+
+/// A view of one table of a Document that records which keys were looked up.
+class Reader {
+ public:
+  Reader(const Document& doc, const toml::table& table, std::string path);
+
+  const std::string& path() const noexcept { return path_; }
+  bool has(std::string_view key) const;
+  /// Dotted path of a key in this table, e.g. "states.Japan.defense".
+  std::string key_path(std::string_view key) const;
+
+  double number(std::string_view key, double fallback, Range range);
+  std::optional<double> optional_number(std::string_view key, Range range);
+  double required_number(std::string_view key, Range range);
+  std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t lo,
+                       std::int64_t hi);
+  std::optional<std::int64_t> optional_integer(std::string_view key, std::int64_t lo,
+                                               std::int64_t hi);
+  bool boolean(std::string_view key, bool fallback);
+  std::string string(std::string_view key, std::string fallback);
+  std::string required_string(std::string_view key);
+  /// A string that must be one of `allowed`.
+  std::string choice(std::string_view key, std::string fallback,
+                     std::initializer_list<std::string_view> allowed);
+  std::vector<double> number_array(std::string_view key, Range range);
+  std::vector<std::string> string_array(std::string_view key);
+
+  std::optional<Reader> table(std::string_view key);
+  Reader required_table(std::string_view key);
+  /// The tables of an array of tables ([[key]]); empty if the key is absent.
+  std::vector<Reader> table_array(std::string_view key);
+  /// The sub-tables of table `key`, in file order, each with its name ([key.NAME]).
+  std::vector<std::pair<std::string, Reader>> named_tables(std::string_view key);
+
+  /// Throws for the first key that was never looked up, suggesting the closest known key.
+  void finish(std::initializer_list<std::string_view> also_known = {}) const;
+
+  /// Throws a ScenarioError located at `key` (or at this table if the key is absent).
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const;
+  /// Throws a ScenarioError located at this table.
+  [[noreturn]] void fail_table(const std::string& message) const;
+
+ private:
+  const toml::node* get(std::string_view key);
+  [[noreturn]] void fail_at(const toml::source_region& where, std::string key_path,
+                            const std::string& message) const;
+
+  const Document* doc_;
+  const toml::table* table_;
+  std::string path_;
+  std::set<std::string, std::less<>> asked_;  // every key looked up, present or not
+};
+
+/// Shortest text that reads back as exactly `v`, as a TOML float ("0.9", "1.0", "inf").
+std::string toml_number(double v);
+
+/// The closest of `candidates` to `word` by edit distance, if reasonably close.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+
+}  // namespace cyberdeter::models::detail
