@@ -3,7 +3,7 @@
 function(cyberdeter_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
     -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
-    -Wconversion -Wsign-conversion -Wnull-dereference -Wdouble-promotion
+    -Wconversion -Wsign-conversion -Wdouble-promotion
     -Wimplicit-fallthrough)
   if(CYBERDETER_WARNINGS_AS_ERRORS)
     target_compile_options(${target} PRIVATE -Werror)

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cyberdeter/sim/hdf5.hpp"
 #include "cyberdeter/sim/random.hpp"
 #include "cyberdeter/sim/time.hpp"
 
@@ -66,6 +67,12 @@ struct ReferenceScenario {
 /// Throws ScenarioError (file, line, column, key) on bad input.
 ReferenceScenario load_reference_scenario(const std::string& path,
                                           const std::vector<std::string>& overrides = {});
+
+/// Layout of /runs for the reference models: one row per replication.
+sim::h5::TableSchema<ReferenceRun> reference_runs_schema();
+
+/// Writes /scenario: the file's text, its resolved parameters and the model's name.
+void write_scenario(sim::h5::File& file, const ReferenceScenario& scenario);
 
 /// True if the file names a reference model (`model = "phold"` or `"hold"`).
 bool is_reference_model(const std::string& model_name);

@@ -1,0 +1,38 @@
+#pragma once
+// What every subcommand shares: exit statuses, the error for bad command-line input,
+// and the provenance of the invocation.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace cyberdeter::app {
+
+/// Exit statuses of DESIGN.md.
+inline constexpr int exit_success = 0;
+inline constexpr int exit_failure = 1;    ///< run-time failure (I/O, environment)
+inline constexpr int exit_bad_input = 2;  ///< bad scenario, sweep file or option
+
+/// Bad input that is not tied to a place in a file (an option's value, a missing file).
+class UsageError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The action a parsed subcommand runs; returns the exit status.
+using Action = std::function<int()>;
+
+/// The command line as typed, with arguments quoted where needed (for provenance).
+const std::string& invocation();
+void set_invocation(int argc, char** argv);
+
+/// "0.1.0 (git abc123)".
+std::string version_string();
+
+void add_run_command(CLI::App& app, Action& action);
+void add_validate_command(CLI::App& app, Action& action);
+void add_describe_command(CLI::App& app, Action& action);
+void add_planned_commands(CLI::App& app, Action& action);
+
+}  // namespace cyberdeter::app

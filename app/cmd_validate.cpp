@@ -1,0 +1,25 @@
+#include <iostream>
+
+#include "cli_common.hpp"
+#include "cyberdeter/models/reference/reference.hpp"
+
+namespace cyberdeter::app {
+
+void add_validate_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "validate", "Check a scenario file without running it (exit 0 if valid, 2 if not)");
+  auto file = std::make_shared<std::string>();
+  auto overrides = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("file", *file, "Scenario file (TOML)")->required();
+  cmd->add_option("--set", *overrides, "Override a parameter first: KEY.PATH=VALUE (repeatable)");
+  cmd->callback([&action, file, overrides] {
+    action = [file, overrides] {
+      const auto sc = models::reference::load_reference_scenario(*file, *overrides);
+      std::cout << *file << ": valid (" << sc.replications << " replication"
+                << (sc.replications == 1 ? "" : "s") << ")\n";
+      return exit_success;
+    };
+  });
+}
+
+}  // namespace cyberdeter::app

@@ -1,0 +1,53 @@
+// cyberdeter: the command line. Parsing and error reporting live here; each subcommand
+// is a thin file that reads its options and calls models/ and sim/.
+
+#include <exception>
+#include <iostream>
+
+#include "cli_common.hpp"
+#include "cyberdeter/models/scenario_error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace cyberdeter::app;
+  set_invocation(argc, argv);
+
+  CLI::App app{
+      "cyberdeter: an agent-based, discrete-event simulator of cyber deterrence and "
+      "attribution diplomacy.\nExit status: 0 success, 1 run-time failure, 2 bad input.",
+      "cyberdeter"};
+  app.set_version_flag("--version", "cyberdeter " + version_string(),
+                       "Print the version and git revision, then exit");
+  app.require_subcommand(1);
+
+  Action action;
+  add_run_command(app, action);
+  add_validate_command(app, action);
+  add_describe_command(app, action);
+  add_planned_commands(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "cyberdeter: " << e.what() << "\nRun 'cyberdeter --help' for usage.\n";
+    return exit_bad_input;
+  }
+
+  try {
+    return action();
+  } catch (const cyberdeter::models::ScenarioError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return exit_bad_input;
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return exit_bad_input;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return exit_failure;
+  }
+}

@@ -1,0 +1,144 @@
+"""The cyberdeter command line, end to end: exit statuses, messages, files."""
+import re
+
+import h5py
+import pandas as pd
+import pytest
+
+
+def test_version_prints_version_and_git_revision(cli):
+    r = cli("--version")
+    assert r.returncode == 0
+    assert re.match(r"cyberdeter \d+\.\d+\.\d+ \(git [0-9a-z.\-]+\)", r.stdout), r.stdout
+
+
+def test_help_lists_every_subcommand(cli):
+    r = cli("--help")
+    assert r.returncode == 0
+    for sub in ("run", "validate", "describe", "sweep", "merge", "wargame"):
+        assert sub in r.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["frobnicate"], ["run"], ["run", "x.toml"],
+                                  ["run", "x.toml", "-o", "y.h5", "--replications", "0"],
+                                  ["--no-such-flag"]])
+def test_bad_command_lines_exit_2(cli, args):
+    r = cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip(), "a bad command line must say what is wrong"
+
+
+def test_planned_subcommands_say_so_and_fail(cli):
+    r = cli("sweep", "anything.toml")
+    assert r.returncode == 1
+    assert "not available" in r.stderr
+
+
+def test_run_writes_a_self_describing_file(cli, source_dir, tmp_path):
+    scenario = source_dir / "scenarios/reference/phold.toml"
+    out = tmp_path / "phold.h5"
+    r = cli("run", scenario, "-o", out, "--replications", 3, "--horizon-days", 30)
+    assert r.returncode == 0, r.stderr
+    assert "events processed" in r.stdout
+    assert out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["phold.h5"], "no partial file may remain"
+
+    with h5py.File(out, "r") as f:
+        for key in ("program", "program_version", "git_revision", "command_line",
+                    "created_utc", "schema_version"):
+            assert isinstance(f.attrs[key], str) and f.attrs[key], key
+        assert "--replications" in f.attrs["command_line"]
+        text = f["/scenario/text"][()].decode("utf-8")
+        assert text == scenario.read_text()
+        resolved = f["/scenario/resolved"][()].decode("utf-8")
+        assert "horizon_days = 30.0" in resolved and "replications = 3" in resolved
+        runs = pd.DataFrame(f["/runs"][:])
+        assert f["/runs"].attrs["events_unit"] == "count"
+    assert list(runs["replication"]) == [0, 1, 2]
+    assert (runs["end_day"] == 30.0).all()
+    assert (runs["events"] > 0).all()
+    assert runs["fingerprint"].nunique() == 3, "replications must differ"
+
+
+def test_same_seed_same_runs_table(cli, source_dir, tmp_path):
+    scenario = source_dir / "scenarios/reference/phold.toml"
+    tables = []
+    for name in ("a.h5", "b.h5"):
+        r = cli("run", scenario, "-o", tmp_path / name, "--replications", 2,
+                "--horizon-days", 10, "--seed", 99, "-q")
+        assert r.returncode == 0 and r.stdout == ""
+        with h5py.File(tmp_path / name) as f:
+            tables.append(f["/runs"][:])
+    assert (tables[0] == tables[1]).all()
+
+
+def test_hold_scenario_runs(cli, source_dir, tmp_path):
+    r = cli("run", source_dir / "scenarios/reference/hold.toml", "-o", tmp_path / "h.h5",
+            "--horizon-days", 5, "--set", "hold.pending=100")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "h.h5") as f:
+        runs = f["/runs"][:]
+    # 100 pending events, mean hold 1 day, 5 days: about 500 events per replication.
+    assert all(300 < e < 700 for e in runs["events"])
+
+
+BAD_SCENARIOS = [
+    # (file text, expected line, key in message, phrase in message)
+    ('model = "phold"\n[run\nseed = 1\n', 2, "", "TOML syntax error"),
+    ('model = "phold"\n[run]\nreplicatons = 2\n', 3, "run.replicatons", "did you mean 'replications'"),
+    ('model = "phold"\n[phold]\nremote_fraction = 1.5\n', 3, "phold.remote_fraction", "expected a number in [0, 1]"),
+    ('model = "phold"\n[phold]\nlogical_processes = "many"\n', 3, "phold.logical_processes", "expected an integer"),
+    ('model = "phold"\n[run]\nhorizon_days = -5\n', 3, "run.horizon_days", "expected a number in (0,"),
+    ('model = "tetris"\n', 1, "model", 'expected one of "phold", "hold"'),
+    ('[run]\nseed = 1\n', 1, "", "missing required key 'model'"),
+    ('model = "hold"\n[phold]\nremote_fraction = 0.5\n', 2, "phold", "unknown key"),
+]
+
+
+@pytest.mark.parametrize("text,line,key,phrase", BAD_SCENARIOS)
+def test_bad_scenarios_exit_2_with_place_and_no_output(cli, tmp_path, text, line, key, phrase):
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(text)
+    out = tmp_path / "out.h5"
+    r = cli("run", scenario, "-o", out)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"error: {scenario}:{line}:"), r.stderr
+    if key:
+        assert f": {key}: " in r.stderr
+    assert phrase in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"], "no output on bad input"
+    assert cli("validate", scenario).returncode == 2
+
+
+def test_missing_scenario_file_exits_2(cli, tmp_path):
+    r = cli("run", tmp_path / "nope.toml", "-o", tmp_path / "o.h5")
+    assert r.returncode == 2
+    assert "nope.toml" in r.stderr and "cannot open" in r.stderr
+
+
+def test_missing_output_directory_exits_2_and_writes_nothing(cli, source_dir, tmp_path):
+    r = cli("run", source_dir / "scenarios/reference/phold.toml", "-o", tmp_path / "no/such/dir/o.h5")
+    assert r.returncode == 2
+    assert "does not exist" in r.stderr
+
+
+def test_bad_override_exits_2(cli, source_dir, tmp_path):
+    r = cli("run", source_dir / "scenarios/reference/phold.toml", "-o", tmp_path / "o.h5",
+            "--set", "phold.mean_delay_days=0")
+    assert r.returncode == 2
+    assert "phold.mean_delay_days" in r.stderr and "expected a number > 0" in r.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_validate_and_describe_round_trip(cli, source_dir, tmp_path):
+    scenario = source_dir / "scenarios/reference/phold.toml"
+    assert cli("validate", scenario).returncode == 0
+    first = cli("describe", scenario, "--set", "phold.remote_fraction=0.25")
+    assert first.returncode == 0
+    assert "remote_fraction = 0.25" in first.stdout
+    resolved = tmp_path / "resolved.toml"
+    resolved.write_text(first.stdout)
+    assert cli("validate", resolved).returncode == 0, "describe must print a valid scenario"
+    second = cli("describe", resolved)
+    body = lambda s: s.split("\n", 1)[1]  # drop the comment line naming the file
+    assert body(second.stdout) == body(first.stdout)
