@@ -1,0 +1,156 @@
+#include "cyberdeter/models/deterrence/rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace cyberdeter::models::deterrence {
+namespace {
+
+std::size_t index(Rung k) noexcept { return static_cast<std::size_t>(k); }
+
+// Running mean with pseudo-count `evidence`: mean moves towards x by w / (evidence + w).
+void update_mean(double& mean, double evidence, double x, double w) noexcept {
+  mean += (x - mean) * w / (evidence + w);
+}
+
+void observe(Belief& b, const Observation& o, double w) {
+  if (!o.attributed || o.rung == Rung::none) return;
+  b.rungs[index(o.rung)] += w;
+  update_mean(b.delay_days, b.evidence, o.delay_days, w);
+  if (o.rung == Rung::coordinate || o.rung == Rung::sanction) {
+    update_mean(b.coalition_size, b.evidence, o.coalition_size, w);
+  }
+  if (o.rung == Rung::sanction) {
+    update_mean(b.sanction_weight, b.evidence, o.sanction_weight, w);
+    update_mean(b.sanction_days, b.evidence, o.sanction_days, w);
+  }
+  b.evidence += w;
+}
+
+}  // namespace
+
+Belief Belief::from_prior(const Prior& prior, double sanction_days) {
+  Belief b;
+  b.attributed = prior.attributed;
+  b.not_attributed = prior.not_attributed;
+  b.rungs = prior.rungs;
+  b.coalition_size = prior.coalition_size;
+  b.delay_days = prior.delay_days;
+  b.sanction_weight = prior.sanction_weight;
+  b.sanction_days = sanction_days;
+  b.evidence = prior.weight;
+  return b;
+}
+
+double Belief::p_rung(Rung k) const noexcept {
+  const double total = std::accumulate(rungs.begin(), rungs.end(), 0.0);
+  return rungs[index(k)] / total;
+}
+
+void observe_own(Belief& b, const Observation& o) {
+  if (o.attributed) {
+    b.attributed += 1.0;
+    if (o.rung == Rung::none) b.rungs[index(Rung::none)] += 1.0;  // named quietly
+    observe(b, o, 1.0);
+  } else {
+    b.not_attributed += 1.0;
+  }
+}
+
+void observe_other(Belief& b, const Observation& o, double observe_others) {
+  if (observe_others > 0.0) observe(b, o, observe_others);
+}
+
+double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept {
+  const double statement = a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
+  switch (k) {
+    case Rung::none: return 0.0;
+    case Rung::attribute: return a.reputation_cost;
+    case Rung::coordinate: return statement;
+    case Rung::sanction: return a.sanction_cost * b.sanction_weight * b.sanction_days + statement;
+  }
+  return 0.0;
+}
+
+ChoiceTerms evaluate(const Attacker& a, const Belief& b, double defense, double gain) noexcept {
+  ChoiceTerms t;
+  t.p_success = a.capability * (1.0 - defense);
+  t.gain = gain;
+  t.cost = a.operation_cost;
+  t.p_attributed = b.p_attributed();
+  for (std::size_t k = 0; k < rung_count; ++k) {
+    const auto rung = static_cast<Rung>(k);
+    t.expected_cost_if_attributed += b.p_rung(rung) * rung_cost(a, b, rung);
+  }
+  t.discount = std::exp(-a.discount * b.delay_days);
+  t.consequence = t.p_attributed * t.expected_cost_if_attributed * t.discount;
+  t.utility = t.p_success * t.gain - t.cost - t.consequence;
+  return t;
+}
+
+std::vector<double> choice_probabilities(std::span<const double> utilities, double rationality) {
+  std::vector<double> p(utilities.size() + 1, 0.0);
+  if (std::isinf(rationality)) {
+    std::size_t best = 0;
+    double best_u = 0.0;
+    for (std::size_t i = 0; i < utilities.size(); ++i) {
+      if (utilities[i] > best_u) {
+        best_u = utilities[i];
+        best = i + 1;
+      }
+    }
+    p[best] = 1.0;
+    return p;
+  }
+  // Subtract the maximum before exponentiating so large utilities cannot overflow.
+  double top = 0.0;
+  for (const double u : utilities) top = std::max(top, u);
+  p[0] = std::exp(-rationality * top);
+  for (std::size_t i = 0; i < utilities.size(); ++i) {
+    p[i + 1] = std::exp(rationality * (utilities[i] - top));
+  }
+  const double total = std::accumulate(p.begin(), p.end(), 0.0);
+  for (double& x : p) x /= total;
+  return p;
+}
+
+std::size_t choose(std::span<const double> utilities, double rationality,
+                   sim::RandomStream& rng) {
+  const auto p = choice_probabilities(utilities, rationality);
+  if (std::isinf(rationality)) {
+    return static_cast<std::size_t>(std::find(p.begin(), p.end(), 1.0) - p.begin());
+  }
+  return rng.categorical(p);
+}
+
+double case_strength(double confidence, double normalised_severity, double naming_aversion,
+                     double dependence) noexcept {
+  return confidence * normalised_severity - naming_aversion * dependence;
+}
+
+Rung respond(const Doctrine& d, double resolve, double z) noexcept {
+  if (z < resolve) return Rung::none;
+  for (const Rung k : {Rung::sanction, Rung::coordinate, Rung::attribute}) {
+    const RungPolicy& p = d.rung(k);
+    if (p.enabled && z >= p.threshold) return k;
+  }
+  return Rung::none;
+}
+
+double join_probability(const Calibration& m, double alignment, double confidence,
+                        double dependence_on_sponsor) noexcept {
+  const double x = m.join_base + m.join_alignment * alignment + m.join_confidence * confidence -
+                   m.join_dependence * dependence_on_sponsor;
+  return 1.0 / (1.0 + std::exp(-x));
+}
+
+double effective_workforce(const State& s, const Calibration& m) noexcept {
+  return s.workforce * (s.in_house_share + m.outsourced_discount * (1.0 - s.in_house_share));
+}
+
+double workforce_factor(const State& s, const Calibration& m) noexcept {
+  return std::pow(effective_workforce(s, m) / m.workforce_reference, m.workforce_elasticity);
+}
+
+}  // namespace cyberdeter::models::deterrence
