@@ -1,6 +1,8 @@
 #include <iostream>
 
 #include "cli_common.hpp"
+#include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 
 namespace cyberdeter::app {
@@ -14,8 +16,13 @@ void add_describe_command(CLI::App& app, Action& action) {
   cmd->add_option("--set", *overrides, "Override a parameter first: KEY.PATH=VALUE (repeatable)");
   cmd->callback([&action, file, overrides] {
     action = [file, overrides] {
-      const auto sc = models::reference::load_reference_scenario(*file, *overrides);
-      std::cout << "# resolved parameters of " << *file << "\n" << sc.resolved_toml();
+      std::cout << "# resolved parameters of " << *file << "\n";
+      if (models::reference::is_reference_model(models::model_of(*file))) {
+        std::cout << models::reference::load_reference_scenario(*file, *overrides).resolved_toml();
+      } else {
+        std::cout << models::deterrence::resolved_toml(
+            models::deterrence::load_scenario(*file, *overrides));
+      }
       return exit_success;
     };
   });

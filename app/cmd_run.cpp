@@ -5,6 +5,10 @@
 #include <optional>
 
 #include "cli_common.hpp"
+#include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/deterrence/model.hpp"
+#include "cyberdeter/models/deterrence/output.hpp"
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 #include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/sim/build_info.hpp"
@@ -19,6 +23,8 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::optional<double> horizon_days;
   std::vector<std::string> overrides;
+  bool incidents = false;
+  bool choices = false;
   bool quiet = false;
 };
 
@@ -80,6 +86,106 @@ int run_reference(const RunOptions& opt) {
   return exit_success;
 }
 
+double per(double x, std::uint64_t n) { return n > 0 ? x / static_cast<double>(n) : 0.0; }
+double pct(std::uint64_t part, std::uint64_t whole) {
+  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+void print_summary(const models::deterrence::Scenario& sc, const std::string& output,
+                   const std::vector<models::deterrence::RunRow>& runs, std::uint64_t periods,
+                   double seconds) {
+  using models::deterrence::Counts;
+  Counts t;
+  std::array<std::uint64_t, 3> by_kind{};
+  double detection_delay = 0, attribution_delay = 0;
+  std::uint64_t events = 0, invited = 0, signers = 0, failed = 0;
+  for (const auto& r : runs) {
+    t.opportunities += r.total.opportunities;
+    t.launched += r.total.launched;
+    t.succeeded += r.total.succeeded;
+    t.damage += r.total.damage;
+    t.detected += r.total.detected;
+    t.attributed += r.total.attributed;
+    t.attributed_correct += r.total.attributed_correct;
+    for (std::size_t k = 0; k < t.responses.size(); ++k) t.responses[k] += r.total.responses[k];
+    for (std::size_t k = 0; k < by_kind.size(); ++k) by_kind[k] += r.launched_by_kind[k];
+    detection_delay += r.detection_delay_days_sum;
+    attribution_delay += r.attribution_delay_days_sum;
+    events += r.events;
+    invited += r.coalitions_invited;
+    signers += r.coalition_signers_sum;
+    failed += r.coalitions_failed;
+  }
+  const std::uint64_t n = runs.size();
+  std::printf("cyberdeter %s: %s, %llu replication%s of %g days (seed %llu)\n",
+              version_string().c_str(), sc.name.empty() ? sc.path.c_str() : sc.name.c_str(),
+              static_cast<unsigned long long>(n), n == 1 ? "" : "s", sc.run.horizon_days,
+              static_cast<unsigned long long>(sc.run.seed));
+  std::printf("  attacks       %.1f launched per replication (of %.1f opportunities), %.0f %% succeeded\n",
+              per(static_cast<double>(t.launched), n), per(static_cast<double>(t.opportunities), n),
+              pct(t.succeeded, t.launched));
+  std::printf("    by kind     state-sponsored %.1f, criminal %.1f, hacktivist %.1f\n",
+              per(static_cast<double>(by_kind[0]), n), per(static_cast<double>(by_kind[1]), n),
+              per(static_cast<double>(by_kind[2]), n));
+  std::printf("  detection     %.1f %% of launched, mean %.0f days after landing\n",
+              pct(t.detected, t.launched), per(detection_delay, t.detected));
+  std::printf("  attribution   %.1f %% of launched named an actor (%.0f %% correctly), mean %.0f days after detection\n",
+              pct(t.attributed, t.launched), pct(t.attributed_correct, t.attributed),
+              per(attribution_delay, t.attributed));
+  std::printf("  responses     per replication: quiet %.1f, attribute %.1f, coordinate %.1f, sanction %.1f\n",
+              per(static_cast<double>(t.responses[0]), n), per(static_cast<double>(t.responses[1]), n),
+              per(static_cast<double>(t.responses[2]), n), per(static_cast<double>(t.responses[3]), n));
+  std::printf("  coalitions    %.1f invitations per replication, mean %.1f signers, %.0f %% ended unilateral\n",
+              per(static_cast<double>(invited), n), per(static_cast<double>(signers), invited),
+              pct(failed, invited));
+  std::printf("  damage        %.1f %s per replication\n", per(t.damage, n), sc.run.value_unit.c_str());
+  std::printf("  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s\n",
+              output.c_str(), static_cast<unsigned long long>(n),
+              static_cast<unsigned long long>(periods), with_thousands(events).c_str(), seconds);
+}
+
+int run_deterrence(const RunOptions& opt) {
+  namespace det = models::deterrence;
+  det::Scenario sc = det::load_scenario(opt.file, opt.overrides);
+  if (opt.replications) sc.run.replications = *opt.replications;
+  if (opt.seed) sc.run.seed = *opt.seed;
+  if (opt.horizon_days) {
+    sc.run.horizon_days = *opt.horizon_days;
+    if (sc.run.reporting_days > sc.run.horizon_days) sc.run.reporting_days = sc.run.horizon_days;
+  }
+  check_output_path(opt.output);
+
+  auto file = sim::h5::File::create(opt.output);
+  sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
+                                   invocation(), "", models::schema_version});
+  det::write_scenario(file, sc);
+  const det::RunOptions run_options{opt.incidents, opt.choices};
+  std::vector<det::RunRow> runs;
+  std::uint64_t periods = 0;
+  const auto start = std::chrono::steady_clock::now();
+  {
+    struct CountingSink : det::H5Sink {
+      using det::H5Sink::H5Sink;
+      std::uint64_t periods = 0;
+      void period(const det::PeriodRow& row) override {
+        ++periods;
+        det::H5Sink::period(row);
+      }
+    } sink(file, run_options);
+    for (std::uint64_t r = 0; r < sc.run.replications; ++r) {
+      const det::RunResult result = det::run_replication(sc, r, sink, run_options);
+      sink.finish(result);
+      runs.push_back(result.run);
+    }
+    periods = sink.periods;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  file.commit();
+  if (!opt.quiet) print_summary(sc, opt.output, runs, periods, seconds);
+  return exit_success;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, Action& action) {
@@ -93,9 +199,18 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days per replication")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--set", opt->overrides,
-                  "Override a parameter: KEY.PATH=VALUE, e.g. phold.remote_fraction=0.5 (repeatable)");
+                  "Override a parameter: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 (repeatable)");
+  cmd->add_flag("--incidents", opt->incidents, "Also write /incidents: every incident's whole record");
+  cmd->add_flag("--choices", opt->choices, "Also write /choices: every attacker decision's EU terms");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
-  cmd->callback([&action, opt] { action = [opt] { return run_reference(*opt); }; });
+  cmd->callback([&action, opt] {
+    action = [opt] {
+      if (models::reference::is_reference_model(models::model_of(opt->file))) {
+        return run_reference(*opt);
+      }
+      return run_deterrence(*opt);
+    };
+  });
 }
 
 }  // namespace cyberdeter::app

@@ -1,6 +1,8 @@
 #include <iostream>
 
 #include "cli_common.hpp"
+#include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 
 namespace cyberdeter::app {
@@ -14,9 +16,17 @@ void add_validate_command(CLI::App& app, Action& action) {
   cmd->add_option("--set", *overrides, "Override a parameter first: KEY.PATH=VALUE (repeatable)");
   cmd->callback([&action, file, overrides] {
     action = [file, overrides] {
-      const auto sc = models::reference::load_reference_scenario(*file, *overrides);
-      std::cout << *file << ": valid (" << sc.replications << " replication"
-                << (sc.replications == 1 ? "" : "s") << ")\n";
+      if (models::reference::is_reference_model(models::model_of(*file))) {
+        const auto sc = models::reference::load_reference_scenario(*file, *overrides);
+        std::cout << *file << ": valid (" << sc.replications << " replication"
+                  << (sc.replications == 1 ? "" : "s") << ")\n";
+        return exit_success;
+      }
+      const auto sc = models::deterrence::load_scenario(*file, *overrides);
+      std::cout << *file << ": valid (" << sc.states.size() << " states, " << sc.attackers.size()
+                << " attackers, " << sc.run.replications << " replication"
+                << (sc.run.replications == 1 ? "" : "s") << " of " << sc.run.horizon_days
+                << " days)\n";
       return exit_success;
     };
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -65,8 +66,69 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+bool is_bare_key_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '-';
+}
+
+bool is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
+}
+
+std::string iso_date(int y, int m, int d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+// Parses a strict "YYYY-MM-DD" calendar date.
+std::optional<std::string> parse_iso_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8};
+  const std::size_t lengths[3] = {4, 2, 2};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const char* first = s.data() + starts[i];
+    const char* last = first + lengths[i];
+    const auto res = std::from_chars(first, last, parts[i]);
+    if (res.ec != std::errc() || res.ptr != last) return std::nullopt;
+  }
+  const int y = parts[0];
+  const int m = parts[1];
+  const int d = parts[2];
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return std::nullopt;
+  return iso_date(y, m, d);
+}
+
+// Splits "programs[2]" into ("programs", 2).
+std::optional<std::pair<std::string, std::size_t>> split_index(std::string_view segment) {
+  const auto open = segment.find('[');
+  if (open == std::string_view::npos || open == 0 || segment.back() != ']') return std::nullopt;
+  const std::string_view digits = segment.substr(open + 1, segment.size() - open - 2);
+  std::size_t index = 0;
+  const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.empty() || res.ec != std::errc() || res.ptr != digits.data() + digits.size()) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::string(segment.substr(0, open)), index);
+}
+
+// Parses "v = TEXT" as coming from `source` (so that errors about the value name it).
+std::optional<toml::table> parse_value(const std::string& text, const std::string& source) {
+  try {
+    return toml::parse("v = " + text, std::string(source));
+  } catch (const toml::parse_error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 // Splits "a.b.\"c d\".e" into its segments; quotes allow dots and spaces in names.
-std::vector<std::string> split_path(std::string_view path) {
+std::vector<std::string> split_key_path(std::string_view path) {
   std::vector<std::string> out(1);
   bool quoted = false;
   for (const char c : path) {
@@ -80,8 +142,6 @@ std::vector<std::string> split_path(std::string_view path) {
   }
   return out;
 }
-
-}  // namespace
 
 Document parse_text(std::string text, std::string path) {
   try {
@@ -109,28 +169,49 @@ void apply_override(Document& doc, std::string_view assignment) {
   }
   const std::string key_path(assignment.substr(0, eq));
   const std::string value_text(assignment.substr(eq + 1));
-  const auto segments = split_path(key_path);
+  const auto segments = split_key_path(key_path);
 
   toml::table* table = &doc.root;
   std::string walked;
   for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
-    walked += (walked.empty() ? "" : ".") + segments[i];
     toml::node* next = table->get(segments[i]);
+    const auto indexed = next == nullptr ? split_index(segments[i]) : std::nullopt;
+    walked += (walked.empty() ? "" : ".") + (indexed ? segments[i] : toml_key(segments[i]));
+    // "programs[2]" names the third table of the array of tables [[programs]].
+    if (indexed) {
+      toml::node* array = table->get(indexed->first);
+      if (array != nullptr && array->is_array_of_tables()) {
+        if (indexed->second >= array->as_array()->size()) {
+          throw ScenarioError(where, 0, 0, key_path,
+                              "'" + walked + "' does not exist: [[" + indexed->first + "]] has " +
+                                  std::to_string(array->as_array()->size()) + " tables in " +
+                                  doc.path + " (counting from 0)");
+        }
+        next = array->as_array()->get(indexed->second);
+      }
+    }
     if (next == nullptr || !next->is_table()) {
-      throw ScenarioError(where, 0, 0, key_path,
-                          "'" + walked + "' is not a table in " + doc.path);
+      std::string message = "'" + walked + "' is not a table in " + doc.path;
+      std::vector<std::string> tables;
+      for (auto&& [name, node] : *table) {
+        if (node.is_table()) tables.emplace_back(name.str());
+      }
+      if (const auto close = closest_match(segments[i], tables); close && next == nullptr) {
+        message += " (did you mean '" + *close + "'?)";
+      }
+      throw ScenarioError(where, 0, 0, key_path, message);
     }
     table = next->as_table();
   }
   // Parse the value as TOML; text that is not a TOML value is taken as a bare string.
-  toml::table holder;
-  try {
-    holder = toml::parse("v = " + value_text);
-  } catch (const toml::parse_error&) {
+  // Either way the value's source is the override, so errors about it name the override.
+  auto holder = parse_value(value_text, where);
+  if (!holder) holder = parse_value(toml_string(value_text), where);
+  if (!holder) {
     holder = toml::table{};
-    holder.insert("v", value_text);
+    holder->insert("v", value_text);
   }
-  table->insert_or_assign(segments.back(), std::move(*holder.get("v")));
+  table->insert_or_assign(segments.back(), std::move(*holder->get("v")));
 }
 
 bool Range::contains(double v) const {
@@ -155,8 +236,21 @@ Reader::Reader(const Document& doc, const toml::table& table, std::string path)
 
 bool Reader::has(std::string_view key) const { return table_->contains(key); }
 
+std::vector<std::string> Reader::keys() const {
+  std::vector<std::pair<toml::source_position, std::string>> found;
+  for (auto&& [name, node] : *table_) found.emplace_back(node.source().begin, std::string(name.str()));
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line
+                                        : a.first.column < b.first.column;
+  });
+  std::vector<std::string> out;
+  out.reserve(found.size());
+  for (auto& f : found) out.push_back(std::move(f.second));
+  return out;
+}
+
 std::string Reader::key_path(std::string_view key) const {
-  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  return path_.empty() ? toml_key(key) : path_ + "." + toml_key(key);
 }
 
 const toml::node* Reader::get(std::string_view key) {
@@ -166,6 +260,10 @@ const toml::node* Reader::get(std::string_view key) {
 
 void Reader::fail_at(const toml::source_region& where, std::string key_path,
                      const std::string& message) const {
+  // A value set by an override has the override ("--set ...") as its source.
+  if (where.path != nullptr && *where.path != doc_->path) {
+    throw ScenarioError(*where.path, 0, 0, std::move(key_path), message);
+  }
   throw ScenarioError(doc_->path, line_of(where), column_of(where), std::move(key_path),
                       message);
 }
@@ -177,6 +275,14 @@ void Reader::fail(std::string_view key, const std::string& message) const {
 
 void Reader::fail_table(const std::string& message) const {
   fail_at(table_->source(), path_, message);
+}
+
+void Reader::fail_item(std::string_view key, std::size_t index, const std::string& message) const {
+  const toml::node* n = table_->get(key);
+  if (n != nullptr && n->is_array() && index < n->as_array()->size()) {
+    fail_at((*n->as_array())[index].source(), key_path(key), message);
+  }
+  fail(key, message);
 }
 
 std::optional<double> Reader::optional_number(std::string_view key, Range range) {
@@ -237,6 +343,20 @@ std::string Reader::string(std::string_view key, std::string fallback) {
 std::string Reader::required_string(std::string_view key) {
   if (!has(key)) fail_table("missing required key '" + std::string(key) + "' (a string)");
   return string(key, "");
+}
+
+std::optional<std::string> Reader::optional_date(std::string_view key) {
+  const toml::node* n = get(key);
+  if (n == nullptr) return std::nullopt;
+  if (n->is_date()) {
+    const toml::date d = n->as_date()->get();
+    return iso_date(d.year, d.month, d.day);
+  }
+  const std::string expected = "expected a date (2024-07-26 or \"2024-07-26\")";
+  if (!n->is_string()) fail(key, expected + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
+  auto date = parse_iso_date(n->as_string()->get());
+  if (!date) fail(key, expected + ", got " + show_value(*n));
+  return date;
 }
 
 std::string Reader::choice(std::string_view key, std::string fallback,
@@ -351,6 +471,35 @@ std::string toml_number(double v) {
   std::string out(buf, res.ptr);
   if (out.find_first_of(".e") == std::string::npos) out += ".0";
   return out;
+}
+
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string toml_key(std::string_view key) {
+  if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char)) return std::string(key);
+  return toml_string(key);
 }
 
 std::optional<std::string> closest_match(std::string_view word,

@@ -31,8 +31,14 @@ Document parse_file(const std::string& path);
 Document parse_text(std::string text, std::string path);
 
 /// Applies one "dotted.key.path=value" override (the value is TOML, or a bare string).
-/// Tables along the path must exist; the last key may be new (validation comes later).
+/// Tables along the path must exist ("programs[2]" names the third [[programs]] table);
+/// the last key may be new (validation comes later).
+/// The new value remembers that it came from "--set ASSIGNMENT", so that an error about
+/// it names the override rather than a place in the file.
 void apply_override(Document& doc, std::string_view assignment);
+
+/// Splits a dotted key path ("states.\"United States\".defense") into its segments.
+std::vector<std::string> split_key_path(std::string_view path);
 
 /// An allowed interval for a number. NaN is never allowed; infinity only when a closed
 /// bound says so (positive() and non_negative() are finite).
@@ -61,7 +67,10 @@ class Reader {
 
   const std::string& path() const noexcept { return path_; }
   bool has(std::string_view key) const;
-  /// Dotted path of a key in this table, e.g. "states.Japan.defense".
+  /// The keys of this table in file order (not marked as read).
+  std::vector<std::string> keys() const;
+  /// Dotted path of a key in this table, e.g. "states.Japan.defense" or
+  /// "states.\"United States\".defense" (names that are not bare keys are quoted).
   std::string key_path(std::string_view key) const;
 
   double number(std::string_view key, double fallback, Range range);
@@ -74,6 +83,9 @@ class Reader {
   bool boolean(std::string_view key, bool fallback);
   std::string string(std::string_view key, std::string fallback);
   std::string required_string(std::string_view key);
+  /// A calendar date, written as a TOML local date (2024-07-26) or as a string
+  /// "YYYY-MM-DD"; returned as "YYYY-MM-DD".
+  std::optional<std::string> optional_date(std::string_view key);
   /// A string that must be one of `allowed`.
   std::string choice(std::string_view key, std::string fallback,
                      std::initializer_list<std::string_view> allowed);
@@ -94,6 +106,9 @@ class Reader {
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;
   /// Throws a ScenarioError located at this table.
   [[noreturn]] void fail_table(const std::string& message) const;
+  /// Throws a ScenarioError located at element `index` of the array `key`.
+  [[noreturn]] void fail_item(std::string_view key, std::size_t index,
+                              const std::string& message) const;
 
  private:
   const toml::node* get(std::string_view key);
@@ -108,6 +123,12 @@ class Reader {
 
 /// Shortest text that reads back as exactly `v`, as a TOML float ("0.9", "1.0", "inf").
 std::string toml_number(double v);
+
+/// `s` as a TOML basic string, quoted and escaped: "United States", "a \"b\"".
+std::string toml_string(std::string_view s);
+
+/// `key` as written in TOML: bare if it may be (A-Z a-z 0-9 _ -), else quoted.
+std::string toml_key(std::string_view key);
 
 /// The closest of `candidates` to `word` by edit distance, if reasonably close.
 std::optional<std::string> closest_match(std::string_view word,

@@ -89,8 +89,8 @@ BAD_SCENARIOS = [
     ('model = "phold"\n[phold]\nremote_fraction = 1.5\n', 3, "phold.remote_fraction", "expected a number in [0, 1]"),
     ('model = "phold"\n[phold]\nlogical_processes = "many"\n', 3, "phold.logical_processes", "expected an integer"),
     ('model = "phold"\n[run]\nhorizon_days = -5\n', 3, "run.horizon_days", "expected a number in (0,"),
-    ('model = "tetris"\n', 1, "model", 'expected one of "phold", "hold"'),
-    ('[run]\nseed = 1\n', 1, "", "missing required key 'model'"),
+    ('model = "tetris"\n', 1, "model", 'expected one of "deterrence", "phold", "hold"'),
+    ('[run]\nseed = 1\n', 1, "states", "missing required table [states]"),
     ('model = "hold"\n[phold]\nremote_fraction = 0.5\n', 2, "phold", "unknown key"),
 ]
 

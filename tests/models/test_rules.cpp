@@ -208,3 +208,16 @@ TEST_CASE("workforce counts vendor staff at a discount, with diminishing returns
   doubled.workforce *= 2;
   CHECK(workforce_factor(doubled, m) / workforce_factor(us, m) == Approx(std::pow(2.0, 0.3)));
 }
+
+TEST_CASE("the timing game's value and threshold match VALIDATION.md section 2", "[rules][timing]") {
+  // s ~ U[0,1] approximated by 20,000 equally likely midpoints; w = 0.9, S = 0.1, P = 0.9.
+  const int n = 20'000;
+  std::vector<double> stakes(n), weights(n, 1.0);
+  for (int i = 0; i < n; ++i) stakes[static_cast<std::size_t>(i)] = (i + 0.5) / n;
+  CHECK(timing_value(stakes, weights, 0.0, 0.9, 0.1, 0.9) == Approx(0.54945).epsilon(1e-4));
+  const double t = optimal_threshold(stakes, weights, 0.9, 0.1, 0.9);
+  CHECK(t == Approx(0.49096).margin(1.0 / n));
+  CHECK(timing_value(stakes, weights, t, 0.9, 0.1, 0.9) == Approx(0.68189).epsilon(1e-4));
+  // With S >= P waiting never pays: use at once.
+  CHECK(optimal_threshold(stakes, weights, 0.9, 0.9, 0.5) == 0.0);
+}

@@ -153,4 +153,35 @@ double workforce_factor(const State& s, const Calibration& m) noexcept {
   return std::pow(effective_workforce(s, m) / m.workforce_reference, m.workforce_elasticity);
 }
 
+double timing_value(std::span<const double> stakes, std::span<const double> weights, double T,
+                    double w, double S, double P) {
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  double p_use = 0.0;
+  double partial = 0.0;  // E[s; s >= T]
+  for (std::size_t i = 0; i < stakes.size(); ++i) {
+    if (stakes[i] >= T) {
+      p_use += weights[i] / total;
+      partial += weights[i] / total * stakes[i];
+    }
+  }
+  return partial / (1.0 - w * (S * p_use + P * (1.0 - p_use)));
+}
+
+double optimal_threshold(std::span<const double> stakes, std::span<const double> weights,
+                         double w, double S, double P) {
+  std::vector<double> candidates(stakes.begin(), stakes.end());
+  candidates.push_back(0.0);
+  std::sort(candidates.begin(), candidates.end());
+  double best_t = 0.0;
+  double best_v = -1.0;
+  for (const double t : candidates) {
+    const double v = timing_value(stakes, weights, t, w, S, P);
+    if (v > best_v) {
+      best_v = v;
+      best_t = t;
+    }
+  }
+  return best_t;
+}
+
 }  // namespace cyberdeter::models::deterrence

@@ -92,4 +92,16 @@ double effective_workforce(const State& s, const Calibration& m) noexcept;
 /// Factor (W_eff / W_ref)^ε by which workforce scales detection and attribution speed.
 double workforce_factor(const State& s, const Calibration& m) noexcept;
 
+/// Value V(T) of holding a scarce capability and using it iff the stakes reach T, for
+/// stakes drawn each period from the discrete distribution (stakes[i], weights[i]) —
+/// the timing game of VALIDATION.md section 2 with discount w, stealth S, persistence P:
+///   V(T) = E[s; s >= T] / (1 − w (S Pr(s >= T) + P (1 − Pr(s >= T)))).
+double timing_value(std::span<const double> stakes, std::span<const double> weights, double T,
+                    double w, double S, double P);
+
+/// The threshold that maximises timing_value. For a discrete distribution an optimal
+/// threshold lies on the support; ties go to the lowest.
+double optimal_threshold(std::span<const double> stakes, std::span<const double> weights,
+                         double w, double S, double P);
+
 }  // namespace cyberdeter::models::deterrence

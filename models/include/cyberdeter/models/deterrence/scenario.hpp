@@ -142,7 +142,9 @@ struct Program {
   double end_day = infinity;         ///< `end_day` > start_day
   double rate = 0.1;                 ///< `rate` per year: growth of the target parameter
   bool multiplicative = true;        ///< `mode` = "multiplicative" (default) or "additive"
-  double bound = 0.9;                ///< `bound`: ceiling of the parameter (defense < 1)
+  /// `bound`: ceiling of the parameter the program raises. Absent: no ceiling for training
+  /// (workforce), 0.95 for defense (investment, capacity_building); for defense it must be < 1.
+  std::optional<double> bound;
   double detection_multiplier = 2.0; ///< `detection_multiplier` (exercise): δ factor during the window
   std::optional<std::size_t> community; ///< `community` (information_sharing)
 };

@@ -1,0 +1,24 @@
+#pragma once
+// One replication of the deterrence model (MODEL.md section 4). The whole event flow is
+// in models/src/deterrence/model.cpp.
+
+#include <cstdint>
+
+#include "cyberdeter/models/deterrence/records.hpp"
+#include "cyberdeter/models/deterrence/scenario.hpp"
+
+namespace cyberdeter::models::deterrence {
+
+struct RunOptions {
+  bool incidents = false;  ///< send every incident's record to the sink
+  bool choices = false;    ///< send every attacker decision's EU terms to the sink
+};
+
+/// Runs replication `replication` of `scenario` until its horizon. Deterministic in
+/// (scenario, scenario.run.seed, replication): every stochastic process draws from its
+/// own named stream, so two scenarios that differ in one policy see the same
+/// opportunities, detections and attribution draws until the policy makes them differ.
+RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
+                          const RunOptions& options = {});
+
+}  // namespace cyberdeter::models::deterrence

@@ -1,0 +1,868 @@
+// The event flow of the deterrence model (MODEL.md section 4), in one file.
+//
+// Every stochastic process draws from its own stream, keyed by its name and agent:
+//   opportunity/a, choice/a, landing/a, capability/a   (attacker a)
+//   detection/s, attribution/s, doctrine/s, coalition/s, sanction/s   (state s)
+// so a policy change at one state leaves every other process's numbers where they were,
+// and two scenarios that differ only in a policy see the same opportunities, detections
+// and attribution draws until the policy makes them differ (common random numbers).
+
+#include "cyberdeter/models/deterrence/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "cyberdeter/models/deterrence/rules.hpp"
+#include "cyberdeter/sim/check.hpp"
+#include "cyberdeter/sim/simulation.hpp"
+
+namespace cyberdeter::models::deterrence {
+namespace {
+
+using sim::Tick;
+
+enum class Kind : std::uint8_t {
+  opportunity,         // agent: attacker
+  attack_lands,        // slot: incident
+  detected,            // slot: incident
+  attributed,          // slot: incident
+  ally_answer,         // slot: incident, agent: ally
+  coalition_deadline,  // slot: incident
+  sanctions_lifted,    // agent: named attacker
+  program_tick,        // agent: program
+  program_start,       // agent: program
+  program_end,         // agent: program
+  policy_change,       // agent: policy change
+  capability_arrival,  // agent: attacker
+  capability_decay,    // agent: attacker
+  report,              // agent: period number
+};
+
+struct Event {
+  Kind kind;
+  std::uint32_t agent = 0;
+  std::uint32_t slot = 0;
+
+  std::uint64_t trace_key() const noexcept {
+    return (std::uint64_t{static_cast<std::uint8_t>(kind)} << 56) |
+           (std::uint64_t{agent} << 28) | slot;
+  }
+};
+
+// Order of events within one tick: the world changes (policies, programs) before agents
+// act on it, coalition deadlines come after the answers of the same tick, and the report
+// closes the tick.
+constexpr sim::Priority priority_policy = 10;
+constexpr sim::Priority priority_program = 20;
+constexpr sim::Priority priority_flow = sim::default_priority;
+constexpr sim::Priority priority_deadline = 200;
+constexpr sim::Priority priority_report = 250;
+
+constexpr double max_defense = 0.99;            // hardening never makes a state invulnerable
+constexpr double default_defense_bound = 0.95;  // ceiling of defense programs without `bound`
+constexpr double program_tick_days = 365.25 / 12.0;
+constexpr double days_per_year = 365.25;
+
+using Sim = sim::Simulation<Event>;
+
+struct Incident {
+  IncidentRow row;
+  double normalised_severity = 0.0;
+  std::uint32_t joiners = 0;
+  double joined_weight = 0.0;
+  bool live = false;
+};
+
+class Model {
+ public:
+  Model(const Scenario& sc, std::uint64_t replication, RunSink& sink, const RunOptions& options)
+      : sc_(sc), replication_(replication), sink_(sink), options_(options),
+        streams_(sim::RunId{sc.run.seed, replication, {}}),
+        horizon_(sim::to_ticks(sc.run.horizon_days)),
+        report_period_{0, sim::to_ticks(sc.run.reporting_days)} {
+    const std::size_t n_states = sc.states.size();
+    const std::size_t n_attackers = sc.attackers.size();
+    for (std::size_t a = 0; a < n_attackers; ++a) {
+      const auto i = static_cast<std::uint64_t>(a);
+      opportunity_rng_.push_back(streams_.stream(sim::StreamKey("opportunity", i)));
+      choice_rng_.push_back(streams_.stream(sim::StreamKey("choice", i)));
+      landing_rng_.push_back(streams_.stream(sim::StreamKey("landing", i)));
+      capability_rng_.push_back(streams_.stream(sim::StreamKey("capability", i)));
+    }
+    for (std::size_t s = 0; s < n_states; ++s) {
+      const auto i = static_cast<std::uint64_t>(s);
+      detection_rng_.push_back(streams_.stream(sim::StreamKey("detection", i)));
+      attribution_rng_.push_back(streams_.stream(sim::StreamKey("attribution", i)));
+      doctrine_rng_.push_back(streams_.stream(sim::StreamKey("doctrine", i)));
+      coalition_rng_.push_back(streams_.stream(sim::StreamKey("coalition", i)));
+      sanction_rng_.push_back(streams_.stream(sim::StreamKey("sanction", i)));
+    }
+
+    defense_.resize(n_states);
+    workforce_.resize(n_states);
+    detection_boost_.assign(n_states, 1.0);
+    doctrine_.resize(n_states);
+    for (std::size_t s = 0; s < n_states; ++s) {
+      defense_[s] = sc.states[s].defense;
+      workforce_[s] = sc.states[s].workforce;
+      doctrine_[s] = sc.states[s].doctrine;
+    }
+    membership_.assign(sc.communities.size(), std::vector<std::uint32_t>(n_states, 0));
+    for (std::size_t c = 0; c < sc.communities.size(); ++c) {
+      for (const std::size_t m : sc.communities[c].members) membership_[c][m] = 1;
+    }
+
+    beliefs_.resize(n_attackers);
+    stock_.resize(n_attackers);
+    threshold_.resize(n_attackers);
+    expected_sector_multiplier_.resize(n_attackers);
+    for (std::size_t a = 0; a < n_attackers; ++a) {
+      const Attacker& att = sc.attackers[a];
+      beliefs_[a].reserve(n_states);
+      for (std::size_t s = 0; s < n_states; ++s) {
+        beliefs_[a].push_back(Belief::from_prior(att.prior, sc.states[s].doctrine.sanction_days));
+      }
+      stock_[a] = att.scarce.enabled ? att.scarce.stock : 0;
+      double weight = 0.0;
+      double weighted = 0.0;
+      for (std::size_t k = 0; k < sc.sectors.size(); ++k) {
+        weight += att.sector_weights[k];
+        weighted += att.sector_weights[k] * sc.sectors[k].value_multiplier;
+      }
+      expected_sector_multiplier_[a] = weight > 0.0 ? weighted / weight : 1.0;
+      threshold_[a] = att.scarce.enabled ? scarce_threshold(a) : 0.0;
+    }
+
+    by_state_.resize(n_states);
+    attacker_rows_.resize(n_attackers);
+    for (std::size_t a = 0; a < n_attackers; ++a) {
+      attacker_rows_[a].replication = replication;
+      attacker_rows_[a].attacker = static_cast<std::uint32_t>(a);
+    }
+  }
+
+  void start(Sim& sim) {
+    for (std::size_t a = 0; a < sc_.attackers.size(); ++a) {
+      const auto agent = static_cast<std::uint32_t>(a);
+      schedule_next_opportunity(sim, agent);
+      const Scarce& scarce = sc_.attackers[a].scarce;
+      if (scarce.enabled && scarce.arrival_rate > 0.0) schedule_arrival(sim, agent);
+      if (scarce.enabled && scarce.persistence < 1.0) {
+        sim.schedule_in(sim::to_ticks(scarce.period_days), {Kind::capability_decay, agent, 0},
+                        priority_program);
+      }
+    }
+    for (std::size_t p = 0; p < sc_.programs.size(); ++p) {
+      const Program& prog = sc_.programs[p];
+      const auto agent = static_cast<std::uint32_t>(p);
+      const Tick begin = sim::to_ticks(prog.start_day);
+      if (begin > horizon_) continue;
+      switch (prog.kind) {
+        case ProgramKind::training:
+        case ProgramKind::investment:
+        case ProgramKind::capacity_building:
+          sim.schedule_at(begin + sim::to_ticks(program_tick_days), {Kind::program_tick, agent, 0},
+                          priority_program);
+          break;
+        case ProgramKind::information_sharing:
+          sim.schedule_at(begin, {Kind::program_start, agent, 0}, priority_program);
+          if (std::isfinite(prog.end_day)) {
+            sim.schedule_at(sim::to_ticks(prog.end_day), {Kind::program_end, agent, 0},
+                            priority_program);
+          }
+          break;
+        case ProgramKind::exercise: break;  // acts through detection_rate() while active
+      }
+    }
+    for (std::size_t i = 0; i < sc_.policy_changes.size(); ++i) {
+      sim.schedule_at(sim::to_ticks(sc_.policy_changes[i].day),
+                      {Kind::policy_change, static_cast<std::uint32_t>(i), 0}, priority_policy);
+    }
+    schedule_report(sim, 1);
+  }
+
+  void operator()(Sim& sim, const Event& e) {
+    switch (e.kind) {
+      case Kind::opportunity: return on_opportunity(sim, e.agent);
+      case Kind::attack_lands: return on_attack_lands(sim, e.slot);
+      case Kind::detected: return on_detected(sim, e.slot);
+      case Kind::attributed: return on_attributed(sim, e.slot);
+      case Kind::ally_answer: return on_ally_answer(e.slot, e.agent);
+      case Kind::coalition_deadline: return on_coalition_deadline(sim, e.slot);
+      case Kind::sanctions_lifted: --active_sanctions_; return;
+      case Kind::program_tick: return on_program_tick(sim, e.agent);
+      case Kind::program_start: return on_sharing(e.agent, true);
+      case Kind::program_end: return on_sharing(e.agent, false);
+      case Kind::policy_change: return on_policy_change(e.agent);
+      case Kind::capability_arrival: return on_capability_arrival(sim, e.agent);
+      case Kind::capability_decay: return on_capability_decay(sim, e.agent);
+      case Kind::report: return on_report(sim, e.agent);
+    }
+  }
+
+  RunResult finish(const Sim& sim, std::uint64_t fingerprint) {
+    // A last, partial reporting period, and the incidents still in flight, in the order
+    // they began.
+    const Tick last = report_period_.at(reports_emitted_);
+    if (last < sim.now()) emit_period(last, sim.now());
+    if (options_.incidents) {
+      std::vector<const IncidentRow*> open;
+      for (const Incident& inc : incidents_) {
+        if (inc.live && inc.row.landed_day >= 0.0) open.push_back(&inc.row);  // launched
+      }
+      std::sort(open.begin(), open.end(),
+                [](const IncidentRow* x, const IncidentRow* y) { return x->incident < y->incident; });
+      for (const IncidentRow* row : open) sink_.incident(*row);
+    }
+
+    RunResult out;
+    RunRow& r = run_;
+    r.replication = replication_;
+    r.seed = streams_.seed();
+    r.events = sim.events_processed();
+    r.end_day = sim.now_days();
+    r.total = total_;
+    r.fingerprint = fingerprint;
+    out.run = r;
+
+    for (std::size_t s = 0; s < sc_.states.size(); ++s) {
+      StateRow row;
+      row.replication = replication_;
+      row.state = static_cast<std::uint32_t>(s);
+      row.counts = by_state_[s];
+      row.final_defense = defense_[s];
+      row.final_detection_rate = detection_rate(s, sim.now());
+      row.final_workforce = workforce_[s];
+      out.states.push_back(row);
+    }
+    for (std::size_t a = 0; a < sc_.attackers.size(); ++a) {
+      AttackerRow row = attacker_rows_[a];
+      row.stock = stock_[a];
+      const auto& targets = sc_.attackers[a].targets;
+      for (const std::size_t s : targets) {
+        const Belief& b = beliefs_[a][s];
+        row.p_attributed += b.p_attributed() / static_cast<double>(targets.size());
+        for (std::size_t k = 0; k < rung_count; ++k) {
+          row.p_rung[k] += b.p_rung(static_cast<Rung>(k)) / static_cast<double>(targets.size());
+        }
+        BeliefRow br;
+        br.replication = replication_;
+        br.attacker = static_cast<std::uint32_t>(a);
+        br.state = static_cast<std::uint32_t>(s);
+        br.p_attributed = b.p_attributed();
+        for (std::size_t k = 0; k < rung_count; ++k) br.p_rung[k] = b.p_rung(static_cast<Rung>(k));
+        br.coalition_size = b.coalition_size;
+        br.delay_days = b.delay_days;
+        br.sanction_weight = b.sanction_weight;
+        br.sanction_days = b.sanction_days;
+        out.beliefs.push_back(br);
+      }
+      out.attackers.push_back(row);
+    }
+    return out;
+  }
+
+ private:
+  // ---- capability of states -------------------------------------------------------------
+
+  double mega_multiplier(std::size_t s, Tick t) const {
+    double m = 1.0;
+    const double day = sim::to_days(t);
+    for (const MegaEvent& e : sc_.mega_events) {
+      if (e.host == s && day >= e.start_day && day <= e.end_day) m *= e.value_multiplier;
+    }
+    return m;
+  }
+
+  double workforce_scale(std::size_t s) const {
+    State now = sc_.states[s];
+    now.workforce = workforce_[s];
+    return workforce_factor(now, sc_.model);
+  }
+
+  double detection_rate(std::size_t s, Tick t) const {
+    double rate = sc_.states[s].detection_rate * workforce_scale(s) * detection_boost_[s];
+    for (std::size_t c = 0; c < sc_.communities.size(); ++c) {
+      if (membership_[c][s] > 0) rate *= sc_.communities[c].detection_factor;
+    }
+    const double day = sim::to_days(t);
+    for (const Program& p : sc_.programs) {
+      if (p.kind == ProgramKind::exercise && p.beneficiary == s && day >= p.start_day &&
+          day < p.end_day) {
+        rate *= p.detection_multiplier;
+      }
+    }
+    return rate;
+  }
+
+  double attribution_accuracy(std::size_t s) const {
+    double q = sc_.states[s].attribution_accuracy;
+    for (std::size_t c = 0; c < sc_.communities.size(); ++c) {
+      if (membership_[c][s] > 0) q *= sc_.communities[c].accuracy_factor;
+    }
+    return std::min(q, 1.0);
+  }
+
+  // ---- attackers ----------------------------------------------------------------------
+
+  double expected_gain(std::size_t a, std::size_t s, Tick t) const {
+    return sc_.attackers[a].gain_by_target[s] * mega_multiplier(s, t) *
+           expected_sector_multiplier_[a];
+  }
+
+  // The threshold of an attacker with scarce capabilities: T* of the timing game
+  // (VALIDATION.md section 2) for the stakes it can expect over the horizon — the best
+  // gain it can obtain, piecewise constant between mega-event boundaries.
+  double scarce_threshold(std::size_t a) const {
+    const Attacker& att = sc_.attackers[a];
+    if (att.scarce.threshold) return *att.scarce.threshold;
+    std::vector<double> cuts{0.0, sc_.run.horizon_days};
+    for (const MegaEvent& e : sc_.mega_events) {
+      for (const double d : {e.start_day, e.end_day}) {
+        if (d > 0.0 && d < sc_.run.horizon_days) cuts.push_back(d);
+      }
+    }
+    std::sort(cuts.begin(), cuts.end());
+    std::vector<double> stakes;
+    std::vector<double> weights;
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      const double length = cuts[i + 1] - cuts[i];
+      if (length <= 0.0) continue;
+      const Tick mid = sim::to_ticks(0.5 * (cuts[i] + cuts[i + 1]));
+      double best = 0.0;
+      for (const std::size_t s : att.targets) {
+        best = std::max(best, att.capability * (1.0 - sc_.states[s].defense) * expected_gain(a, s, mid));
+      }
+      stakes.push_back(best);
+      weights.push_back(length);
+    }
+    const double w = std::exp(-att.discount * att.scarce.period_days);
+    return optimal_threshold(stakes, weights, w, att.scarce.stealth, att.scarce.persistence);
+  }
+
+  void schedule_next_opportunity(Sim& sim, std::uint32_t a) {
+    const double rate = sc_.attackers[a].opportunity_rate;
+    sim.schedule_in(sim::to_ticks(opportunity_rng_[a].exponential(rate)),
+                    {Kind::opportunity, a, 0}, priority_flow);
+  }
+
+  void schedule_arrival(Sim& sim, std::uint32_t a) {
+    const double rate = sc_.attackers[a].scarce.arrival_rate;
+    sim.schedule_in(sim::to_ticks(capability_rng_[a].exponential(rate)),
+                    {Kind::capability_arrival, a, 0}, priority_program);
+  }
+
+  void on_opportunity(Sim& sim, std::uint32_t a) {
+    schedule_next_opportunity(sim, a);
+    const Attacker& att = sc_.attackers[a];
+    ++total_.opportunities;
+    ++period_.opportunities;
+    ++attacker_rows_[a].opportunities;
+    if (att.scarce.enabled && stock_[a] == 0) return;  // nothing to attack with
+
+    const Tick now = sim.now();
+    terms_.clear();
+    utilities_.clear();
+    for (const std::size_t s : att.targets) {
+      terms_.push_back(evaluate(att, beliefs_[a][s], defense_[s], expected_gain(a, s, now)));
+      utilities_.push_back(terms_.back().utility);
+    }
+    const std::size_t pick = choose(utilities_, att.rationality, choice_rng_[a]);
+    const bool held = pick > 0 && att.scarce.enabled &&
+                      terms_[pick - 1].p_success * terms_[pick - 1].gain < threshold_[a];
+    if (options_.choices) record_choice(a, now, pick, held);
+    if (pick == 0 || held) return;
+
+    const std::size_t victim = att.targets[pick - 1];
+    if (att.scarce.enabled) --stock_[a];
+    const std::uint32_t slot = new_incident();
+    IncidentRow& row = incidents_[slot].row;
+    row.attacker = a;
+    row.victim = static_cast<std::uint32_t>(victim);
+    row.attacker_kind = static_cast<std::uint8_t>(att.kind);
+    row.decided_day = sim::to_days(now);
+    const double delay =
+        att.preparation_days > 0.0 ? landing_rng_[a].exponential(1.0 / att.preparation_days) : 0.0;
+    sim.schedule_in(sim::to_ticks(delay), {Kind::attack_lands, a, slot}, priority_flow);
+  }
+
+  void record_choice(std::uint32_t a, Tick now, std::size_t pick, bool held) {
+    const Attacker& att = sc_.attackers[a];
+    const auto p = choice_probabilities(utilities_, att.rationality);
+    for (std::size_t i = 0; i < att.targets.size(); ++i) {
+      ChoiceRow row;
+      row.replication = replication_;
+      row.decision = decisions_;
+      row.day = sim::to_days(now);
+      row.attacker = a;
+      row.target = static_cast<std::uint32_t>(att.targets[i]);
+      const ChoiceTerms& t = terms_[i];
+      row.p_success = t.p_success;
+      row.gain = t.gain;
+      row.cost = t.cost;
+      row.p_attributed = t.p_attributed;
+      row.expected_cost_if_attributed = t.expected_cost_if_attributed;
+      row.discount = t.discount;
+      row.consequence = t.consequence;
+      row.utility = t.utility;
+      row.probability = p[i + 1];
+      row.chosen = pick == i + 1;
+      row.held = row.chosen && held;
+      sink_.choice(row);
+    }
+    ++decisions_;
+  }
+
+  void on_capability_arrival(Sim& sim, std::uint32_t a) {
+    if (stock_[a] < sc_.attackers[a].scarce.max_stock) ++stock_[a];
+    schedule_arrival(sim, a);
+  }
+
+  void on_capability_decay(Sim& sim, std::uint32_t a) {
+    const Scarce& scarce = sc_.attackers[a].scarce;
+    std::uint32_t kept = 0;
+    for (std::uint32_t i = 0; i < stock_[a]; ++i) {
+      if (capability_rng_[a].bernoulli(scarce.persistence)) ++kept;
+    }
+    stock_[a] = kept;
+    sim.schedule_in(sim::to_ticks(scarce.period_days), {Kind::capability_decay, a, 0},
+                    priority_program);
+  }
+
+  // ---- the incident's path --------------------------------------------------------------
+
+  void on_attack_lands(Sim& sim, std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    IncidentRow& row = inc.row;
+    const std::uint32_t a = row.attacker;
+    const std::size_t s = row.victim;
+    const Attacker& att = sc_.attackers[a];
+    const Tick now = sim.now();
+    auto& rng = landing_rng_[a];
+    row.landed_day = sim::to_days(now);
+    CYBERDETER_CHECK(row.landed_day >= row.decided_day, "attack landed before it was decided");
+
+    row.sector = static_cast<std::uint32_t>(rng.categorical(att.sector_weights));
+    const double mega = mega_multiplier(s, now);
+    row.mega_event = mega > 1.0;
+    row.success = rng.bernoulli(att.capability * (1.0 - defense_[s]));
+    if (row.success) {
+      const double gain = att.gain_by_target[s] * mega * sc_.sectors[row.sector].value_multiplier;
+      const double sigma = sc_.model.severity_sigma;
+      // Mean-preserving log-normal: E[severity] = gain.
+      row.severity = gain * rng.lognormal(-0.5 * sigma * sigma, sigma);
+    }
+    inc.normalised_severity = row.severity / sc_.model.severity_reference;
+    // The capability was committed at the decision; stealth decides whether it comes back.
+    if (att.scarce.enabled && capability_rng_[a].bernoulli(att.scarce.stealth) &&
+        stock_[a] < att.scarce.max_stock) {
+      ++stock_[a];
+    }
+
+    const auto kind = static_cast<std::size_t>(att.kind);
+    count(s, [&](Counts& c) {
+      ++c.launched;
+      if (row.success) ++c.succeeded;
+      c.damage += row.severity;
+    });
+    ++run_.launched_by_kind[kind];
+    ++period_launched_by_kind_[kind];
+    if (row.success) ++run_.succeeded_by_kind[kind];
+    run_.damage_by_kind[kind] += row.severity;
+    AttackerRow& ar = attacker_rows_[a];
+    ++ar.launched;
+    if (row.success) ++ar.succeeded;
+    ar.gain += row.severity;
+
+    const State& st = sc_.states[s];
+    const double delay = detection_rng_[s].exponential(detection_rate(s, now));
+    if (delay > st.detection_window_days) {
+      return close_quietly(slot);  // never found
+    }
+    sim.schedule_in(sim::to_ticks(delay), {Kind::detected, a, slot}, priority_flow);
+  }
+
+  void on_detected(Sim& sim, std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    IncidentRow& row = inc.row;
+    const std::size_t s = row.victim;
+    const State& st = sc_.states[s];
+    row.detected = true;
+    row.detected_day = sim.now_days();
+    run_.detection_delay_days_sum += row.detected_day - row.landed_day;
+    count(s, [](Counts& c) { ++c.detected; });
+
+    defense_[s] = std::min(max_defense, defense_[s] + st.hardening * inc.normalised_severity);
+    const double mean = st.attribution_days / workforce_scale(s);
+    const double delay = attribution_rng_[s].gamma_mean(st.attribution_shape, mean);
+    sim.schedule_in(sim::to_ticks(delay), {Kind::attributed, row.attacker, slot}, priority_flow);
+  }
+
+  void on_attributed(Sim& sim, std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    IncidentRow& row = inc.row;
+    const std::uint32_t culprit = row.attacker;
+    const std::size_t s = row.victim;
+    const State& st = sc_.states[s];
+    auto& rng = attribution_rng_[s];
+
+    // One uniform decides the judgement: right with probability q(1 − φ); wrong because of
+    // the culprit's false flag with probability qφ; wrong by plain error otherwise.
+    const double q = attribution_accuracy(s);
+    const double phi = sc_.attackers[culprit].false_flag;
+    const double u = rng.uniform();
+    std::optional<std::uint32_t> named;
+    if (u < q * (1.0 - phi)) {
+      named = culprit;
+    } else {
+      row.false_flag = u < q;
+      named = decoy(culprit, s, row.false_flag, rng);
+    }
+    const double m = named == culprit ? sc_.model.confidence_correct : sc_.model.confidence_wrong;
+    const double kappa = sc_.model.confidence_concentration;
+    const double confidence = rng.beta(m * kappa, (1.0 - m) * kappa);
+    if (!named) return close_quietly(slot);  // no plausible actor to name: inconclusive
+
+    row.attributed = true;
+    row.attributed_day = sim.now_days();
+    row.named = static_cast<std::int32_t>(*named);
+    row.correct = *named == culprit;
+    row.confidence = confidence;
+    run_.attribution_delay_days_sum += row.attributed_day - row.detected_day;
+    count(s, [&](Counts& c) {
+      ++c.attributed;
+      if (row.correct) {
+        ++c.attributed_correct;
+      } else {
+        ++c.attributed_wrong;
+      }
+    });
+
+    const auto sponsor = sc_.attackers[*named].sponsor;
+    const double dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(s),
+                                                       static_cast<Eigen::Index>(*sponsor))
+                                      : 0.0;
+    double z = case_strength(confidence, inc.normalised_severity, st.naming_aversion, dependence);
+    if (doctrine_[s].noise > 0.0) z += doctrine_rng_[s].normal(0.0, doctrine_[s].noise);
+    row.case_strength = z;
+    const Rung rung = respond(doctrine_[s], st.resolve, z);
+    row.rung_decided = static_cast<std::uint8_t>(rung);
+
+    if (rung == Rung::none) {
+      count(s, [](Counts& c) { ++c.responses[0]; });
+      return close_quietly(slot);
+    }
+    if (rung == Rung::attribute) return go_public(sim, slot, Rung::attribute, 1);
+
+    // Coordinate or sanction: invite every aligned state except the named sponsor; each
+    // answers after an exponential delay, and answers after the deadline are lost.
+    ++run_.coalitions_invited;
+    const double deadline = sc_.model.coalition_deadline_days;
+    for (std::size_t t = 0; t < sc_.states.size(); ++t) {
+      if (t == s || (sponsor && t == *sponsor)) continue;
+      if (sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) <= 0.0) {
+        continue;
+      }
+      ++row.invited;
+      const double answer = coalition_rng_[s].exponential(1.0 / sc_.model.coordination_days);
+      if (answer <= deadline) {
+        sim.schedule_in(sim::to_ticks(answer),
+                        {Kind::ally_answer, static_cast<std::uint32_t>(t), slot}, priority_flow);
+      }
+    }
+    sim.schedule_in(sim::to_ticks(deadline), {Kind::coalition_deadline, culprit, slot},
+                    priority_deadline);
+  }
+
+  // A wrong judgement names another actor that could plausibly have attacked s: with a
+  // false flag, preferably one of another sponsor (the point of a false flag), else any.
+  std::optional<std::uint32_t> decoy(std::uint32_t culprit, std::size_t s, bool false_flag,
+                                     sim::RandomStream& rng) {
+    candidates_.clear();
+    const auto culprit_sponsor = sc_.attackers[culprit].sponsor;
+    for (std::size_t b = 0; b < sc_.attackers.size(); ++b) {
+      if (b == culprit) continue;
+      const auto& targets = sc_.attackers[b].targets;
+      if (std::find(targets.begin(), targets.end(), s) == targets.end()) continue;
+      if (false_flag && sc_.attackers[b].sponsor == culprit_sponsor) continue;
+      candidates_.push_back(static_cast<std::uint32_t>(b));
+    }
+    if (candidates_.empty() && false_flag) return decoy(culprit, s, false, rng);
+    if (candidates_.empty()) return std::nullopt;
+    const auto k = rng.uniform_int(0, static_cast<std::int64_t>(candidates_.size()) - 1);
+    return candidates_[static_cast<std::size_t>(k)];
+  }
+
+  void on_ally_answer(std::uint32_t slot, std::uint32_t ally) {
+    Incident& inc = incidents_[slot];
+    const IncidentRow& row = inc.row;
+    const std::size_t s = row.victim;
+    const auto sponsor = sc_.attackers[static_cast<std::size_t>(row.named)].sponsor;
+    const double alignment =
+        sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(ally));
+    const double dependence =
+        sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally), static_cast<Eigen::Index>(*sponsor))
+                : 0.0;
+    const double p = join_probability(sc_.model, alignment, row.confidence, dependence);
+    if (coalition_rng_[s].bernoulli(p)) {
+      ++inc.joiners;
+      inc.joined_weight += sc_.states[ally].economy;
+    }
+  }
+
+  void on_coalition_deadline(Sim& sim, std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    const auto decided = static_cast<Rung>(inc.row.rung_decided);
+    if (inc.joiners == 0) ++run_.coalitions_failed;
+    // A statement nobody joined is a unilateral attribution; sanctions stay sanctions.
+    const Rung carried = decided == Rung::coordinate && inc.joiners == 0 ? Rung::attribute : decided;
+    go_public(sim, slot, carried, 1 + inc.joiners);
+  }
+
+  void go_public(Sim& sim, std::uint32_t slot, Rung rung, std::uint32_t signers) {
+    Incident& inc = incidents_[slot];
+    IncidentRow& row = inc.row;
+    const std::size_t s = row.victim;
+    const auto named = static_cast<std::uint32_t>(row.named);
+    const Attacker& target = sc_.attackers[named];
+    row.rung_final = static_cast<std::uint8_t>(rung);
+    row.signers = signers;
+    row.response_day = sim.now_days();
+    row.reputation_cost =
+        target.reputation_cost * std::pow(static_cast<double>(signers), target.coalition_exponent);
+    if (rung == Rung::sanction) {
+      row.sanction_weight = sc_.states[s].economy + inc.joined_weight;
+      row.sanction_days = sanction_rng_[s].exponential(1.0 / doctrine_[s].sanction_days);
+      row.sanction_cost = target.sanction_cost * row.sanction_weight * row.sanction_days;
+      ++active_sanctions_;
+      sim.schedule_in(sim::to_ticks(row.sanction_days), {Kind::sanctions_lifted, named, 0},
+                      priority_flow);
+    }
+    if (rung != Rung::attribute || signers > 1) run_.coalition_signers_sum += signers;
+
+    count(s, [&](Counts& c) {
+      ++c.responses[static_cast<std::size_t>(rung)];
+      if (rung == Rung::sanction) ++c.sanctions_imposed;
+      if (!row.correct) ++c.innocent_punished;
+    });
+    ++run_.public_responses;
+    run_.response_delay_days_sum += row.response_day - row.landed_day;
+    run_.reputation_cost += row.reputation_cost;
+    run_.sanction_cost += row.sanction_cost;
+    AttackerRow& ar = attacker_rows_[named];
+    ++ar.named;
+    if (!row.correct) ++ar.named_wrongly;
+    ar.reputation_cost += row.reputation_cost;
+    ar.sanction_cost += row.sanction_cost;
+
+    // Everyone sees a public response. The culprit learns its own outcome; every other
+    // attacker (and the culprit too, if someone else was named) sees a demonstration.
+    Observation seen;
+    seen.attributed = true;
+    seen.rung = rung;
+    seen.coalition_size = signers;
+    seen.delay_days = row.response_day - row.landed_day;
+    seen.sanction_weight = row.sanction_weight;
+    seen.sanction_days = row.sanction_days;
+    const std::uint32_t culprit = row.attacker;
+    for (std::size_t b = 0; b < sc_.attackers.size(); ++b) {
+      Belief& belief = beliefs_[b][s];
+      if (b == culprit && row.correct) {
+        observe_own(belief, seen);
+      } else {
+        if (b == culprit) observe_own(belief, Observation{});
+        observe_other(belief, seen, sc_.attackers[b].observe_others);
+      }
+    }
+    close(slot);
+  }
+
+  // An incident that ends without a public response: the culprit counts it as "not
+  // attributed", unless the scenario lets it learn of a correct, quiet attribution.
+  void close_quietly(std::uint32_t slot) {
+    const IncidentRow& row = incidents_[slot].row;
+    Observation o;
+    if (sc_.model.learn_quiet_hardening && row.attributed && row.correct) {
+      o.attributed = true;
+      o.rung = Rung::none;
+    }
+    observe_own(beliefs_[row.attacker][row.victim], o);
+    close(slot);
+  }
+
+  // ---- programs and policies ------------------------------------------------------------
+
+  static double grow(double value, const Program& p, double rate, double years, double bound) {
+    const double grown = p.multiplicative ? value * std::pow(1.0 + rate, years) : value + rate * years;
+    return std::min(grown, bound);
+  }
+
+  void on_program_tick(Sim& sim, std::uint32_t index) {
+    const Program& p = sc_.programs[index];
+    const double years = program_tick_days / days_per_year;
+    const std::size_t b = p.beneficiary;
+    switch (p.kind) {
+      case ProgramKind::training:
+        workforce_[b] = grow(workforce_[b], p, p.rate, years, p.bound.value_or(infinity));
+        break;
+      case ProgramKind::investment:
+        // Boards that see security as an investment turn more of it into defense.
+        defense_[b] = grow(defense_[b], p, p.rate * sc_.states[b].board_engagement, years,
+                           p.bound.value_or(default_defense_bound));
+        break;
+      case ProgramKind::capacity_building:
+        defense_[b] = grow(defense_[b], p, p.rate, years, p.bound.value_or(default_defense_bound));
+        detection_boost_[b] *= std::pow(1.0 + p.rate, years);
+        break;
+      default: break;
+    }
+    const Tick next = sim.now() + sim::to_ticks(program_tick_days);
+    if (sim::to_days(next) <= p.end_day) {
+      sim.schedule_at(next, {Kind::program_tick, index, 0}, priority_program);
+    }
+  }
+
+  void on_sharing(std::uint32_t index, bool joins) {
+    const Program& p = sc_.programs[index];
+    if (!p.community) return;
+    auto& members = membership_[*p.community][p.beneficiary];
+    if (joins) {
+      ++members;
+    } else if (members > 0) {
+      --members;
+    }
+  }
+
+  void on_policy_change(std::uint32_t index) {
+    const PolicyChange& change = sc_.policy_changes[index];
+    RungPolicy& policy = doctrine_[change.state].rung(change.rung);
+    if (change.enabled) policy.enabled = *change.enabled;
+    if (change.threshold) policy.threshold = *change.threshold;
+  }
+
+  // ---- reporting ------------------------------------------------------------------------
+
+  void schedule_report(Sim& sim, std::uint32_t k) {
+    const Tick t = report_period_.at(k);
+    if (t <= horizon_) sim.schedule_at(t, {Kind::report, k, 0}, priority_report);
+  }
+
+  void on_report(Sim& sim, std::uint32_t k) {
+    emit_period(report_period_.at(k - 1), sim.now());
+    schedule_report(sim, k + 1);
+  }
+
+  void emit_period(Tick from, Tick to) {
+    PeriodRow row;
+    row.replication = replication_;
+    row.period = reports_emitted_++;
+    row.start_day = sim::to_days(from);
+    row.end_day = sim::to_days(to);
+    row.counts = period_;
+    row.launched_by_kind = period_launched_by_kind_;
+    row.sanctions_active = active_sanctions_;
+    row.mean_defense = std::accumulate(defense_.begin(), defense_.end(), 0.0) /
+                       static_cast<double>(defense_.size());
+    double beliefs = 0.0;
+    std::size_t n = 0;
+    for (std::size_t a = 0; a < sc_.attackers.size(); ++a) {
+      for (const std::size_t s : sc_.attackers[a].targets) {
+        beliefs += beliefs_[a][s].p_attributed();
+        ++n;
+      }
+    }
+    row.mean_p_attributed = n > 0 ? beliefs / static_cast<double>(n) : 0.0;
+    sink_.period(row);
+    period_ = Counts{};
+    period_launched_by_kind_ = {};
+  }
+
+  // Adds to the run, the current period and the victim's counts at once.
+  template <class F>
+  void count(std::size_t s, F&& add) {
+    add(total_);
+    add(period_);
+    add(by_state_[s]);
+  }
+
+  // ---- incident pool (memory bounded by incidents in flight, not by the horizon) ----------
+
+  std::uint32_t new_incident() {
+    std::uint32_t slot;
+    if (!free_incidents_.empty()) {
+      slot = free_incidents_.back();
+      free_incidents_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(incidents_.size());
+      incidents_.emplace_back();
+    }
+    Incident& inc = incidents_[slot];
+    inc = Incident{};
+    inc.live = true;
+    inc.row.replication = replication_;
+    inc.row.incident = next_incident_++;
+    inc.row.landed_day = -1.0;  // not launched yet
+    return slot;
+  }
+
+  void close(std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    CYBERDETER_CHECK(inc.live, "incident closed twice");
+    if (options_.incidents) sink_.incident(inc.row);
+    inc.live = false;
+    free_incidents_.push_back(slot);
+  }
+
+  const Scenario& sc_;
+  std::uint64_t replication_;
+  RunSink& sink_;
+  RunOptions options_;
+  sim::StreamFactory streams_;
+  Tick horizon_;
+  sim::Periodic report_period_;
+
+  std::vector<sim::RandomStream> opportunity_rng_, choice_rng_, landing_rng_, capability_rng_;
+  std::vector<sim::RandomStream> detection_rng_, attribution_rng_, doctrine_rng_, coalition_rng_,
+      sanction_rng_;
+
+  std::vector<double> defense_, workforce_, detection_boost_;
+  std::vector<Doctrine> doctrine_;
+  std::vector<std::vector<std::uint32_t>> membership_;  // [community][state]: memberships held
+  std::vector<std::vector<Belief>> beliefs_;            // [attacker][state]
+  std::vector<std::uint32_t> stock_;
+  std::vector<double> threshold_;
+  std::vector<double> expected_sector_multiplier_;
+
+  std::vector<Incident> incidents_;
+  std::vector<std::uint32_t> free_incidents_;
+  std::uint64_t next_incident_ = 0;
+  std::uint64_t decisions_ = 0;
+  std::uint64_t active_sanctions_ = 0;
+  std::uint32_t reports_emitted_ = 0;
+
+  Counts total_, period_;
+  std::array<std::uint64_t, attacker_kind_count> period_launched_by_kind_{};
+  std::vector<Counts> by_state_;
+  std::vector<AttackerRow> attacker_rows_;
+  RunRow run_;
+
+  // Scratch space reused by every decision (no allocation per event).
+  std::vector<ChoiceTerms> terms_;
+  std::vector<double> utilities_;
+  std::vector<std::uint32_t> candidates_;
+};
+
+}  // namespace
+
+RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
+                          const RunOptions& options) {
+  Sim simulation;
+  Model model(scenario, replication, sink, options);
+  model.start(simulation);
+  sim::TraceHash trace;
+  simulation.run(model, sim::StopCondition{sim::to_ticks(scenario.run.horizon_days)}, trace);
+  return model.finish(simulation, trace.value());
+}
+
+}  // namespace cyberdeter::models::deterrence
