@@ -278,7 +278,7 @@ class Model {
   double workforce_scale(std::size_t s) const {
     State now = sc_.states[s];
     now.workforce = workforce_[s];
-    return workforce_factor(now, sc_.model);
+    return workforce_factor(now, sc_.calibration);
   }
 
   double detection_rate(std::size_t s, Tick t) const {
@@ -449,11 +449,11 @@ class Model {
     row.success = rng.bernoulli(att.capability * (1.0 - defense_[s]));
     if (row.success) {
       const double gain = att.gain_by_target[s] * mega * sc_.sectors[row.sector].value_multiplier;
-      const double sigma = sc_.model.severity_sigma;
+      const double sigma = sc_.calibration.severity_sigma;
       // Mean-preserving log-normal: E[severity] = gain.
       row.severity = gain * rng.lognormal(-0.5 * sigma * sigma, sigma);
     }
-    inc.normalised_severity = row.severity / sc_.model.severity_reference;
+    inc.normalised_severity = row.severity / sc_.calibration.severity_reference;
     // The capability was committed at the decision; stealth decides whether it comes back.
     if (att.scarce.enabled && capability_rng_[a].bernoulli(att.scarce.stealth) &&
         stock_[a] < att.scarce.max_stock) {
@@ -519,8 +519,8 @@ class Model {
       row.false_flag = u < q;
       named = decoy(culprit, s, row.false_flag, rng);
     }
-    const double m = named == culprit ? sc_.model.confidence_correct : sc_.model.confidence_wrong;
-    const double kappa = sc_.model.confidence_concentration;
+    const double m = named == culprit ? sc_.calibration.confidence_correct : sc_.calibration.confidence_wrong;
+    const double kappa = sc_.calibration.confidence_concentration;
     const double confidence = rng.beta(m * kappa, (1.0 - m) * kappa);
     if (!named) return close_quietly(slot);  // no plausible actor to name: inconclusive
 
@@ -558,14 +558,14 @@ class Model {
     // Coordinate or sanction: invite every aligned state except the named sponsor; each
     // answers after an exponential delay, and answers after the deadline are lost.
     ++run_.coalitions_invited;
-    const double deadline = sc_.model.coalition_deadline_days;
+    const double deadline = sc_.calibration.coalition_deadline_days;
     for (std::size_t t = 0; t < sc_.states.size(); ++t) {
       if (t == s || (sponsor && t == *sponsor)) continue;
       if (sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) <= 0.0) {
         continue;
       }
       ++row.invited;
-      const double answer = coalition_rng_[s].exponential(1.0 / sc_.model.coordination_days);
+      const double answer = coalition_rng_[s].exponential(1.0 / sc_.calibration.coordination_days);
       if (answer <= deadline) {
         sim.schedule_in(sim::to_ticks(answer),
                         {Kind::ally_answer, static_cast<std::uint32_t>(t), slot}, priority_flow);
@@ -604,7 +604,7 @@ class Model {
     const double dependence =
         sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally), static_cast<Eigen::Index>(*sponsor))
                 : 0.0;
-    const double p = join_probability(sc_.model, alignment, row.confidence, dependence);
+    const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
     if (coalition_rng_[s].bernoulli(p)) {
       ++inc.joiners;
       inc.joined_weight += sc_.states[ally].economy;
@@ -683,7 +683,7 @@ class Model {
   void close_quietly(std::uint32_t slot) {
     const IncidentRow& row = incidents_[slot].row;
     Observation o;
-    if (sc_.model.learn_quiet_hardening && row.attributed && row.correct) {
+    if (sc_.calibration.learn_quiet_hardening && row.attributed && row.correct) {
       o.attributed = true;
       o.rung = Rung::none;
     }

@@ -1,7 +1,10 @@
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -25,11 +28,11 @@ const double max_days = sim::to_days(sim::max_tick);
 // Ceiling of a defense program that gives no `bound` (scenario.hpp; the model applies it).
 constexpr double default_defense_bound = 0.95;
 
-Range at_least(double lo) { return {lo, infinity, false, true}; }     // finite
-Range unit_open() { return {0.0, 1.0, true, true}; }                  // (0, 1)
+Range at_least(double lo) { return {lo, infinity, false, true}; }  // finite
+Range unit_open() { return {0.0, 1.0, true, true}; }               // (0, 1)
 Range finite() { return {-infinity, infinity, true, true}; }
 Range positive_or_inf() { return Range::open_closed(0.0, infinity); }  // (0, inf]
-Range day_or_inf() { return Range::closed(0.0, infinity); }           // [0, inf]
+Range day_or_inf() { return Range::closed(0.0, infinity); }            // [0, inf]
 
 std::string show(double v) { return detail::toml_number(v); }
 
@@ -79,7 +82,7 @@ std::optional<std::size_t> first_disorder(const std::array<double, 4>& chain) {
 const char* const ordering_rule =
     "thresholds must be ordered resolve <= attribute <= coordinate <= sanction";
 
-// Where each threshold of a state's doctrine was (or would have been) written.
+// The rung tables a state's doctrine wrote, to locate errors about their thresholds.
 struct DoctrinePlaces {
   std::array<std::optional<Reader>, 3> rungs;  // [states.S.doctrine.<rung>], if written
 };
@@ -127,21 +130,12 @@ Scenario Loader::load() {
   sc_.text = doc_.text;
   // Unknown top-level keys first: "[attacker.X]" should be named as a typo, not as "no
   // attackers".
-  root_.finish({"model", "name", "description", "run", "sectors", "states",
+  root_.finish({"model", "name", "description", "run", "calibration", "sectors", "states",
                 "attackers", "communities", "programs", "mega_events", "policy_changes"});
-  // `model` is either the string naming the model (reference models use "phold" and
-  // "hold") or the [model] table of modelling choices: TOML cannot hold both, and a
-  // [model] table implies the deterrence model.
-  const toml::node* model = doc_.root.get("model");
-  if (model != nullptr && model->is_table()) {
-    auto calibration = root_.table("model");
-    read_calibration(*calibration);
-  } else if (model != nullptr && !model->is_string()) {
-    root_.fail("model", "expected the string \"deterrence\" or the [model] table of modelling "
-                        "choices");
-  } else if (const std::string name = root_.string("model", "deterrence"); name != "deterrence") {
+  if (const std::string name = root_.string("model", "deterrence"); name != "deterrence") {
     root_.fail("model", "expected \"deterrence\" (or no 'model' key), got \"" + name + "\"");
   }
+  if (auto calibration = root_.table("calibration")) read_calibration(*calibration);
   sc_.name = root_.string("name", "");
   sc_.description = root_.string("description", "");
   if (auto t = root_.table("run")) read_run(*t);
@@ -164,7 +158,8 @@ void Loader::check_name(const Reader& t, const std::string& name) const {
   if (bad) t.fail_table("a name must not contain quotes or control characters");
 }
 
-std::size_t Loader::state_ref(const Reader& t, std::string_view key, const std::string& name) const {
+std::size_t Loader::state_ref(const Reader& t, std::string_view key,
+                              const std::string& name) const {
   if (const auto i = find_name(state_names_, name)) return *i;
   t.fail(key, unknown_name("state", "states", name, state_names_));
 }
@@ -186,7 +181,8 @@ void Loader::read_run(Reader& t) {
   r.start_date = t.optional_date("start_date").value_or(r.start_date);
   r.value_unit = t.string("value_unit", r.value_unit);
   t.finish();
-  if (r.value_unit.empty()) t.fail("value_unit", "must not be empty (say what one value unit means)");
+  if (r.value_unit.empty())
+    t.fail("value_unit", "must not be empty (say what one value unit means)");
   if (r.reporting_days > r.horizon_days) {
     t.fail(t.has("reporting_days") ? "reporting_days" : "horizon_days",
            "reporting_days (" + show(r.reporting_days) + ") must be at most horizon_days (" +
@@ -195,7 +191,7 @@ void Loader::read_run(Reader& t) {
 }
 
 void Loader::read_calibration(Reader& t) {
-  Calibration& m = sc_.model;
+  Calibration& m = sc_.calibration;
   m.severity_sigma = t.number("severity_sigma", m.severity_sigma, Range::non_negative());
   m.severity_reference = t.number("severity_reference", m.severity_reference, Range::positive());
   m.confidence_correct = t.number("confidence_correct", m.confidence_correct, unit_open());
@@ -215,7 +211,8 @@ void Loader::read_calibration(Reader& t) {
   m.outsourced_discount =
       t.number("outsourced_discount", m.outsourced_discount, Range::probability());
   m.learn_quiet_hardening = t.boolean("learn_quiet_hardening", m.learn_quiet_hardening);
-  m.exercise_window_days = t.number("exercise_window_days", m.exercise_window_days, Range::positive());
+  m.exercise_window_days =
+      t.number("exercise_window_days", m.exercise_window_days, Range::positive());
   t.finish();
   if (m.confidence_correct < m.confidence_wrong) {
     t.fail(t.has("confidence_correct") ? "confidence_correct" : "confidence_wrong",
@@ -234,8 +231,9 @@ void Loader::read_sectors() {
   }
   auto tables = root_.named_tables("sectors");
   if (tables.empty()) {
-    root_.fail("sectors", "at least one sector is required (or omit [sectors] for one sector "
-                          "named \"general\")");
+    root_.fail("sectors",
+               "at least one sector is required (or omit [sectors] for one sector "
+               "named \"general\")");
   }
   for (auto& [name, t] : tables) {
     check_name(t, name);
@@ -359,7 +357,8 @@ void Loader::read_communities() {
     c.detection_factor = t.number("detection_factor", c.detection_factor, at_least(1.0));
     c.accuracy_factor = t.number("accuracy_factor", c.accuracy_factor, at_least(1.0));
     t.finish();
-    if (!t.has("members")) t.fail("members", "missing required key (the member states, e.g. [\"Japan\"])");
+    if (!t.has("members"))
+      t.fail("members", "missing required key (the member states, e.g. [\"Japan\"])");
     for (std::size_t i = 0; i < members.size(); ++i) {
       const std::size_t s = state_item(t, "members", i, members[i]);
       if (std::find(c.members.begin(), c.members.end(), s) != c.members.end()) {
@@ -375,10 +374,12 @@ void Loader::read_communities() {
 
 void Loader::read_attackers() {
   if (!root_.has("attackers")) {
-    root_.fail("attackers", "missing required table [attackers]: a scenario needs at least one attacker");
+    root_.fail("attackers",
+               "missing required table [attackers]: a scenario needs at least one attacker");
   }
   auto tables = root_.named_tables("attackers");
-  if (tables.empty()) root_.fail("attackers", "at least one attacker is required ([attackers.NAME])");
+  if (tables.empty())
+    root_.fail("attackers", "at least one attacker is required ([attackers.NAME])");
   sc_.attackers.resize(tables.size());
   for (std::size_t i = 0; i < tables.size(); ++i) {
     check_name(tables[i].second, tables[i].first);
@@ -400,7 +401,8 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
   a.operation_cost = t.number("operation_cost", a.operation_cost, Range::non_negative());
   a.false_flag = t.number("false_flag", a.false_flag, Range::probability());
   a.reputation_cost = t.number("reputation_cost", a.reputation_cost, Range::non_negative());
-  a.coalition_exponent = t.number("coalition_exponent", a.coalition_exponent, Range::non_negative());
+  a.coalition_exponent =
+      t.number("coalition_exponent", a.coalition_exponent, Range::non_negative());
   a.sanction_cost = t.number("sanction_cost", a.sanction_cost, Range::non_negative());
   a.discount = t.number("discount", a.discount, Range::non_negative());
   a.rationality = t.number("rationality", a.rationality, positive_or_inf());
@@ -418,15 +420,17 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
   if (t.has("sponsor")) {
     a.sponsor = state_ref(t, "sponsor", sponsor);
   } else if (a.kind == AttackerKind::state_sponsored) {
-    t.fail("sponsor", "missing: a state_sponsored attacker needs a sponsor (the name of the "
-                      "state behind it)");
+    t.fail("sponsor",
+           "missing: a state_sponsored attacker needs a sponsor (the name of the "
+           "state behind it)");
   }
 
   // Targets: as listed, or every targetable state but the sponsor.
   if (t.has("targets")) {
     if (targets.empty()) {
-      t.fail("targets", "the list of targets is empty: name at least one state, or omit "
-                        "'targets' for every targetable state");
+      t.fail("targets",
+             "the list of targets is empty: name at least one state, or omit "
+             "'targets' for every targetable state");
     }
     for (std::size_t i = 0; i < targets.size(); ++i) {
       const std::size_t s = state_item(t, "targets", i, targets[i]);
@@ -446,8 +450,9 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
       if (sc_.states[s].targetable && a.sponsor != s) a.targets.push_back(s);
     }
     if (a.targets.empty()) {
-      t.fail("targets", "the attacker has no possible target: every state other than its "
-                        "sponsor has targetable = false");
+      t.fail("targets",
+             "the attacker has no possible target: every state other than its "
+             "sponsor has targetable = false");
     }
   }
 
@@ -456,10 +461,9 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
   if (gains) {
     for (const auto& name : gains->keys()) {
       const std::size_t s = state_ref(*gains, name, name);
-      if (std::find(a.targets.begin(), a.targets.end(), s) == a.targets.end()) {
-        gains->fail(name, "'" + name + "' is not among the attacker's targets" +
-                              (a.sponsor == s ? " (it is its sponsor)" : ""));
-      }
+      // Gains against other non-targets are kept (a sweep may narrow `targets`), but the
+      // sponsor is never a target.
+      if (a.sponsor == s) gains->fail(name, "'" + name + "' is the attacker's own sponsor");
       a.gain_by_target[s] = gains->number(name, a.gain, Range::non_negative());
     }
     gains->finish();
@@ -477,8 +481,9 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
     }
     weights->finish();
     if (!(total > 0.0)) {
-      t.fail("sector_weights", "the sector weights must have a positive sum (omit the table "
-                               "for equal weights)");
+      t.fail("sector_weights",
+             "the sector weights must have a positive sum (omit the table "
+             "for equal weights)");
     }
   } else {
     a.sector_weights.assign(sc_.sectors.size(), 1.0);
@@ -486,8 +491,7 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
 
   // Beliefs about coalitions cannot exceed the number of states that could sign.
   if (prior && a.prior.coalition_size > static_cast<double>(sc_.states.size())) {
-    prior->fail("coalition_size", "the prior mean coalition size (" +
-                                      show(a.prior.coalition_size) +
+    prior->fail("coalition_size", "the prior mean coalition size (" + show(a.prior.coalition_size) +
                                       ") exceeds the number of states (" +
                                       std::to_string(sc_.states.size()) + ")");
   }
@@ -499,8 +503,10 @@ void Loader::read_prior(Reader& p, Prior& prior) {
   if (p.has("rungs")) {
     const auto rungs = p.number_array("rungs", Range::positive());
     if (rungs.size() != rung_count) {
-      p.fail("rungs", "expected exactly 4 numbers > 0 (pseudo-counts of none, attribute, "
-                      "coordinate, sanction), got " + std::to_string(rungs.size()));
+      p.fail("rungs",
+             "expected exactly 4 numbers > 0 (pseudo-counts of none, attribute, "
+             "coordinate, sanction), got " +
+                 std::to_string(rungs.size()));
     }
     std::copy(rungs.begin(), rungs.end(), prior.rungs.begin());
   } else {
@@ -517,7 +523,8 @@ void Loader::read_scarce(Reader& s, Scarce& scarce) {
   constexpr std::int64_t max_count = std::numeric_limits<std::uint32_t>::max();
   scarce.enabled = s.boolean("enabled", true);  // writing the table switches it on
   scarce.stock = static_cast<std::uint32_t>(s.integer("stock", scarce.stock, 0, max_count));
-  scarce.max_stock = static_cast<std::uint32_t>(s.integer("max_stock", scarce.max_stock, 1, max_count));
+  scarce.max_stock =
+      static_cast<std::uint32_t>(s.integer("max_stock", scarce.max_stock, 1, max_count));
   scarce.stealth = s.number("stealth", scarce.stealth, Range::probability());
   scarce.persistence = s.number("persistence", scarce.persistence, Range::probability());
   scarce.arrival_rate = s.number("arrival_rate", scarce.arrival_rate, Range::non_negative());
@@ -525,13 +532,14 @@ void Loader::read_scarce(Reader& s, Scarce& scarce) {
   scarce.threshold = s.optional_number("threshold", Range::non_negative());
   s.finish();
   if (scarce.stock > scarce.max_stock) {
-    s.fail(s.has("stock") ? "stock" : "max_stock",
-           "stock (" + std::to_string(scarce.stock) + ") must be at most max_stock (" +
-               std::to_string(scarce.max_stock) + ")");
+    s.fail(s.has("stock") ? "stock" : "max_stock", "stock (" + std::to_string(scarce.stock) +
+                                                       ") must be at most max_stock (" +
+                                                       std::to_string(scarce.max_stock) + ")");
   }
   if (scarce.enabled && scarce.stock == 0 && scarce.arrival_rate == 0.0) {
-    s.fail("stock", "the attacker starts with no capability and never receives one "
-                    "(arrival_rate = 0): it could never act");
+    s.fail("stock",
+           "the attacker starts with no capability and never receives one "
+           "(arrival_rate = 0): it could never act");
   }
 }
 
@@ -540,11 +548,13 @@ void Loader::read_programs() {
     Program p;
     p.name = t.string("name", "");
     if (!t.has("kind")) {
-      t.fail("kind", "missing: one of \"training\", \"investment\", \"exercise\", "
-                     "\"capacity_building\", \"information_sharing\"");
+      t.fail("kind",
+             "missing: one of \"training\", \"investment\", \"exercise\", "
+             "\"capacity_building\", \"information_sharing\"");
     }
     const std::string kind = t.choice(
-        "kind", "", {"training", "investment", "exercise", "capacity_building", "information_sharing"});
+        "kind", "",
+        {"training", "investment", "exercise", "capacity_building", "information_sharing"});
     p.kind = kind == "training"            ? ProgramKind::training
              : kind == "investment"        ? ProgramKind::investment
              : kind == "exercise"          ? ProgramKind::exercise
@@ -557,17 +567,21 @@ void Loader::read_programs() {
     p.start_day = t.number("start_day", p.start_day, Range::non_negative());
     const auto end_day = t.optional_number("end_day", day_or_inf());
     p.rate = t.number("rate", p.rate, Range::non_negative());
-    p.multiplicative = t.choice("mode", "multiplicative", {"multiplicative", "additive"}) == "multiplicative";
+    p.multiplicative =
+        t.choice("mode", "multiplicative", {"multiplicative", "additive"}) == "multiplicative";
     p.bound = t.optional_number("bound", Range::positive());
-    p.detection_multiplier = t.number("detection_multiplier", p.detection_multiplier, at_least(1.0));
+    p.detection_multiplier =
+        t.number("detection_multiplier", p.detection_multiplier, at_least(1.0));
     const std::string community = t.string("community", "");
     // A key that the program's kind ignores is a misunderstanding worth naming.
     const bool grows = p.kind == ProgramKind::training || p.kind == ProgramKind::investment ||
                        p.kind == ProgramKind::capacity_building;
     for (const char* key : {"rate", "mode", "bound"}) {
       if (!grows && t.has(key)) {
-        t.fail(key, "applies only to programs of kind \"training\", \"investment\" and "
-                    "\"capacity_building\" (an " + kind + " program does not grow a parameter)");
+        t.fail(key,
+               "applies only to programs of kind \"training\", \"investment\" and "
+               "\"capacity_building\" (an " +
+                   kind + " program does not grow a parameter)");
       }
     }
     if (p.kind != ProgramKind::exercise && t.has("detection_multiplier")) {
@@ -579,13 +593,17 @@ void Loader::read_programs() {
     t.finish();
 
     if (p.kind == ProgramKind::capacity_building) {
-      if (!t.has("beneficiary")) t.fail("beneficiary", "missing: capacity building needs the partner state it benefits");
-      if (p.beneficiary == p.owner) t.fail("beneficiary", "must differ from the owner: capacity building benefits another state");
+      if (!t.has("beneficiary"))
+        t.fail("beneficiary", "missing: capacity building needs the partner state it benefits");
+      if (p.beneficiary == p.owner)
+        t.fail("beneficiary",
+               "must differ from the owner: capacity building benefits another state");
     }
     if (p.kind == ProgramKind::information_sharing) {
       if (!t.has("community")) t.fail("community", "missing: the community the beneficiary joins");
       const auto c = find_name(community_names_, community);
-      if (!c) t.fail("community", unknown_name("community", "communities", community, community_names_));
+      if (!c)
+        t.fail("community", unknown_name("community", "communities", community, community_names_));
       p.community = *c;
       const auto& members = sc_.communities[*c].members;
       if (std::find(members.begin(), members.end(), p.beneficiary) != members.end()) {
@@ -600,7 +618,7 @@ void Loader::read_programs() {
       }
       p.end_day = *end_day;
     } else if (p.kind == ProgramKind::exercise) {
-      p.end_day = p.start_day + sc_.model.exercise_window_days;
+      p.end_day = p.start_day + sc_.calibration.exercise_window_days;
     }
     // The bound caps the grown parameter, so a bound at or below its starting value
     // would never raise it (and would cut it down to the bound).
@@ -630,8 +648,9 @@ void Loader::read_programs() {
     const bool joined = std::any_of(sc_.programs.begin(), sc_.programs.end(),
                                     [&](const Program& p) { return p.community == c; });
     if (!joined) {
-      community_tables_[c].fail("members", "a community needs at least one member state, or an "
-                                           "information_sharing program that brings one");
+      community_tables_[c].fail("members",
+                                "a community needs at least one member state, or an "
+                                "information_sharing program that brings one");
     }
   }
 }
@@ -664,9 +683,12 @@ void Loader::read_policy_changes() {
     c.day = t.number("day", c.day, Range::non_negative());
     if (!t.has("state")) t.fail("state", "missing: the state whose doctrine changes");
     c.state = state_ref(t, "state", t.string("state", ""));
-    if (!t.has("rung")) t.fail("rung", "missing: one of \"attribute\", \"coordinate\", \"sanction\"");
+    if (!t.has("rung"))
+      t.fail("rung", "missing: one of \"attribute\", \"coordinate\", \"sanction\"");
     const std::string rung = t.choice("rung", "", {"attribute", "coordinate", "sanction"});
-    c.rung = rung == "attribute" ? Rung::attribute : rung == "coordinate" ? Rung::coordinate : Rung::sanction;
+    c.rung = rung == "attribute"    ? Rung::attribute
+             : rung == "coordinate" ? Rung::coordinate
+                                    : Rung::sanction;
     const bool enabled = t.boolean("enabled", false);
     if (t.has("enabled")) c.enabled = enabled;
     c.threshold = t.optional_number("threshold", Range::non_negative());
@@ -716,12 +738,12 @@ void Loader::read_policy_changes() {
         }
         if (found) break;
       }
-      tables[blamed].fail(
-          "threshold", "after the policy changes of day " + show(c.day) + ", the doctrine of '" +
-                           sc_.states[c.state].name + "' is no longer ordered: " +
-                           rung_name(*broken) + " = " + show(chain[*broken]) + " > " +
-                           rung_name(*broken + 1) + " = " + show(chain[*broken + 1]) + " (" +
-                           ordering_rule + ")");
+      tables[blamed].fail("threshold", "after the policy changes of day " + show(c.day) +
+                                           ", the doctrine of '" + sc_.states[c.state].name +
+                                           "' is no longer ordered: " + rung_name(*broken) + " = " +
+                                           show(chain[*broken]) + " > " + rung_name(*broken + 1) +
+                                           " = " + show(chain[*broken + 1]) + " (" + ordering_rule +
+                                           ")");
     }
     first = last;
   }
@@ -737,7 +759,7 @@ void create_override_tables(Document& doc, std::string_view assignment) {
   const auto path = detail::split_key_path(assignment.substr(0, eq));
   const auto creatable = [&](std::size_t depth) {  // may path[0..depth] be created?
     const std::string& last = path[depth];
-    if (depth == 0) return last == "run" || last == "model";
+    if (depth == 0) return last == "run" || last == "calibration";
     if (depth == 2 && path[0] == "states") {
       return last == "doctrine" || last == "alignment" || last == "dependence";
     }
@@ -819,7 +841,8 @@ Scenario load_scenario_text(std::string text, std::string path,
 std::string resolved_toml(const Scenario& sc) {
   using detail::toml_key;
   using detail::toml_number;
-  Writer w;  // no `model = "deterrence"`: the [model] table below implies it
+  Writer w;
+  w.string("model", "deterrence");
   w.string("name", sc.name);
   w.string("description", sc.description);
 
@@ -835,8 +858,8 @@ std::string resolved_toml(const Scenario& sc) {
   }
   w.string("value_unit", sc.run.value_unit);
 
-  const Calibration& m = sc.model;
-  w.table("model");
+  const Calibration& m = sc.calibration;
+  w.table("calibration");
   w.number("severity_sigma", m.severity_sigma);
   w.number("severity_reference", m.severity_reference);
   w.number("confidence_correct", m.confidence_correct);
@@ -922,8 +945,11 @@ std::string resolved_toml(const Scenario& sc) {
     w.number("observe_others", a.observe_others);
     w.number("preparation_days", a.preparation_days);
     w.line("targets", name_list(sc, a.targets));
+    // Every target's gain, and the gains set for states that are not targets.
     std::string gains;
-    for (const std::size_t s : a.targets) {
+    for (std::size_t s = 0; s < sc.states.size(); ++s) {
+      const bool target = std::find(a.targets.begin(), a.targets.end(), s) != a.targets.end();
+      if (!target && a.gain_by_target.at(s) == a.gain) continue;
       gains += (gains.empty() ? "" : ", ") + toml_key(sc.states[s].name) + " = " +
                toml_number(a.gain_by_target.at(s));
     }

@@ -167,7 +167,8 @@ struct PolicyChange {
   std::optional<double> threshold;  ///< `threshold`
 };
 
-/// [model]: global modelling choices.
+/// [calibration]: global modelling choices. (Not [model]: the root key `model` names the
+/// model, and TOML cannot hold a key and a table of the same name.)
 struct Calibration {
   double severity_sigma = 0.5;           ///< `severity_sigma` >= 0: log-normal sd of severity around gain
   double severity_reference = 10.0;      ///< `severity_reference` > 0 (VU): v = severity / reference
@@ -204,7 +205,7 @@ struct Scenario {
   std::string name;         ///< `name`
   std::string description;  ///< `description`
   RunSettings run;
-  Calibration model;
+  Calibration calibration;
   std::vector<State> states;
   std::vector<Attacker> attackers;
   std::vector<Sector> sectors;  ///< at least one ("general" if none given)
