@@ -276,9 +276,7 @@ class Model {
   }
 
   double workforce_scale(std::size_t s) const {
-    State now = sc_.states[s];
-    now.workforce = workforce_[s];
-    return workforce_factor(now, sc_.calibration);
+    return workforce_factor(workforce_[s], sc_.states[s].in_house_share, sc_.calibration);
   }
 
   double detection_rate(std::size_t s, Tick t) const {

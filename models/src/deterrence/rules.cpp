@@ -145,12 +145,14 @@ double join_probability(const Calibration& m, double alignment, double confidenc
   return 1.0 / (1.0 + std::exp(-x));
 }
 
-double effective_workforce(const State& s, const Calibration& m) noexcept {
-  return s.workforce * (s.in_house_share + m.outsourced_discount * (1.0 - s.in_house_share));
+double effective_workforce(double workforce, double in_house_share,
+                           const Calibration& m) noexcept {
+  return workforce * (in_house_share + m.outsourced_discount * (1.0 - in_house_share));
 }
 
-double workforce_factor(const State& s, const Calibration& m) noexcept {
-  return std::pow(effective_workforce(s, m) / m.workforce_reference, m.workforce_elasticity);
+double workforce_factor(double workforce, double in_house_share, const Calibration& m) noexcept {
+  return std::pow(effective_workforce(workforce, in_house_share, m) / m.workforce_reference,
+                  m.workforce_elasticity);
 }
 
 double timing_value(std::span<const double> stakes, std::span<const double> weights, double T,

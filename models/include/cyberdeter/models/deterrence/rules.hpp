@@ -88,9 +88,16 @@ double join_probability(const Calibration& m, double alignment, double confidenc
                         double dependence_on_sponsor) noexcept;
 
 /// Workforce counted by capability: in-house staff fully, vendor staff at a discount.
-double effective_workforce(const State& s, const Calibration& m) noexcept;
+double effective_workforce(double workforce, double in_house_share, const Calibration& m) noexcept;
 /// Factor (W_eff / W_ref)^ε by which workforce scales detection and attribution speed.
-double workforce_factor(const State& s, const Calibration& m) noexcept;
+double workforce_factor(double workforce, double in_house_share, const Calibration& m) noexcept;
+/// The same for a state's own workforce and in-house share.
+inline double effective_workforce(const State& s, const Calibration& m) noexcept {
+  return effective_workforce(s.workforce, s.in_house_share, m);
+}
+inline double workforce_factor(const State& s, const Calibration& m) noexcept {
+  return workforce_factor(s.workforce, s.in_house_share, m);
+}
 
 /// Value V(T) of holding a scarce capability and using it iff the stakes reach T, for
 /// stakes drawn each period from the discrete distribution (stakes[i], weights[i]) —
