@@ -5,7 +5,7 @@
 
 JOBS     ?= $(shell nproc)
 OUT      ?= out
-SCENARIO ?= scenarios/reference/phold.toml
+SCENARIO ?= scenarios/japan_2015_2021.toml
 RUN_OUT  ?= $(OUT)/$(basename $(notdir $(SCENARIO))).h5
 
 .PHONY: all deps build run test test-asan bench format format-check clean
