@@ -290,3 +290,144 @@ TEST_CASE("a scarce-capability attacker holds fire for the mega-event", "[model]
   }
   CHECK(in_games >= 8);
 }
+
+namespace {
+
+// A world with no attacks, so that only programs change the states.
+Scenario quiet_world() {
+  Scenario sc = world();
+  for (auto& a : sc.attackers) a.opportunity_rate = 1e-9;
+  sc.run.horizon_days = 365.25 * 4;
+  return sc;
+}
+
+Program program(ProgramKind kind, std::size_t owner, std::size_t beneficiary) {
+  Program p;
+  p.kind = kind;
+  p.owner = owner;
+  p.beneficiary = beneficiary;
+  p.start_day = 0;
+  p.end_day = infinity;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("training grows the workforce at its yearly rate, up to its bound", "[model][programs]") {
+  Scenario sc = quiet_world();
+  Program p = program(ProgramKind::training, 0, 0);
+  p.rate = 0.10;
+  sc.programs.push_back(p);
+  RunSink none;
+  auto r = run_replication(sc, 0, none);
+  // 48 monthly ticks fall inside four years: the first one month after the start, the
+  // last exactly at the horizon (events at the horizon run).
+  const double years = 4.0;
+  CHECK(r.states[0].final_workforce == Approx(1000.0 * std::pow(1.1, years)));
+  CHECK(r.states[1].final_workforce == 1000.0);
+  // More workforce, faster detection: δ · (W/W_ref)^ε with in_house_share 1.
+  CHECK(r.states[0].final_detection_rate == Approx(0.02 * std::pow(std::pow(1.1, years), 0.3)));
+
+  sc.programs[0].bound = 1200.0;
+  r = run_replication(sc, 0, none);
+  CHECK(r.states[0].final_workforce == 1200.0);
+}
+
+TEST_CASE("investment turns into defense in proportion to board engagement", "[model][programs]") {
+  Scenario sc = quiet_world();
+  sc.states[0].board_engagement = 0.5;
+  Program p = program(ProgramKind::investment, 0, 0);
+  p.rate = 0.2;
+  p.multiplicative = false;  // +0.2 defense per year at full engagement
+  sc.programs.push_back(p);
+  RunSink none;
+  const auto r = run_replication(sc, 0, none);
+  CHECK(r.states[0].final_defense == Approx(0.3 + 0.2 * 0.5 * 4.0));
+  // Absent a bound, defense stops at 0.95.
+  sc.programs[0].rate = 5.0;
+  CHECK(run_replication(sc, 0, none).states[0].final_defense == Approx(0.95));
+}
+
+TEST_CASE("capacity building raises a partner's defense and detection", "[model][programs]") {
+  Scenario sc = quiet_world();
+  Program p = program(ProgramKind::capacity_building, 1, 0);
+  p.rate = 0.1;
+  sc.programs.push_back(p);
+  RunSink none;
+  const auto r = run_replication(sc, 0, none);
+  const double growth = std::pow(1.1, 4.0);
+  CHECK(r.states[0].final_defense == Approx(0.3 * growth));
+  CHECK(r.states[0].final_detection_rate == Approx(0.02 * growth));
+  CHECK(r.states[1].final_defense == 0.3);  // the owner gains nothing itself
+}
+
+TEST_CASE("information sharing joins a community for the program's duration", "[model][programs]") {
+  Scenario sc = quiet_world();
+  sc.communities.push_back({"CERTs", {}, 1.5, 1.2});
+  Program p = program(ProgramKind::information_sharing, 0, 0);
+  p.community = 0;
+  p.start_day = 100;
+  sc.programs.push_back(p);
+  RunSink none;
+  CHECK(run_replication(sc, 0, none).states[0].final_detection_rate == Approx(0.03));
+  sc.programs[0].end_day = 1000;  // left before the end
+  CHECK(run_replication(sc, 0, none).states[0].final_detection_rate == Approx(0.02));
+}
+
+TEST_CASE("an exercise multiplies detection only inside its window", "[model][programs]") {
+  Scenario sc = world();
+  sc.run.horizon_days = 20000;
+  sc.states[0].detection_rate = 0.005;
+  Program p = program(ProgramKind::exercise, 0, 0);
+  p.start_day = 5000;
+  p.end_day = 15000;
+  p.detection_multiplier = 4.0;
+  sc.programs.push_back(p);
+  Collect sink;
+  run_replication(sc, 0, sink, RunOptions{true, false});
+  // Detection probability within the 200-day window: 1 − exp(−δ H).
+  double in_n = 0, in_det = 0, out_n = 0, out_det = 0;
+  for (const auto& i : sink.incidents) {
+    if (i.victim != 0 || i.landed_day > 19800) continue;
+    const bool inside = i.landed_day >= 5000 && i.landed_day < 15000;
+    (inside ? in_n : out_n) += 1;
+    (inside ? in_det : out_det) += i.detected ? 1 : 0;
+  }
+  const double p_in = 1 - std::exp(-0.02 * 200), p_out = 1 - std::exp(-0.005 * 200);
+  CHECK(std::abs(in_det / in_n - p_in) < 5 * std::sqrt(p_in * (1 - p_in) / in_n));
+  CHECK(std::abs(out_det / out_n - p_out) < 5 * std::sqrt(p_out * (1 - p_out) / out_n));
+}
+
+TEST_CASE("hardening raises defense after each detected incident", "[model][hardening]") {
+  Scenario sc = world();
+  sc.states[0].hardening = 0.01;
+  RunSink none;
+  const auto r = run_replication(sc, 0, none);
+  CHECK(r.states[0].final_defense > 0.3);
+  CHECK(r.states[0].final_defense <= 0.99);
+  CHECK(r.states[1].final_defense == 0.3);
+}
+
+TEST_CASE("sanctions cost sigma times the imposers' weight times the duration", "[model][sanctions]") {
+  Scenario sc = world();
+  for (auto* s : {&sc.states[0], &sc.states[1]}) {
+    s->doctrine.sanction = {true, 0.1};
+    s->doctrine.coordinate = {true, 0.1};
+  }
+  Collect sink;
+  const auto r = run(sc, 0, sink);
+  int sanctions = 0;
+  double total = 0.0;
+  for (const auto& i : sink.incidents) {
+    if (i.rung_final != static_cast<std::uint8_t>(Rung::sanction)) continue;
+    ++sanctions;
+    const double sigma = sc.attackers[static_cast<std::size_t>(i.named)].sanction_cost;
+    CHECK(i.sanction_cost == Approx(sigma * i.sanction_weight * i.sanction_days));
+    // The victim plus the economic weight of each ally that joined.
+    const double victim = sc.states[i.victim].economy;
+    CHECK(i.sanction_weight == Approx(victim + (i.signers - 1) * sc.states[1 - i.victim].economy));
+    total += i.sanction_cost;
+  }
+  CHECK(sanctions > 10);
+  CHECK(r.run.sanction_cost == Approx(total));
+}

@@ -30,12 +30,12 @@ enum class Kind : std::uint8_t {
   ally_answer,         // slot: incident, agent: ally
   coalition_deadline,  // slot: incident
   sanctions_lifted,    // agent: named attacker
-  program_tick,        // agent: program
+  program_tick,        // agent: program, slot: tick number k
   program_start,       // agent: program
   program_end,         // agent: program
   policy_change,       // agent: policy change
   capability_arrival,  // agent: attacker
-  capability_decay,    // agent: attacker
+  capability_decay,    // agent: attacker, slot: period number k
   report,              // agent: period number
 };
 
@@ -149,7 +149,7 @@ class Model {
       const Scarce& scarce = sc_.attackers[a].scarce;
       if (scarce.enabled && scarce.arrival_rate > 0.0) schedule_arrival(sim, agent);
       if (scarce.enabled && scarce.persistence < 1.0) {
-        sim.schedule_in(sim::to_ticks(scarce.period_days), {Kind::capability_decay, agent, 0},
+        sim.schedule_at(decay_schedule(a).at(1), {Kind::capability_decay, agent, 1},
                         priority_program);
       }
     }
@@ -162,7 +162,7 @@ class Model {
         case ProgramKind::training:
         case ProgramKind::investment:
         case ProgramKind::capacity_building:
-          sim.schedule_at(begin + sim::to_ticks(program_tick_days), {Kind::program_tick, agent, 0},
+          sim.schedule_at(program_schedule(prog).at(1), {Kind::program_tick, agent, 1},
                           priority_program);
           break;
         case ProgramKind::information_sharing:
@@ -191,12 +191,12 @@ class Model {
       case Kind::ally_answer: return on_ally_answer(e.slot, e.agent);
       case Kind::coalition_deadline: return on_coalition_deadline(sim, e.slot);
       case Kind::sanctions_lifted: --active_sanctions_; return;
-      case Kind::program_tick: return on_program_tick(sim, e.agent);
+      case Kind::program_tick: return on_program_tick(sim, e.agent, e.slot);
       case Kind::program_start: return on_sharing(e.agent, true);
       case Kind::program_end: return on_sharing(e.agent, false);
       case Kind::policy_change: return on_policy_change(e.agent);
       case Kind::capability_arrival: return on_capability_arrival(sim, e.agent);
-      case Kind::capability_decay: return on_capability_decay(sim, e.agent);
+      case Kind::capability_decay: return on_capability_decay(sim, e.agent, e.slot);
       case Kind::report: return on_report(sim, e.agent);
     }
   }
@@ -417,14 +417,18 @@ class Model {
     schedule_arrival(sim, a);
   }
 
-  void on_capability_decay(Sim& sim, std::uint32_t a) {
+  sim::Periodic decay_schedule(std::size_t a) const {
+    return {0, sim::to_ticks(sc_.attackers[a].scarce.period_days)};
+  }
+
+  void on_capability_decay(Sim& sim, std::uint32_t a, std::uint32_t k) {
     const Scarce& scarce = sc_.attackers[a].scarce;
     std::uint32_t kept = 0;
     for (std::uint32_t i = 0; i < stock_[a]; ++i) {
       if (capability_rng_[a].bernoulli(scarce.persistence)) ++kept;
     }
     stock_[a] = kept;
-    sim.schedule_in(sim::to_ticks(scarce.period_days), {Kind::capability_decay, a, 0},
+    sim.schedule_at(decay_schedule(a).at(k + 1), {Kind::capability_decay, a, k + 1},
                     priority_program);
   }
 
@@ -696,7 +700,12 @@ class Model {
     return std::min(grown, bound);
   }
 
-  void on_program_tick(Sim& sim, std::uint32_t index) {
+  // Monthly ticks from the program's start; the k-th is at start + k * month.
+  static sim::Periodic program_schedule(const Program& p) {
+    return {sim::to_ticks(p.start_day), sim::to_ticks(program_tick_days)};
+  }
+
+  void on_program_tick(Sim& sim, std::uint32_t index, std::uint32_t k) {
     const Program& p = sc_.programs[index];
     const double years = program_tick_days / days_per_year;
     const std::size_t b = p.beneficiary;
@@ -715,9 +724,9 @@ class Model {
         break;
       default: break;
     }
-    const Tick next = sim.now() + sim::to_ticks(program_tick_days);
+    const Tick next = program_schedule(p).at(k + 1);
     if (sim::to_days(next) <= p.end_day) {
-      sim.schedule_at(next, {Kind::program_tick, index, 0}, priority_program);
+      sim.schedule_at(next, {Kind::program_tick, index, k + 1}, priority_program);
     }
   }
 
