@@ -134,6 +134,8 @@ class Model {
       threshold_[a] = att.scarce.enabled ? scarce_threshold(a) : 0.0;
     }
 
+    consequence_.resize(n_attackers * n_states);
+    stale_.assign(n_attackers * n_states, 1);
     by_state_.resize(n_states);
     attacker_rows_.resize(n_attackers);
     for (std::size_t a = 0; a < n_attackers; ++a) {
@@ -339,6 +341,20 @@ class Model {
     return optimal_threshold(stakes, weights, w, att.scarce.stealth, att.scarce.persistence);
   }
 
+  // The belief-dependent part of the calculus, recomputed only after the belief moved.
+  const ConsequenceTerms& consequence(std::size_t a, std::size_t s) {
+    const std::size_t i = a * sc_.states.size() + s;
+    if (stale_[i]) {
+      consequence_[i] = consequence_terms(sc_.attackers[a], beliefs_[a][s]);
+      stale_[i] = 0;
+    }
+    return consequence_[i];
+  }
+  Belief& belief_to_update(std::size_t a, std::size_t s) {
+    stale_[a * sc_.states.size() + s] = 1;
+    return beliefs_[a][s];
+  }
+
   void schedule_next_opportunity(Sim& sim, std::uint32_t a) {
     const double rate = sc_.attackers[a].opportunity_rate;
     sim.schedule_in(sim::to_ticks(opportunity_rng_[a].exponential(rate)),
@@ -363,7 +379,7 @@ class Model {
     terms_.clear();
     utilities_.clear();
     for (const std::size_t s : att.targets) {
-      terms_.push_back(evaluate(att, beliefs_[a][s], defense_[s], expected_gain(a, s, now)));
+      terms_.push_back(evaluate(att, consequence(a, s), defense_[s], expected_gain(a, s, now)));
       utilities_.push_back(terms_.back().utility);
     }
     const std::size_t pick = choose(utilities_, att.rationality, choice_rng_[a]);
@@ -669,7 +685,7 @@ class Model {
     seen.sanction_days = row.sanction_days;
     const std::uint32_t culprit = row.attacker;
     for (std::size_t b = 0; b < sc_.attackers.size(); ++b) {
-      Belief& belief = beliefs_[b][s];
+      Belief& belief = belief_to_update(b, s);
       if (b == culprit && row.correct) {
         observe_own(belief, seen);
       } else {
@@ -689,7 +705,7 @@ class Model {
       o.attributed = true;
       o.rung = Rung::none;
     }
-    observe_own(beliefs_[row.attacker][row.victim], o);
+    observe_own(belief_to_update(row.attacker, row.victim), o);
     close(slot);
   }
 
@@ -837,6 +853,8 @@ class Model {
   std::vector<Doctrine> doctrine_;
   std::vector<std::vector<std::uint32_t>> membership_;  // [community][state]: memberships held
   std::vector<std::vector<Belief>> beliefs_;            // [attacker][state]
+  std::vector<ConsequenceTerms> consequence_;           // [attacker * states + state]
+  std::vector<std::uint8_t> stale_;                     // consequence_ needs recomputing
   std::vector<std::uint32_t> stock_;
   std::vector<double> threshold_;
   std::vector<double> expected_sector_multiplier_;

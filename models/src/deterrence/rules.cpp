@@ -73,18 +73,33 @@ double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept {
   return 0.0;
 }
 
-ChoiceTerms evaluate(const Attacker& a, const Belief& b, double defense, double gain) noexcept {
+ConsequenceTerms consequence_terms(const Attacker& a, const Belief& b) noexcept {
+  // Σ_k P̂(k) Cost_k with the Dirichlet mean P̂(k) = count_k / total, one pow for the
+  // statement shared by the coordinate and sanction rungs.
+  const double total = std::accumulate(b.rungs.begin(), b.rungs.end(), 0.0);
+  const double statement = a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
+  const double sanction = a.sanction_cost * b.sanction_weight * b.sanction_days + statement;
+  ConsequenceTerms c;
+  c.p_attributed = b.p_attributed();
+  c.expected_cost_if_attributed =
+      (b.rungs[index(Rung::attribute)] * a.reputation_cost +
+       b.rungs[index(Rung::coordinate)] * statement + b.rungs[index(Rung::sanction)] * sanction) /
+      total;
+  c.discount = std::exp(-a.discount * b.delay_days);
+  c.consequence = c.p_attributed * c.expected_cost_if_attributed * c.discount;
+  return c;
+}
+
+ChoiceTerms evaluate(const Attacker& a, const ConsequenceTerms& c, double defense,
+                     double gain) noexcept {
   ChoiceTerms t;
   t.p_success = a.capability * (1.0 - defense);
   t.gain = gain;
   t.cost = a.operation_cost;
-  t.p_attributed = b.p_attributed();
-  for (std::size_t k = 0; k < rung_count; ++k) {
-    const auto rung = static_cast<Rung>(k);
-    t.expected_cost_if_attributed += b.p_rung(rung) * rung_cost(a, b, rung);
-  }
-  t.discount = std::exp(-a.discount * b.delay_days);
-  t.consequence = t.p_attributed * t.expected_cost_if_attributed * t.discount;
+  t.p_attributed = c.p_attributed;
+  t.expected_cost_if_attributed = c.expected_cost_if_attributed;
+  t.discount = c.discount;
+  t.consequence = c.consequence;
   t.utility = t.p_success * t.gain - t.cost - t.consequence;
   return t;
 }

@@ -65,8 +65,24 @@ struct ChoiceTerms {
 /// Cost to attacker `a` of response rung `k` given its beliefs (MODEL.md section 3).
 double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept;
 
+/// The part of the calculus that depends only on the attacker and its belief about a
+/// target: P̂_attr, Σ_k P̂(k) Cost_k, exp(−r τ̂) and their product, the consequence.
+/// It changes only when the belief does, so the model caches it.
+struct ConsequenceTerms {
+  double p_attributed = 0.0;
+  double expected_cost_if_attributed = 0.0;
+  double discount = 1.0;
+  double consequence = 0.0;
+};
+ConsequenceTerms consequence_terms(const Attacker& a, const Belief& b) noexcept;
+
 /// EU of attacking a target with defense `defense` and expected gain `gain`.
-ChoiceTerms evaluate(const Attacker& a, const Belief& b, double defense, double gain) noexcept;
+ChoiceTerms evaluate(const Attacker& a, const ConsequenceTerms& c, double defense,
+                     double gain) noexcept;
+inline ChoiceTerms evaluate(const Attacker& a, const Belief& b, double defense,
+                            double gain) noexcept {
+  return evaluate(a, consequence_terms(a, b), defense, gain);
+}
 
 /// Logit (or, for rationality = inf, strict best-response) choice among "no operation"
 /// (utility 0, index 0) and the options' utilities (index i + 1). Ties in the strict rule
