@@ -25,6 +25,7 @@ struct RunOptions {
   std::vector<std::string> overrides;
   bool incidents = false;
   bool choices = false;
+  int compression = sim::h5::TableOptions{}.compression_level;
   bool quiet = false;
 };
 
@@ -171,7 +172,7 @@ int run_deterrence(const RunOptions& opt) {
         ++periods;
         det::H5Sink::period(row);
       }
-    } sink(file, run_options);
+    } sink(file, run_options, sim::h5::TableOptions{4096, opt.compression});
     for (std::uint64_t r = 0; r < sc.run.replications; ++r) {
       const det::RunResult result = det::run_replication(sc, r, sink, run_options);
       sink.finish(result);
@@ -202,6 +203,10 @@ void add_run_command(CLI::App& app, Action& action) {
                   "Override a parameter: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 (repeatable)");
   cmd->add_flag("--incidents", opt->incidents, "Also write /incidents: every incident's whole record");
   cmd->add_flag("--choices", opt->choices, "Also write /choices: every attacker decision's EU terms");
+  cmd->add_option("--compression", opt->compression,
+                  "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
   cmd->callback([&action, opt] {
     action = [opt] {

@@ -21,6 +21,7 @@ def test_help_lists_every_subcommand(cli):
 
 @pytest.mark.parametrize("args", [[], ["frobnicate"], ["run"], ["run", "x.toml"],
                                   ["run", "x.toml", "-o", "y.h5", "--replications", "0"],
+                                  ["run", "x.toml", "-o", "y.h5", "--compression", "12"],
                                   ["--no-such-flag"]])
 def test_bad_command_lines_exit_2(cli, args):
     r = cli(*args)

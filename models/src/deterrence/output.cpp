@@ -249,15 +249,20 @@ struct H5Sink::Tables {
   std::optional<sim::h5::Table<ChoiceRow>> choices;
 };
 
-H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options)
-    : tables_(new Tables{file.create_table("/runs", runs_schema()),
-                         file.create_table("/timeseries", timeseries_schema()),
-                         file.create_table("/states", states_schema()),
-                         file.create_table("/attackers", attackers_schema()),
-                         file.create_table("/beliefs", beliefs_schema()),
+H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options,
+               const sim::h5::TableOptions& storage)
+    : tables_(new Tables{file.create_table("/runs", runs_schema(), storage),
+                         file.create_table("/timeseries", timeseries_schema(), storage),
+                         file.create_table("/states", states_schema(), storage),
+                         file.create_table("/attackers", attackers_schema(), storage),
+                         file.create_table("/beliefs", beliefs_schema(), storage),
                          std::nullopt, std::nullopt}) {
-  if (options.incidents) tables_->incidents.emplace(file.create_table("/incidents", incidents_schema()));
-  if (options.choices) tables_->choices.emplace(file.create_table("/choices", choices_schema()));
+  if (options.incidents) {
+    tables_->incidents.emplace(file.create_table("/incidents", incidents_schema(), storage));
+  }
+  if (options.choices) {
+    tables_->choices.emplace(file.create_table("/choices", choices_schema(), storage));
+  }
 }
 
 H5Sink::~H5Sink() = default;

@@ -84,7 +84,7 @@ struct RowLayout {
 /// deflate level, 0 (none) to 9.
 struct TableOptions {
   std::size_t chunk_rows = 4096;
-  int compression_level = 4;
+  int compression_level = 1;
 };
 
 /// A struct that can be a table row: copied as bytes, built empty for reading.

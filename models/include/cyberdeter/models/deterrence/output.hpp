@@ -27,7 +27,7 @@ void write_scenario(sim::h5::File& file, const Scenario& scenario);
 /// asked, /incidents and /choices of `file`.
 class H5Sink : public RunSink {
  public:
-  H5Sink(sim::h5::File& file, const RunOptions& options);
+  H5Sink(sim::h5::File& file, const RunOptions& options, const sim::h5::TableOptions& storage = {});
   ~H5Sink() override;
 
   void period(const PeriodRow& row) override;
