@@ -178,6 +178,7 @@ int run_deterrence(const RunOptions& opt) {
       sink.finish(result);
       runs.push_back(result.run);
     }
+    sink.close();
     periods = sink.periods;
   }
   const double seconds =

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/sim/background.hpp"
 
 namespace cyberdeter::models::deterrence {
 namespace {
@@ -239,24 +240,58 @@ void write_scenario(sim::h5::File& file, const Scenario& sc) {
   file.set_attribute("/scenario", "value_unit", sc.run.value_unit);
 }
 
+// A table and the rows waiting to be handed to the writer thread.
+template <class Row>
+struct Batched {
+  sim::h5::Table<Row> table;
+  std::vector<Row> pending;
+
+  explicit Batched(sim::h5::Table<Row> t) : table(std::move(t)) {}
+};
+
 struct H5Sink::Tables {
-  sim::h5::Table<RunRow> runs;
-  sim::h5::Table<PeriodRow> timeseries;
-  sim::h5::Table<StateRow> states;
-  sim::h5::Table<AttackerRow> attackers;
-  sim::h5::Table<BeliefRow> beliefs;
-  std::optional<sim::h5::Table<IncidentRow>> incidents;
-  std::optional<sim::h5::Table<ChoiceRow>> choices;
+  static constexpr std::size_t batch_rows = 4096;
+
+  Batched<RunRow> runs;
+  Batched<PeriodRow> timeseries;
+  Batched<StateRow> states;
+  Batched<AttackerRow> attackers;
+  Batched<BeliefRow> beliefs;
+  std::optional<Batched<IncidentRow>> incidents;
+  std::optional<Batched<ChoiceRow>> choices;
+  sim::BackgroundWorker writer;  // last: stops (running what is queued) before the tables go
+
+  template <class Row>
+  void hand_over(Batched<Row>& b) {
+    if (b.pending.empty()) return;
+    writer.post([&table = b.table, rows = std::move(b.pending)] {
+      table.append(std::span<const Row>(rows));
+    });
+    b.pending = {};
+    b.pending.reserve(batch_rows);
+  }
+
+  template <class Row>
+  void add(Batched<Row>& b, const Row& row) {
+    b.pending.push_back(row);
+    if (b.pending.size() >= batch_rows) hand_over(b);
+  }
+
+  template <class Row>
+  void add(Batched<Row>& b, const std::vector<Row>& rows) {
+    b.pending.insert(b.pending.end(), rows.begin(), rows.end());
+    if (b.pending.size() >= batch_rows) hand_over(b);
+  }
 };
 
 H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options,
                const sim::h5::TableOptions& storage)
-    : tables_(new Tables{file.create_table("/runs", runs_schema(), storage),
-                         file.create_table("/timeseries", timeseries_schema(), storage),
-                         file.create_table("/states", states_schema(), storage),
-                         file.create_table("/attackers", attackers_schema(), storage),
-                         file.create_table("/beliefs", beliefs_schema(), storage),
-                         std::nullopt, std::nullopt}) {
+    : tables_(new Tables{Batched(file.create_table("/runs", runs_schema(), storage)),
+                         Batched(file.create_table("/timeseries", timeseries_schema(), storage)),
+                         Batched(file.create_table("/states", states_schema(), storage)),
+                         Batched(file.create_table("/attackers", attackers_schema(), storage)),
+                         Batched(file.create_table("/beliefs", beliefs_schema(), storage)),
+                         std::nullopt, std::nullopt, sim::BackgroundWorker{}}) {
   if (options.incidents) {
     tables_->incidents.emplace(file.create_table("/incidents", incidents_schema(), storage));
   }
@@ -267,19 +302,40 @@ H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options,
 
 H5Sink::~H5Sink() = default;
 
-void H5Sink::period(const PeriodRow& row) { tables_->timeseries.append(row); }
+void H5Sink::period(const PeriodRow& row) { tables_->add(tables_->timeseries, row); }
 void H5Sink::incident(const IncidentRow& row) {
-  if (tables_->incidents) tables_->incidents->append(row);
+  if (tables_->incidents) tables_->add(*tables_->incidents, row);
 }
 void H5Sink::choice(const ChoiceRow& row) {
-  if (tables_->choices) tables_->choices->append(row);
+  if (tables_->choices) tables_->add(*tables_->choices, row);
 }
 
 void H5Sink::finish(const RunResult& result) {
-  tables_->runs.append(result.run);
-  tables_->states.append(std::span<const StateRow>(result.states));
-  tables_->attackers.append(std::span<const AttackerRow>(result.attackers));
-  tables_->beliefs.append(std::span<const BeliefRow>(result.beliefs));
+  tables_->add(tables_->runs, result.run);
+  tables_->add(tables_->states, result.states);
+  tables_->add(tables_->attackers, result.attackers);
+  tables_->add(tables_->beliefs, result.beliefs);
+}
+
+void H5Sink::close() {
+  Tables& t = *tables_;
+  t.hand_over(t.runs);
+  t.hand_over(t.timeseries);
+  t.hand_over(t.states);
+  t.hand_over(t.attackers);
+  t.hand_over(t.beliefs);
+  if (t.incidents) t.hand_over(*t.incidents);
+  if (t.choices) t.hand_over(*t.choices);
+  t.writer.post([&t] {
+    t.runs.table.flush();
+    t.timeseries.table.flush();
+    t.states.table.flush();
+    t.attackers.table.flush();
+    t.beliefs.table.flush();
+    if (t.incidents) t.incidents->table.flush();
+    if (t.choices) t.choices->table.flush();
+  });
+  t.writer.finish();
 }
 
 }  // namespace cyberdeter::models::deterrence

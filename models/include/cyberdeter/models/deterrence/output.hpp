@@ -24,7 +24,10 @@ sim::h5::TableSchema<ChoiceRow> choices_schema();
 void write_scenario(sim::h5::File& file, const Scenario& scenario);
 
 /// Streams a run's rows into /runs, /timeseries, /states, /attackers, /beliefs and, when
-/// asked, /incidents and /choices of `file`.
+/// asked, /incidents and /choices of `file`. Rows are handed in batches to one background
+/// writer thread, which makes every HDF5 call (compression included) while the model runs
+/// on the caller's thread; the order of rows is the order they were produced. Call
+/// close() before committing the file; no other HDF5 call on `file` may overlap.
 class H5Sink : public RunSink {
  public:
   H5Sink(sim::h5::File& file, const RunOptions& options, const sim::h5::TableOptions& storage = {});
@@ -35,6 +38,8 @@ class H5Sink : public RunSink {
   void choice(const ChoiceRow& row) override;
   /// Appends the end-of-run rows of one replication.
   void finish(const RunResult& result);
+  /// Writes everything still buffered and waits for the writer; rethrows its errors.
+  void close();
 
  private:
   struct Tables;
