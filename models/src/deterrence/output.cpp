@@ -250,7 +250,7 @@ struct Batched {
 };
 
 struct H5Sink::Tables {
-  static constexpr std::size_t batch_rows = 4096;
+  static constexpr std::size_t batch_rows = 1024;
 
   Batched<RunRow> runs;
   Batched<PeriodRow> timeseries;
@@ -291,7 +291,7 @@ H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options,
                          Batched(file.create_table("/states", states_schema(), storage)),
                          Batched(file.create_table("/attackers", attackers_schema(), storage)),
                          Batched(file.create_table("/beliefs", beliefs_schema(), storage)),
-                         std::nullopt, std::nullopt, sim::BackgroundWorker{}}) {
+                         std::nullopt, std::nullopt, sim::BackgroundWorker{2}}) {
   if (options.incidents) {
     tables_->incidents.emplace(file.create_table("/incidents", incidents_schema(), storage));
   }
