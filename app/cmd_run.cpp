@@ -74,9 +74,9 @@ int run_reference(const RunOptions& opt) {
   if (!opt.quiet) {
     const char* model = sc.model == ReferenceScenario::Model::phold ? "phold" : "hold";
     std::printf("cyberdeter %s: %s, %llu replication%s of %g days (seed %llu)\n",
-                version_string().c_str(), model,
-                static_cast<unsigned long long>(sc.replications), sc.replications == 1 ? "" : "s",
-                sc.horizon_days, static_cast<unsigned long long>(sc.seed));
+                version_string().c_str(), model, static_cast<unsigned long long>(sc.replications),
+                sc.replications == 1 ? "" : "s", sc.horizon_days,
+                static_cast<unsigned long long>(sc.seed));
     std::printf("  events processed  %s (%s per replication)\n", with_thousands(events).c_str(),
                 with_thousands(events / sc.replications).c_str());
     std::printf("  engine speed      %.2f M events/s on one thread (%.2f s)\n",
@@ -122,27 +122,36 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
               version_string().c_str(), sc.name.empty() ? sc.path.c_str() : sc.name.c_str(),
               static_cast<unsigned long long>(n), n == 1 ? "" : "s", sc.run.horizon_days,
               static_cast<unsigned long long>(sc.run.seed));
-  std::printf("  attacks       %.1f launched per replication (of %.1f opportunities), %.0f %% succeeded\n",
-              per(static_cast<double>(t.launched), n), per(static_cast<double>(t.opportunities), n),
-              pct(t.succeeded, t.launched));
+  std::printf(
+      "  attacks       %.1f launched per replication (of %.1f opportunities), %.0f %% succeeded\n",
+      per(static_cast<double>(t.launched), n), per(static_cast<double>(t.opportunities), n),
+      pct(t.succeeded, t.launched));
   std::printf("    by kind     state-sponsored %.1f, criminal %.1f, hacktivist %.1f\n",
               per(static_cast<double>(by_kind[0]), n), per(static_cast<double>(by_kind[1]), n),
               per(static_cast<double>(by_kind[2]), n));
   std::printf("  detection     %.1f %% of launched, mean %.0f days after landing\n",
               pct(t.detected, t.launched), per(detection_delay, t.detected));
-  std::printf("  attribution   %.1f %% of launched named an actor (%.0f %% correctly), mean %.0f days after detection\n",
-              pct(t.attributed, t.launched), pct(t.attributed_correct, t.attributed),
-              per(attribution_delay, t.attributed));
-  std::printf("  responses     per replication: quiet %.1f, attribute %.1f, coordinate %.1f, sanction %.1f\n",
-              per(static_cast<double>(t.responses[0]), n), per(static_cast<double>(t.responses[1]), n),
-              per(static_cast<double>(t.responses[2]), n), per(static_cast<double>(t.responses[3]), n));
-  std::printf("  coalitions    %.1f invitations per replication, mean %.1f signers, %.0f %% ended unilateral\n",
-              per(static_cast<double>(invited), n), per(static_cast<double>(signers), invited),
-              pct(failed, invited));
-  std::printf("  damage        %.1f %s per replication\n", per(t.damage, n), sc.run.value_unit.c_str());
-  std::printf("  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s\n",
-              output.c_str(), static_cast<unsigned long long>(n),
-              static_cast<unsigned long long>(periods), with_thousands(events).c_str(), seconds);
+  std::printf(
+      "  attribution   %.1f %% of launched named an actor (%.0f %% correctly), mean %.0f days "
+      "after detection\n",
+      pct(t.attributed, t.launched), pct(t.attributed_correct, t.attributed),
+      per(attribution_delay, t.attributed));
+  std::printf(
+      "  responses     per replication: quiet %.1f, attribute %.1f, coordinate %.1f, sanction "
+      "%.1f\n",
+      per(static_cast<double>(t.responses[0]), n), per(static_cast<double>(t.responses[1]), n),
+      per(static_cast<double>(t.responses[2]), n), per(static_cast<double>(t.responses[3]), n));
+  std::printf(
+      "  coalitions    %.1f invitations per replication, mean %.1f signers, %.0f %% ended "
+      "unilateral\n",
+      per(static_cast<double>(invited), n), per(static_cast<double>(signers), invited),
+      pct(failed, invited));
+  std::printf("  damage        %.1f %s per replication\n", per(t.damage, n),
+              sc.run.value_unit.c_str());
+  std::printf(
+      "  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s\n",
+      output.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(periods),
+      with_thousands(events).c_str(), seconds);
 }
 
 int run_deterrence(const RunOptions& opt) {
@@ -200,10 +209,13 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--seed", opt->seed, "Master seed (overrides [run]); same seed, same file");
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days per replication")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--set", opt->overrides,
-                  "Override a parameter: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 (repeatable)");
-  cmd->add_flag("--incidents", opt->incidents, "Also write /incidents: every incident's whole record");
-  cmd->add_flag("--choices", opt->choices, "Also write /choices: every attacker decision's EU terms");
+  cmd->add_option(
+      "--set", opt->overrides,
+      "Override a parameter: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 (repeatable)");
+  cmd->add_flag("--incidents", opt->incidents,
+                "Also write /incidents: every incident's whole record");
+  cmd->add_flag("--choices", opt->choices,
+                "Also write /choices: every attacker decision's EU terms");
   cmd->add_option("--compression", opt->compression,
                   "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
       ->check(CLI::Range(0, 9))

@@ -67,8 +67,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 bool is_bare_key_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
 }
 
 bool is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -238,7 +238,8 @@ bool Reader::has(std::string_view key) const { return table_->contains(key); }
 
 std::vector<std::string> Reader::keys() const {
   std::vector<std::pair<toml::source_position, std::string>> found;
-  for (auto&& [name, node] : *table_) found.emplace_back(node.source().begin, std::string(name.str()));
+  for (auto&& [name, node] : *table_)
+    found.emplace_back(node.source().begin, std::string(name.str()));
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first.line != b.first.line ? a.first.line < b.first.line
                                         : a.first.column < b.first.column;
@@ -264,8 +265,7 @@ void Reader::fail_at(const toml::source_region& where, std::string key_path,
   if (where.path != nullptr && *where.path != doc_->path) {
     throw ScenarioError(*where.path, 0, 0, std::move(key_path), message);
   }
-  throw ScenarioError(doc_->path, line_of(where), column_of(where), std::move(key_path),
-                      message);
+  throw ScenarioError(doc_->path, line_of(where), column_of(where), std::move(key_path), message);
 }
 
 void Reader::fail(std::string_view key, const std::string& message) const {
@@ -294,7 +294,8 @@ std::optional<double> Reader::optional_number(std::string_view key, Range range)
   } else if (n->is_integer()) {
     v = static_cast<double>(n->as_integer()->get());
   } else {
-    fail(key, "expected " + range.describe() + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
+    fail(key,
+         "expected " + range.describe() + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
   }
   if (!range.contains(v)) fail(key, "expected " + range.describe() + ", got " + show_number(v));
   return v;
@@ -305,7 +306,8 @@ double Reader::number(std::string_view key, double fallback, Range range) {
 }
 
 double Reader::required_number(std::string_view key, Range range) {
-  if (!has(key)) fail_table("missing required key '" + std::string(key) + "' (" + range.describe() + ")");
+  if (!has(key))
+    fail_table("missing required key '" + std::string(key) + "' (" + range.describe() + ")");
   return *optional_number(key, range);
 }
 
@@ -315,7 +317,8 @@ std::optional<std::int64_t> Reader::optional_integer(std::string_view key, std::
   if (n == nullptr) return std::nullopt;
   const std::string expected =
       "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-  if (!n->is_integer()) fail(key, "expected " + expected + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
+  if (!n->is_integer())
+    fail(key, "expected " + expected + ", got " + type_name(*n) + " (" + show_value(*n) + ")");
   const std::int64_t v = n->as_integer()->get();
   if (v < lo || v > hi) fail(key, "expected " + expected + ", got " + std::to_string(v));
   return v;
@@ -329,14 +332,16 @@ std::int64_t Reader::integer(std::string_view key, std::int64_t fallback, std::i
 bool Reader::boolean(std::string_view key, bool fallback) {
   const toml::node* n = get(key);
   if (n == nullptr) return fallback;
-  if (!n->is_boolean()) fail(key, "expected true or false, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  if (!n->is_boolean())
+    fail(key, "expected true or false, got " + type_name(*n) + " (" + show_value(*n) + ")");
   return n->as_boolean()->get();
 }
 
 std::string Reader::string(std::string_view key, std::string fallback) {
   const toml::node* n = get(key);
   if (n == nullptr) return fallback;
-  if (!n->is_string()) fail(key, "expected a string, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  if (!n->is_string())
+    fail(key, "expected a string, got " + type_name(*n) + " (" + show_value(*n) + ")");
   return n->as_string()->get();
 }
 
@@ -380,10 +385,12 @@ std::vector<double> Reader::number_array(std::string_view key, Range range) {
     } else if (item.is_integer()) {
       v = static_cast<double>(item.as_integer()->get());
     } else {
-      fail_at(item.source(), key_path(key), "expected an array of numbers, found " + type_name(item));
+      fail_at(item.source(), key_path(key),
+              "expected an array of numbers, found " + type_name(item));
     }
     if (!range.contains(v)) {
-      fail_at(item.source(), key_path(key), "expected elements " + range.describe() + ", got " + show_number(v));
+      fail_at(item.source(), key_path(key),
+              "expected elements " + range.describe() + ", got " + show_number(v));
     }
     out.push_back(v);
   }
@@ -396,7 +403,9 @@ std::vector<std::string> Reader::string_array(std::string_view key) {
   if (n == nullptr) return out;
   if (!n->is_array()) fail(key, "expected an array of strings, got " + type_name(*n));
   for (const auto& item : *n->as_array()) {
-    if (!item.is_string()) fail_at(item.source(), key_path(key), "expected an array of strings, found " + type_name(item));
+    if (!item.is_string())
+      fail_at(item.source(), key_path(key),
+              "expected an array of strings, found " + type_name(item));
     out.push_back(item.as_string()->get());
   }
   return out;
@@ -405,7 +414,8 @@ std::vector<std::string> Reader::string_array(std::string_view key) {
 std::optional<Reader> Reader::table(std::string_view key) {
   const toml::node* n = get(key);
   if (n == nullptr) return std::nullopt;
-  if (!n->is_table()) fail(key, "expected a table, got " + type_name(*n) + " (" + show_value(*n) + ")");
+  if (!n->is_table())
+    fail(key, "expected a table, got " + type_name(*n) + " (" + show_value(*n) + ")");
   return Reader(*doc_, *n->as_table(), key_path(key));
 }
 
@@ -418,7 +428,8 @@ std::vector<Reader> Reader::table_array(std::string_view key) {
   const toml::node* n = get(key);
   std::vector<Reader> out;
   if (n == nullptr) return out;
-  if (!n->is_array_of_tables()) fail(key, "expected an array of tables ([[" + key_path(key) + "]]), got " + type_name(*n));
+  if (!n->is_array_of_tables())
+    fail(key, "expected an array of tables ([[" + key_path(key) + "]]), got " + type_name(*n));
   std::size_t i = 0;
   for (const auto& item : *n->as_array()) {
     out.emplace_back(*doc_, *item.as_table(), key_path(key) + "[" + std::to_string(i++) + "]");
@@ -457,7 +468,8 @@ void Reader::finish(std::initializer_list<std::string_view> also_known) const {
     std::vector<std::string> known(asked_.begin(), asked_.end());
     known.insert(known.end(), also_known.begin(), also_known.end());
     std::string message = "unknown key";
-    if (const auto close = closest_match(key, known)) message += " (did you mean '" + *close + "'?)";
+    if (const auto close = closest_match(key, known))
+      message += " (did you mean '" + *close + "'?)";
     const auto& where = name.source().begin.line > 0 ? name.source() : node.source();
     fail_at(where, key_path(key), message);
   }
@@ -487,7 +499,8 @@ std::string toml_string(std::string_view s) {
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, "\\u%04X",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf;
         } else {
           out += c;
@@ -498,7 +511,8 @@ std::string toml_string(std::string_view s) {
 }
 
 std::string toml_key(std::string_view key) {
-  if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char)) return std::string(key);
+  if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char))
+    return std::string(key);
   return toml_string(key);
 }
 

@@ -52,7 +52,9 @@ struct Range {
   static Range half_open(double lo, double hi) { return {lo, hi, false, true}; }
   static Range open_closed(double lo, double hi) { return {lo, hi, true, false}; }
   static Range positive() { return {0.0, std::numeric_limits<double>::infinity(), true, true}; }
-  static Range non_negative() { return {0.0, std::numeric_limits<double>::infinity(), false, true}; }
+  static Range non_negative() {
+    return {0.0, std::numeric_limits<double>::infinity(), false, true};
+  }
   static Range probability() { return closed(0.0, 1.0); }
   static Range any() { return {}; }
 

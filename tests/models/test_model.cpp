@@ -127,7 +127,8 @@ TEST_CASE("counts obey their invariants in every run", "[model][invariants]") {
   }
 }
 
-TEST_CASE("landing success frequency matches capability times (1 - defense)", "[model][statistics]") {
+TEST_CASE("landing success frequency matches capability times (1 - defense)",
+          "[model][statistics]") {
   Scenario sc = world();
   sc.run.horizon_days = 20000;
   Collect sink;
@@ -185,7 +186,8 @@ TEST_CASE("a run is a function of its seed and replication", "[model][determinis
   CHECK(ra.run.fingerprint != rc.run.fingerprint);
 }
 
-TEST_CASE("a policy change leaves everything before it untouched (common random numbers)", "[model][crn]") {
+TEST_CASE("a policy change leaves everything before it untouched (common random numbers)",
+          "[model][crn]") {
   Scenario base = world();
   Scenario policy = world();
   PolicyChange change;
@@ -219,7 +221,8 @@ TEST_CASE("a policy change leaves everything before it untouched (common random 
   CHECK(differs);
 }
 
-TEST_CASE("sanctions deter: fewer state-sponsored attacks on a state that sanctions", "[model][deterrence]") {
+TEST_CASE("sanctions deter: fewer state-sponsored attacks on a state that sanctions",
+          "[model][deterrence]") {
   // Same world and seeds, sanctions enabled or not. Paired over 20 replications, the
   // state-sponsored group launches fewer operations when the victims can sanction.
   Scenario without = world();
@@ -242,7 +245,8 @@ TEST_CASE("sanctions deter: fewer state-sponsored attacks on a state that sancti
   CHECK(fewer >= 15);
 }
 
-TEST_CASE("a strict attacker never attacks when every target has negative utility", "[model][choice]") {
+TEST_CASE("a strict attacker never attacks when every target has negative utility",
+          "[model][choice]") {
   Scenario sc = world();
   for (auto& a : sc.attackers) {
     a.rationality = infinity;
@@ -408,7 +412,8 @@ TEST_CASE("hardening raises defense after each detected incident", "[model][hard
   CHECK(r.states[1].final_defense == 0.3);
 }
 
-TEST_CASE("sanctions cost sigma times the imposers' weight times the duration", "[model][sanctions]") {
+TEST_CASE("sanctions cost sigma times the imposers' weight times the duration",
+          "[model][sanctions]") {
   Scenario sc = world();
   for (auto* s : {&sc.states[0], &sc.states[1]}) {
     s->doctrine.sanction = {true, 0.1};

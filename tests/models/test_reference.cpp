@@ -23,7 +23,8 @@ TEST_CASE("PHOLD is deterministic in (seed, replication) and sensitive to both",
   CHECK(a.end_day == 200.0);
 }
 
-TEST_CASE("PHOLD conserves its population and routes the promised share remotely", "[reference][statistics]") {
+TEST_CASE("PHOLD conserves its population and routes the promised share remotely",
+          "[reference][statistics]") {
   // Each event schedules exactly one successor, so the pending count never changes: the
   // event rate per day is population / mean delay. The remote share is a binomial
   // frequency; its band is 5 standard errors.
@@ -36,7 +37,8 @@ TEST_CASE("PHOLD conserves its population and routes the promised share remotely
   const double days = 2000.0;
   const auto r = run_phold(p, {3, 0, {}}, sim::to_ticks(days));
   const double expected_events = 128.0 * days / 2.0;
-  CHECK(std::abs(static_cast<double>(r.events) - expected_events) < 5.0 * std::sqrt(expected_events));
+  CHECK(std::abs(static_cast<double>(r.events) - expected_events) <
+        5.0 * std::sqrt(expected_events));
   const double share = static_cast<double>(r.remote_events) / static_cast<double>(r.events);
   CHECK(std::abs(share - 0.3) < 5.0 * std::sqrt(0.3 * 0.7 / static_cast<double>(r.events)));
 }
@@ -52,17 +54,20 @@ TEST_CASE("hold keeps its queue at the requested size", "[reference]") {
 }
 
 TEST_CASE("the built-in reference scenarios load and resolve", "[reference][scenario]") {
-  const std::string dir = std::getenv("CYBERDETER_SCENARIOS") ? std::getenv("CYBERDETER_SCENARIOS") : "scenarios";
+  const std::string dir =
+      std::getenv("CYBERDETER_SCENARIOS") ? std::getenv("CYBERDETER_SCENARIOS") : "scenarios";
   const auto sc = load_reference_scenario(dir + "/reference/phold.toml");
   CHECK(sc.model == ReferenceScenario::Model::phold);
   CHECK(sc.replications == 4);
   CHECK(sc.phold.logical_processes == 64);
   CHECK_THAT(sc.resolved_toml(), Catch::Contains("remote_fraction = 0.9\n"));
 
-  const auto o = load_reference_scenario(dir + "/reference/phold.toml", {"phold.remote_fraction=0.5", "run.replications=2"});
+  const auto o = load_reference_scenario(dir + "/reference/phold.toml",
+                                         {"phold.remote_fraction=0.5", "run.replications=2"});
   CHECK(o.phold.remote_fraction == 0.5);
   CHECK(o.replications == 2);
 
-  CHECK_THROWS_AS(load_reference_scenario(dir + "/reference/phold.toml", {"phold.remote_fraction=2"}),
-                  models::ScenarioError);
+  CHECK_THROWS_AS(
+      load_reference_scenario(dir + "/reference/phold.toml", {"phold.remote_fraction=2"}),
+      models::ScenarioError);
 }

@@ -25,7 +25,7 @@ Attacker attacker() {
 Belief belief() {
   Belief b;
   b.attributed = 2.0;
-  b.not_attributed = 6.0;         // P̂_attr = 0.25
+  b.not_attributed = 6.0;          // P̂_attr = 0.25
   b.rungs = {4.0, 2.0, 1.0, 1.0};  // P̂ = 0.5, 0.25, 0.125, 0.125
   b.coalition_size = 4.0;          // k̂^β = 2
   b.delay_days = 100.0;
@@ -104,7 +104,7 @@ TEST_CASE("public events about others count with weight observe_others", "[rules
   s.delay_days = 0.0;
   observe_other(b, s, 0.5);
   CHECK(b.rungs[1] == 2.5);
-  CHECK(b.attributed == 2.0);      // P̂_attr is not moved by others' cases
+  CHECK(b.attributed == 2.0);  // P̂_attr is not moved by others' cases
   CHECK(b.not_attributed == 6.0);
   CHECK(b.delay_days == Approx(100.0 - 100.0 * 0.5 / 2.5));
   Belief c = belief();
@@ -175,7 +175,8 @@ TEST_CASE("the doctrine takes the highest enabled rung it reaches", "[rules][doc
   CHECK(respond(d, 1.0, 0.95) == Rung::none);      // resolve gates everything
 }
 
-TEST_CASE("case strength weighs dependence on the sponsor against the evidence", "[rules][doctrine]") {
+TEST_CASE("case strength weighs dependence on the sponsor against the evidence",
+          "[rules][doctrine]") {
   // Selective naming: the same case is strong enough against a sponsor the victim does
   // not depend on, and too weak against one it depends on.
   const double c = 0.8, v = 1.0, psi = 0.5;
@@ -186,7 +187,8 @@ TEST_CASE("case strength weighs dependence on the sponsor against the evidence",
   CHECK(respond(d, 0.2, case_strength(c, v, psi, 0.9)) == Rung::attribute);
 }
 
-TEST_CASE("allies join more when aligned and confident, less when dependent", "[rules][coalition]") {
+TEST_CASE("allies join more when aligned and confident, less when dependent",
+          "[rules][coalition]") {
   Calibration m;  // base −1, alignment 3, confidence 2, dependence 3
   CHECK(join_probability(m, 0.0, 0.0, 0.0) == Approx(1.0 / (1.0 + std::exp(1.0))));
   CHECK(join_probability(m, 1.0, 0.5, 0.0) == Approx(1.0 / (1.0 + std::exp(-3.0))));
@@ -194,7 +196,8 @@ TEST_CASE("allies join more when aligned and confident, less when dependent", "[
   CHECK(join_probability(m, 0.5, 0.9, 0.0) > join_probability(m, 0.5, 0.4, 0.0));
 }
 
-TEST_CASE("workforce counts vendor staff at a discount, with diminishing returns", "[rules][capability]") {
+TEST_CASE("workforce counts vendor staff at a discount, with diminishing returns",
+          "[rules][capability]") {
   Calibration m;  // W_ref 1000, ε 0.3, discount 0.5
   State japan;
   japan.workforce = 2000;
@@ -209,7 +212,8 @@ TEST_CASE("workforce counts vendor staff at a discount, with diminishing returns
   CHECK(workforce_factor(doubled, m) / workforce_factor(us, m) == Approx(std::pow(2.0, 0.3)));
 }
 
-TEST_CASE("the timing game's value and threshold match VALIDATION.md section 2", "[rules][timing]") {
+TEST_CASE("the timing game's value and threshold match VALIDATION.md section 2",
+          "[rules][timing]") {
   // s ~ U[0,1] approximated by 20,000 equally likely midpoints; w = 0.9, S = 0.1, P = 0.9.
   const int n = 20'000;
   std::vector<double> stakes(n), weights(n, 1.0);

@@ -732,9 +732,9 @@ TEST_CASE("malformed scenarios are rejected with file line key and reason", "[sc
 }
 
 TEST_CASE("the model may be named beside a [calibration] table", "[scenario]") {
-  const Scenario sc = load_scenario_text(
-      std::string("model = \"deterrence\"\n") + minimal_scenario + "[calibration]\njoin_base = 0.5\n",
-      "m.toml");
+  const Scenario sc = load_scenario_text(std::string("model = \"deterrence\"\n") +
+                                             minimal_scenario + "[calibration]\njoin_base = 0.5\n",
+                                         "m.toml");
   CHECK(sc.states.size() == 1);
   CHECK(sc.calibration.join_base == 0.5);
 }
@@ -780,10 +780,11 @@ TEST_CASE("overrides change values by path before validation", "[scenario][overr
   CHECK(sc.text == base.text);  // the file as read, without the overrides
 
   SECTION("tables the file left out are created for fixed paths") {
-    const Scenario m = load_scenario_text(
-        minimal_scenario, "minimal.toml",
-        {"states.Only.doctrine.sanction.enabled=true", "run.horizon_days=100",
-         "calibration.join_base=0.5", "attackers.Lone.prior.weight=4", "attackers.Lone.scarce.stock=2"});
+    const Scenario m =
+        load_scenario_text(minimal_scenario, "minimal.toml",
+                           {"states.Only.doctrine.sanction.enabled=true", "run.horizon_days=100",
+                            "calibration.join_base=0.5", "attackers.Lone.prior.weight=4",
+                            "attackers.Lone.scarce.stock=2"});
     CHECK(m.states[0].doctrine.sanction.enabled);
     CHECK(m.run.horizon_days == 100.0);
     CHECK(m.calibration.join_base == 0.5);
@@ -894,7 +895,8 @@ TEST_CASE("gains may be set for states that are not targets", "[scenario][resolv
   CHECK(resolved_toml(load_scenario_text(resolved, "r.toml")) == resolved);
 }
 
-TEST_CASE("calibration overrides work on a file without a [calibration] table", "[scenario][override]") {
+TEST_CASE("calibration overrides work on a file without a [calibration] table",
+          "[scenario][override]") {
   const Scenario sc = load_scenario_text(std::string("model = \"deterrence\"\n") + minimal_scenario,
                                          "m.toml", {"calibration.join_base=0.25"});
   CHECK(sc.calibration.join_base == 0.25);

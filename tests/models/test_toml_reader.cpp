@@ -37,8 +37,10 @@ TEST_CASE("numbers are read with defaults and ranges", "[toml]") {
   CHECK(r.number("x", 0.0, Range::probability()) == 0.25);
   CHECK(r.number("n", 0.0, Range::positive()) == 3.0);  // integers are numbers
   CHECK(r.number("missing", 7.5, Range::positive()) == 7.5);
-  CHECK_THROWS_WITH(r.number("big", 0.0, Range::non_negative()), Catch::EndsWith("expected a number >= 0, got inf"));
-  CHECK(std::isinf(r.number("big", 0.0, Range::closed(0.0, std::numeric_limits<double>::infinity()))));
+  CHECK_THROWS_WITH(r.number("big", 0.0, Range::non_negative()),
+                    Catch::EndsWith("expected a number >= 0, got inf"));
+  CHECK(std::isinf(
+      r.number("big", 0.0, Range::closed(0.0, std::numeric_limits<double>::infinity()))));
   r.finish();
 }
 
@@ -101,7 +103,8 @@ TEST_CASE("named tables keep file order", "[toml]") {
 }
 
 TEST_CASE("missing required keys and tables are named", "[toml]") {
-  auto e = error_of("[a]\n", [](Reader& r) { r.required_table("a").required_number("rate", Range::positive()); });
+  auto e = error_of(
+      "[a]\n", [](Reader& r) { r.required_table("a").required_number("rate", Range::positive()); });
   REQUIRE(e);
   CHECK(e->message() == "missing required key 'rate' (a number > 0)");
   e = error_of("x = 1\n", [](Reader& r) { r.required_table("run"); });
@@ -110,7 +113,8 @@ TEST_CASE("missing required keys and tables are named", "[toml]") {
 }
 
 TEST_CASE("overrides replace values by dotted path, quoted names allowed", "[toml][override]") {
-  Document doc = parse_text("[states.\"United States\"]\ndefense = 0.5\n[run]\nseed = 1\n", "t.toml");
+  Document doc =
+      parse_text("[states.\"United States\"]\ndefense = 0.5\n[run]\nseed = 1\n", "t.toml");
   apply_override(doc, "states.\"United States\".defense=0.75");
   apply_override(doc, "run.seed=42");
   apply_override(doc, "run.label=baseline");  // not TOML: taken as a string

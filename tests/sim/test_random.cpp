@@ -20,7 +20,8 @@ TEST_CASE("stream keys distinguish names and indices", "[random]") {
   CHECK(StreamKey("x", 1, 2).value == StreamKey("x", 1, 2).value);
 }
 
-TEST_CASE("run seeds depend on master seed and replication only, unless points are independent", "[random]") {
+TEST_CASE("run seeds depend on master seed and replication only, unless points are independent",
+          "[random]") {
   const RunId a{7, 3, {}};
   CHECK(run_seed(a) == run_seed(RunId{7, 3, {}}));
   CHECK(run_seed(a) != run_seed(RunId{7, 4, {}}));
@@ -76,24 +77,32 @@ TEST_CASE("distributions have the moments they promise", "[random][statistics]")
     for (int i = 0; i < n; ++i) sum += static_cast<double>(draw());
     return sum / n;
   };
-  SECTION("uniform") { CHECK(std::abs(mean_of([&] { return s.uniform(); }) - 0.5) < 5 * std::sqrt(1.0 / 12) / sqrt_n); }
-  SECTION("exponential, rate 4") { CHECK(std::abs(mean_of([&] { return s.exponential(4.0); }) - 0.25) < 5 * 0.25 / sqrt_n); }
+  SECTION("uniform") {
+    CHECK(std::abs(mean_of([&] { return s.uniform(); }) - 0.5) < 5 * std::sqrt(1.0 / 12) / sqrt_n);
+  }
+  SECTION("exponential, rate 4") {
+    CHECK(std::abs(mean_of([&] { return s.exponential(4.0); }) - 0.25) < 5 * 0.25 / sqrt_n);
+  }
   SECTION("gamma, shape 2, mean 30") {
-    CHECK(std::abs(mean_of([&] { return s.gamma_mean(2.0, 30.0); }) - 30.0) < 5 * std::sqrt(2.0) * 15.0 / sqrt_n);
+    CHECK(std::abs(mean_of([&] { return s.gamma_mean(2.0, 30.0); }) - 30.0) <
+          5 * std::sqrt(2.0) * 15.0 / sqrt_n);
   }
   SECTION("beta(2, 5)") {
     const double sd = std::sqrt(2.0 * 5.0 / (49.0 * 8.0));
     CHECK(std::abs(mean_of([&] { return s.beta(2.0, 5.0); }) - 2.0 / 7.0) < 5 * sd / sqrt_n);
   }
   SECTION("bernoulli(0.3)") {
-    CHECK(std::abs(mean_of([&] { return s.bernoulli(0.3) ? 1.0 : 0.0; }) - 0.3) < 5 * std::sqrt(0.21) / sqrt_n);
+    CHECK(std::abs(mean_of([&] { return s.bernoulli(0.3) ? 1.0 : 0.0; }) - 0.3) <
+          5 * std::sqrt(0.21) / sqrt_n);
   }
   SECTION("lognormal(0, 0.5)") {
     const double mean = std::exp(0.125);
     const double sd = std::sqrt((std::exp(0.25) - 1.0) * std::exp(0.25));
     CHECK(std::abs(mean_of([&] { return s.lognormal(0.0, 0.5); }) - mean) < 5 * sd / sqrt_n);
   }
-  SECTION("poisson(3.5)") { CHECK(std::abs(mean_of([&] { return s.poisson(3.5); }) - 3.5) < 5 * std::sqrt(3.5) / sqrt_n); }
+  SECTION("poisson(3.5)") {
+    CHECK(std::abs(mean_of([&] { return s.poisson(3.5); }) - 3.5) < 5 * std::sqrt(3.5) / sqrt_n);
+  }
   SECTION("categorical") {
     const std::vector<double> w{1.0, 0.0, 3.0};
     int counts[3] = {0, 0, 0};

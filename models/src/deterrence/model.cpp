@@ -45,8 +45,8 @@ struct Event {
   std::uint32_t slot = 0;
 
   std::uint64_t trace_key() const noexcept {
-    return (std::uint64_t{static_cast<std::uint8_t>(kind)} << 56) |
-           (std::uint64_t{agent} << 28) | slot;
+    return (std::uint64_t{static_cast<std::uint8_t>(kind)} << 56) | (std::uint64_t{agent} << 28) |
+           slot;
   }
 };
 
@@ -77,7 +77,10 @@ struct Incident {
 class Model {
  public:
   Model(const Scenario& sc, std::uint64_t replication, RunSink& sink, const RunOptions& options)
-      : sc_(sc), replication_(replication), sink_(sink), options_(options),
+      : sc_(sc),
+        replication_(replication),
+        sink_(sink),
+        options_(options),
         streams_(sim::RunId{sc.run.seed, replication, {}}),
         horizon_(sim::to_ticks(sc.run.horizon_days)),
         report_period_{0, sim::to_ticks(sc.run.reporting_days)} {
@@ -213,8 +216,9 @@ class Model {
       for (const Incident& inc : incidents_) {
         if (inc.live && inc.row.landed_day >= 0.0) open.push_back(&inc.row);  // launched
       }
-      std::sort(open.begin(), open.end(),
-                [](const IncidentRow* x, const IncidentRow* y) { return x->incident < y->incident; });
+      std::sort(open.begin(), open.end(), [](const IncidentRow* x, const IncidentRow* y) {
+        return x->incident < y->incident;
+      });
       for (const IncidentRow* row : open) sink_.incident(*row);
     }
 
@@ -332,7 +336,8 @@ class Model {
       const Tick mid = sim::to_ticks(0.5 * (cuts[i] + cuts[i + 1]));
       double best = 0.0;
       for (const std::size_t s : att.targets) {
-        best = std::max(best, att.capability * (1.0 - sc_.states[s].defense) * expected_gain(a, s, mid));
+        best = std::max(best,
+                        att.capability * (1.0 - sc_.states[s].defense) * expected_gain(a, s, mid));
       }
       stakes.push_back(best);
       weights.push_back(length);
@@ -357,8 +362,8 @@ class Model {
 
   void schedule_next_opportunity(Sim& sim, std::uint32_t a) {
     const double rate = sc_.attackers[a].opportunity_rate;
-    sim.schedule_in(sim::to_ticks(opportunity_rng_[a].exponential(rate)),
-                    {Kind::opportunity, a, 0}, priority_flow);
+    sim.schedule_in(sim::to_ticks(opportunity_rng_[a].exponential(rate)), {Kind::opportunity, a, 0},
+                    priority_flow);
   }
 
   void schedule_arrival(Sim& sim, std::uint32_t a) {
@@ -537,7 +542,8 @@ class Model {
       row.false_flag = u < q;
       named = decoy(culprit, s, row.false_flag, rng);
     }
-    const double m = named == culprit ? sc_.calibration.confidence_correct : sc_.calibration.confidence_wrong;
+    const double m =
+        named == culprit ? sc_.calibration.confidence_correct : sc_.calibration.confidence_wrong;
     const double kappa = sc_.calibration.confidence_concentration;
     const double confidence = rng.beta(m * kappa, (1.0 - m) * kappa);
     if (!named) return close_quietly(slot);  // no plausible actor to name: inconclusive
@@ -558,9 +564,9 @@ class Model {
     });
 
     const auto sponsor = sc_.attackers[*named].sponsor;
-    const double dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(s),
-                                                       static_cast<Eigen::Index>(*sponsor))
-                                      : 0.0;
+    const double dependence =
+        sponsor ? sc_.dependence(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(*sponsor))
+                : 0.0;
     double z = case_strength(confidence, inc.normalised_severity, st.naming_aversion, dependence);
     if (doctrine_[s].noise > 0.0) z += doctrine_rng_[s].normal(0.0, doctrine_[s].noise);
     row.case_strength = z;
@@ -619,9 +625,9 @@ class Model {
     const auto sponsor = sc_.attackers[static_cast<std::size_t>(row.named)].sponsor;
     const double alignment =
         sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(ally));
-    const double dependence =
-        sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally), static_cast<Eigen::Index>(*sponsor))
-                : 0.0;
+    const double dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally),
+                                                       static_cast<Eigen::Index>(*sponsor))
+                                      : 0.0;
     const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
     if (coalition_rng_[s].bernoulli(p)) {
       ++inc.joiners;
@@ -634,7 +640,8 @@ class Model {
     const auto decided = static_cast<Rung>(inc.row.rung_decided);
     if (inc.joiners == 0) ++run_.coalitions_failed;
     // A statement nobody joined is a unilateral attribution; sanctions stay sanctions.
-    const Rung carried = decided == Rung::coordinate && inc.joiners == 0 ? Rung::attribute : decided;
+    const Rung carried =
+        decided == Rung::coordinate && inc.joiners == 0 ? Rung::attribute : decided;
     go_public(sim, slot, carried, 1 + inc.joiners);
   }
 
@@ -712,7 +719,8 @@ class Model {
   // ---- programs and policies ------------------------------------------------------------
 
   static double grow(double value, const Program& p, double rate, double years, double bound) {
-    const double grown = p.multiplicative ? value * std::pow(1.0 + rate, years) : value + rate * years;
+    const double grown =
+        p.multiplicative ? value * std::pow(1.0 + rate, years) : value + rate * years;
     return std::min(grown, bound);
   }
 

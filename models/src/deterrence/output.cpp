@@ -12,16 +12,17 @@ namespace {
 using sim::h5::TableSchema;
 
 constexpr std::array<const char*, rung_count> rung_names{"none", "attribute", "coordinate",
-                                                          "sanction"};
+                                                         "sanction"};
 constexpr std::array<const char*, attacker_kind_count> kind_names{"state_sponsored", "criminal",
-                                                                   "hacktivist"};
+                                                                  "hacktivist"};
 
 // The columns of Counts, prefixed, for any row that holds one.
 template <class Row, class Get>
 void add_counts(TableSchema<Row>& s, const std::string& prefix, Get get) {
   auto col = [&](const char* name, auto member, const char* unit, const std::string& what) {
-    s.add_field(prefix + name, [get, member](const Row& r) -> const auto& { return get(r).*member; },
-                unit, what);
+    s.add_field(
+        prefix + name, [ get, member ](const Row& r) -> const auto& { return get(r).*member; },
+        unit, what);
   };
   col("opportunities", &Counts::opportunities, "count", "Attack opportunities considered");
   col("launched", &Counts::launched, "count", "Operations launched");
@@ -32,9 +33,10 @@ void add_counts(TableSchema<Row>& s, const std::string& prefix, Get get) {
   col("attributed_correct", &Counts::attributed_correct, "count", "Judgements naming the culprit");
   col("attributed_wrong", &Counts::attributed_wrong, "count", "Judgements naming another actor");
   for (std::size_t k = 0; k < rung_count; ++k) {
-    s.add_field(prefix + "responses_" + rung_names[k],
-                [get, k](const Row& r) -> const auto& { return get(r).responses[k]; }, "count",
-                std::string("Judgements whose final response was '") + rung_names[k] + "'");
+    s.add_field(
+        prefix + "responses_" + rung_names[k],
+        [ get, k ](const Row& r) -> const auto& { return get(r).responses[k]; }, "count",
+        std::string("Judgements whose final response was '") + rung_names[k] + "'");
   }
   col("sanctions_imposed", &Counts::sanctions_imposed, "count", "Sanctions imposed");
   col("innocent_punished", &Counts::innocent_punished, "count",
@@ -45,9 +47,10 @@ template <class Row, class E, std::size_t N>
 void add_by_kind(TableSchema<Row>& s, const std::string& stem, std::array<E, N> Row::*member,
                  const char* unit, const std::string& what) {
   for (std::size_t k = 0; k < N; ++k) {
-    s.add_field(stem + "_" + kind_names[k],
-                [member, k](const Row& r) -> const auto& { return (r.*member)[k]; }, unit,
-                what + " by " + kind_names[k] + " attackers");
+    s.add_field(
+        stem + "_" + kind_names[k],
+        [ member, k ](const Row& r) -> const auto& { return (r.*member)[k]; }, unit,
+        what + " by " + kind_names[k] + " attackers");
   }
 }
 
@@ -120,17 +123,19 @@ TableSchema<AttackerRow> attackers_schema() {
       .add("succeeded", &AttackerRow::succeeded, "count", "Operations that succeeded")
       .add("gain", &AttackerRow::gain, "VU", "Value obtained")
       .add("named", &AttackerRow::named, "count", "Times publicly named")
-      .add("named_wrongly", &AttackerRow::named_wrongly, "count", "Times named for another's operation")
+      .add("named_wrongly", &AttackerRow::named_wrongly, "count",
+           "Times named for another's operation")
       .add("reputation_cost", &AttackerRow::reputation_cost, "VU", "Cost of statements borne")
       .add("sanction_cost", &AttackerRow::sanction_cost, "VU", "Cost of sanctions borne")
       .add("stock", &AttackerRow::stock, "count", "Scarce capabilities left at the end")
       .add("p_attributed", &AttackerRow::p_attributed, "1",
            "Final belief of being attributed, mean over targets");
   for (std::size_t k = 0; k < rung_count; ++k) {
-    s.add_field(std::string("p_") + rung_names[k],
-                [k](const AttackerRow& r) -> const auto& { return r.p_rung[k]; }, "1",
-                std::string("Final belief that an attribution leads to '") + rung_names[k] +
-                    "', mean over targets");
+    s.add_field(
+        std::string("p_") + rung_names[k],
+        [k](const AttackerRow& r) -> const auto& { return r.p_rung[k]; }, "1",
+        std::string("Final belief that an attribution leads to '") + rung_names[k] +
+            "', mean over targets");
   }
   return s;
 }
@@ -142,9 +147,10 @@ TableSchema<BeliefRow> beliefs_schema() {
       .add("state", &BeliefRow::state, "1", "Target state index")
       .add("p_attributed", &BeliefRow::p_attributed, "1", "P̂_attr: posterior mean of being named");
   for (std::size_t k = 0; k < rung_count; ++k) {
-    s.add_field(std::string("p_") + rung_names[k],
-                [k](const BeliefRow& r) -> const auto& { return r.p_rung[k]; }, "1",
-                std::string("P̂(") + rung_names[k] + " | attribution)");
+    s.add_field(
+        std::string("p_") + rung_names[k],
+        [k](const BeliefRow& r) -> const auto& { return r.p_rung[k]; }, "1",
+        std::string("P̂(") + rung_names[k] + " | attribution)");
   }
   s.add("coalition_size", &BeliefRow::coalition_size, "states", "k̂: expected signers")
       .add("delay_days", &BeliefRow::delay_days, "day", "τ̂: expected attack → consequence delay")
@@ -284,8 +290,7 @@ struct H5Sink::Tables {
   }
 };
 
-H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options,
-               const sim::h5::TableOptions& storage)
+H5Sink::H5Sink(sim::h5::File& file, const RunOptions& options, const sim::h5::TableOptions& storage)
     : tables_(new Tables{Batched(file.create_table("/runs", runs_schema(), storage)),
                          Batched(file.create_table("/timeseries", timeseries_schema(), storage)),
                          Batched(file.create_table("/states", states_schema(), storage)),

@@ -130,8 +130,7 @@ std::vector<double> choice_probabilities(std::span<const double> utilities, doub
   return p;
 }
 
-std::size_t choose(std::span<const double> utilities, double rationality,
-                   sim::RandomStream& rng) {
+std::size_t choose(std::span<const double> utilities, double rationality, sim::RandomStream& rng) {
   const auto p = choice_probabilities(utilities, rationality);
   if (std::isinf(rationality)) {
     return static_cast<std::size_t>(std::find(p.begin(), p.end(), 1.0) - p.begin());
@@ -160,8 +159,7 @@ double join_probability(const Calibration& m, double alignment, double confidenc
   return 1.0 / (1.0 + std::exp(-x));
 }
 
-double effective_workforce(double workforce, double in_house_share,
-                           const Calibration& m) noexcept {
+double effective_workforce(double workforce, double in_house_share, const Calibration& m) noexcept {
   return workforce * (in_house_share + m.outsourced_discount * (1.0 - in_house_share));
 }
 
@@ -184,8 +182,8 @@ double timing_value(std::span<const double> stakes, std::span<const double> weig
   return partial / (1.0 - w * (S * p_use + P * (1.0 - p_use)));
 }
 
-double optimal_threshold(std::span<const double> stakes, std::span<const double> weights,
-                         double w, double S, double P) {
+double optimal_threshold(std::span<const double> stakes, std::span<const double> weights, double w,
+                         double S, double P) {
   std::vector<double> candidates(stakes.begin(), stakes.end());
   candidates.push_back(0.0);
   std::sort(candidates.begin(), candidates.end());

@@ -10,9 +10,7 @@ namespace {
 struct PholdEvent {
   std::uint32_t process;
   std::uint32_t sender;
-  std::uint64_t trace_key() const noexcept {
-    return (std::uint64_t{process} << 32) | sender;
-  }
+  std::uint64_t trace_key() const noexcept { return (std::uint64_t{process} << 32) | sender; }
 };
 
 class Phold {

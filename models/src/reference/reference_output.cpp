@@ -3,7 +3,8 @@
 namespace cyberdeter::models::reference {
 
 sim::h5::TableSchema<ReferenceRun> reference_runs_schema() {
-  sim::h5::TableSchema<ReferenceRun> s("One row per replication of a reference model (PHOLD or hold)");
+  sim::h5::TableSchema<ReferenceRun> s(
+      "One row per replication of a reference model (PHOLD or hold)");
   s.add("replication", &ReferenceRun::replication, "1", "Replication index, from 0")
       .add("seed", &ReferenceRun::seed, "1", "Run seed derived from (master seed, replication)")
       .add("events", &ReferenceRun::events, "count", "Events processed")

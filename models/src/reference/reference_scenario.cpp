@@ -25,15 +25,19 @@ ReferenceScenario load_reference_scenario(const std::string& path,
 
   if (auto run = root.table("run")) {
     sc.replications = static_cast<std::uint64_t>(run->integer("replications", 1, 1, 1'000'000'000));
-    sc.seed = static_cast<std::uint64_t>(run->integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
-    sc.horizon_days = run->number("horizon_days", sc.horizon_days, Range::open_closed(0.0, sim::to_days(sim::max_tick)));
+    sc.seed = static_cast<std::uint64_t>(
+        run->integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    sc.horizon_days = run->number("horizon_days", sc.horizon_days,
+                                  Range::open_closed(0.0, sim::to_days(sim::max_tick)));
     run->finish();
   }
   if (sc.model == ReferenceScenario::Model::phold) {
     if (auto t = root.table("phold")) {
       auto& p = sc.phold;
-      p.logical_processes = static_cast<std::uint32_t>(t->integer("logical_processes", p.logical_processes, 1, 1'000'000));
-      p.events_per_process = static_cast<std::uint32_t>(t->integer("events_per_process", p.events_per_process, 1, 1'000'000));
+      p.logical_processes = static_cast<std::uint32_t>(
+          t->integer("logical_processes", p.logical_processes, 1, 1'000'000));
+      p.events_per_process = static_cast<std::uint32_t>(
+          t->integer("events_per_process", p.events_per_process, 1, 1'000'000));
       p.remote_fraction = t->number("remote_fraction", p.remote_fraction, Range::probability());
       p.lookahead_days = t->number("lookahead_days", p.lookahead_days, Range::non_negative());
       p.mean_delay_days = t->number("mean_delay_days", p.mean_delay_days, Range::positive());
@@ -46,7 +50,8 @@ ReferenceScenario load_reference_scenario(const std::string& path,
     if (auto t = root.table("hold")) {
       auto& h = sc.hold;
       h.pending = static_cast<std::uint32_t>(t->integer("pending", h.pending, 1, 100'000'000));
-      h.mean_increment_days = t->number("mean_increment_days", h.mean_increment_days, Range::positive());
+      h.mean_increment_days =
+          t->number("mean_increment_days", h.mean_increment_days, Range::positive());
       t->finish();
     }
   }

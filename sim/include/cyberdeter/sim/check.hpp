@@ -7,13 +7,13 @@
 #include <cstdlib>
 
 #if defined(CYBERDETER_CHECKS) || !defined(NDEBUG)
-#define CYBERDETER_CHECK(cond, msg)                                                  \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: invariant violated: %s (%s)\n", __FILE__, __LINE__, \
-                   #cond, msg);                                                      \
-      std::abort();                                                                  \
-    }                                                                                \
+#define CYBERDETER_CHECK(cond, msg)                                                           \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::fprintf(stderr, "%s:%d: invariant violated: %s (%s)\n", __FILE__, __LINE__, #cond, \
+                   msg);                                                                      \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)
 #else
 #define CYBERDETER_CHECK(cond, msg) \

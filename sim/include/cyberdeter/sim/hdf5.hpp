@@ -185,16 +185,17 @@ class TableSchema {
   /// Adds column `name` stored in `member`; throws std::invalid_argument on a bad or repeated name.
   template <class M>
   TableSchema& add(std::string name, M T::*member, std::string unit, std::string description) {
-    return add_field(std::move(name), [member](const T& r) -> const M& { return r.*member; },
-                     std::move(unit), std::move(description));
+    return add_field(
+        std::move(name), [member](const T& r) -> const M& { return r.*member; }, std::move(unit),
+        std::move(description));
   }
 
   /// Adds column `name` stored wherever `field(row)` refers to inside the row: a member of
   /// a nested struct or an element of an array member, e.g.
   /// `[](const Row& r) -> const auto& { return r.counts.responses[2]; }`.
   template <class F>
-    requires std::is_lvalue_reference_v<std::invoke_result_t<F, const T&>>
-  TableSchema& add_field(std::string name, F field, std::string unit, std::string description) {
+  requires std::is_lvalue_reference_v<std::invoke_result_t<F, const T&>> TableSchema& add_field(
+      std::string name, F field, std::string unit, std::string description) {
     using Member = std::remove_cvref_t<std::invoke_result_t<F, const T&>>;
     const T probe{};
     const auto* row = reinterpret_cast<const std::byte*>(std::addressof(probe));

@@ -35,15 +35,15 @@ struct RunRow {
   std::array<std::uint64_t, attacker_kind_count> launched_by_kind{};
   std::array<std::uint64_t, attacker_kind_count> succeeded_by_kind{};
   std::array<double, attacker_kind_count> damage_by_kind{};
-  double detection_delay_days_sum = 0.0;     ///< over detected incidents
-  double attribution_delay_days_sum = 0.0;   ///< detection → judgement, over judgements
-  double response_delay_days_sum = 0.0;      ///< attack → public response, over public responses
-  std::uint64_t public_responses = 0;        ///< attribute + coordinate + sanction (final)
-  std::uint64_t coalitions_invited = 0;      ///< coordinate or sanction decisions (invitations sent)
-  std::uint64_t coalition_signers_sum = 0;   ///< signers over those coalitions
-  std::uint64_t coalitions_failed = 0;       ///< invitations that ended unilateral
-  double reputation_cost = 0.0;              ///< VU imposed by statements
-  double sanction_cost = 0.0;                ///< VU imposed by sanctions
+  double detection_delay_days_sum = 0.0;    ///< over detected incidents
+  double attribution_delay_days_sum = 0.0;  ///< detection → judgement, over judgements
+  double response_delay_days_sum = 0.0;     ///< attack → public response, over public responses
+  std::uint64_t public_responses = 0;       ///< attribute + coordinate + sanction (final)
+  std::uint64_t coalitions_invited = 0;     ///< coordinate or sanction decisions (invitations sent)
+  std::uint64_t coalition_signers_sum = 0;  ///< signers over those coalitions
+  std::uint64_t coalitions_failed = 0;      ///< invitations that ended unilateral
+  double reputation_cost = 0.0;             ///< VU imposed by statements
+  double sanction_cost = 0.0;               ///< VU imposed by sanctions
   std::uint64_t fingerprint = 0;
 };
 
@@ -83,8 +83,8 @@ struct AttackerRow {
   std::uint64_t named_wrongly = 0;  ///< times named for another's operation
   double reputation_cost = 0.0;
   double sanction_cost = 0.0;
-  std::uint32_t stock = 0;            ///< scarce capabilities left
-  double p_attributed = 0.0;          ///< final P̂_attr, mean over targets
+  std::uint32_t stock = 0;                  ///< scarce capabilities left
+  double p_attributed = 0.0;                ///< final P̂_attr, mean over targets
   std::array<double, rung_count> p_rung{};  ///< final P̂(k), mean over targets
 };
 
@@ -126,10 +126,10 @@ struct IncidentRow {
   std::uint8_t rung_decided = 0;  ///< Rung chosen by the doctrine
   std::uint8_t rung_final = 0;    ///< Rung carried out (a failed coalition falls to attribute)
   std::uint32_t invited = 0;
-  std::uint32_t signers = 0;      ///< states signing the statement (1 = unilateral)
+  std::uint32_t signers = 0;  ///< states signing the statement (1 = unilateral)
   double response_day = -1.0;
   double reputation_cost = 0.0;
-  double sanction_weight = 0.0;   ///< imposers' economic weight
+  double sanction_weight = 0.0;  ///< imposers' economic weight
   double sanction_days = 0.0;
   double sanction_cost = 0.0;
 };

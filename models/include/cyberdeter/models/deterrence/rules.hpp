@@ -19,7 +19,7 @@ struct Belief {
   double attributed = 1.0;      ///< Beta α: pseudo-count of own operations that were named
   double not_attributed = 9.0;  ///< Beta β: pseudo-count of own operations that were not
   std::array<double, rung_count> rungs{1.0, 1.0, 1.0, 1.0};  ///< Dirichlet over responses
-  double coalition_size = 1.0;   ///< running mean of signers k̂
+  double coalition_size = 1.0;                               ///< running mean of signers k̂
   double delay_days = 365.0;     ///< running mean of attack→consequence delay τ̂
   double sanction_weight = 0.0;  ///< running mean of imposers' economic weight Ŵ
   double sanction_days = 730.0;  ///< running mean of sanction duration T̂
@@ -35,12 +35,12 @@ struct Belief {
 
 /// The outcome of one operation as an attacker can observe it.
 struct Observation {
-  bool attributed = false;     ///< named publicly (rung >= attribute) or, if learned, quietly
+  bool attributed = false;  ///< named publicly (rung >= attribute) or, if learned, quietly
   Rung rung = Rung::none;
   double coalition_size = 1.0;
-  double delay_days = 0.0;      ///< attack to consequence
-  double sanction_weight = 0.0; ///< imposers' total economic weight (sanction rung)
-  double sanction_days = 0.0;   ///< duration (sanction rung)
+  double delay_days = 0.0;       ///< attack to consequence
+  double sanction_weight = 0.0;  ///< imposers' total economic weight (sanction rung)
+  double sanction_days = 0.0;    ///< duration (sanction rung)
 };
 
 /// Updates a belief from the attacker's own operation (weight 1).
@@ -53,13 +53,13 @@ void observe_other(Belief& belief, const Observation& o, double observe_others);
 /// The terms of EU(a, s, t) of MODEL.md section 3.
 struct ChoiceTerms {
   double p_success = 0.0;
-  double gain = 0.0;         ///< expected gain of a success (mega-event and sector multipliers in)
-  double cost = 0.0;         ///< operation cost c_a
-  double p_attributed = 0.0; ///< P̂_attr
+  double gain = 0.0;          ///< expected gain of a success (mega-event and sector multipliers in)
+  double cost = 0.0;          ///< operation cost c_a
+  double p_attributed = 0.0;  ///< P̂_attr
   double expected_cost_if_attributed = 0.0;  ///< Σ_k P̂(k) Cost_k
-  double discount = 1.0;     ///< exp(−r_a τ̂)
-  double consequence = 0.0;  ///< P̂_attr · Σ_k P̂(k) Cost_k · exp(−r_a τ̂)
-  double utility = 0.0;      ///< p_success · gain − cost − consequence
+  double discount = 1.0;                     ///< exp(−r_a τ̂)
+  double consequence = 0.0;                  ///< P̂_attr · Σ_k P̂(k) Cost_k · exp(−r_a τ̂)
+  double utility = 0.0;                      ///< p_success · gain − cost − consequence
 };
 
 /// Cost to attacker `a` of response rung `k` given its beliefs (MODEL.md section 3).
@@ -124,7 +124,7 @@ double timing_value(std::span<const double> stakes, std::span<const double> weig
 
 /// The threshold that maximises timing_value. For a discrete distribution an optimal
 /// threshold lies on the support; ties go to the lowest.
-double optimal_threshold(std::span<const double> stakes, std::span<const double> weights,
-                         double w, double S, double P);
+double optimal_threshold(std::span<const double> stakes, std::span<const double> weights, double w,
+                         double S, double P);
 
 }  // namespace cyberdeter::models::deterrence

@@ -26,17 +26,18 @@ inline constexpr std::size_t attacker_kind_count = 3;
 
 /// One rung of a doctrine: [states.S.doctrine.<rung>].
 struct RungPolicy {
-  bool enabled = true;    ///< `enabled`, default true (sanction: false)
-  double threshold = 0.0; ///< `threshold`, case strength z needed; >= resolve; default per rung
+  bool enabled = true;     ///< `enabled`, default true (sanction: false)
+  double threshold = 0.0;  ///< `threshold`, case strength z needed; >= resolve; default per rung
 };
 
 /// [states.S.doctrine]: which rungs a state may use and when (MODEL.md 4.4).
 struct Doctrine {
-  RungPolicy attribute{true, 0.3};    ///< default threshold 0.3
-  RungPolicy coordinate{true, 0.6};   ///< default threshold 0.6
-  RungPolicy sanction{false, 1.0};    ///< default disabled, threshold 1.0
-  double sanction_days = 730.0;  ///< `sanction_days`, mean duration of sanctions (days), > 0; TIES median 2 years
-  double noise = 0.0;            ///< `noise`, sd of normal noise added to z (political variance), >= 0
+  RungPolicy attribute{true, 0.3};   ///< default threshold 0.3
+  RungPolicy coordinate{true, 0.6};  ///< default threshold 0.6
+  RungPolicy sanction{false, 1.0};   ///< default disabled, threshold 1.0
+  double sanction_days =
+      730.0;  ///< `sanction_days`, mean duration of sanctions (days), > 0; TIES median 2 years
+  double noise = 0.0;  ///< `noise`, sd of normal noise added to z (political variance), >= 0
 
   /// The policy of a public rung (attribute, coordinate or sanction; `none` has none).
   const RungPolicy& rung(Rung r) const noexcept {
@@ -57,59 +58,66 @@ struct State {
   double attribution_days = 120;       ///< `attribution_days`, μ_s > 0: mean detection→judgement
   double attribution_shape = 2.0;      ///< `attribution_shape`, k_s > 0: Gamma shape
   double attribution_accuracy = 0.7;   ///< `attribution_accuracy`, q_s in [0, 1]
-  double resolve = 0.2;                ///< `resolve`, θ_s >= 0: minimum case strength for any public act
-  double naming_aversion = 0.0;        ///< `naming_aversion`, ψ_s >= 0
-  double hardening = 0.02;             ///< `hardening`, η_s >= 0: defense gained per unit normalised severity
-  double workforce = 1000;             ///< `workforce`, W_s > 0: cyber professionals serving the state, in-house and at vendors
-  double in_house_share = 1.0;         ///< `in_house_share`, h_s in (0, 1]
-  double board_engagement = 0.5;       ///< `board_engagement`, b_s in [0, 1]
-  bool targetable = true;              ///< `targetable`: may attackers choose it as a target
-  Doctrine doctrine;                   ///< [states.NAME.doctrine]
+  double resolve = 0.2;          ///< `resolve`, θ_s >= 0: minimum case strength for any public act
+  double naming_aversion = 0.0;  ///< `naming_aversion`, ψ_s >= 0
+  double hardening = 0.02;  ///< `hardening`, η_s >= 0: defense gained per unit normalised severity
+  double workforce = 1000;  ///< `workforce`, W_s > 0: cyber professionals serving the state,
+                            ///< in-house and at vendors
+  double in_house_share = 1.0;    ///< `in_house_share`, h_s in (0, 1]
+  double board_engagement = 0.5;  ///< `board_engagement`, b_s in [0, 1]
+  bool targetable = true;         ///< `targetable`: may attackers choose it as a target
+  Doctrine doctrine;              ///< [states.NAME.doctrine]
 };
 
 /// [attackers.NAME.prior]: initial beliefs about every target (pseudo-counts).
 struct Prior {
   double attributed = 1.0;      ///< `attributed`, Beta α > 0: pseudo-count of "was named"
   double not_attributed = 9.0;  ///< `not_attributed`, Beta β > 0
-  std::array<double, rung_count> rungs{4.0, 3.0, 2.0, 1.0};  ///< `rungs`, Dirichlet over none, attribute, coordinate, sanction, each > 0
+  std::array<double, rung_count> rungs{
+      4.0, 3.0, 2.0,
+      1.0};  ///< `rungs`, Dirichlet over none, attribute, coordinate, sanction, each > 0
   double coalition_size = 1.0;  ///< `coalition_size`, k̂ >= 1: prior mean number of signers
   double delay_days = 365.0;    ///< `delay_days`, τ̂ >= 0: prior mean attack→consequence delay
-  double sanction_weight = 0.1; ///< `sanction_weight`, Ŵ >= 0: prior mean imposers' economic weight
-  double weight = 2.0;          ///< `weight`, > 0: pseudo-count behind the running means
+  double sanction_weight =
+      0.1;              ///< `sanction_weight`, Ŵ >= 0: prior mean imposers' economic weight
+  double weight = 2.0;  ///< `weight`, > 0: pseudo-count behind the running means
 };
 
 /// [attackers.NAME.scarce]: a limited stock of capabilities (MODEL.md 3.1).
 struct Scarce {
   bool enabled = false;
-  std::uint32_t stock = 1;        ///< `stock`, initial capabilities, >= 0
-  std::uint32_t max_stock = 3;    ///< `max_stock`, >= 1
-  double stealth = 0.1;           ///< `stealth`, S in [0, 1]: survives a use
-  double persistence = 0.9;       ///< `persistence`, P in [0, 1]: survives a period unused
-  double arrival_rate = 0.0;      ///< `arrival_rate`, new capabilities per day, >= 0
-  double period_days = 30.0;      ///< `period_days`, length of a period of the timing game, > 0
-  std::optional<double> threshold;///< `threshold` (VU); absent: computed as T* from expected stakes
+  std::uint32_t stock = 1;      ///< `stock`, initial capabilities, >= 0
+  std::uint32_t max_stock = 3;  ///< `max_stock`, >= 1
+  double stealth = 0.1;         ///< `stealth`, S in [0, 1]: survives a use
+  double persistence = 0.9;     ///< `persistence`, P in [0, 1]: survives a period unused
+  double arrival_rate = 0.0;    ///< `arrival_rate`, new capabilities per day, >= 0
+  double period_days = 30.0;    ///< `period_days`, length of a period of the timing game, > 0
+  std::optional<double>
+      threshold;  ///< `threshold` (VU); absent: computed as T* from expected stakes
 };
 
 /// [attackers.NAME]
 struct Attacker {
   std::string name;
   AttackerKind kind = AttackerKind::criminal;  ///< `kind`
-  std::optional<std::size_t> sponsor;          ///< `sponsor`, a state name; required for state_sponsored
-  double capability = 0.5;         ///< `capability`, κ_a in (0, 1]
-  double opportunity_rate = 0.05;  ///< `opportunity_rate`, λ_a per day, > 0
-  double gain = 1.0;               ///< `gain`, G_a default against any target (VU), >= 0
+  std::optional<std::size_t> sponsor;  ///< `sponsor`, a state name; required for state_sponsored
+  double capability = 0.5;             ///< `capability`, κ_a in (0, 1]
+  double opportunity_rate = 0.05;      ///< `opportunity_rate`, λ_a per day, > 0
+  double gain = 1.0;                   ///< `gain`, G_a default against any target (VU), >= 0
   std::vector<double> gain_by_target;  ///< `gain_by_target` = { STATE = VU, ... }; filled per state
   std::vector<double> sector_weights;  ///< `sector_weights` = { SECTOR = weight }; per [sectors]
-  double operation_cost = 0.1;     ///< `operation_cost`, c_a >= 0 (VU)
-  double false_flag = 0.0;         ///< `false_flag`, φ_a in [0, 1]
-  double reputation_cost = 1.0;    ///< `reputation_cost`, ρ_a >= 0 (VU per naming)
-  double coalition_exponent = 0.5; ///< `coalition_exponent`, β_a >= 0
-  double sanction_cost = 0.05;     ///< `sanction_cost`, σ_a >= 0 (VU per day per unit of weight)
-  double discount = 0.001;         ///< `discount`, r_a >= 0 per day
-  double rationality = 5.0;        ///< `rationality`, λ^choice > 0, or inf (strict best response)
-  double observe_others = 0.3;     ///< `observe_others` in [0, 1]
-  double preparation_days = 7.0;   ///< `preparation_days`, mean decision→landing delay (exponential), >= 0
-  std::vector<std::size_t> targets;///< `targets` = [STATE, ...]; default every targetable state but its sponsor
+  double operation_cost = 0.1;         ///< `operation_cost`, c_a >= 0 (VU)
+  double false_flag = 0.0;             ///< `false_flag`, φ_a in [0, 1]
+  double reputation_cost = 1.0;        ///< `reputation_cost`, ρ_a >= 0 (VU per naming)
+  double coalition_exponent = 0.5;     ///< `coalition_exponent`, β_a >= 0
+  double sanction_cost = 0.05;  ///< `sanction_cost`, σ_a >= 0 (VU per day per unit of weight)
+  double discount = 0.001;      ///< `discount`, r_a >= 0 per day
+  double rationality = 5.0;     ///< `rationality`, λ^choice > 0, or inf (strict best response)
+  double observe_others = 0.3;  ///< `observe_others` in [0, 1]
+  double preparation_days =
+      7.0;  ///< `preparation_days`, mean decision→landing delay (exponential), >= 0
+  std::vector<std::size_t>
+      targets;  ///< `targets` = [STATE, ...]; default every targetable state but its sponsor
   Prior prior;
   Scarce scarce;
 };
@@ -123,69 +131,77 @@ struct Sector {
 /// [communities.NAME]: a CERT or industry information-sharing forum.
 struct Community {
   std::string name;
-  std::vector<std::size_t> members;   ///< `members` = [STATE, ...]
-  double detection_factor = 1.2;      ///< `detection_factor` >= 1: multiplies members' δ
-  double accuracy_factor = 1.1;       ///< `accuracy_factor` >= 1: multiplies members' q (capped at 1)
+  std::vector<std::size_t> members;  ///< `members` = [STATE, ...]
+  double detection_factor = 1.2;     ///< `detection_factor` >= 1: multiplies members' δ
+  double accuracy_factor = 1.1;  ///< `accuracy_factor` >= 1: multiplies members' q (capped at 1)
 };
 
 enum class ProgramKind : std::uint8_t {
-  training, investment, exercise, capacity_building, information_sharing
+  training,
+  investment,
+  exercise,
+  capacity_building,
+  information_sharing
 };
 
 /// [[programs]]
 struct Program {
-  std::string name;                  ///< `name`, optional label
+  std::string name;                          ///< `name`, optional label
   ProgramKind kind = ProgramKind::training;  ///< `kind`
-  std::size_t owner = 0;             ///< `owner`, a state
-  std::size_t beneficiary = 0;       ///< `beneficiary`, a state; default owner (capacity_building: required)
-  double start_day = 0;              ///< `start_day` >= 0
-  double end_day = infinity;         ///< `end_day` > start_day
-  double rate = 0.1;                 ///< `rate` per year: growth of the target parameter
-  bool multiplicative = true;        ///< `mode` = "multiplicative" (default) or "additive"
+  std::size_t owner = 0;                     ///< `owner`, a state
+  std::size_t beneficiary =
+      0;                 ///< `beneficiary`, a state; default owner (capacity_building: required)
+  double start_day = 0;  ///< `start_day` >= 0
+  double end_day = infinity;   ///< `end_day` > start_day
+  double rate = 0.1;           ///< `rate` per year: growth of the target parameter
+  bool multiplicative = true;  ///< `mode` = "multiplicative" (default) or "additive"
   /// `bound`: ceiling of the parameter the program raises. Absent: no ceiling for training
   /// (workforce), 0.95 for defense (investment, capacity_building); for defense it must be < 1.
   std::optional<double> bound;
-  double detection_multiplier = 2.0; ///< `detection_multiplier` (exercise): δ factor during the window
-  std::optional<std::size_t> community; ///< `community` (information_sharing)
+  double detection_multiplier =
+      2.0;  ///< `detection_multiplier` (exercise): δ factor during the window
+  std::optional<std::size_t> community;  ///< `community` (information_sharing)
 };
 
 /// [[mega_events]]
 struct MegaEvent {
   std::string name;
-  std::size_t host = 0;          ///< `host`, a state
-  double start_day = 0;          ///< `start_day`
-  double end_day = 0;            ///< `end_day` >= start_day
-  double value_multiplier = 2.0; ///< `value_multiplier` >= 1
+  std::size_t host = 0;           ///< `host`, a state
+  double start_day = 0;           ///< `start_day`
+  double end_day = 0;             ///< `end_day` >= start_day
+  double value_multiplier = 2.0;  ///< `value_multiplier` >= 1
 };
 
 /// [[policy_changes]]
 struct PolicyChange {
-  double day = 0;                ///< `day` >= 0
-  std::size_t state = 0;         ///< `state`
-  Rung rung = Rung::sanction;    ///< `rung` = "attribute" | "coordinate" | "sanction"
-  std::optional<bool> enabled;   ///< `enabled`
+  double day = 0;                   ///< `day` >= 0
+  std::size_t state = 0;            ///< `state`
+  Rung rung = Rung::sanction;       ///< `rung` = "attribute" | "coordinate" | "sanction"
+  std::optional<bool> enabled;      ///< `enabled`
   std::optional<double> threshold;  ///< `threshold`
 };
 
 /// [calibration]: global modelling choices. (Not [model]: the root key `model` names the
 /// model, and TOML cannot hold a key and a table of the same name.)
 struct Calibration {
-  double severity_sigma = 0.5;           ///< `severity_sigma` >= 0: log-normal sd of severity around gain
-  double severity_reference = 10.0;      ///< `severity_reference` > 0 (VU): v = severity / reference
-  double confidence_correct = 0.75;      ///< `confidence_correct` in (0, 1): mean confidence of a right judgement
-  double confidence_wrong = 0.45;        ///< `confidence_wrong` in (0, 1): mean confidence of a wrong one
+  double severity_sigma = 0.5;  ///< `severity_sigma` >= 0: log-normal sd of severity around gain
+  double severity_reference = 10.0;  ///< `severity_reference` > 0 (VU): v = severity / reference
+  double confidence_correct =
+      0.75;  ///< `confidence_correct` in (0, 1): mean confidence of a right judgement
+  double confidence_wrong = 0.45;  ///< `confidence_wrong` in (0, 1): mean confidence of a wrong one
   double confidence_concentration = 10;  ///< `confidence_concentration` > 0: Beta α+β
-  double coordination_days = 14;         ///< `coordination_days` > 0: mean time for an ally to answer
-  double coalition_deadline_days = 30;   ///< `coalition_deadline_days` > 0
-  double join_base = -1.0;               ///< `join_base`: logit intercept of an ally's answer
-  double join_alignment = 3.0;           ///< `join_alignment` >= 0: weight of A[s][t]
-  double join_confidence = 2.0;          ///< `join_confidence` >= 0: weight of c
-  double join_dependence = 3.0;          ///< `join_dependence` >= 0: weight of R[t][sponsor]
-  double workforce_reference = 1000;     ///< `workforce_reference` > 0: W_ref
-  double workforce_elasticity = 0.3;     ///< `workforce_elasticity` in [0, 1): ε
-  double outsourced_discount = 0.5;      ///< `outsourced_discount` in [0, 1]: weight of vendor staff
-  bool learn_quiet_hardening = false;    ///< `learn_quiet_hardening`
-  double exercise_window_days = 90;      ///< `exercise_window_days` > 0: how long an exercise's boost lasts
+  double coordination_days = 14;  ///< `coordination_days` > 0: mean time for an ally to answer
+  double coalition_deadline_days = 30;  ///< `coalition_deadline_days` > 0
+  double join_base = -1.0;              ///< `join_base`: logit intercept of an ally's answer
+  double join_alignment = 3.0;          ///< `join_alignment` >= 0: weight of A[s][t]
+  double join_confidence = 2.0;         ///< `join_confidence` >= 0: weight of c
+  double join_dependence = 3.0;         ///< `join_dependence` >= 0: weight of R[t][sponsor]
+  double workforce_reference = 1000;    ///< `workforce_reference` > 0: W_ref
+  double workforce_elasticity = 0.3;    ///< `workforce_elasticity` in [0, 1): ε
+  double outsourced_discount = 0.5;     ///< `outsourced_discount` in [0, 1]: weight of vendor staff
+  bool learn_quiet_hardening = false;   ///< `learn_quiet_hardening`
+  double exercise_window_days =
+      90;  ///< `exercise_window_days` > 0: how long an exercise's boost lasts
 };
 
 /// [run]

@@ -23,7 +23,7 @@ struct PholdParams {
 };
 
 struct HoldParams {
-  std::uint32_t pending = 10'000;   ///< events kept in the queue
+  std::uint32_t pending = 10'000;    ///< events kept in the queue
   double mean_increment_days = 1.0;  ///< mean of the exponential hold time
 };
 
