@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <map>
 #include <queue>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -135,4 +137,65 @@ TEST_CASE("clear drops everything and invalidates handles", "[queue]") {
   CHECK_FALSE(q.is_pending(h));
   q.push(7, default_priority, {3});
   CHECK(q.pop().event.id == 3);
+}
+
+TEST_CASE("the queue agrees with a reference under random push, pop, cancel, top and clear",
+          "[queue][cancel][property]") {
+  // Each round draws its own mix of operations and spread of times, so that ties, deep
+  // heaps, many tombstones and cleared queues all occur.
+  for (int round = 0; round < 12; ++round) {
+    RandomStream rng(static_cast<std::uint64_t>(round) + 1);
+    EventQueue<Ev> q;
+    using Key = std::tuple<Tick, int, std::uint64_t, int>;
+    std::set<Key> ref;
+    std::map<int, std::pair<EventHandle, Key>> handles;
+    std::vector<int> ids;
+    std::uint64_t seq = 0;
+    int next_id = 0;
+    Tick now = 0;
+    const double p_push = 0.35 + 0.3 * rng.uniform();
+    const double p_cancel = 0.3 * rng.uniform();
+    const Tick spread = rng.uniform_int(1, 1000);
+    INFO("round " << round);
+    for (int step = 0; step < 50'000; ++step) {
+      const double u = rng.uniform();
+      if (ref.empty() || u < p_push) {
+        const Tick t = now + rng.uniform_int(0, spread);
+        const auto p = static_cast<Priority>(rng.uniform_int(0, 2));
+        const Key k{t, p, seq++, next_id};
+        handles[next_id] = {q.push(t, p, {next_id}), k};
+        ref.insert(k);
+        ids.push_back(next_id++);
+      } else if (u < p_push + p_cancel && !ids.empty()) {
+        const auto idx = static_cast<std::size_t>(
+            rng.uniform_int(0, static_cast<std::int64_t>(ids.size()) - 1));
+        const auto& [h, k] = handles[ids[idx]];
+        const bool live = ref.count(k) > 0;
+        REQUIRE(q.is_pending(h) == live);
+        REQUIRE(q.cancel(h) == live);
+        ref.erase(k);
+        ids[idx] = ids.back();
+        ids.pop_back();
+      } else if (rng.uniform() < 0.3) {
+        REQUIRE(q.top_time() == std::get<0>(*ref.begin()));
+      } else {
+        const auto got = q.pop();
+        const Key want = *ref.begin();
+        ref.erase(ref.begin());
+        REQUIRE(got.event.id == std::get<3>(want));
+        REQUIRE(got.time == std::get<0>(want));
+        REQUIRE(got.priority == std::get<1>(want));
+        REQUIRE(got.sequence == std::get<2>(want));
+        REQUIRE_FALSE(q.is_pending(handles[got.event.id].first));
+        now = got.time;
+      }
+      REQUIRE(q.size() == ref.size());
+      if (step % 20011 == 20010) {
+        q.clear();
+        for (const auto& [id, hk] : handles) REQUIRE_FALSE(q.is_pending(hk.first));
+        ref.clear();
+        ids.clear();
+      }
+    }
+  }
 }

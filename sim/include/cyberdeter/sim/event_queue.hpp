@@ -13,7 +13,22 @@
 // two keys is one unsigned 128-bit comparison and the slot never decides the order
 // because sequences are unique. Cancelling an event bumps its slot's generation (a
 // tombstone); the stale key is dropped when it reaches the top, never searched for.
+//
+// Three measured refinements of the sift-down, which dominates the cost:
+// - The smallest of four children is found without branches (which child wins is a coin
+//   toss that a branch predictor cannot learn): both pairs and the four possible finals
+//   are compared at once, so a level costs one round of comparisons. While a level is
+//   compared, the child groups of all four children are prefetched, so the next level
+//   does not wait on memory.
+// - pop() leaves the root empty, and the next push() drops its key into that hole and
+//   sifts it down once. A handler that schedules one event per event (the common case)
+//   thus costs one sift instead of a sift-down of the last key plus a sift-up; if a
+//   top_time() or pop() comes first, the last key fills the hole as in a plain heap.
+// - An event and its slot's generation share one record, so checking the key that
+//   reaches the root and moving its event out touch one cache line, which is prefetched
+//   as soon as the key becomes the root.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -50,8 +65,8 @@ inline constexpr std::uint64_t max_sequence = (std::uint64_t{1} << 40) - 1;
 
 constexpr QueueKey make_key(Tick time, Priority priority, std::uint64_t sequence,
                             std::uint32_t slot) noexcept {
-  const std::uint64_t hi = (static_cast<std::uint64_t>(time) << 16) |
-                           (std::uint64_t{priority} << 8) | (sequence >> 32);
+  const std::uint64_t hi =
+      (static_cast<std::uint64_t>(time) << 16) | (std::uint64_t{priority} << 8) | (sequence >> 32);
   const std::uint64_t lo = (sequence << 32) | slot;
   return (static_cast<QueueKey>(hi) << 64) | lo;
 }
@@ -72,11 +87,10 @@ struct CacheLineAllocator {
 
   CacheLineAllocator() noexcept = default;
   template <class U>
-  CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  CacheLineAllocator(const CacheLineAllocator<U>&) noexcept {}
 
-  T* allocate(std::size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), alignment));
-  }
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
   void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
   template <class U>
   friend bool operator==(const CacheLineAllocator&, const CacheLineAllocator<U>&) noexcept {
@@ -96,7 +110,7 @@ class EventQueue {
     Event event;
   };
 
-  EventQueue() { heap_.assign(offset, detail::QueueKey{0}); }
+  EventQueue() { heap_.assign(offset + padding, empty_key); }
 
   /// Schedules `event`; time must lie in [0, max_tick].
   EventHandle push(Tick time, Priority priority, Event event) {
@@ -105,22 +119,28 @@ class EventQueue {
       throw std::length_error("event queue: more than 2^40 events scheduled in one run");
     }
     const std::uint32_t slot = acquire_slot(std::move(event));
-    sift_up(detail::make_key(time, priority, next_sequence_++, slot));
+    const detail::QueueKey key = detail::make_key(time, priority, next_sequence_++, slot);
+    if (hole_) {
+      hole_ = false;
+      sift_down_from_root(key);
+    } else {
+      sift_up(key);
+    }
     ++live_;
-    return {slot, generations_[slot]};
+    return {slot, slots_[slot].generation};
   }
 
   /// Cancels a pending event; returns false if it already ran or was cancelled.
   bool cancel(EventHandle h) noexcept {
     if (!is_pending(h)) return false;
-    ++generations_[h.slot];  // even generation: dead; the key is dropped when it surfaces
+    ++slots_[h.slot].generation;  // even generation: dead; the key is dropped when it surfaces
     --live_;
     return true;
   }
 
   /// True if the event behind `h` is still scheduled.
   bool is_pending(EventHandle h) const noexcept {
-    return h.slot < generations_.size() && generations_[h.slot] == h.generation;
+    return h.slot < slots_.size() && slots_[h.slot].generation == h.generation;
   }
 
   bool empty() const noexcept { return live_ == 0; }
@@ -131,115 +151,156 @@ class EventQueue {
 
   /// Time of the earliest live event. Requires !empty().
   Tick top_time() {
-    drop_dead_top();
+    settle_top();
     return detail::key_time(heap_[offset]);
   }
 
   /// Removes and returns the earliest live event. Requires !empty().
   Entry pop() {
-    drop_dead_top();
-    const detail::QueueKey top = remove_top();
+    settle_top();
+    const detail::QueueKey top = heap_[offset];
+    hole_ = true;  // the next push() or settle_top() fills the root
     const std::uint32_t slot = detail::key_slot(top);
-    ++generations_[slot];
+    ++slots_[slot].generation;
     --live_;
     free_.push_back(slot);
     return {detail::key_time(top), detail::key_priority(top), detail::key_sequence(top),
-            std::move(events_[slot])};
+            std::move(slots_[slot].event)};
   }
 
   /// Reserves room for `n` simultaneously pending events.
   void reserve(std::size_t n) {
-    heap_.reserve(n + offset);
-    events_.reserve(n);
-    generations_.reserve(n);
+    if (heap_.size() < offset + n + padding) heap_.resize(offset + n + padding, empty_key);
+    slots_.reserve(n);
     free_.reserve(n);
   }
 
   /// Drops every pending event; handles issued before stay invalid forever.
   void clear() {
-    heap_.resize(offset);
+    std::fill(heap_.begin(), heap_.end(), empty_key);
+    keys_ = 0;
+    hole_ = false;
     free_.clear();
-    for (std::uint32_t s = 0; s < generations_.size(); ++s) {
-      if (generations_[s] % 2 == 1) ++generations_[s];
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s].generation % 2 == 1) ++slots_[s].generation;
       free_.push_back(s);
     }
     live_ = 0;
   }
 
  private:
-  // heap index h lives at heap_[h + offset]; children of h are 4h+1..4h+4, which then
-  // start at a multiple of 4 keys (64 bytes) in the cache-line aligned array.
+  // Heap index h lives at heap_[offset + h]; the children of h are 4h+1..4h+4, which then
+  // start at a multiple of 4 keys (64 bytes) in the cache-line aligned array. Every
+  // position past the last key holds empty_key, which is greater than any real key (a
+  // slot is never 2^32-1), so a node's four children can always be compared without
+  // bounds checks; `padding` such keys cover the children and grandchildren that a
+  // sift-down reads or prefetches past the end.
   static constexpr std::size_t arity = 4;
-  static constexpr std::size_t offset = 3;
+  static constexpr std::size_t offset = arity - 1;
+  static constexpr std::size_t padding = arity * arity;
+  static constexpr detail::QueueKey empty_key = ~detail::QueueKey{0};
 
-  std::size_t heap_size() const noexcept { return heap_.size() - offset; }
+  // An event and the generation of its slot: odd while the slot holds a live event.
+  struct Slot {
+    Event event;
+    std::uint32_t generation;
+  };
 
   std::uint32_t acquire_slot(Event&& event) {
     std::uint32_t slot;
     if (!free_.empty()) {
       slot = free_.back();
       free_.pop_back();
-      events_[slot] = std::move(event);
+      slots_[slot].event = std::move(event);
     } else {
-      if (events_.size() >= std::numeric_limits<std::uint32_t>::max()) {
+      if (slots_.size() >= std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("event queue: more than 2^32 pending events");
       }
-      slot = static_cast<std::uint32_t>(events_.size());
-      events_.push_back(std::move(event));
-      generations_.push_back(0);
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(Slot{std::move(event), 0});
     }
-    ++generations_[slot];  // odd generation: live
+    ++slots_[slot].generation;  // odd generation: live
     return slot;
   }
 
   void sift_up(detail::QueueKey key) {
-    std::size_t h = heap_size();
-    heap_.push_back(key);
+    std::size_t h = keys_++;
+    if (heap_.size() < offset + keys_ + padding) {
+      heap_.resize(offset + keys_ + padding, empty_key);
+    }
+    detail::QueueKey* const a = heap_.data() + offset;
     while (h > 0) {
       const std::size_t parent = (h - 1) / arity;
-      if (!(key < heap_[parent + offset])) break;
-      heap_[h + offset] = heap_[parent + offset];
+      if (!(key < a[parent])) break;
+      a[h] = a[parent];
       h = parent;
     }
-    heap_[h + offset] = key;
+    a[h] = key;
   }
 
-  detail::QueueKey remove_top() {
-    const detail::QueueKey top = heap_[offset];
-    const detail::QueueKey last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_size();
-    if (n == 0) return top;
+  // Puts `key` into the empty root and moves it down to its place.
+  void sift_down_from_root(detail::QueueKey key) {
+    detail::QueueKey* const a = heap_.data() + offset;
+    const std::size_t n = keys_;
     std::size_t h = 0;
     for (;;) {
       const std::size_t first = arity * h + 1;
       if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t end = first + arity < n ? first + arity : n;
-      for (std::size_t c = first + 1; c < end; ++c) {
-        if (heap_[c + offset] < heap_[best + offset]) best = c;
+      if (arity * first + 1 < n) {
+        const detail::QueueKey* const next = a + arity * first + 1;
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + 4);
+        __builtin_prefetch(next + 8);
+        __builtin_prefetch(next + 12);
       }
-      if (!(heap_[best + offset] < last)) break;
-      heap_[h + offset] = heap_[best + offset];
-      h = best;
+      // The smallest child: the winners of the pairs (0, 1) and (2, 3), and all four
+      // possible finals compared at once, the pair winners choosing which final counts.
+      const detail::QueueKey* const c = a + first;
+      const detail::QueueKey k0 = c[0], k1 = c[1], k2 = c[2], k3 = c[3];
+      const std::size_t win01 = k1 < k0;
+      const std::size_t win23 = k3 < k2;
+      const std::size_t finals = std::size_t{k2 < k0} | (std::size_t{k3 < k0} << 1) |
+                                 (std::size_t{k2 < k1} << 2) | (std::size_t{k3 < k1} << 3);
+      const std::size_t second_pair = (finals >> (2 * win01 + win23)) & 1;
+      const std::size_t i = win01 ^ ((win01 ^ (2 + win23)) & (std::size_t{0} - second_pair));
+      const detail::QueueKey least = c[i];
+      if (!(least < key)) break;
+      a[h] = least;
+      h = first + i;
     }
-    heap_[h + offset] = last;
-    return top;
+    a[h] = key;
+    __builtin_prefetch(&slots_[detail::key_slot(a[0])]);
   }
 
-  void drop_dead_top() {
+  // Fills the empty root with the last key.
+  void fill_hole() {
+    hole_ = false;
+    detail::QueueKey* const a = heap_.data() + offset;
+    const std::size_t last = --keys_;
+    const detail::QueueKey key = a[last];
+    a[last] = empty_key;
+    if (last > 0) sift_down_from_root(key);
+  }
+
+  // Makes the root a live event: fills the hole and drops cancelled keys.
+  void settle_top() {
     CYBERDETER_CHECK(live_ > 0, "top/pop on an empty event queue");
-    while (generations_[detail::key_slot(heap_[offset])] % 2 == 0) {
-      free_.push_back(detail::key_slot(remove_top()));
+    if (hole_) fill_hole();
+    for (;;) {
+      const std::uint32_t slot = detail::key_slot(heap_[offset]);
+      if (slots_[slot].generation % 2 == 1) return;
+      free_.push_back(slot);
+      fill_hole();
     }
   }
 
   std::vector<detail::QueueKey, detail::CacheLineAllocator<detail::QueueKey>> heap_;
-  std::vector<Event> events_;
-  std::vector<std::uint32_t> generations_;  // odd: slot holds a live event
+  std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t next_sequence_ = 0;
   std::size_t live_ = 0;
+  std::size_t keys_ = 0;  // keys in the heap, live or cancelled, counting the hole
+  bool hole_ = false;     // the root's key was popped and nothing has replaced it yet
 };
 
 }  // namespace cyberdeter::sim
