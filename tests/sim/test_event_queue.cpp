@@ -167,8 +167,8 @@ TEST_CASE("the queue agrees with a reference under random push, pop, cancel, top
         ref.insert(k);
         ids.push_back(next_id++);
       } else if (u < p_push + p_cancel && !ids.empty()) {
-        const auto idx = static_cast<std::size_t>(
-            rng.uniform_int(0, static_cast<std::int64_t>(ids.size()) - 1));
+        const auto idx =
+            static_cast<std::size_t>(rng.uniform_int(0, static_cast<std::int64_t>(ids.size()) - 1));
         const auto& [h, k] = handles[ids[idx]];
         const bool live = ref.count(k) > 0;
         REQUIRE(q.is_pending(h) == live);
