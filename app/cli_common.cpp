@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/reference/reference.hpp"
 #include "cyberdeter/sim/build_info.hpp"
 
 namespace cyberdeter::app {
@@ -38,6 +40,17 @@ void set_invocation(int argc, char** argv) {
 
 std::string version_string() {
   return std::string(build::version()) + " (git " + build::git_revision() + ")";
+}
+
+void add_scenario_args(CLI::App& cmd, ScenarioArgs& args) {
+  cmd.add_option("file", args.file, "Scenario file (TOML)")->required();
+  cmd.add_option("--set", args.overrides,
+                 "Override a parameter first: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 "
+                 "(repeatable)");
+}
+
+bool is_reference_scenario(const std::string& file) {
+  return models::reference::is_reference_model(models::model_of(file));
 }
 
 }  // namespace cyberdeter::app

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -29,6 +30,16 @@ void set_invocation(int argc, char** argv);
 
 /// "0.1.0 (git abc123)".
 std::string version_string();
+
+/// The scenario file and its --set overrides, as every scenario command takes them.
+struct ScenarioArgs {
+  std::string file;
+  std::vector<std::string> overrides;
+};
+/// Adds the positional FILE and the repeatable --set option to `cmd`.
+void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
+/// True if the file asks for a reference model (PHOLD or hold), false for deterrence.
+bool is_reference_scenario(const std::string& file);
 
 void add_run_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);

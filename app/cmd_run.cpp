@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/model.hpp"
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
@@ -17,12 +16,11 @@ namespace cyberdeter::app {
 namespace {
 
 struct RunOptions {
-  std::string file;
+  ScenarioArgs scenario;
   std::string output;
   std::optional<std::uint64_t> replications;
   std::optional<std::uint64_t> seed;
   std::optional<double> horizon_days;
-  std::vector<std::string> overrides;
   bool incidents = false;
   bool choices = false;
   int compression = sim::h5::TableOptions{}.compression_level;
@@ -48,7 +46,7 @@ std::string with_thousands(std::uint64_t n) {
 
 int run_reference(const RunOptions& opt) {
   using namespace models::reference;
-  ReferenceScenario sc = load_reference_scenario(opt.file, opt.overrides);
+  ReferenceScenario sc = load_reference_scenario(opt.scenario.file, opt.scenario.overrides);
   if (opt.replications) sc.replications = *opt.replications;
   if (opt.seed) sc.seed = *opt.seed;
   if (opt.horizon_days) sc.horizon_days = *opt.horizon_days;
@@ -156,7 +154,7 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
 
 int run_deterrence(const RunOptions& opt) {
   namespace det = models::deterrence;
-  det::Scenario sc = det::load_scenario(opt.file, opt.overrides);
+  det::Scenario sc = det::load_scenario(opt.scenario.file, opt.scenario.overrides);
   if (opt.replications) sc.run.replications = *opt.replications;
   if (opt.seed) sc.run.seed = *opt.seed;
   if (opt.horizon_days) {
@@ -202,16 +200,13 @@ int run_deterrence(const RunOptions& opt) {
 void add_run_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("run", "Run a scenario's replications and write an HDF5 file");
   auto opt = std::make_shared<RunOptions>();
-  cmd->add_option("file", opt->file, "Scenario file (TOML)")->required();
+  add_scenario_args(*cmd, opt->scenario);
   cmd->add_option("-o,--output", opt->output, "Output HDF5 file (written atomically)")->required();
   cmd->add_option("--replications", opt->replications, "Number of replications (overrides [run])")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   cmd->add_option("--seed", opt->seed, "Master seed (overrides [run]); same seed, same file");
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days per replication")
       ->check(CLI::PositiveNumber);
-  cmd->add_option(
-      "--set", opt->overrides,
-      "Override a parameter: KEY.PATH=VALUE, e.g. states.Japan.defense=0.5 (repeatable)");
   cmd->add_flag("--incidents", opt->incidents,
                 "Also write /incidents: every incident's whole record");
   cmd->add_flag("--choices", opt->choices,
@@ -223,7 +218,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
   cmd->callback([&action, opt] {
     action = [opt] {
-      if (models::reference::is_reference_model(models::model_of(opt->file))) {
+      if (is_reference_scenario(opt->scenario.file)) {
         return run_reference(*opt);
       }
       return run_deterrence(*opt);

@@ -1,7 +1,6 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 
@@ -10,20 +9,19 @@ namespace cyberdeter::app {
 void add_validate_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
       "validate", "Check a scenario file without running it (exit 0 if valid, 2 if not)");
-  auto file = std::make_shared<std::string>();
-  auto overrides = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("file", *file, "Scenario file (TOML)")->required();
-  cmd->add_option("--set", *overrides, "Override a parameter first: KEY.PATH=VALUE (repeatable)");
-  cmd->callback([&action, file, overrides] {
-    action = [file, overrides] {
-      if (models::reference::is_reference_model(models::model_of(*file))) {
-        const auto sc = models::reference::load_reference_scenario(*file, *overrides);
-        std::cout << *file << ": valid (" << sc.replications << " replication"
+  auto args = std::make_shared<ScenarioArgs>();
+  add_scenario_args(*cmd, *args);
+  cmd->callback([&action, args] {
+    action = [args] {
+      const auto& [file, overrides] = *args;
+      if (is_reference_scenario(file)) {
+        const auto sc = models::reference::load_reference_scenario(file, overrides);
+        std::cout << file << ": valid (" << sc.replications << " replication"
                   << (sc.replications == 1 ? "" : "s") << ")\n";
         return exit_success;
       }
-      const auto sc = models::deterrence::load_scenario(*file, *overrides);
-      std::cout << *file << ": valid (" << sc.states.size() << " states, " << sc.attackers.size()
+      const auto sc = models::deterrence::load_scenario(file, overrides);
+      std::cout << file << ": valid (" << sc.states.size() << " states, " << sc.attackers.size()
                 << " attackers, " << sc.run.replications << " replication"
                 << (sc.run.replications == 1 ? "" : "s") << " of " << sc.run.horizon_days
                 << " days)\n";

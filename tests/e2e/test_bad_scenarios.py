@@ -80,8 +80,10 @@ def test_bad_scenario(cli, tmp_path, case, text, line, key, phrase):
         assert f": {key}" in message, message
     assert phrase in message, message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"], "no output on bad input"
-    v = cli("validate", scenario)
-    assert v.returncode == 2 and v.stderr.strip() == message
+    for command in ("validate", "describe"):
+        v = cli(command, scenario)
+        assert v.returncode == 2 and v.stderr.strip() == message, command
+        assert v.stdout == "", f"{command} printed on bad input"
 
 
 def test_the_base_is_valid(cli, tmp_path):
