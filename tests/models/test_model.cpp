@@ -124,6 +124,21 @@ TEST_CASE("counts obey their invariants in every run", "[model][invariants]") {
       if (i.named >= 0) CHECK((i.named == static_cast<std::int32_t>(i.attacker)) == i.correct);
     }
     CHECK(succeeded == t.succeeded);
+
+    // Coalition counts agree with the incidents that reached their deadline.
+    std::uint64_t coalitions = 0, signers = 0, failed = 0;
+    for (const auto& i : sink.incidents) {
+      if (i.rung_decided < static_cast<std::uint8_t>(Rung::coordinate) || i.response_day < 0) {
+        continue;
+      }
+      ++coalitions;
+      signers += i.signers;
+      failed += i.signers == 1 ? 1u : 0u;
+    }
+    CHECK(coalitions > 0);
+    CHECK(coalitions <= r.run.coalitions_invited);
+    CHECK(r.run.coalition_signers_sum == signers);
+    CHECK(r.run.coalitions_failed == failed);
   }
 }
 

@@ -595,6 +595,7 @@ class Model {
                         {Kind::ally_answer, static_cast<std::uint32_t>(t), slot}, priority_flow);
       }
     }
+    if (row.invited == 0) return on_coalition_deadline(sim, slot);  // nobody to wait for
     sim.schedule_in(sim::to_ticks(deadline), {Kind::coalition_deadline, culprit, slot},
                     priority_deadline);
   }
@@ -639,6 +640,7 @@ class Model {
     Incident& inc = incidents_[slot];
     const auto decided = static_cast<Rung>(inc.row.rung_decided);
     if (inc.joiners == 0) ++run_.coalitions_failed;
+    run_.coalition_signers_sum += 1 + inc.joiners;
     // A statement nobody joined is a unilateral attribution; sanctions stay sanctions.
     const Rung carried =
         decided == Rung::coordinate && inc.joiners == 0 ? Rung::attribute : decided;
@@ -664,7 +666,6 @@ class Model {
       sim.schedule_in(sim::to_ticks(row.sanction_days), {Kind::sanctions_lifted, named, 0},
                       priority_flow);
     }
-    if (rung != Rung::attribute || signers > 1) run_.coalition_signers_sum += signers;
 
     count(s, [&](Counts& c) {
       ++c.responses[static_cast<std::size_t>(rung)];
