@@ -62,8 +62,15 @@ void observe_other(Belief& b, const Observation& o, double observe_others) {
   if (observe_others > 0.0) observe(b, o, observe_others);
 }
 
-double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept {
-  const double statement = a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
+namespace {
+
+// ρ·k̂^β: the cost of a statement signed by the expected number of states.
+double statement_cost(const Attacker& a, const Belief& b) noexcept {
+  return a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
+}
+
+// Cost_k of MODEL.md section 3, given the statement cost.
+double rung_cost(const Attacker& a, const Belief& b, Rung k, double statement) noexcept {
   switch (k) {
     case Rung::none: return 0.0;
     case Rung::attribute: return a.reputation_cost;
@@ -73,18 +80,24 @@ double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept {
   return 0.0;
 }
 
+}  // namespace
+
+double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept {
+  return rung_cost(a, b, k, statement_cost(a, b));
+}
+
 ConsequenceTerms consequence_terms(const Attacker& a, const Belief& b) noexcept {
-  // Σ_k P̂(k) Cost_k with the Dirichlet mean P̂(k) = count_k / total, one pow for the
-  // statement shared by the coordinate and sanction rungs.
+  // Σ_k P̂(k) Cost_k with the Dirichlet mean P̂(k) = count_k / total; one pow for the
+  // statement that the coordinate and sanction rungs share.
   const double total = std::accumulate(b.rungs.begin(), b.rungs.end(), 0.0);
-  const double statement = a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
-  const double sanction = a.sanction_cost * b.sanction_weight * b.sanction_days + statement;
+  const double statement = statement_cost(a, b);
+  double weighted = 0.0;
+  for (std::size_t k = 0; k < rung_count; ++k) {
+    weighted += b.rungs[k] * rung_cost(a, b, static_cast<Rung>(k), statement);
+  }
   ConsequenceTerms c;
   c.p_attributed = b.p_attributed();
-  c.expected_cost_if_attributed =
-      (b.rungs[index(Rung::attribute)] * a.reputation_cost +
-       b.rungs[index(Rung::coordinate)] * statement + b.rungs[index(Rung::sanction)] * sanction) /
-      total;
+  c.expected_cost_if_attributed = weighted / total;
   c.discount = std::exp(-a.discount * b.delay_days);
   c.consequence = c.p_attributed * c.expected_cost_if_attributed * c.discount;
   return c;
