@@ -1,11 +1,17 @@
 #include "cli_common.hpp"
 
+#include <csignal>
+
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 #include "cyberdeter/sim/build_info.hpp"
 
 namespace cyberdeter::app {
 namespace {
+
+volatile std::sig_atomic_t interrupt_signal = 0;
+
+extern "C" void on_interrupt(int signal) { interrupt_signal = signal; }
 
 std::string& invocation_storage() {
   static std::string text;
@@ -40,6 +46,17 @@ void set_invocation(int argc, char** argv) {
 
 std::string version_string() {
   return std::string(build::version()) + " (git " + build::git_revision() + ")";
+}
+
+void watch_interrupts() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+void check_interrupted() {
+  if (interrupt_signal != 0) {
+    throw Interrupted(interrupt_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+  }
 }
 
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args) {

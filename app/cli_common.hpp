@@ -13,8 +13,20 @@ namespace cyberdeter::app {
 
 /// Exit statuses of DESIGN.md.
 inline constexpr int exit_success = 0;
-inline constexpr int exit_failure = 1;    ///< run-time failure (I/O, environment)
-inline constexpr int exit_bad_input = 2;  ///< bad scenario, sweep file or option
+inline constexpr int exit_failure = 1;        ///< run-time failure (I/O, environment)
+inline constexpr int exit_bad_input = 2;      ///< bad scenario, sweep file or option
+inline constexpr int exit_interrupted = 130;  ///< SIGINT or SIGTERM: stopped, nothing written
+
+/// Thrown where a long command notices an interrupt; main() turns it into exit 130 after
+/// the destructors have removed every partial output file.
+class Interrupted : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Installs handlers for SIGINT and SIGTERM that only set a flag.
+void watch_interrupts();
+/// Throws Interrupted if SIGINT or SIGTERM arrived.
+void check_interrupted();
 
 /// Bad input that is not tied to a place in a file (an option's value, a missing file).
 class UsageError : public std::runtime_error {

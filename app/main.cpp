@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "cyberdeter: an agent-based, discrete-event simulator of cyber deterrence and "
-      "attribution diplomacy.\nExit status: 0 success, 1 run-time failure, 2 bad input.",
+      "attribution diplomacy.\nExit status: 0 success, 1 run-time failure, 2 bad input, "
+      "130 interrupted.",
       "cyberdeter"};
   app.set_version_flag("--version", "cyberdeter " + version_string(),
                        "Print the version and git revision, then exit");
@@ -38,8 +39,12 @@ int main(int argc, char** argv) {
     return exit_bad_input;
   }
 
+  watch_interrupts();
   try {
     return action();
+  } catch (const Interrupted& e) {
+    std::cerr << "cyberdeter: " << e.what() << "; no output was written\n";
+    return exit_interrupted;
   } catch (const cyberdeter::models::ScenarioError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return exit_bad_input;

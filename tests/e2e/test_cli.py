@@ -143,3 +143,23 @@ def test_validate_and_describe_round_trip(cli, source_dir, tmp_path):
     second = cli("describe", resolved)
     body = lambda s: s.split("\n", 1)[1]  # drop the comment line naming the file
     assert body(second.stdout) == body(first.stdout)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_interrupt_stops_cleanly_and_leaves_no_file(binary, source_dir, tmp_path, signal_name):
+    import signal
+    import subprocess
+    import time
+    out = tmp_path / "long.h5"
+    proc = subprocess.Popen([binary, "run", str(source_dir / "scenarios/japan_2015_2021.toml"),
+                             "-o", str(out), "--replications", "1000000", "--incidents"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not any(tmp_path.iterdir()) and time.time() < deadline:  # the partial file exists
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(getattr(signal, signal_name))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "no output was written" in err
+    assert not any(tmp_path.iterdir()), "the partial file must be removed"
