@@ -101,6 +101,9 @@ class Reader {
   /// The sub-tables of table `key`, in file order, each with its name ([key.NAME]).
   std::vector<std::pair<std::string, Reader>> named_tables(std::string_view key);
 
+  /// The node at `key` (marked as looked up), or nullptr: for values of several types.
+  const toml::node* raw(std::string_view key) { return get(key); }
+
   /// Throws for the first key that was never looked up, suggesting the closest known key.
   void finish(std::initializer_list<std::string_view> also_known = {}) const;
 

@@ -1,0 +1,58 @@
+#pragma once
+// Sweep files (TOML): a base scenario, parameters named by their scenario path, and a
+// design. Loading validates everything, including that every parameter path and value is
+// accepted by the base scenario, before any run starts; errors are ScenarioErrors that
+// name the sweep file's line and key.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cyberdeter::models {
+
+enum class DesignKind { grid, latin_hypercube, sobol, saltelli, morris };
+
+/// [[parameters]]: one swept parameter.
+struct SweepParameter {
+  std::string name;  ///< `name`, default: the path
+  std::string path;  ///< `path`, a scenario key path such as "attackers.APT10.capability"
+  /// `values`: explicit values as TOML literals (numbers, booleans or strings). A continuous
+  /// design picks value floor(u · count) for a unit coordinate u.
+  std::vector<std::string> values;
+  bool has_range = false;  ///< `range = [lo, hi]` was given
+  double lo = 0.0, hi = 0.0;
+  bool integer = false;    ///< both range bounds are TOML integers: values are integers
+  bool log_scale = false;  ///< `scale = "log"` (range must be positive)
+  std::size_t steps = 0;   ///< `steps` (grid with a range): evenly spaced values, ends included
+};
+
+struct Sweep {
+  std::string path;                      ///< the sweep file
+  std::string text;                      ///< its text
+  std::string base_path;                 ///< `base`, resolved relative to the sweep file
+  std::string name;                      ///< `name`
+  DesignKind design = DesignKind::grid;  ///< [design] `kind`
+  std::size_t points = 0;  ///< [design] `points`: samples (LHS, Sobol), base samples N (Saltelli),
+                           ///< trajectories (Morris)
+  std::size_t levels = 4;  ///< [design] `levels` (Morris), even
+  std::uint64_t design_seed = 0;      ///< [design] `seed`, default [run] seed
+  std::uint64_t replications = 1;     ///< [run] `replications` per point
+  std::uint64_t seed = 1;             ///< [run] `seed`: master seed
+  bool common_random_numbers = true;  ///< [run] `common_random_numbers`
+  std::vector<SweepParameter> parameters;
+};
+
+/// One point of the design: each parameter's value, as a number (booleans 0/1, strings
+/// their index in `values`) and as the override handed to the scenario loader.
+struct DesignPoint {
+  std::vector<double> values;
+  std::vector<std::string> overrides;  ///< "path=value"
+};
+
+/// Loads and validates a sweep file.
+Sweep load_sweep(const std::string& path);
+
+/// The design's points, in a fixed order that depends only on the sweep file.
+std::vector<DesignPoint> expand(const Sweep& sweep);
+
+}  // namespace cyberdeter::models

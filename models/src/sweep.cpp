@@ -1,0 +1,254 @@
+#include "cyberdeter/models/sweep.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/sim/design.hpp"
+#include "toml_reader.hpp"
+
+namespace cyberdeter::models {
+namespace {
+
+using detail::Range;
+using detail::Reader;
+
+DesignKind design_kind(const std::string& name) {
+  if (name == "grid") return DesignKind::grid;
+  if (name == "latin_hypercube") return DesignKind::latin_hypercube;
+  if (name == "sobol") return DesignKind::sobol;
+  if (name == "saltelli") return DesignKind::saltelli;
+  return DesignKind::morris;
+}
+
+// The TOML literal of a value in a `values` array.
+std::string literal(const toml::node& n) {
+  if (n.is_string()) return detail::toml_string(n.as_string()->get());
+  if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
+  if (n.is_integer()) return std::to_string(n.as_integer()->get());
+  return detail::toml_number(n.as_floating_point()->get());
+}
+
+// The value of a parameter at unit coordinate u in [0, 1).
+std::pair<double, std::string> at(const SweepParameter& p, double u) {
+  if (!p.values.empty()) {
+    const auto k = std::min(static_cast<std::size_t>(u * static_cast<double>(p.values.size())),
+                            p.values.size() - 1);
+    return {static_cast<double>(k), p.values[k]};
+  }
+  if (p.integer) {
+    const double span = p.hi - p.lo + 1.0;
+    const double v = std::min(p.lo + std::floor(u * span), p.hi);
+    return {v, std::to_string(static_cast<std::int64_t>(v))};
+  }
+  const double v = p.log_scale ? std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo)))
+                               : p.lo + u * (p.hi - p.lo);
+  return {v, detail::toml_number(v)};
+}
+
+// The value list of a parameter in a grid: its explicit values or `steps` values over the range.
+std::vector<std::pair<double, std::string>> grid_values(const SweepParameter& p) {
+  std::vector<std::pair<double, std::string>> out;
+  if (!p.values.empty()) {
+    for (std::size_t k = 0; k < p.values.size(); ++k) {
+      out.emplace_back(static_cast<double>(k), p.values[k]);
+    }
+    return out;
+  }
+  for (std::size_t k = 0; k < p.steps; ++k) {
+    const double f = p.steps == 1 ? 0.0 : static_cast<double>(k) / static_cast<double>(p.steps - 1);
+    double v = p.log_scale ? std::exp(std::log(p.lo) + f * (std::log(p.hi) - std::log(p.lo)))
+                           : p.lo + f * (p.hi - p.lo);
+    if (k + 1 == p.steps) v = p.hi;  // the end exactly, whatever the rounding
+    if (p.integer) {
+      v = std::round(v);
+      out.emplace_back(v, std::to_string(static_cast<std::int64_t>(v)));
+    } else {
+      out.emplace_back(v, detail::toml_number(v));
+    }
+  }
+  return out;
+}
+
+SweepParameter read_parameter(Reader& t, DesignKind design) {
+  SweepParameter p;
+  p.path = t.required_string("path");
+  p.name = t.string("name", p.path);
+  if (t.has("values")) {
+    const toml::node* node = t.raw("values");
+    if (!node->is_array() || node->as_array()->empty()) {
+      t.fail("values", "expected a non-empty array of numbers, booleans or strings");
+    }
+    for (const auto& item : *node->as_array()) {
+      if (!(item.is_number() || item.is_boolean() || item.is_string())) {
+        t.fail("values", "expected numbers, booleans or strings");
+      }
+      p.values.push_back(literal(item));
+    }
+  }
+  if (t.has("range")) {
+    if (!p.values.empty()) t.fail("range", "give either `values` or `range`, not both");
+    const toml::node* node = t.raw("range");
+    const auto* array = node->as_array();
+    if (array == nullptr || array->size() != 2 || !(*array)[0].is_number() ||
+        !(*array)[1].is_number()) {
+      t.fail("range", "expected [low, high], two numbers");
+    }
+    p.has_range = true;
+    p.integer = (*array)[0].is_integer() && (*array)[1].is_integer();
+    p.lo = (*array)[0].value<double>().value_or(0.0);
+    p.hi = (*array)[1].value<double>().value_or(0.0);
+    if (!(p.lo < p.hi)) t.fail("range", "expected low < high");
+  }
+  if (p.values.empty() && !p.has_range) {
+    t.fail_table("a parameter needs `values = [...]` or `range = [low, high]`");
+  }
+  p.log_scale = t.choice("scale", "linear", {"linear", "log"}) == "log";
+  if (p.log_scale && !(p.has_range && p.lo > 0.0)) {
+    t.fail("scale", "a log scale needs a range with low > 0");
+  }
+  if (design == DesignKind::grid && p.has_range) {
+    p.steps = static_cast<std::size_t>(t.integer("steps", 0, 2, 1'000'000));
+    if (p.steps == 0)
+      t.fail_table("a grid over a range needs `steps` (the number of values, >= 2)");
+  } else if (t.has("steps")) {
+    t.fail("steps", "`steps` applies only to a grid over a range");
+  }
+  t.finish();
+  return p;
+}
+
+// Every value a parameter can take must be accepted by the base scenario: check the
+// extremes (or every listed value), reporting a failure at the parameter's `path`.
+void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
+  std::vector<std::string> probes;
+  if (!p.values.empty()) {
+    probes = p.values;
+  } else {
+    probes = {at(p, 0.0).second, p.integer ? std::to_string(static_cast<std::int64_t>(p.hi))
+                                           : detail::toml_number(p.hi)};
+  }
+  for (const auto& value : probes) {
+    try {
+      deterrence::load_scenario(sw.base_path, {p.path + "=" + value});
+    } catch (const ScenarioError& e) {
+      t.fail("path", "with value " + value + " the base scenario is invalid: " + e.message());
+    }
+  }
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path) {
+  detail::Document doc = detail::parse_file(path);
+  Sweep sw;
+  sw.path = path;
+  sw.text = doc.text;
+  Reader root(doc, doc.root, "");
+  const std::string base = root.required_string("base");
+  const std::filesystem::path base_path = std::filesystem::path(base).is_absolute()
+                                              ? std::filesystem::path(base)
+                                              : std::filesystem::path(path).parent_path() / base;
+  sw.base_path = base_path.lexically_normal().string();
+  sw.name = root.string("name", "");
+  try {
+    deterrence::load_scenario(sw.base_path);
+  } catch (const ScenarioError& e) {
+    root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
+  }
+
+  if (auto run = root.table("run")) {
+    sw.replications = static_cast<std::uint64_t>(run->integer("replications", 1, 1, 1'000'000'000));
+    sw.seed = static_cast<std::uint64_t>(
+        run->integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    sw.common_random_numbers = run->boolean("common_random_numbers", true);
+    run->finish();
+  }
+  sw.design_seed = sw.seed;
+  Reader design = root.required_table("design");
+  sw.design = design_kind(
+      design.choice("kind", "grid", {"grid", "latin_hypercube", "sobol", "saltelli", "morris"}));
+  if (sw.design == DesignKind::grid) {
+    if (design.has("points")) design.fail("points", "a grid's size comes from its parameters");
+  } else {
+    sw.points = static_cast<std::size_t>(design.integer("points", 0, 1, 100'000'000));
+    if (sw.points == 0) design.fail_table("missing required key 'points'");
+  }
+  if (sw.design == DesignKind::saltelli && !sim::design::is_power_of_two(sw.points)) {
+    std::size_t lower = 1;
+    while (lower * 2 <= sw.points) lower *= 2;
+    design.fail("points",
+                "a Saltelli design needs a power of two of base samples (Sobol "
+                "points are balanced only in blocks of 2^k, and the Sobol index "
+                "estimators rely on it); use " +
+                    std::to_string(lower) + " or " + std::to_string(lower * 2));
+  }
+  if (sw.design == DesignKind::morris) {
+    sw.levels = static_cast<std::size_t>(design.integer("levels", 4, 2, 1000));
+    if (sw.levels % 2 != 0) design.fail("levels", "expected an even number of levels");
+  }
+  sw.design_seed = static_cast<std::uint64_t>(design.integer(
+      "seed", static_cast<std::int64_t>(sw.seed), 0, std::numeric_limits<std::int64_t>::max()));
+  design.finish();
+
+  auto parameters = root.table_array("parameters");
+  if (parameters.empty()) root.fail_table("a sweep needs at least one [[parameters]] table");
+  for (auto& t : parameters) {
+    SweepParameter p = read_parameter(t, sw.design);
+    for (const auto& other : sw.parameters) {
+      if (other.path == p.path) t.fail("path", "'" + p.path + "' is swept twice");
+    }
+    check_against_base(sw, t, p);
+    sw.parameters.push_back(std::move(p));
+  }
+  root.finish();
+  return sw;
+}
+
+std::vector<DesignPoint> expand(const Sweep& sw) {
+  std::vector<DesignPoint> out;
+  const std::size_t d = sw.parameters.size();
+  if (sw.design == DesignKind::grid) {
+    std::vector<std::vector<std::pair<double, std::string>>> levels;
+    std::vector<std::vector<double>> indices;
+    for (const auto& p : sw.parameters) {
+      levels.push_back(grid_values(p));
+      std::vector<double> idx(levels.back().size());
+      for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = static_cast<double>(k);
+      indices.push_back(std::move(idx));
+    }
+    for (const auto& row : sim::design::full_grid(indices)) {
+      DesignPoint point;
+      for (std::size_t i = 0; i < d; ++i) {
+        const auto& [value, text] = levels[i][static_cast<std::size_t>(row[i])];
+        point.values.push_back(value);
+        point.overrides.push_back(sw.parameters[i].path + "=" + text);
+      }
+      out.push_back(std::move(point));
+    }
+    return out;
+  }
+  sim::RandomStream rng(sim::mix64(sw.design_seed, sim::stable_hash("design")));
+  sim::design::Points unit;
+  switch (sw.design) {
+    case DesignKind::latin_hypercube: unit = sim::design::latin_hypercube(sw.points, d, rng); break;
+    case DesignKind::sobol: unit = sim::design::sobol(sw.points, d, 1); break;
+    case DesignKind::saltelli: unit = sim::design::saltelli(sw.points, d); break;
+    case DesignKind::morris: unit = sim::design::morris(sw.points, d, sw.levels, rng); break;
+    case DesignKind::grid: break;
+  }
+  for (const auto& row : unit) {
+    DesignPoint point;
+    for (std::size_t i = 0; i < d; ++i) {
+      // Morris points lie on [0, 1] inclusive; map 1 to the top value.
+      const double u = std::min(row[i], std::nextafter(1.0, 0.0));
+      const auto [value, text] = at(sw.parameters[i], u);
+      point.values.push_back(value);
+      point.overrides.push_back(sw.parameters[i].path + "=" + text);
+    }
+    out.push_back(std::move(point));
+  }
+  return out;
+}
+
+}  // namespace cyberdeter::models
