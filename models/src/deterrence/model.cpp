@@ -76,12 +76,12 @@ struct Incident {
 
 class Model {
  public:
-  Model(const Scenario& sc, std::uint64_t replication, RunSink& sink, const RunOptions& options)
+  Model(const Scenario& sc, const sim::RunId& id, RunSink& sink, const RunOptions& options)
       : sc_(sc),
-        replication_(replication),
+        replication_(id.replication),
         sink_(sink),
         options_(options),
-        streams_(sim::RunId{sc.run.seed, replication, {}}),
+        streams_(id),
         horizon_(sim::to_ticks(sc.run.horizon_days)),
         report_period_{0, sim::to_ticks(sc.run.reporting_days)} {
     const std::size_t n_states = sc.states.size();
@@ -142,7 +142,7 @@ class Model {
     by_state_.resize(n_states);
     attacker_rows_.resize(n_attackers);
     for (std::size_t a = 0; a < n_attackers; ++a) {
-      attacker_rows_[a].replication = replication;
+      attacker_rows_[a].replication = replication_;
       attacker_rows_[a].attacker = static_cast<std::uint32_t>(a);
     }
   }
@@ -889,14 +889,19 @@ class Model {
 
 }  // namespace
 
-RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
+RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSink& sink,
                           const RunOptions& options) {
   Sim simulation;
-  Model model(scenario, replication, sink, options);
+  Model model(scenario, id, sink, options);
   model.start(simulation);
   sim::TraceHash trace;
   simulation.run(model, sim::StopCondition{sim::to_ticks(scenario.run.horizon_days)}, trace);
   return model.finish(simulation, trace.value());
+}
+
+RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
+                          const RunOptions& options) {
+  return run_replication(scenario, sim::RunId{scenario.run.seed, replication, {}}, sink, options);
 }
 
 }  // namespace cyberdeter::models::deterrence

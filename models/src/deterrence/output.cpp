@@ -58,7 +58,8 @@ void add_by_kind(TableSchema<Row>& s, const std::string& stem, std::array<E, N> 
 
 TableSchema<RunRow> runs_schema() {
   TableSchema<RunRow> s("One row per replication: every summary metric of MODEL.md section 5");
-  s.add("replication", &RunRow::replication, "1", "Replication index, from 0")
+  s.add("point", &RunRow::point, "1", "Design point of a sweep (index into /design); 0 for run")
+      .add("replication", &RunRow::replication, "1", "Replication index, from 0")
       .add("seed", &RunRow::seed, "1", "Run seed derived from (master seed, replication)")
       .add("events", &RunRow::events, "count", "Events processed")
       .add("end_day", &RunRow::end_day, "day", "Simulated time when the run stopped");

@@ -6,6 +6,7 @@
 
 #include "cyberdeter/models/deterrence/records.hpp"
 #include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/sim/random.hpp"
 
 namespace cyberdeter::models::deterrence {
 
@@ -19,6 +20,11 @@ struct RunOptions {
 /// own named stream, so two scenarios that differ in one policy see the same
 /// opportunities, detections and attribution draws until the policy makes them differ.
 RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
+                          const RunOptions& options = {});
+
+/// The same with an explicit run identity (a sweep sets `design_point` when its points
+/// should not share random numbers); the scenario's own seed is then ignored.
+RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSink& sink,
                           const RunOptions& options = {});
 
 }  // namespace cyberdeter::models::deterrence

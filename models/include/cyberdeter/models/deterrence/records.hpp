@@ -27,6 +27,7 @@ struct Counts {
 
 /// One row of /runs: a whole replication.
 struct RunRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint64_t seed = 0;
   std::uint64_t events = 0;
