@@ -1,6 +1,7 @@
 #include "cli_common.hpp"
 
 #include <csignal>
+#include <filesystem>
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
@@ -56,6 +57,13 @@ void watch_interrupts() {
 void check_interrupted() {
   if (interrupt_signal != 0) {
     throw Interrupted(interrupt_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+  }
+}
+
+void check_output_path(const std::string& output) {
+  const auto parent = std::filesystem::path(output).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+    throw UsageError("output directory " + parent.string() + " does not exist");
   }
 }
 

@@ -48,6 +48,9 @@ struct ScenarioArgs {
   std::string file;
   std::vector<std::string> overrides;
 };
+/// Throws UsageError if the output's directory does not exist (before anything runs).
+void check_output_path(const std::string& output);
+
 /// Adds the positional FILE and the repeatable --set option to `cmd`.
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
 /// True if the file asks for a reference model (PHOLD or hold), false for deterrence.
@@ -56,6 +59,7 @@ bool is_reference_scenario(const std::string& file);
 void add_run_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_describe_command(CLI::App& app, Action& action);
+void add_sweep_command(CLI::App& app, Action& action);
 void add_planned_commands(CLI::App& app, Action& action);
 
 }  // namespace cyberdeter::app

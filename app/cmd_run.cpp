@@ -27,13 +27,6 @@ struct RunOptions {
   bool quiet = false;
 };
 
-void check_output_path(const std::string& output) {
-  const auto parent = std::filesystem::path(output).parent_path();
-  if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-    throw UsageError("output directory " + parent.string() + " does not exist");
-  }
-}
-
 std::string with_thousands(std::uint64_t n) {
   const std::string digits = std::to_string(n);
   std::string out;

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_run_command(app, action);
   add_validate_command(app, action);
   add_describe_command(app, action);
+  add_sweep_command(app, action);
   add_planned_commands(app, action);
 
   try {

@@ -30,7 +30,7 @@ def test_bad_command_lines_exit_2(cli, args):
 
 
 def test_planned_subcommands_say_so_and_fail(cli):
-    r = cli("sweep", "anything.toml")
+    r = cli("merge", "part.h5")
     assert r.returncode == 1
     assert "not available" in r.stderr
 
