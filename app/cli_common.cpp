@@ -5,6 +5,7 @@
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
+#include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/sim/build_info.hpp"
 
 namespace cyberdeter::app {
@@ -58,6 +59,11 @@ void check_interrupted() {
   if (interrupt_signal != 0) {
     throw Interrupted(interrupt_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
   }
+}
+
+void write_provenance(sim::h5::File& file) {
+  sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
+                                   invocation(), "", models::schema_version});
 }
 
 void check_output_path(const std::string& output) {

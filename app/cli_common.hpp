@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cyberdeter/sim/hdf5.hpp"
+
 namespace cyberdeter::app {
 
 /// Exit statuses of DESIGN.md.
@@ -48,6 +50,10 @@ struct ScenarioArgs {
   std::string file;
   std::vector<std::string> overrides;
 };
+/// Writes the root attributes every output file carries: program, version, git
+/// revision, command line, creation time and schema version.
+void write_provenance(sim::h5::File& file);
+
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);
 

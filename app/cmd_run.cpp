@@ -9,8 +9,6 @@
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
-#include "cyberdeter/models/schema.hpp"
-#include "cyberdeter/sim/build_info.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -46,8 +44,7 @@ int run_reference(const RunOptions& opt) {
   check_output_path(opt.output);
 
   auto file = sim::h5::File::create(opt.output);
-  sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
-                                   invocation(), "", models::schema_version});
+  write_provenance(file);
   write_scenario(file, sc);
   auto runs = file.create_table("/runs", reference_runs_schema());
 
@@ -158,8 +155,7 @@ int run_deterrence(const RunOptions& opt) {
   check_output_path(opt.output);
 
   auto file = sim::h5::File::create(opt.output);
-  sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
-                                   invocation(), "", models::schema_version});
+  write_provenance(file);
   det::write_scenario(file, sc);
   const det::RunOptions run_options{opt.incidents, opt.choices};
   std::vector<det::RunRow> runs;

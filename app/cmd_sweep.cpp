@@ -21,9 +21,7 @@
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
-#include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/models/sweep.hpp"
-#include "cyberdeter/sim/build_info.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -80,8 +78,7 @@ void write_design(sim::h5::File& file, const models::Sweep& sw,
   }
   file.set_attribute("/design", "parameters", std::span(names));
   file.set_attribute("/design", "paths", std::span(paths));
-  const char* kinds[] = {"grid", "latin_hypercube", "sobol", "saltelli", "morris"};
-  file.set_attribute("/design", "kind", kinds[static_cast<int>(sw.design)]);
+  file.set_attribute("/design", "kind", models::to_string(sw.design));
   file.set_attribute("/design", "replications", sw.replications);
   file.set_attribute("/design", "common_random_numbers",
                      std::int64_t{sw.common_random_numbers ? 1 : 0});
@@ -94,8 +91,7 @@ int run_sweep(const SweepOptions& opt) {
   check_output_path(opt.output);
 
   auto file = sim::h5::File::create(opt.output);
-  sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
-                                   invocation(), "", models::schema_version});
+  write_provenance(file);
   file.create_group("/sweep");
   file.write_text("/sweep/text", sw.text, "The sweep file as read");
   file.set_attribute("/sweep", "source_path", sw.path);

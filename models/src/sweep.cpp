@@ -1,7 +1,10 @@
 #include "cyberdeter/models/sweep.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/sim/design.hpp"
@@ -13,12 +16,12 @@ namespace {
 using detail::Range;
 using detail::Reader;
 
+constexpr std::array<std::string_view, 5> design_names{"grid", "latin_hypercube", "sobol",
+                                                       "saltelli", "morris"};
+
 DesignKind design_kind(const std::string& name) {
-  if (name == "grid") return DesignKind::grid;
-  if (name == "latin_hypercube") return DesignKind::latin_hypercube;
-  if (name == "sobol") return DesignKind::sobol;
-  if (name == "saltelli") return DesignKind::saltelli;
-  return DesignKind::morris;
+  const auto it = std::find(design_names.begin(), design_names.end(), name);
+  return static_cast<DesignKind>(it - design_names.begin());
 }
 
 // The TOML literal of a value in a `values` array.
@@ -139,6 +142,10 @@ void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
 
 }  // namespace
 
+std::string_view to_string(DesignKind kind) noexcept {
+  return design_names[static_cast<std::size_t>(kind)];
+}
+
 Sweep load_sweep(const std::string& path) {
   detail::Document doc = detail::parse_file(path);
   Sweep sw;
@@ -166,22 +173,21 @@ Sweep load_sweep(const std::string& path) {
   }
   sw.design_seed = sw.seed;
   Reader design = root.required_table("design");
-  sw.design = design_kind(
-      design.choice("kind", "grid", {"grid", "latin_hypercube", "sobol", "saltelli", "morris"}));
+  sw.design = design_kind(design.choice(
+      "kind", "grid",
+      {design_names[0], design_names[1], design_names[2], design_names[3], design_names[4]}));
   if (sw.design == DesignKind::grid) {
     if (design.has("points")) design.fail("points", "a grid's size comes from its parameters");
   } else {
     sw.points = static_cast<std::size_t>(design.integer("points", 0, 1, 100'000'000));
     if (sw.points == 0) design.fail_table("missing required key 'points'");
   }
-  if (sw.design == DesignKind::saltelli && !sim::design::is_power_of_two(sw.points)) {
-    std::size_t lower = 1;
-    while (lower * 2 <= sw.points) lower *= 2;
-    design.fail("points",
-                "a Saltelli design needs a power of two of base samples (Sobol "
-                "points are balanced only in blocks of 2^k, and the Sobol index "
-                "estimators rely on it); use " +
-                    std::to_string(lower) + " or " + std::to_string(lower * 2));
+  if (sw.design == DesignKind::saltelli) {
+    try {
+      sim::design::check_saltelli_size(sw.points);
+    } catch (const std::invalid_argument& e) {
+      design.fail("points", e.what());
+    }
   }
   if (sw.design == DesignKind::morris) {
     sw.levels = static_cast<std::size_t>(design.integer("levels", 4, 2, 1000));

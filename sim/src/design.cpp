@@ -67,16 +67,19 @@ Points sobol(std::size_t n, std::size_t d, std::size_t skip) {
   return out;
 }
 
+void check_saltelli_size(std::size_t n) {
+  if (is_power_of_two(n)) return;
+  std::size_t lower = 1;
+  while (lower * 2 <= n) lower *= 2;
+  throw std::invalid_argument(
+      "Saltelli design needs a power of two of base samples (Sobol points are balanced "
+      "only in blocks of 2^k, and the index estimators rely on that balance); " +
+      std::to_string(n) + " is not one: use " + std::to_string(lower) + " or " +
+      std::to_string(lower * 2));
+}
+
 Points saltelli(std::size_t n, std::size_t d) {
-  if (!is_power_of_two(n)) {
-    std::size_t lower = 1;
-    while (lower * 2 <= n) lower *= 2;
-    throw std::invalid_argument(
-        "Saltelli design needs a power of two of base samples (Sobol points are balanced "
-        "only in blocks of 2^k, and the index estimators rely on that balance); " +
-        std::to_string(n) + " is not one: use " + std::to_string(lower) + " or " +
-        std::to_string(lower * 2));
-  }
+  check_saltelli_size(n);
   const Points base = sobol(n, 2 * d, 1);  // skip the origin, a degenerate point
   Points out;
   out.reserve(n * (d + 2));

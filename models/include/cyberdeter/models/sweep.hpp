@@ -6,11 +6,15 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cyberdeter::models {
 
 enum class DesignKind { grid, latin_hypercube, sobol, saltelli, morris };
+
+/// "grid", "latin_hypercube", "sobol", "saltelli" or "morris", as in sweep files.
+std::string_view to_string(DesignKind kind) noexcept;
 
 /// [[parameters]]: one swept parameter.
 struct SweepParameter {

@@ -27,6 +27,10 @@ Points sobol(std::size_t n, std::size_t d, std::size_t skip = 0);
 /// True if n is a power of two (the sizes at which Sobol points are balanced).
 constexpr bool is_power_of_two(std::size_t n) noexcept { return n != 0 && (n & (n - 1)) == 0; }
 
+/// Throws std::invalid_argument, explaining why and naming the nearest valid sizes, unless
+/// n is a power of two (the base sample sizes the Saltelli design accepts).
+void check_saltelli_size(std::size_t n);
+
 /// Saltelli's design for first-order and total Sobol indices (Saltelli et al. 2010): the
 /// base matrices A and B are the two halves of n points of a 2d-dimensional Sobol
 /// sequence (the origin skipped), and AB_i is A with column i taken from B. The n(d + 2)
