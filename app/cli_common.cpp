@@ -61,6 +61,14 @@ void check_interrupted() {
   }
 }
 
+void check_interrupted_no_output() {
+  try {
+    check_interrupted();
+  } catch (const Interrupted& e) {
+    throw Interrupted(std::string(e.what()) + "; no output was written");
+  }
+}
+
 void write_provenance(sim::h5::File& file) {
   sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
                                    invocation(), "", models::schema_version});

@@ -29,6 +29,8 @@ class Interrupted : public std::runtime_error {
 void watch_interrupts();
 /// Throws Interrupted if SIGINT or SIGTERM arrived.
 void check_interrupted();
+/// The same, for commands that write nothing when interrupted (the message says so).
+void check_interrupted_no_output();
 
 /// Bad input that is not tied to a place in a file (an option's value, a missing file).
 class UsageError : public std::runtime_error {
@@ -66,6 +68,7 @@ void add_run_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_describe_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
+void add_merge_command(CLI::App& app, Action& action);
 void add_planned_commands(CLI::App& app, Action& action);
 
 }  // namespace cyberdeter::app

@@ -25,7 +25,6 @@ void add_planned(CLI::App& app, Action& action, const std::string& name,
 }  // namespace
 
 void add_planned_commands(CLI::App& app, Action& action) {
-  add_planned(app, action, "merge", "Merge the part files of a sharded sweep into one file", "#4");
   add_planned(app, action, "wargame", "Play one or more states while the simulation plays the rest",
               "#7");
 }

@@ -51,7 +51,7 @@ int run_reference(const RunOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   std::uint64_t events = 0;
   for (std::uint64_t r = 0; r < sc.replications; ++r) {
-    check_interrupted();
+    check_interrupted_no_output();
     const ReferenceRun row = sc.run(r);
     events += row.events;
     runs.append(row);
@@ -171,7 +171,7 @@ int run_deterrence(const RunOptions& opt) {
       }
     } sink(file, run_options, sim::h5::TableOptions{4096, opt.compression});
     for (std::uint64_t r = 0; r < sc.run.replications; ++r) {
-      check_interrupted();
+      check_interrupted_no_output();
       const det::RunResult result = det::run_replication(sc, r, sink, run_options);
       sink.finish(result);
       runs.push_back(result.run);

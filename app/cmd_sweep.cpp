@@ -1,32 +1,32 @@
-// cyberdeter sweep: every design point times every replication, on a pool of threads.
+// cyberdeter sweep: every design point times every replication, on threads, on MPI ranks
+// or as one shard of a job array; resumable; merged into one file.
 //
-// Determinism rule: a task's numbers depend only on (master seed, replication[, point]),
-// never on which thread ran it, and /runs is written in task order (point-major), so the
-// file is bit-identical whatever the number of threads. Threads take the next task when
-// they finish one (dynamic assignment); the main thread alone talks to HDF5, and workers
-// stay within a bounded window ahead of it, so memory does not grow with the sweep.
+// The work goes through checkpoint parts in OUTPUT.parts/ (sim/executor.hpp): a kill at
+// any moment loses at most the tasks since the last checkpoint, and `--resume` runs only
+// what no committed part holds. At the end the parts are merged in task order into OUTPUT
+// and the directory is removed, so /runs is the same bytes whatever ran it.
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <exception>
-#include <map>
-#include <mutex>
+#include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/deterrence/model.hpp"
-#include "cyberdeter/models/deterrence/output.hpp"
-#include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/deterrence/sweep_run.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
-#include "cyberdeter/models/sweep.hpp"
+#include "cyberdeter/sim/build_info.hpp"
+#include "cyberdeter/sim/executor.hpp"
+#include "cyberdeter/sim/merge.hpp"
+#include "cyberdeter/sim/mpi.hpp"
+#include "cyberdeter/sim/progress.hpp"
 
 namespace cyberdeter::app {
 namespace {
 
 namespace det = models::deterrence;
+namespace fs = std::filesystem;
 
 struct SweepOptions {
   std::string file;
@@ -34,159 +34,253 @@ struct SweepOptions {
   unsigned threads = 0;
   int compression = sim::h5::TableOptions{}.compression_level;
   bool quiet = false;
+  bool resume = false;
+  bool timeseries = false;
+  std::string shard;
+  double checkpoint_seconds = 10.0;
 };
 
-// Every point's scenario, loaded before anything runs: a combination of values that the
-// model rejects (say, thresholds out of order) is bad input, reported with its point.
-std::vector<det::Scenario> load_points(const models::Sweep& sw,
-                                       const std::vector<models::DesignPoint>& points) {
-  std::vector<det::Scenario> scenarios;
-  scenarios.reserve(points.size());
-  for (std::size_t k = 0; k < points.size(); ++k) {
-    try {
-      scenarios.push_back(det::load_scenario(sw.base_path, points[k].overrides));
-    } catch (const models::ScenarioError& e) {
-      std::string values;
-      for (const auto& o : points[k].overrides) values += (values.empty() ? "" : ", ") + o;
-      throw models::ScenarioError(sw.path, 0, 0, "",
-                                  "design point " + std::to_string(k) + " (" + values +
-                                      ") makes the base scenario invalid: " + e.message());
+std::string parts_dir_of(const std::string& output) { return output + ".parts"; }
+
+// The committed parts in `dir`, sorted by name.
+std::vector<std::string> committed_parts(const std::string& dir) {
+  std::vector<std::string> parts;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".h5") {
+      parts.push_back(entry.path().string());
     }
   }
-  return scenarios;
+  std::sort(parts.begin(), parts.end());
+  return parts;
 }
 
-void write_design(sim::h5::File& file, const models::Sweep& sw,
-                  const std::vector<models::DesignPoint>& points) {
-  file.create_group("/design");
-  std::vector<std::int64_t> index(points.size());
-  for (std::size_t k = 0; k < points.size(); ++k) index[k] = static_cast<std::int64_t>(k);
-  file.write_dataset("/design/point", index, "1", "Design point index (the point column of /runs)");
-  std::vector<std::string> names, paths;
-  for (std::size_t i = 0; i < sw.parameters.size(); ++i) {
-    const auto& p = sw.parameters[i];
-    std::vector<double> values(points.size());
-    for (std::size_t k = 0; k < points.size(); ++k) values[k] = points[k].values[i];
-    const std::string dataset = "/design/" + p.name;
-    file.write_dataset(dataset, values, "",
-                       p.values.empty() ? "Value of " + p.path + " at each point"
-                                        : "Index into the `values` attribute at each point");
-    file.set_attribute(dataset, "path", p.path);
-    if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
-    names.push_back(p.name);
-    paths.push_back(p.path);
+// What an earlier, interrupted run of this sweep left: the tasks its committed parts hold.
+// Files still under a temporary name were being written when it died: they are removed.
+sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
+                           const sim::TaskSet& expected, bool timeseries) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().find(".h5.partial-") != std::string::npos) {
+      fs::remove(entry.path());
+    }
   }
-  file.set_attribute("/design", "parameters", std::span(names));
-  file.set_attribute("/design", "paths", std::span(paths));
-  file.set_attribute("/design", "kind", models::to_string(sw.design));
-  file.set_attribute("/design", "replications", sw.replications);
-  file.set_attribute("/design", "common_random_numbers",
-                     std::int64_t{sw.common_random_numbers ? 1 : 0});
+  sim::TaskSet done;
+  for (const auto& path : committed_parts(dir)) {
+    sim::PartInfo info;
+    bool part_timeseries = false;
+    try {
+      const auto file = sim::h5::File::open_read(path);
+      info = sim::read_part_info(file);
+      part_timeseries = det::has_timeseries(file);
+    } catch (const sim::h5::H5Error& e) {
+      throw UsageError("cannot resume: " + std::string(e.what()) +
+                       "\n  (it is in the progress directory " + dir +
+                       "; move it away if it does not belong there)");
+    }
+    if (info.sweep_id != plan.sweep_id) {
+      throw UsageError("cannot resume: " + path + " belongs to another sweep (id " +
+                       info.sweep_id.substr(0, 12) + ", this one is " +
+                       plan.sweep_id.substr(0, 12) +
+                       "): the sweep file or its base scenario changed since the interrupted "
+                       "run. Remove " +
+                       dir + " to start again.");
+    }
+    if (!info.tasks.minus(expected).empty()) {
+      throw UsageError("cannot resume: " + path + " holds tasks outside this run's share (" +
+                       det::describe_tasks(info.tasks.minus(expected), plan.sweep.replications) +
+                       "): was the interrupted run another --shard?");
+    }
+    if (part_timeseries != timeseries) {
+      throw UsageError(std::string("cannot resume: the interrupted run was ") +
+                       (part_timeseries ? "with" : "without") +
+                       " --timeseries; resume it the same way");
+    }
+    done.insert(info.tasks);
+  }
+  return done;
+}
+
+// An output that a finished run of the same sweep (and share) already wrote.
+bool already_complete(const std::string& output, const det::SweepPlan& plan,
+                      const sim::TaskSet& expected) {
+  if (!fs::exists(output)) return false;
+  try {
+    const auto file = sim::h5::File::open_read(output);
+    const auto info = sim::read_part_info(file);
+    return info.sweep_id == plan.sweep_id && info.tasks == expected;
+  } catch (const sim::h5::H5Error&) {
+    return false;
+  }
+}
+
+int exit_status_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Interrupted&) {
+    return exit_interrupted;
+  } catch (const models::ScenarioError&) {
+    return exit_bad_input;
+  } catch (const UsageError&) {
+    return exit_bad_input;
+  } catch (const sim::MergeError&) {
+    return exit_bad_input;
+  } catch (...) {
+    return exit_failure;
+  }
 }
 
 int run_sweep(const SweepOptions& opt) {
-  const models::Sweep sw = models::load_sweep(opt.file);
-  const std::vector<models::DesignPoint> points = models::expand(sw);
-  const std::vector<det::Scenario> scenarios = load_points(sw, points);
-  check_output_path(opt.output);
-
-  auto file = sim::h5::File::create(opt.output);
-  write_provenance(file);
-  file.create_group("/sweep");
-  file.write_text("/sweep/text", sw.text, "The sweep file as read");
-  file.set_attribute("/sweep", "source_path", sw.path);
-  file.set_attribute("/sweep", "master_seed", sw.seed);
-  det::write_scenario(file, scenarios.front());
-  write_design(file, sw, points);
-  auto runs =
-      file.create_table("/runs", det::runs_schema(), sim::h5::TableOptions{4096, opt.compression});
-
-  const std::uint64_t total = points.size() * sw.replications;
-  const unsigned threads = std::max(
-      1u, opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency()));
-  const std::uint64_t window = 64ULL * threads;  // tasks a worker may run ahead of the writer
-
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::map<std::uint64_t, det::RunRow> finished;
-  std::uint64_t written = 0;
-  std::atomic<std::uint64_t> next{0};
-  std::exception_ptr failure;
-  bool stopping = false;
-
-  auto worker = [&] {
-    det::RunSink discard;
-    for (;;) {
-      const std::uint64_t task = next++;
-      if (task >= total) return;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return task < written + window || stopping; });
-        if (stopping) return;
-      }
-      try {
-        const std::uint64_t point = task / sw.replications;
-        const std::uint64_t replication = task % sw.replications;
-        sim::RunId id{sw.seed, replication, {}};
-        if (!sw.common_random_numbers) id.design_point = point;
-        det::RunRow row = det::run_replication(scenarios[point], id, discard).run;
-        row.point = point;
-        std::lock_guard lock(mutex);
-        finished.emplace(task, row);
-      } catch (...) {
-        std::lock_guard lock(mutex);
-        if (!failure) failure = std::current_exception();
-        stopping = true;
-      }
-      changed.notify_all();
+  const int launched = sim::mpi::launched_world_size();
+  std::unique_ptr<sim::mpi::World> world;
+  if (launched > 1) {
+    if (!sim::mpi::built_with_mpi()) {
+      throw UsageError("started by an MPI launcher with " + std::to_string(launched) +
+                       " processes, but this cyberdeter was built without MPI, so each would "
+                       "run the whole sweep. Run one process (it uses --threads), use "
+                       "--shard I/N, or rebuild with MPI (libopenmpi-dev).");
     }
-  };
+    world = std::make_unique<sim::mpi::World>();
+  }
+  const bool root = !world || world->rank() == 0;
+  const int ranks = world ? world->size() : 1;
 
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker);
-  auto stop_pool = [&] {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    changed.notify_all();
-    for (auto& t : pool) t.join();
-    pool.clear();
-  };
+  // Bad input is found identically by every rank: rank 0 reports it, the others leave
+  // quietly with the same status.
+  std::unique_ptr<det::SweepPlan> plan;
+  std::optional<sim::Shard> shard;
   try {
-    while (written < total) {
-      check_interrupted();
-      std::unique_lock lock(mutex);
-      changed.wait_for(lock, std::chrono::milliseconds(200),
-                       [&] { return finished.count(written) != 0 || failure; });
-      if (failure) std::rethrow_exception(failure);
-      while (!finished.empty() && finished.begin()->first == written) {
-        runs.append(finished.begin()->second);
-        finished.erase(finished.begin());
-        ++written;
-      }
-      lock.unlock();
-      changed.notify_all();
+    plan = std::make_unique<det::SweepPlan>(det::plan_sweep(opt.file));
+    try {
+      shard =
+          !opt.shard.empty() ? sim::parse_shard(opt.shard) : sim::shard_from_slurm_environment();
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--shard: ") + e.what());
     }
+    check_output_path(opt.output);
   } catch (...) {
-    stop_pool();
+    if (!root) return exit_status_of(std::current_exception());
     throw;
   }
-  stop_pool();
+  const std::uint64_t total = plan->tasks();
+  const sim::TaskSet expected = shard ? sim::shard_tasks(total, *shard) : sim::TaskSet::all(total);
+  const std::string shard_text = shard ? sim::to_string(*shard) : "";
+  const std::string parts_dir = parts_dir_of(opt.output);
+
+  // Rank 0 alone looks at the file system, then tells the others whether to go on.
+  sim::TaskSet done;
+  std::string status = "run";
+  if (root) {
+    try {
+      if (fs::exists(parts_dir)) {
+        if (!opt.resume) {
+          throw UsageError(parts_dir +
+                           " holds the progress of an interrupted run: add --resume to finish "
+                           "it, or remove the directory to start again");
+        }
+        done = scan_progress(parts_dir, *plan, expected, opt.timeseries);
+      } else if (opt.resume && already_complete(opt.output, *plan, expected)) {
+        status = "complete";
+      } else {
+        fs::create_directories(parts_dir);
+      }
+    } catch (...) {
+      status = std::to_string(exit_status_of(std::current_exception()));
+      if (world) world->broadcast(status);
+      throw;
+    }
+  }
+  if (world) world->broadcast(status);
+  if (status == "complete") {
+    if (root && !opt.quiet) {
+      std::printf("%s is already complete for this sweep: nothing to do\n", opt.output.c_str());
+    }
+    return exit_success;
+  }
+  if (status != "run") return std::stoi(status);
+
+  const sim::TaskSet pending = expected.minus(done);
+  det::SweepOutput output;
+  output.timeseries = opt.timeseries;
+  output.storage = sim::h5::TableOptions{4096, opt.compression};
+  output.provenance = [](sim::h5::File& f) { write_provenance(f); };
+  output.program_version = version_string();
+  const sim::SweepJob job = det::make_sweep_job(*plan, output);
+
+  const unsigned threads = opt.threads != 0
+                               ? opt.threads
+                               : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
+  sim::Progress progress(
+      "sweep", expected.size(),
+      root ? sim::progress_mode_for_stderr(opt.quiet) : sim::ProgressMode::quiet);
+  sim::ExecuteOptions exec;
+  exec.pending = pending;
+  exec.threads = threads;
+  exec.parts_dir = parts_dir;
+  exec.checkpoint =
+      std::chrono::milliseconds(static_cast<long long>(opt.checkpoint_seconds * 1000));
+  exec.check_interrupted = check_interrupted;
+  exec.on_progress = [&](std::uint64_t n) { progress.update(done.size() + n); };
+
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    if (world) {
+      sim::mpi::execute(*world, job, exec);
+    } else {
+      sim::execute_threads(job, exec);
+    }
+  } catch (const Interrupted& e) {
+    progress.finish();
+    if (world) world->abandon();
+    if (!root) return exit_interrupted;
+    // Count what is safe now, for the message.
+    sim::TaskSet saved;
+    try {
+      for (const auto& path : committed_parts(parts_dir)) {
+        saved.insert(sim::read_part_info(sim::h5::File::open_read(path)).tasks);
+      }
+    } catch (...) {
+    }
+    throw Interrupted(std::string(e.what()) + ": " + sim::thousands(saved.size()) + " of " +
+                      sim::thousands(expected.size()) + " runs are saved in " + parts_dir +
+                      "; run the same command with --resume to finish");
+  } catch (const std::exception& e) {
+    if (world && world->size() > 1) {
+      std::fprintf(stderr, "error (rank %d): %s\n", world->rank(), e.what());
+      world->abort(exit_failure);
+    }
+    throw;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  file.commit();
+  progress.finish();
+  if (!root) return exit_success;
+
+  const std::uint64_t rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir),
+                                                   expected, shard_text, opt.output);
+  fs::remove_all(parts_dir);
 
   if (!opt.quiet) {
-    std::printf("cyberdeter %s: sweep %s, %zu points x %llu replications = %llu runs\n",
+    const auto& sw = plan->sweep;
+    std::printf("cyberdeter %s: sweep %s, %zu points x %llu replications = %s runs\n",
                 version_string().c_str(), sw.name.empty() ? sw.path.c_str() : sw.name.c_str(),
-                points.size(), static_cast<unsigned long long>(sw.replications),
-                static_cast<unsigned long long>(total));
-    std::printf("  %u thread%s, %.2f s, %.0f runs/s\n", threads, threads == 1 ? "" : "s", seconds,
-                seconds > 0 ? static_cast<double>(total) / seconds : 0.0);
-    std::printf("  output   %s (/design: %zu points, /runs: %llu rows)\n", opt.output.c_str(),
-                points.size(), static_cast<unsigned long long>(total));
+                plan->points.size(), static_cast<unsigned long long>(sw.replications),
+                sim::thousands(total).c_str());
+    if (shard) {
+      std::printf("  shard    %s: %s runs\n", shard_text.c_str(),
+                  sim::thousands(expected.size()).c_str());
+    }
+    std::string workers = std::to_string(threads) + " thread" + (threads == 1 ? "" : "s");
+    if (world) workers = std::to_string(ranks) + " MPI ranks x " + workers;
+    std::printf("  ran      %s runs on %s, %.2f s, %s runs/s\n",
+                sim::thousands(pending.size()).c_str(), workers.c_str(), seconds,
+                sim::thousands(static_cast<std::uint64_t>(
+                                   seconds > 0 ? static_cast<double>(pending.size()) / seconds : 0))
+                    .c_str());
+    if (!done.empty()) {
+      std::printf("  resumed  %s runs were already done\n", sim::thousands(done.size()).c_str());
+    }
+    std::printf("  output   %s (/design: %zu points, /runs: %s rows%s)\n", opt.output.c_str(),
+                plan->points.size(), sim::thousands(rows).c_str(),
+                opt.timeseries ? ", /timeseries" : "");
   }
   return exit_success;
 }
@@ -195,17 +289,37 @@ int run_sweep(const SweepOptions& opt) {
 
 void add_sweep_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand(
-      "sweep", "Run every point of a sweep file's design, each with its replications, on threads");
+      "sweep",
+      "Run every point of a sweep file's design, each with its replications: on threads, on "
+      "MPI ranks (under mpirun or srun), or as one shard of a job array");
   auto opt = std::make_shared<SweepOptions>();
   cmd->add_option("file", opt->file, "Sweep file (TOML)")->required();
-  cmd->add_option("-o,--output", opt->output, "Output HDF5 file (written atomically)")->required();
-  cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)")
+  cmd->add_option("-o,--output", opt->output,
+                  "Output HDF5 file (written atomically; progress is kept in OUTPUT.parts/ "
+                  "until it is complete)")
+      ->required();
+  cmd->add_option("--threads", opt->threads,
+                  "Worker threads per process (default: all cores; 1 per rank under MPI)")
       ->check(CLI::Range(1u, 4096u));
+  cmd->add_option("--shard", opt->shard,
+                  "Run shard I of N (1-based, e.g. 3/8): a deterministic share of the tasks, "
+                  "written to OUTPUT for `cyberdeter merge`. Default inside a Slurm job "
+                  "array: from SLURM_ARRAY_TASK_ID")
+      ->type_name("I/N");
+  cmd->add_flag("--resume", opt->resume,
+                "Continue an interrupted run of the same command: only the tasks not yet in "
+                "OUTPUT.parts/ run");
+  cmd->add_flag("--timeseries", opt->timeseries,
+                "Also write /timeseries (one row per run and reporting period)");
+  cmd->add_option("--checkpoint", opt->checkpoint_seconds,
+                  "Seconds between checkpoints (what a kill can lose)")
+      ->check(CLI::Range(0.01, 86400.0))
+      ->capture_default_str();
   cmd->add_option("--compression", opt->compression,
                   "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
-  cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
+  cmd->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary");
   cmd->callback([&action, opt] { action = [opt] { return run_sweep(*opt); }; });
 }
 

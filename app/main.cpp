@@ -6,6 +6,7 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
+#include "cyberdeter/sim/merge.hpp"
 
 int main(int argc, char** argv) {
   using namespace cyberdeter::app;
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   add_validate_command(app, action);
   add_describe_command(app, action);
   add_sweep_command(app, action);
+  add_merge_command(app, action);
   add_planned_commands(app, action);
 
   try {
@@ -44,12 +46,15 @@ int main(int argc, char** argv) {
   try {
     return action();
   } catch (const Interrupted& e) {
-    std::cerr << "cyberdeter: " << e.what() << "; no output was written\n";
+    std::cerr << "cyberdeter: " << e.what() << "\n";
     return exit_interrupted;
   } catch (const cyberdeter::models::ScenarioError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return exit_bad_input;
   } catch (const UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return exit_bad_input;
+  } catch (const cyberdeter::sim::MergeError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return exit_bad_input;
   } catch (const std::exception& e) {

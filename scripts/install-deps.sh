@@ -11,6 +11,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   python3-pytest
+  slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
 )
 
 missing=()

@@ -121,6 +121,14 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
   return p;
 }
 
+void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
+  if (sw.base_text) {
+    deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
+  } else {
+    deterrence::load_scenario(sw.base_path, overrides);
+  }
+}
+
 // Every value a parameter can take must be accepted by the base scenario: check the
 // extremes (or every listed value), reporting a failure at the parameter's `path`.
 void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
@@ -133,7 +141,7 @@ void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
   }
   for (const auto& value : probes) {
     try {
-      deterrence::load_scenario(sw.base_path, {p.path + "=" + value});
+      load_base(sw, {p.path + "=" + value});
     } catch (const ScenarioError& e) {
       t.fail("path", "with value " + value + " the base scenario is invalid: " + e.message());
     }
@@ -146,9 +154,12 @@ std::string_view to_string(DesignKind kind) noexcept {
   return design_names[static_cast<std::size_t>(kind)];
 }
 
-Sweep load_sweep(const std::string& path) {
-  detail::Document doc = detail::parse_file(path);
+namespace {
+
+Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
+  const std::string path = doc.path;
   Sweep sw;
+  sw.base_text = std::move(base_text);
   sw.path = path;
   sw.text = doc.text;
   Reader root(doc, doc.root, "");
@@ -159,7 +170,7 @@ Sweep load_sweep(const std::string& path) {
   sw.base_path = base_path.lexically_normal().string();
   sw.name = root.string("name", "");
   try {
-    deterrence::load_scenario(sw.base_path);
+    load_base(sw, {});
   } catch (const ScenarioError& e) {
     root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
   }
@@ -209,6 +220,14 @@ Sweep load_sweep(const std::string& path) {
   }
   root.finish();
   return sw;
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path) { return read_sweep(detail::parse_file(path), {}); }
+
+Sweep load_sweep_text(std::string text, std::string path, std::string base_text) {
+  return read_sweep(detail::parse_text(std::move(text), std::move(path)), std::move(base_text));
 }
 
 std::vector<DesignPoint> expand(const Sweep& sw) {

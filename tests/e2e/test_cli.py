@@ -30,7 +30,7 @@ def test_bad_command_lines_exit_2(cli, args):
 
 
 def test_planned_subcommands_say_so_and_fail(cli):
-    r = cli("merge", "part.h5")
+    r = cli("wargame", "japan.toml")
     assert r.returncode == 1
     assert "not available" in r.stderr
 

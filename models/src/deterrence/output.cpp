@@ -89,7 +89,8 @@ TableSchema<RunRow> runs_schema() {
 
 TableSchema<PeriodRow> timeseries_schema() {
   TableSchema<PeriodRow> s("Counts per reporting period and replication");
-  s.add("replication", &PeriodRow::replication, "1", "Replication index")
+  s.add("point", &PeriodRow::point, "1", "Design point of a sweep (0 for a single scenario)")
+      .add("replication", &PeriodRow::replication, "1", "Replication index")
       .add("period", &PeriodRow::period, "1", "Reporting period, from 0")
       .add("start_day", &PeriodRow::start_day, "day", "Start of the period")
       .add("end_day", &PeriodRow::end_day, "day", "End of the period (inclusive)");

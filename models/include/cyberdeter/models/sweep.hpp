@@ -5,6 +5,7 @@
 // name the sweep file's line and key.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,11 @@ struct SweepParameter {
 };
 
 struct Sweep {
-  std::string path;                      ///< the sweep file
-  std::string text;                      ///< its text
-  std::string base_path;                 ///< `base`, resolved relative to the sweep file
+  std::string path;       ///< the sweep file
+  std::string text;       ///< its text
+  std::string base_path;  ///< `base`, resolved relative to the sweep file
+  /// The base scenario's text when it was given rather than read from base_path.
+  std::optional<std::string> base_text;
   std::string name;                      ///< `name`
   DesignKind design = DesignKind::grid;  ///< [design] `kind`
   std::size_t points = 0;  ///< [design] `points`: samples (LHS, Sobol), base samples N (Saltelli),
@@ -55,6 +58,9 @@ struct DesignPoint {
 
 /// Loads and validates a sweep file.
 Sweep load_sweep(const std::string& path);
+/// The same from the sweep file's text and its base scenario's text, as stored in a sweep's
+/// output: nothing is read from the file system (`path` is used in messages).
+Sweep load_sweep_text(std::string text, std::string path, std::string base_text);
 
 /// The design's points, in a fixed order that depends only on the sweep file.
 std::vector<DesignPoint> expand(const Sweep& sweep);

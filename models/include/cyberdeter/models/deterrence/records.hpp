@@ -50,6 +50,7 @@ struct RunRow {
 
 /// One row of /timeseries: counts of one reporting period of one replication.
 struct PeriodRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint32_t period = 0;
   double start_day = 0.0;

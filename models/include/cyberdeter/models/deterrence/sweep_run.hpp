@@ -1,0 +1,97 @@
+#pragma once
+// A sweep of the deterrence model: the plan every process derives from the sweep file,
+// the job that the executors of sim/executor.hpp run, and the files it writes.
+//
+// Task t of a sweep is design point t / R, replication t % R (R replications per point),
+// so /runs in task order is point-major. Every output file of a sweep, whether a
+// checkpoint part, a shard's file or the merged file, has the same groups (/sweep with its
+// identity and the tasks it holds, /scenario, /design, /runs, optionally /timeseries);
+// checkpoint parts carry only /sweep and the tables.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/models/sweep.hpp"
+#include "cyberdeter/sim/executor.hpp"
+#include "cyberdeter/sim/hdf5.hpp"
+#include "cyberdeter/sim/random.hpp"
+#include "cyberdeter/sim/tasks.hpp"
+
+namespace cyberdeter::models::deterrence {
+
+/// What every process of a sweep derives from the sweep file, identically.
+struct SweepPlan {
+  Sweep sweep;
+  std::vector<DesignPoint> points;
+  std::string base_text;   ///< the base scenario file's text; points are loaded from it
+  Scenario base;           ///< the base scenario (written to /scenario)
+  std::string sweep_id;    ///< SHA-1 of the sweep file's text and the base scenario's text
+  std::string sweep_hash;  ///< SHA-1 of the sweep file's text
+
+  std::uint64_t tasks() const { return points.size() * sweep.replications; }
+  std::uint64_t point_of(std::uint64_t task) const { return task / sweep.replications; }
+  std::uint64_t replication_of(std::uint64_t task) const { return task % sweep.replications; }
+  /// The run identity of a task: common random numbers unless the sweep says otherwise.
+  sim::RunId run_id(std::uint64_t task) const;
+  /// The scenario of design point `point`, loaded from the base text and its overrides.
+  Scenario scenario(std::uint64_t point) const;
+};
+
+/// Loads the sweep file, expands its design and loads every point's scenario once, so that
+/// a combination of values the model rejects is bad input before anything runs. Throws
+/// ScenarioError (the point and its values in the message).
+SweepPlan plan_sweep(const std::string& path);
+
+/// The plan of a sweep from the texts its output stores (/sweep/text, /scenario/text),
+/// without reading files and without loading every point.
+SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text);
+
+/// Tasks in words, for messages: "point 3 (replications 0-9), points 7-9".
+std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,
+                           std::size_t max_ranges = 8);
+
+struct SweepOutput {
+  bool timeseries = false;          ///< also write /timeseries (one row per run and period)
+  sim::h5::TableOptions storage{};  ///< chunking and compression of the tables
+  /// Writes the root provenance attributes (the caller knows the program and command).
+  std::function<void(sim::h5::File&)> provenance;
+  /// Version and revision of the program running the tasks, recorded in every part: parts
+  /// of different versions do not merge.
+  std::string program_version;
+};
+
+/// The job the executors run: each block of tasks gives its /runs (and /timeseries) rows,
+/// written into checkpoint parts.
+sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output);
+
+/// True if the part file at `path` holds /timeseries.
+bool has_timeseries(const sim::h5::File& file);
+
+/// Writes `path` from the checkpoint `parts` of a sweep: /sweep, /scenario and /design from
+/// the plan, the tables merged in task order. `expected` are the tasks the file must hold
+/// (all of them, or a shard's); `shard` is "I/N" or "". Throws sim::MergeError if the
+/// parts do not cover `expected` exactly once. Returns the number of /runs rows.
+std::uint64_t write_sweep_file(const SweepPlan& plan, const SweepOutput& output,
+                               const std::vector<std::string>& parts,
+                               const sim::TaskSet& expected, const std::string& shard,
+                               const std::string& path);
+
+struct MergeSummary {
+  std::string sweep_name;
+  std::uint64_t runs = 0;
+  std::uint64_t points = 0;
+  std::uint64_t replications = 0;
+};
+
+/// `cyberdeter merge`: merges the files of a sweep's shards (or any sweep outputs that
+/// together cover it once) into `path`. /scenario, /design and /sweep are rebuilt from the
+/// sweep file's and base scenario's texts stored in the first input. Throws sim::MergeError when the inputs belong to different
+/// sweeps or program versions, or when a task is missing or duplicated (naming the files,
+/// the tasks and the shards), and sim::h5::H5Error for a file that is not a sweep's output.
+MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std::string& path,
+                               const SweepOutput& output);
+
+}  // namespace cyberdeter::models::deterrence

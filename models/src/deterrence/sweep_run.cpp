@@ -1,0 +1,352 @@
+#include "cyberdeter/models/deterrence/sweep_run.hpp"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "cyberdeter/models/deterrence/model.hpp"
+#include "cyberdeter/models/deterrence/output.hpp"
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/scenario_error.hpp"
+#include "cyberdeter/sim/merge.hpp"
+
+namespace cyberdeter::models::deterrence {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw ScenarioError(path, 0, 0, "", "cannot read the file");
+  return text.str();
+}
+
+std::string overrides_text(const DesignPoint& point) {
+  std::string values;
+  for (const auto& o : point.overrides) values += (values.empty() ? "" : ", ") + o;
+  return values;
+}
+
+void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<DesignPoint>& points) {
+  file.create_group("/design");
+  std::vector<std::int64_t> index(points.size());
+  for (std::size_t k = 0; k < points.size(); ++k) index[k] = static_cast<std::int64_t>(k);
+  file.write_dataset("/design/point", index, "1", "Design point index (the point column of /runs)");
+  std::vector<std::string> names, paths;
+  for (std::size_t i = 0; i < sw.parameters.size(); ++i) {
+    const auto& p = sw.parameters[i];
+    std::vector<double> values(points.size());
+    for (std::size_t k = 0; k < points.size(); ++k) values[k] = points[k].values[i];
+    const std::string dataset = "/design/" + p.name;
+    file.write_dataset(dataset, values, "",
+                       p.values.empty() ? "Value of " + p.path + " at each point"
+                                        : "Index into the `values` attribute at each point");
+    file.set_attribute(dataset, "path", p.path);
+    if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
+    names.push_back(p.name);
+    paths.push_back(p.path);
+  }
+  file.set_attribute("/design", "parameters", std::span(names));
+  file.set_attribute("/design", "paths", std::span(paths));
+  file.set_attribute("/design", "kind", to_string(sw.design));
+  file.set_attribute("/design", "replications", sw.replications);
+  file.set_attribute("/design", "common_random_numbers",
+                     std::int64_t{sw.common_random_numbers ? 1 : 0});
+}
+
+sim::PartInfo part_info(const SweepPlan& plan, std::string shard, sim::TaskSet tasks) {
+  sim::PartInfo info;
+  info.sweep_id = plan.sweep_id;
+  info.sweep_hash = plan.sweep_hash;
+  info.total_tasks = plan.tasks();
+  info.shard = std::move(shard);
+  info.tasks = std::move(tasks);
+  return info;
+}
+
+// A block's rows, from a worker to the writer.
+struct Block final : sim::BlockOutput {
+  std::vector<RunRow> runs;
+  std::vector<PeriodRow> periods;
+};
+
+class PeriodSink final : public RunSink {
+ public:
+  PeriodSink(std::vector<PeriodRow>* rows, std::uint64_t point) : rows_(rows), point_(point) {}
+  void period(const PeriodRow& row) override {
+    if (rows_ == nullptr) return;
+    rows_->push_back(row);
+    rows_->back().point = point_;
+  }
+
+ private:
+  std::vector<PeriodRow>* rows_;
+  std::uint64_t point_;
+};
+
+class Runner final : public sim::TaskRunner {
+ public:
+  Runner(const SweepPlan& plan, bool timeseries) : plan_(plan), timeseries_(timeseries) {}
+
+  std::unique_ptr<sim::BlockOutput> run(sim::TaskRange block) override {
+    auto out = std::make_unique<Block>();
+    out->runs.reserve(block.size());
+    for (std::uint64_t task = block.begin; task < block.end; ++task) {
+      const std::uint64_t point = plan_.point_of(task);
+      if (point != loaded_point_ || !scenario_) {
+        scenario_ = plan_.scenario(point);
+        loaded_point_ = point;
+      }
+      PeriodSink sink(timeseries_ ? &out->periods : nullptr, point);
+      RunRow row = run_replication(*scenario_, plan_.run_id(task), sink).run;
+      row.point = point;
+      out->runs.push_back(row);
+    }
+    return out;
+  }
+
+ private:
+  const SweepPlan& plan_;
+  bool timeseries_;
+  std::optional<Scenario> scenario_;
+  std::uint64_t loaded_point_ = 0;
+};
+
+class Part final : public sim::PartWriter {
+ public:
+  Part(const SweepPlan& plan, const SweepOutput& output, const std::string& path)
+      : plan_(plan), program_version_(output.program_version), file_(sim::h5::File::create(path)) {
+    if (output.provenance) output.provenance(file_);
+    runs_.emplace(file_.create_table("/runs", runs_schema(), output.storage));
+    if (output.timeseries) {
+      periods_.emplace(file_.create_table("/timeseries", timeseries_schema(), output.storage));
+    }
+  }
+  void write(const sim::BlockOutput& output) override {
+    const auto& block = static_cast<const Block&>(output);
+    runs_->append(std::span<const RunRow>(block.runs));
+    if (periods_) periods_->append(std::span<const PeriodRow>(block.periods));
+  }
+  void commit(const sim::TaskSet& tasks) override {
+    sim::PartInfo info = part_info(plan_, "", tasks);
+    info.program_version = program_version_;
+    sim::write_part_info(file_, info);
+    file_.set_attribute("/sweep", "timeseries", std::int64_t{periods_ ? 1 : 0});
+    file_.commit();
+  }
+
+ private:
+  const SweepPlan& plan_;
+  std::string program_version_;
+  sim::h5::File file_;
+  std::optional<sim::h5::Table<RunRow>> runs_;
+  std::optional<sim::h5::Table<PeriodRow>> periods_;
+};
+
+void write_sweep_attributes(sim::h5::File& file, const Sweep& sw) {
+  file.create_group("/sweep");
+  file.write_text("/sweep/text", sw.text, "The sweep file as read");
+  file.set_attribute("/sweep", "source_path", sw.path);
+  file.set_attribute("/sweep", "name", sw.name);
+  file.set_attribute("/sweep", "master_seed", sw.seed);
+  file.set_attribute("/sweep", "replications", sw.replications);
+}
+
+struct OpenParts {
+  std::vector<sim::h5::File> files;
+  std::vector<const sim::h5::File*> pointers;
+  std::vector<sim::MergeInput> inputs;
+  bool timeseries = false;
+};
+
+OpenParts open_parts(const std::vector<std::string>& paths) {
+  sim::raise_open_file_limit();
+  OpenParts parts;
+  parts.files.reserve(paths.size());
+  std::size_t with_timeseries = 0;
+  for (const auto& path : paths) {
+    parts.files.push_back(sim::h5::File::open_read(path));
+    parts.inputs.push_back({path, sim::read_part_info(parts.files.back())});
+    if (has_timeseries(parts.files.back())) ++with_timeseries;
+  }
+  for (const auto& f : parts.files) parts.pointers.push_back(&f);
+  if (with_timeseries != 0 && with_timeseries != paths.size()) {
+    throw sim::MergeError(std::to_string(with_timeseries) + " of " + std::to_string(paths.size()) +
+                          " parts hold /timeseries: run every part with or without --timeseries");
+  }
+  parts.timeseries = with_timeseries != 0;
+  return parts;
+}
+
+std::uint64_t merge_tables(const OpenParts& parts, sim::h5::File& out, std::uint64_t replications,
+                           const SweepOutput& output) {
+  const auto task_of = [replications](const auto& row) {
+    return row.point * replications + row.replication;
+  };
+  auto runs = out.create_table("/runs", runs_schema(), output.storage);
+  sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of);
+  if (parts.timeseries) {
+    auto periods = out.create_table("/timeseries", timeseries_schema(), output.storage);
+    sim::merge_table(parts.pointers, parts.inputs, "/timeseries", timeseries_schema(), periods,
+                     task_of);
+  }
+  return runs.size();
+}
+
+// Checks the parts against `expected`, then writes the whole file.
+std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, const OpenParts& open,
+                           const sim::TaskSet& expected, const std::string& shard,
+                           const std::string& path) {
+  const std::uint64_t reps = plan.sweep.replications;
+  sim::check_parts(open.inputs, expected,
+                   [reps](const sim::TaskSet& t) { return describe_tasks(t, reps); });
+  for (const auto& input : open.inputs) {
+    if (input.info.sweep_id != plan.sweep_id) {
+      throw sim::MergeError(input.path + " belongs to another sweep (id " +
+                            input.info.sweep_id.substr(0, 12) + ", expected " +
+                            plan.sweep_id.substr(0, 12) + ")");
+    }
+  }
+  auto file = sim::h5::File::create(path);
+  if (output.provenance) output.provenance(file);
+  write_sweep_attributes(file, plan.sweep);
+  sim::PartInfo info = part_info(plan, shard, expected);
+  info.program_version = open.inputs.front().info.program_version;
+  sim::write_part_info(file, info);
+  file.set_attribute("/sweep", "timeseries", std::int64_t{open.timeseries ? 1 : 0});
+  write_scenario(file, plan.base);
+  write_design(file, plan.sweep, plan.points);
+  const std::uint64_t rows = merge_tables(open, file, reps, output);
+  file.commit();
+  return rows;
+}
+
+}  // namespace
+
+sim::RunId SweepPlan::run_id(std::uint64_t task) const {
+  sim::RunId id{sweep.seed, replication_of(task), {}};
+  if (!sweep.common_random_numbers) id.design_point = point_of(task);
+  return id;
+}
+
+Scenario SweepPlan::scenario(std::uint64_t point) const {
+  return load_scenario_text(base_text, sweep.base_path, points.at(point).overrides);
+}
+
+namespace {
+
+SweepPlan make_plan(Sweep sweep, std::string base_text) {
+  SweepPlan plan;
+  plan.sweep = std::move(sweep);
+  plan.points = expand(plan.sweep);
+  plan.base_text = std::move(base_text);
+  plan.base = load_scenario_text(plan.base_text, plan.sweep.base_path);
+  plan.sweep_hash = sim::sha1_hex(plan.sweep.text);
+  plan.sweep_id = sim::sha1_hex(plan.sweep.text + '\0' + plan.base_text);
+  return plan;
+}
+
+}  // namespace
+
+SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text) {
+  return make_plan(load_sweep_text(std::move(sweep_text), std::move(sweep_path), base_text),
+                   base_text);
+}
+
+SweepPlan plan_sweep(const std::string& path) {
+  Sweep sweep = load_sweep(path);
+  std::string base_text = read_text(sweep.base_path);
+  SweepPlan plan = make_plan(std::move(sweep), std::move(base_text));
+  for (std::size_t k = 0; k < plan.points.size(); ++k) {
+    try {
+      (void)plan.scenario(k);
+    } catch (const ScenarioError& e) {
+      throw ScenarioError(plan.sweep.path, 0, 0, "",
+                          "design point " + std::to_string(k) + " (" +
+                              overrides_text(plan.points[k]) +
+                              ") makes the base scenario invalid: " + e.message());
+    }
+  }
+  return plan;
+}
+
+std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,
+                           std::size_t max_ranges) {
+  const std::uint64_t r = std::max<std::uint64_t>(replications, 1);
+  std::string out;
+  std::size_t shown = 0;
+  for (const sim::TaskRange& range : tasks.ranges()) {
+    if (shown == max_ranges) {
+      out += "; and " + std::to_string(tasks.ranges().size() - shown) + " more ranges";
+      break;
+    }
+    if (shown++ != 0) out += "; ";
+    const std::uint64_t p0 = range.begin / r, r0 = range.begin % r;
+    const std::uint64_t p1 = (range.end - 1) / r, r1 = (range.end - 1) % r;
+    if (r0 == 0 && r1 == r - 1) {
+      out += p0 == p1 ? "point " + std::to_string(p0)
+                      : "points " + std::to_string(p0) + "-" + std::to_string(p1);
+    } else if (p0 == p1) {
+      out += "point " + std::to_string(p0) + " replication" + (r0 == r1 ? " " : "s ") +
+             std::to_string(r0) + (r0 == r1 ? "" : "-" + std::to_string(r1));
+    } else {
+      out += "point " + std::to_string(p0) + " replication " + std::to_string(r0) +
+             " to point " + std::to_string(p1) + " replication " + std::to_string(r1);
+    }
+  }
+  return out;
+}
+
+sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output) {
+  sim::SweepJob job;
+  job.make_runner = [&plan, timeseries = output.timeseries] {
+    return std::make_unique<Runner>(plan, timeseries);
+  };
+  job.open_part = [&plan, output](const std::string& path) {
+    return std::make_unique<Part>(plan, output, path);
+  };
+  return job;
+}
+
+bool has_timeseries(const sim::h5::File& file) { return file.exists("/timeseries"); }
+
+std::uint64_t write_sweep_file(const SweepPlan& plan, const SweepOutput& output,
+                               const std::vector<std::string>& parts,
+                               const sim::TaskSet& expected, const std::string& shard,
+                               const std::string& path) {
+  return write_merged(plan, output, open_parts(parts), expected, shard, path);
+}
+
+MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std::string& path,
+                               const SweepOutput& output) {
+  const OpenParts open = open_parts(inputs);
+  const sim::h5::File& first = open.files.front();
+  for (const char* dataset : {"/scenario/text", "/sweep/text"}) {
+    if (!first.exists(dataset)) {
+      throw sim::h5::H5Error(std::string("has no ") + dataset +
+                                 ": it is a checkpoint part, not the output of `cyberdeter "
+                                 "sweep`",
+                             first.path());
+    }
+  }
+  // The header is rebuilt from the texts the parts carry, not copied: the merge needs
+  // neither the sweep file nor the base scenario, and checks that the texts are the ones
+  // the sweep id was made from.
+  const SweepPlan plan =
+      plan_sweep_text(first.read_dataset<std::string>("/sweep/text"),
+                      first.read_attribute<std::string>("/sweep", "source_path"),
+                      first.read_dataset<std::string>("/scenario/text"));
+  if (plan.sweep_id != open.inputs.front().info.sweep_id) {
+    throw sim::MergeError(first.path() +
+                          ": its sweep file and base scenario texts do not give its sweep id");
+  }
+  MergeSummary summary;
+  summary.sweep_name = plan.sweep.name;
+  summary.replications = plan.sweep.replications;
+  summary.points = plan.points.size();
+  summary.runs = write_merged(plan, output, open, sim::TaskSet::all(plan.tasks()), "", path);
+  return summary;
+}
+
+}  // namespace cyberdeter::models::deterrence
