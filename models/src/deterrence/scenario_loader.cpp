@@ -838,6 +838,18 @@ Scenario load_scenario_text(std::string text, std::string path,
   return load_document(detail::parse_text(std::move(text), std::move(path)), overrides);
 }
 
+struct ScenarioSource::Parsed {
+  Document doc;
+};
+
+ScenarioSource::ScenarioSource(std::string text, std::string path)
+    : parsed_(std::make_shared<const Parsed>(
+          Parsed{detail::parse_text(std::move(text), std::move(path))})) {}
+
+Scenario ScenarioSource::load(const std::vector<std::string>& overrides) const {
+  return load_document(parsed_->doc, overrides);
+}
+
 std::string resolved_toml(const Scenario& sc) {
   using detail::toml_key;
   using detail::toml_number;

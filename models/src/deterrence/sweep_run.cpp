@@ -231,7 +231,7 @@ sim::RunId SweepPlan::run_id(std::uint64_t task) const {
 }
 
 Scenario SweepPlan::scenario(std::uint64_t point) const {
-  return load_scenario_text(base_text, sweep.base_path, points.at(point).overrides);
+  return source->load(points.at(point).overrides);
 }
 
 namespace {
@@ -241,7 +241,8 @@ SweepPlan make_plan(Sweep sweep, std::string base_text) {
   plan.sweep = std::move(sweep);
   plan.points = expand(plan.sweep);
   plan.base_text = std::move(base_text);
-  plan.base = load_scenario_text(plan.base_text, plan.sweep.base_path);
+  plan.source = std::make_shared<const ScenarioSource>(plan.base_text, plan.sweep.base_path);
+  plan.base = plan.source->load();
   plan.sweep_hash = sim::sha1_hex(plan.sweep.text);
   plan.sweep_id = sim::sha1_hex(plan.sweep.text + '\0' + plan.base_text);
   return plan;

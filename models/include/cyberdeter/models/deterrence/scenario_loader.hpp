@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,20 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 /// Same, from text (`path` is used in messages only).
 Scenario load_scenario_text(std::string text, std::string path,
                             const std::vector<std::string>& overrides = {});
+
+/// A scenario file parsed once, from which many variants are loaded (a sweep's points):
+/// load(overrides) equals load_scenario_text(text, path, overrides) without parsing the
+/// text again.
+class ScenarioSource {
+ public:
+  /// Parses `text`; throws ScenarioError for a syntax error.
+  ScenarioSource(std::string text, std::string path);
+  Scenario load(const std::vector<std::string>& overrides = {}) const;
+
+ private:
+  struct Parsed;
+  std::shared_ptr<const Parsed> parsed_;
+};
 
 /// Every parameter of `scenario`, defaults filled in, as a TOML document that
 /// load_scenario_text reads back to an identical Scenario (except path and text).

@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/sweep.hpp"
 #include "cyberdeter/sim/executor.hpp"
 #include "cyberdeter/sim/hdf5.hpp"
@@ -27,6 +29,7 @@ struct SweepPlan {
   Sweep sweep;
   std::vector<DesignPoint> points;
   std::string base_text;   ///< the base scenario file's text; points are loaded from it
+  std::shared_ptr<const ScenarioSource> source;  ///< base_text, parsed once
   Scenario base;           ///< the base scenario (written to /scenario)
   std::string sweep_id;    ///< SHA-1 of the sweep file's text and the base scenario's text
   std::string sweep_hash;  ///< SHA-1 of the sweep file's text
