@@ -37,6 +37,7 @@ struct SweepOptions {
   bool resume = false;
   bool timeseries = false;
   std::string shard;
+  bool shard_given = false;
   double checkpoint_seconds = 10.0;
 };
 
@@ -57,7 +58,8 @@ std::vector<std::string> committed_parts(const std::string& dir) {
 // What an earlier, interrupted run of this sweep left: the tasks its committed parts hold.
 // Files still under a temporary name were being written when it died: they are removed.
 sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
-                           const sim::TaskSet& expected, bool timeseries) {
+                           const sim::TaskSet& expected, const std::string& shard,
+                           bool timeseries) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().filename().string().find(".h5.partial-") != std::string::npos) {
       fs::remove(entry.path());
@@ -84,10 +86,12 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
                        "run. Remove " +
                        dir + " to start again.");
     }
-    if (!info.tasks.minus(expected).empty()) {
-      throw UsageError("cannot resume: " + path + " holds tasks outside this run's share (" +
-                       det::describe_tasks(info.tasks.minus(expected), plan.sweep.replications) +
-                       "): was the interrupted run another --shard?");
+    if (info.shard != shard || !info.tasks.minus(expected).empty()) {
+      const auto who = [](const std::string& s) {
+        return s.empty() ? std::string("the whole sweep") : "shard " + s;
+      };
+      throw UsageError("cannot resume: " + path + " was written by a run of " + who(info.shard) +
+                       ", and this run is " + who(shard) + ": resume with the same --shard");
     }
     if (part_timeseries != timeseries) {
       throw UsageError(std::string("cannot resume: the interrupted run was ") +
@@ -165,18 +169,21 @@ int run_sweep(const SweepOptions& opt) {
   const std::string shard_text = shard ? sim::to_string(*shard) : "";
   const std::string parts_dir = parts_dir_of(opt.output);
 
-  // Rank 0 alone looks at the file system, then tells the others whether to go on.
+  // Rank 0 alone checks the points and looks at the file system, then tells the others
+  // whether to go on.
   sim::TaskSet done;
   std::string status = "run";
   if (root) {
     try {
+      // Every point of this process's share is loaded once before anything runs.
+      det::validate_points(*plan, expected);
       if (fs::exists(parts_dir)) {
         if (!opt.resume) {
           throw UsageError(parts_dir +
                            " holds the progress of an interrupted run: add --resume to finish "
                            "it, or remove the directory to start again");
         }
-        done = scan_progress(parts_dir, *plan, expected, opt.timeseries);
+        done = scan_progress(parts_dir, *plan, expected, shard_text, opt.timeseries);
       } else if (opt.resume && already_complete(opt.output, *plan, expected)) {
         status = "complete";
       } else {
@@ -203,6 +210,7 @@ int run_sweep(const SweepOptions& opt) {
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
   output.program_version = version_string();
+  output.shard = shard_text;
   const sim::SweepJob job = det::make_sweep_job(*plan, output);
 
   const unsigned threads = opt.threads != 0
@@ -301,11 +309,22 @@ void add_sweep_command(CLI::App& app, Action& action) {
   cmd->add_option("--threads", opt->threads,
                   "Worker threads per process (default: all cores; 1 per rank under MPI)")
       ->check(CLI::Range(1u, 4096u));
-  cmd->add_option("--shard", opt->shard,
-                  "Run shard I of N (1-based, e.g. 3/8): a deterministic share of the tasks, "
-                  "written to OUTPUT for `cyberdeter merge`. Default inside a Slurm job "
-                  "array: from SLURM_ARRAY_TASK_ID")
-      ->type_name("I/N");
+  auto* shard_option =
+      cmd->add_option("--shard", opt->shard,
+                      "Run shard I of N (1-based, e.g. 3/8): a deterministic share of the tasks, "
+                      "written to OUTPUT for `cyberdeter merge`. Default inside a Slurm job "
+                      "array: from SLURM_ARRAY_TASK_ID")
+          ->type_name("I/N")
+          ->check(
+              [](const std::string& value) {
+                try {
+                  (void)sim::parse_shard(value);
+                  return std::string();
+                } catch (const std::invalid_argument& e) {
+                  return std::string(e.what());
+                }
+              },
+              "I/N");
   cmd->add_flag("--resume", opt->resume,
                 "Continue an interrupted run of the same command: only the tasks not yet in "
                 "OUTPUT.parts/ run");
@@ -320,7 +339,10 @@ void add_sweep_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary");
-  cmd->callback([&action, opt] { action = [opt] { return run_sweep(*opt); }; });
+  cmd->callback([&action, opt, shard_option] {
+    opt->shard_given = shard_option->count() > 0;
+    action = [opt] { return run_sweep(*opt); };
+  });
 }
 
 }  // namespace cyberdeter::app

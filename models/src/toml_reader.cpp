@@ -231,6 +231,16 @@ std::string Range::describe() const {
          show_number(hi) + (hi_open ? ")" : "]");
 }
 
+namespace {
+
+// Where a key was written: the key's own position, which survives copying a document
+// (toml++ does not copy a node's source region, but keys keep theirs), else the node's.
+toml::source_position position(const toml::key& name, const toml::node& node) {
+  return name.source().begin.line > 0 ? name.source().begin : node.source().begin;
+}
+
+}  // namespace
+
 Reader::Reader(const Document& doc, const toml::table& table, std::string path)
     : doc_(&doc), table_(&table), path_(std::move(path)) {}
 
@@ -239,7 +249,7 @@ bool Reader::has(std::string_view key) const { return table_->contains(key); }
 std::vector<std::string> Reader::keys() const {
   std::vector<std::pair<toml::source_position, std::string>> found;
   for (auto&& [name, node] : *table_)
-    found.emplace_back(node.source().begin, std::string(name.str()));
+    found.emplace_back(position(name, node), std::string(name.str()));
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first.line != b.first.line ? a.first.line < b.first.line
                                         : a.first.column < b.first.column;
@@ -450,13 +460,23 @@ std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_vie
     parent->asked_.insert(name_str);
     out.emplace_back(name_str, Reader(*doc_, *node.as_table(), parent->key_path(name_str)));
   }
-  // The source order of a toml::table is its key order; sort by position in the file so
-  // agents are numbered in the order the user wrote them.
-  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
-    const auto& sa = parent->table_->get(a.first)->source().begin;
-    const auto& sb = parent->table_->get(b.first)->source().begin;
-    return sa.line != sb.line ? sa.line < sb.line : sa.column < sb.column;
+  // The order of a toml::table is its key order; sort by position in the file so agents
+  // are numbered in the order the user wrote them.
+  std::vector<toml::source_position> where;
+  for (const auto& entry : out) {
+    const auto it = parent->table_->find(entry.first);
+    where.push_back(position(it->first, it->second));
+  }
+  std::vector<std::size_t> order(out.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return where[a].line != where[b].line ? where[a].line < where[b].line
+                                          : where[a].column < where[b].column;
   });
+  std::vector<std::pair<std::string, Reader>> sorted;
+  sorted.reserve(out.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(out[i]));
+  out = std::move(sorted);
   return out;
 }
 

@@ -124,7 +124,8 @@ class Pool {
           return failure_ || finished_.count(written_) != 0 || (exhausted_ && written_ == handed_);
         });
         if (failure_) std::rethrow_exception(failure_);
-        for (auto it = finished_.begin(); it != finished_.end() && it->first == written_ + ready.size();
+        for (auto it = finished_.begin();
+             it != finished_.end() && it->first == written_ + ready.size();
              it = finished_.erase(it)) {
           ready.push_back(std::move(it->second));
         }
@@ -135,7 +136,15 @@ class Pool {
           part_ = job_.open_part(part_path_);
           part_opened_ = std::chrono::steady_clock::now();
         }
-        part_->write(*f.output);
+        try {
+          part_->write(*f.output);
+        } catch (...) {
+          // The part may hold some of this block's rows: drop it unpublished (its tasks
+          // run again on resume) rather than commit rows it would not list.
+          part_.reset();
+          part_tasks_ = {};
+          throw;
+        }
         part_tasks_.insert(f.block);
         result_.tasks += f.block.size();
         f.output.reset();
@@ -201,8 +210,9 @@ ExecuteResult run_pool(const SweepJob& job, const ExecuteOptions& options, Block
 
 ExecuteResult execute_threads(const SweepJob& job, const ExecuteOptions& options) {
   const std::uint64_t block =
-      options.block != 0 ? options.block
-                         : default_block_size(options.pending.size(), std::max(1u, options.threads));
+      options.block != 0
+          ? options.block
+          : default_block_size(options.pending.size(), std::max(1u, options.threads));
   detail::ListSource source(options.pending.blocks(block));
   detail::WriterHooks hooks;
   hooks.written = options.on_progress;

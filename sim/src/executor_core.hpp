@@ -44,8 +44,8 @@ class ListSource final : public BlockSource {
 
 struct WriterHooks {
   std::chrono::milliseconds poll_interval{100};
-  std::function<void()> poll;        ///< on the writer thread, every loop
-  std::function<bool()> may_finish;  ///< must also hold before the writer stops
+  std::function<void()> poll;                  ///< on the writer thread, every loop
+  std::function<bool()> may_finish;            ///< must also hold before the writer stops
   std::function<void(std::uint64_t)> written;  ///< tasks written by this process so far
 };
 

@@ -65,9 +65,8 @@ void check_parts(const std::vector<MergeInput>& parts, const TaskSet& expected,
   for (std::size_t i = 0; i < parts.size(); ++i) {
     for (const TaskRange& r : parts[i].info.tasks.ranges()) pieces.push_back({r, i});
   }
-  std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) {
-    return a.range.begin < b.range.begin;
-  });
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece& a, const Piece& b) { return a.range.begin < b.range.begin; });
   std::map<std::pair<std::size_t, std::size_t>, TaskSet> twice;
   std::vector<Piece> open;  // pieces that may still overlap the next ones
   TaskSet present;
@@ -99,19 +98,24 @@ void check_parts(const std::vector<MergeInput>& parts, const TaskSet& expected,
                           std::to_string(expected.size()) +
                           " tasks are in no part: " + describe_tasks(missing);
     // Job-array parts say which shard they are: name the shards that are absent.
-    std::set<std::string> shards;
-    std::string count;
+    std::set<std::uint64_t> shards;
+    std::uint64_t count = 0;
     for (const MergeInput& p : parts) {
       if (p.info.shard.empty()) continue;
-      shards.insert(p.info.shard);
-      count = p.info.shard.substr(p.info.shard.find('/') + 1);
+      try {
+        const Shard shard = parse_shard(p.info.shard);
+        shards.insert(shard.index);
+        count = shard.count;
+      } catch (const std::invalid_argument&) {
+        // A label that is not I/N says nothing about which shards are absent.
+      }
     }
-    if (!count.empty()) {
+    if (count != 0) {
       std::string absent;
-      const std::uint64_t n = std::stoull(count);
-      for (std::uint64_t i = 1; i <= n && absent.size() < 200; ++i) {
-        const std::string shard = std::to_string(i) + "/" + count;
-        if (shards.count(shard) == 0) absent += (absent.empty() ? "" : ", ") + shard;
+      for (std::uint64_t i = 1; i <= count && absent.size() < 200; ++i) {
+        if (shards.count(i) == 0) {
+          absent += (absent.empty() ? "" : ", ") + to_string(Shard{i, count});
+        }
       }
       if (!absent.empty()) message += " (no part of shard " + absent + ")";
     }
@@ -119,8 +123,8 @@ void check_parts(const std::vector<MergeInput>& parts, const TaskSet& expected,
   }
   const TaskSet outside = present.minus(expected);
   if (!outside.empty()) {
-    note(std::to_string(outside.size()) + " tasks are not part of this sweep: " +
-         describe_tasks(outside));
+    note(std::to_string(outside.size()) +
+         " tasks are not part of this sweep: " + describe_tasks(outside));
   }
   if (!problems.empty()) {
     std::string message = "the parts do not cover the sweep exactly once:";

@@ -25,7 +25,8 @@ void check(int status, const char* what) {
     char message[MPI_MAX_ERROR_STRING];
     int length = 0;
     MPI_Error_string(status, message, &length);
-    throw std::runtime_error(std::string(what) + " failed: " + std::string(message, static_cast<std::size_t>(length)));
+    throw std::runtime_error(std::string(what) +
+                             " failed: " + std::string(message, static_cast<std::size_t>(length)));
   }
 }
 
@@ -140,9 +141,8 @@ ExecuteResult execute(World& world, const SweepJob& job, const ExecuteOptions& o
   std::string pending_size = std::to_string(options.pending.size());
   world.broadcast(pending_size);
   const std::uint64_t workers = static_cast<std::uint64_t>(world.size()) * threads;
-  const std::uint64_t block = options.block != 0
-                                  ? options.block
-                                  : default_block_size(std::stoull(pending_size), workers);
+  const std::uint64_t block =
+      options.block != 0 ? options.block : default_block_size(std::stoull(pending_size), workers);
   const std::string prefix = "rank" + std::to_string(world.rank());
   ExecuteResult result;
   detail::WriterHooks hooks;

@@ -79,6 +79,7 @@ void Progress::print(bool final) {
   } else {
     std::fprintf(out_, "%s\n", line().c_str());
   }
+  printed_ = true;
   std::fflush(out_);
   last_print_ = Clock::now();
 }
@@ -93,17 +94,20 @@ void Progress::update(std::uint64_t done) {
   done_ = std::max(done_, done);
   if (mode_ == ProgressMode::quiet || finished_) return;
   const auto now = Clock::now();
-  const auto interval = mode_ == ProgressMode::terminal
-                            ? std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(200))
-                            : std::chrono::duration_cast<Clock::duration>(log_interval_);
+  const auto interval =
+      mode_ == ProgressMode::terminal
+          ? std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(200))
+          : std::chrono::duration_cast<Clock::duration>(log_interval_);
   if (now - last_print_ >= interval) print(false);
 }
 
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  // A log that printed nothing yet (a short run) stays clean; a terminal line is closed.
+  // A terminal line is closed with the final state; a log that printed progress gets a
+  // last line; a log that printed nothing yet (a short run) stays clean.
   if (mode_ == ProgressMode::terminal && line_open_) print(true);
+  if (mode_ == ProgressMode::log && printed_) print(true);
 }
 
 }  // namespace cyberdeter::sim

@@ -116,8 +116,8 @@ std::optional<std::uint64_t> environment_number(const char* name) {
 Shard parse_shard(std::string_view text) {
   const auto slash = text.find('/');
   const auto bad = [&] {
-    return std::invalid_argument("shard " + std::string(text) +
-                                 ": expected I/N with 1 <= I <= N, e.g. 3/8");
+    return std::invalid_argument("shard '" + std::string(text) +
+                                 "': expected I/N with 1 <= I <= N, e.g. 3/8");
   };
   if (slash == std::string_view::npos) throw bad();
   const auto index = parse_count(text.substr(0, slash));
@@ -144,9 +144,8 @@ std::optional<Shard> shard_from_slurm_environment() {
   if (*max < *min || *max - *min + 1 != *count || *id < *min || *id > *max) {
     throw std::invalid_argument(
         "the job array's task ids are not consecutive (SLURM_ARRAY_TASK_MIN=" +
-        std::to_string(*min) + ", _MAX=" + std::to_string(*max) +
-        ", _COUNT=" + std::to_string(*count) +
-        "): submit it as --array=1-N, or pass --shard I/N explicitly");
+        std::to_string(*min) + ", _MAX=" + std::to_string(*max) + ", _COUNT=" +
+        std::to_string(*count) + "): submit it as --array=1-N, or pass --shard I/N explicitly");
   }
   return Shard{*id - *min + 1, *count};
 }
@@ -201,8 +200,7 @@ void write_part_info(h5::File& file, const PartInfo& info) {
 PartInfo read_part_info(const h5::File& file) {
   if (!file.exists("/sweep") || !file.has_attribute("/sweep", "sweep_id") ||
       !file.exists("/sweep/task_begin")) {
-    throw h5::H5Error("not the output of a sweep (no /sweep group with a sweep_id)",
-                      file.path());
+    throw h5::H5Error("not the output of a sweep (no /sweep group with a sweep_id)", file.path());
   }
   PartInfo info;
   info.sweep_id = file.read_attribute<std::string>("/sweep", "sweep_id");

@@ -1,4 +1,7 @@
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -944,5 +947,36 @@ TEST_CASE("reader helpers quote names and keep file order", "[toml]") {
   } catch (const ScenarioError& e) {
     CHECK(e.line() == 8);
     CHECK(e.key() == "t.list");
+  }
+}
+
+TEST_CASE("a scenario parsed once loads every variant as a fresh parse would", "[scenario]") {
+  // A sweep loads each point from the base document parsed once and copied; toml++ does
+  // not copy a node's position, and states and attackers are numbered in file order, so
+  // the copy must still give the same scenario, in the same order.
+  const char* dir = std::getenv("CYBERDETER_SCENARIOS");
+  REQUIRE(dir != nullptr);
+  using cyberdeter::models::deterrence::load_scenario_text;
+  using cyberdeter::models::deterrence::resolved_toml;
+  using cyberdeter::models::deterrence::ScenarioSource;
+  for (const std::string name :
+       {"japan_2015_2021", "japan_sanctions", "minimal", "coordinated_attribution"}) {
+    const std::string path = std::string(dir) + "/" + name + ".toml";
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const ScenarioSource source(text.str(), path);
+    for (const std::vector<std::string>& overrides :
+         {std::vector<std::string>{},
+          std::vector<std::string>{"run.seed=5", "run.replications=3"}}) {
+      const auto fresh = load_scenario_text(text.str(), path, overrides);
+      const auto copied = source.load(overrides);
+      CHECK(resolved_toml(copied) == resolved_toml(fresh));
+      REQUIRE(copied.states.size() == fresh.states.size());
+      for (std::size_t i = 0; i < fresh.states.size(); ++i) {
+        CHECK(copied.states[i].name == fresh.states[i].name);
+      }
+      CHECK(copied.text == fresh.text);
+    }
   }
 }

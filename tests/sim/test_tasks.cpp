@@ -227,45 +227,14 @@ TEST_CASE("TaskSet blocks cover the set exactly in increasing order", "[tasks]")
     INFO("block " << k);
     check_blocks(s, k);
   }
-  CHECK(s.blocks(4) == std::vector<TaskRange>{{0, 4},
-                                              {4, 5},
-                                              {10, 14},
-                                              {14, 18},
-                                              {18, 20},
-                                              {30, 31},
-                                              {100, 104},
-                                              {104, 108},
-                                              {108, 112},
-                                              {112, 116},
-                                              {116, 120},
-                                              {120, 124},
-                                              {124, 128},
-                                              {128, 132},
-                                              {132, 136},
-                                              {136, 140},
-                                              {140, 144},
-                                              {144, 148},
-                                              {148, 152},
-                                              {152, 156},
-                                              {156, 160},
-                                              {160, 164},
-                                              {164, 168},
-                                              {168, 172},
-                                              {172, 176},
-                                              {176, 180},
-                                              {180, 184},
-                                              {184, 188},
-                                              {188, 192},
-                                              {192, 196},
-                                              {196, 200},
-                                              {200, 204},
-                                              {204, 208},
-                                              {208, 212},
-                                              {212, 216},
-                                              {216, 220},
-                                              {220, 224},
-                                              {224, 228},
-                                              {228, 229}});
+  CHECK(s.blocks(4) == std::vector<TaskRange>{
+                           {0, 4},     {4, 5},     {10, 14},   {14, 18},   {18, 20},   {30, 31},
+                           {100, 104}, {104, 108}, {108, 112}, {112, 116}, {116, 120}, {120, 124},
+                           {124, 128}, {128, 132}, {132, 136}, {136, 140}, {140, 144}, {144, 148},
+                           {148, 152}, {152, 156}, {156, 160}, {160, 164}, {164, 168}, {168, 172},
+                           {172, 176}, {176, 180}, {180, 184}, {184, 188}, {188, 192}, {192, 196},
+                           {196, 200}, {200, 204}, {204, 208}, {208, 212}, {212, 216}, {216, 220},
+                           {220, 224}, {224, 228}, {228, 229}});
   CHECK(TaskSet{}.blocks(3).empty());
   CHECK(TaskSet::all(6).blocks(3) == std::vector<TaskRange>{{0, 3}, {3, 6}});
 }
@@ -367,7 +336,8 @@ TEST_CASE("shard_tasks deals every task to exactly one shard in balanced shares"
   for (std::uint64_t total : {0u, 1u, 7u, 100u, 1000u, 12345u}) {
     for (std::uint64_t count : {1u, 2u, 3u, 7u, 16u, 100u}) {
       INFO("total " << total << ", count " << count);
-      const std::uint64_t block = std::max<std::uint64_t>(1, (total + 16 * count - 1) / (16 * count));
+      const std::uint64_t block =
+          std::max<std::uint64_t>(1, (total + 16 * count - 1) / (16 * count));
       TaskSet all;
       std::uint64_t sum = 0;
       std::uint64_t smallest = total, largest = 0;
@@ -630,4 +600,16 @@ TEST_CASE("check_parts describes tasks with the given function", "[tasks][merge]
                 [](const TaskSet& t) { return "<" + std::to_string(t.size()) + " runs>"; });
   });
   CHECK_THAT(message, Catch::Contains("6 of 10 tasks are in no part: <6 runs>"));
+}
+
+// check_parts "Throws MergeError naming the files and tasks at fault", but a part whose
+// `shard` attribute is not "I/N" makes the missing-shard note call std::stoull on the text
+// after the slash (or on the whole text), which throws std::invalid_argument ("stoull").
+TEST_CASE("check_parts reports missing tasks even with a malformed shard label", "[tasks][merge]") {
+  const std::vector<MergeInput> parts{
+      {"a.h5", info_of("s", set_of({{0, 4}}), 10, "1.0", "1/x")},
+  };
+  const std::string message =
+      message_of<MergeError>([&] { check_parts(parts, TaskSet::all(10), describe_default); });
+  CHECK_THAT(message, Catch::Contains("6 of 10 tasks are in no part"));
 }

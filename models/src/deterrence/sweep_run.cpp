@@ -1,6 +1,7 @@
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
 
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -116,7 +117,10 @@ class Runner final : public sim::TaskRunner {
 class Part final : public sim::PartWriter {
  public:
   Part(const SweepPlan& plan, const SweepOutput& output, const std::string& path)
-      : plan_(plan), program_version_(output.program_version), file_(sim::h5::File::create(path)) {
+      : plan_(plan),
+        program_version_(output.program_version),
+        shard_(output.shard),
+        file_(sim::h5::File::create(path)) {
     if (output.provenance) output.provenance(file_);
     runs_.emplace(file_.create_table("/runs", runs_schema(), output.storage));
     if (output.timeseries) {
@@ -129,7 +133,7 @@ class Part final : public sim::PartWriter {
     if (periods_) periods_->append(std::span<const PeriodRow>(block.periods));
   }
   void commit(const sim::TaskSet& tasks) override {
-    sim::PartInfo info = part_info(plan_, "", tasks);
+    sim::PartInfo info = part_info(plan_, shard_, tasks);
     info.program_version = program_version_;
     sim::write_part_info(file_, info);
     file_.set_attribute("/sweep", "timeseries", std::int64_t{periods_ ? 1 : 0});
@@ -139,6 +143,7 @@ class Part final : public sim::PartWriter {
  private:
   const SweepPlan& plan_;
   std::string program_version_;
+  std::string shard_;
   sim::h5::File file_;
   std::optional<sim::h5::Table<RunRow>> runs_;
   std::optional<sim::h5::Table<PeriodRow>> periods_;
@@ -180,13 +185,13 @@ OpenParts open_parts(const std::vector<std::string>& paths) {
 }
 
 std::uint64_t merge_tables(const OpenParts& parts, sim::h5::File& out, std::uint64_t replications,
-                           const SweepOutput& output) {
+                           const SweepOutput& output, bool timeseries) {
   const auto task_of = [replications](const auto& row) {
     return row.point * replications + row.replication;
   };
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
   sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of);
-  if (parts.timeseries) {
+  if (timeseries) {
     auto periods = out.create_table("/timeseries", timeseries_schema(), output.storage);
     sim::merge_table(parts.pointers, parts.inputs, "/timeseries", timeseries_schema(), periods,
                      task_of);
@@ -195,12 +200,20 @@ std::uint64_t merge_tables(const OpenParts& parts, sim::h5::File& out, std::uint
 }
 
 // Checks the parts against `expected`, then writes the whole file.
+// `timeseries`: whether the file gets /timeseries (the parts must agree, if there are any;
+// a shard with no tasks has none).
 std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, const OpenParts& open,
                            const sim::TaskSet& expected, const std::string& shard,
-                           const std::string& path) {
+                           const std::string& path, bool timeseries) {
   const std::uint64_t reps = plan.sweep.replications;
-  sim::check_parts(open.inputs, expected,
-                   [reps](const sim::TaskSet& t) { return describe_tasks(t, reps); });
+  if (!open.inputs.empty() || !expected.empty()) {
+    sim::check_parts(open.inputs, expected,
+                     [reps](const sim::TaskSet& t) { return describe_tasks(t, reps); });
+  }
+  if (!open.inputs.empty() && open.timeseries != timeseries) {
+    throw sim::MergeError(std::string("the parts were written ") +
+                          (open.timeseries ? "with" : "without") + " --timeseries");
+  }
   for (const auto& input : open.inputs) {
     if (input.info.sweep_id != plan.sweep_id) {
       throw sim::MergeError(input.path + " belongs to another sweep (id " +
@@ -212,12 +225,13 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   if (output.provenance) output.provenance(file);
   write_sweep_attributes(file, plan.sweep);
   sim::PartInfo info = part_info(plan, shard, expected);
-  info.program_version = open.inputs.front().info.program_version;
+  info.program_version =
+      open.inputs.empty() ? output.program_version : open.inputs.front().info.program_version;
   sim::write_part_info(file, info);
-  file.set_attribute("/sweep", "timeseries", std::int64_t{open.timeseries ? 1 : 0});
+  file.set_attribute("/sweep", "timeseries", std::int64_t{timeseries ? 1 : 0});
   write_scenario(file, plan.base);
   write_design(file, plan.sweep, plan.points);
-  const std::uint64_t rows = merge_tables(open, file, reps, output);
+  const std::uint64_t rows = merge_tables(open, file, reps, output, timeseries);
   file.commit();
   return rows;
 }
@@ -258,18 +272,25 @@ SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::s
 SweepPlan plan_sweep(const std::string& path) {
   Sweep sweep = load_sweep(path);
   std::string base_text = read_text(sweep.base_path);
-  SweepPlan plan = make_plan(std::move(sweep), std::move(base_text));
-  for (std::size_t k = 0; k < plan.points.size(); ++k) {
-    try {
-      (void)plan.scenario(k);
-    } catch (const ScenarioError& e) {
-      throw ScenarioError(plan.sweep.path, 0, 0, "",
-                          "design point " + std::to_string(k) + " (" +
-                              overrides_text(plan.points[k]) +
-                              ") makes the base scenario invalid: " + e.message());
+  return make_plan(std::move(sweep), std::move(base_text));
+}
+
+void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks) {
+  std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
+  for (const sim::TaskRange& range : tasks.ranges()) {
+    for (std::uint64_t k = plan.point_of(range.begin); k <= plan.point_of(range.end - 1); ++k) {
+      if (k == last) continue;
+      last = k;
+      try {
+        (void)plan.scenario(k);
+      } catch (const ScenarioError& e) {
+        throw ScenarioError(plan.sweep.path, 0, 0, "",
+                            "design point " + std::to_string(k) + " (" +
+                                overrides_text(plan.points[k]) +
+                                ") makes the base scenario invalid: " + e.message());
+      }
     }
   }
-  return plan;
 }
 
 std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,
@@ -292,8 +313,8 @@ std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications
       out += "point " + std::to_string(p0) + " replication" + (r0 == r1 ? " " : "s ") +
              std::to_string(r0) + (r0 == r1 ? "" : "-" + std::to_string(r1));
     } else {
-      out += "point " + std::to_string(p0) + " replication " + std::to_string(r0) +
-             " to point " + std::to_string(p1) + " replication " + std::to_string(r1);
+      out += "point " + std::to_string(p0) + " replication " + std::to_string(r0) + " to point " +
+             std::to_string(p1) + " replication " + std::to_string(r1);
     }
   }
   return out;
@@ -313,10 +334,9 @@ sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output) {
 bool has_timeseries(const sim::h5::File& file) { return file.exists("/timeseries"); }
 
 std::uint64_t write_sweep_file(const SweepPlan& plan, const SweepOutput& output,
-                               const std::vector<std::string>& parts,
-                               const sim::TaskSet& expected, const std::string& shard,
-                               const std::string& path) {
-  return write_merged(plan, output, open_parts(parts), expected, shard, path);
+                               const std::vector<std::string>& parts, const sim::TaskSet& expected,
+                               const std::string& shard, const std::string& path) {
+  return write_merged(plan, output, open_parts(parts), expected, shard, path, output.timeseries);
 }
 
 MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std::string& path,
@@ -325,28 +345,26 @@ MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std
   const sim::h5::File& first = open.files.front();
   for (const char* dataset : {"/scenario/text", "/sweep/text"}) {
     if (!first.exists(dataset)) {
-      throw sim::h5::H5Error(std::string("has no ") + dataset +
-                                 ": it is a checkpoint part, not the output of `cyberdeter "
-                                 "sweep`",
-                             first.path());
+      throw sim::MergeError(first.path() + ": has no " + dataset +
+                            ": it is a checkpoint part, not the output of `cyberdeter sweep`");
     }
   }
   // The header is rebuilt from the texts the parts carry, not copied: the merge needs
   // neither the sweep file nor the base scenario, and checks that the texts are the ones
   // the sweep id was made from.
-  const SweepPlan plan =
-      plan_sweep_text(first.read_dataset<std::string>("/sweep/text"),
-                      first.read_attribute<std::string>("/sweep", "source_path"),
-                      first.read_dataset<std::string>("/scenario/text"));
+  const SweepPlan plan = plan_sweep_text(first.read_dataset<std::string>("/sweep/text"),
+                                         first.read_attribute<std::string>("/sweep", "source_path"),
+                                         first.read_dataset<std::string>("/scenario/text"));
   if (plan.sweep_id != open.inputs.front().info.sweep_id) {
     throw sim::MergeError(first.path() +
                           ": its sweep file and base scenario texts do not give its sweep id");
   }
   MergeSummary summary;
-  summary.sweep_name = plan.sweep.name;
+  summary.sweep_name = plan.sweep.name.empty() ? plan.sweep.path : plan.sweep.name;
   summary.replications = plan.sweep.replications;
   summary.points = plan.points.size();
-  summary.runs = write_merged(plan, output, open, sim::TaskSet::all(plan.tasks()), "", path);
+  summary.runs =
+      write_merged(plan, output, open, sim::TaskSet::all(plan.tasks()), "", path, open.timeseries);
   return summary;
 }
 

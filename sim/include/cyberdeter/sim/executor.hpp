@@ -59,7 +59,7 @@ struct SweepJob {
 };
 
 struct ExecuteOptions {
-  TaskSet pending;    ///< the tasks to run (on MPI: read on rank 0 only)
+  TaskSet pending;       ///< the tasks to run (on MPI: read on rank 0 only)
   unsigned threads = 1;  ///< worker threads in this process
   /// Tasks per block; 0 chooses from the pending tasks and the number of workers.
   std::uint64_t block = 0;
@@ -74,8 +74,8 @@ struct ExecuteOptions {
 };
 
 struct ExecuteResult {
-  std::uint64_t tasks = 0;           ///< tasks this process ran
-  std::vector<std::string> parts;    ///< part files this process committed
+  std::uint64_t tasks = 0;         ///< tasks this process ran
+  std::vector<std::string> parts;  ///< part files this process committed
 };
 
 /// The block size chosen when ExecuteOptions::block is 0: about 32 blocks per worker,

@@ -44,13 +44,15 @@ void raise_open_file_limit() noexcept;
 /// `out` in task order; `task_of(row)` is the task a row belongs to. Throws MergeError if
 /// a part's rows are not in task order or do not match the tasks it lists.
 template <h5::TableRow T, class TaskOf>
-void merge_table(const std::vector<const h5::File*>& inputs,
-                 const std::vector<MergeInput>& parts, std::string_view path,
-                 const h5::TableSchema<T>& schema, h5::Table<T>& out, TaskOf task_of) {
+void merge_table(const std::vector<const h5::File*>& inputs, const std::vector<MergeInput>& parts,
+                 std::string_view path, const h5::TableSchema<T>& schema, h5::Table<T>& out,
+                 TaskOf task_of) {
   struct Cursor {
     std::uint64_t rows = 0;          // rows in the part's table
     std::uint64_t next = 0;          // next row to copy
     std::uint64_t buffer_first = 0;  // row number of buffer[0]
+    std::uint64_t last_task = 0;     // task of the last row copied
+    bool copied = false;
     std::vector<T> buffer;
   };
   std::vector<Cursor> cursors(inputs.size());
@@ -83,12 +85,15 @@ void merge_table(const std::vector<const h5::File*>& inputs,
       const T& row = c.buffer[static_cast<std::size_t>(c.next - c.buffer_first)];
       const std::uint64_t task = task_of(row);
       if (task >= piece.range.end) break;
-      if (task < piece.range.begin) {
+      if (task < piece.range.begin || (c.copied && task < c.last_task)) {
         fail(piece.part, "row " + std::to_string(c.next) + " belongs to task " +
-                             std::to_string(task) + ", which is out of order or not among the "
+                             std::to_string(task) +
+                             ", which is out of order or not among the "
                              "tasks the part lists");
       }
       out.append(row);
+      c.last_task = task;
+      c.copied = true;
       ++c.next;
     }
   }

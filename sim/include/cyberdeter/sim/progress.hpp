@@ -22,8 +22,7 @@ ProgressMode progress_mode_for_stderr(bool quiet);
 class Progress {
  public:
   Progress(std::string label, std::uint64_t total, ProgressMode mode,
-           std::chrono::seconds log_interval = std::chrono::seconds(10),
-           std::FILE* out = stderr);
+           std::chrono::seconds log_interval = std::chrono::seconds(10), std::FILE* out = stderr);
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
   /// Clears a terminal line left unfinished.
@@ -52,6 +51,7 @@ class Progress {
   std::uint64_t start_done_ = 0;  // done at the first update (resumed work excluded from rates)
   bool started_ = false;
   bool line_open_ = false;
+  bool printed_ = false;
   bool finished_ = false;
 };
 

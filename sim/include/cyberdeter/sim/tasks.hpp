@@ -91,9 +91,9 @@ std::string sha1_hex(std::string_view bytes);
 /// about itself, as attributes of its /sweep group and the datasets /sweep/task_begin and
 /// /sweep/task_end.
 struct PartInfo {
-  std::string sweep_id;         ///< `sweep_id`: hash of the sweep file and base scenario
-  std::string sweep_hash;       ///< `sweep_sha1`: SHA-1 of the sweep file's text
-  std::string program_version;  ///< `program_version` of the program that ran the tasks
+  std::string sweep_id;           ///< `sweep_id`: hash of the sweep file and base scenario
+  std::string sweep_hash;         ///< `sweep_sha1`: SHA-1 of the sweep file's text
+  std::string program_version;    ///< `program_version` of the program that ran the tasks
   std::uint64_t total_tasks = 0;  ///< `total_tasks` of the whole sweep
   std::string shard;              ///< `shard`: "I/N", or "" for the whole sweep
   TaskSet tasks;                  ///< the tasks whose rows the file holds

@@ -28,9 +28,9 @@ namespace cyberdeter::models::deterrence {
 struct SweepPlan {
   Sweep sweep;
   std::vector<DesignPoint> points;
-  std::string base_text;   ///< the base scenario file's text; points are loaded from it
+  std::string base_text;  ///< the base scenario file's text; points are loaded from it
   std::shared_ptr<const ScenarioSource> source;  ///< base_text, parsed once
-  Scenario base;           ///< the base scenario (written to /scenario)
+  Scenario base;                                 ///< the base scenario (written to /scenario)
   std::string sweep_id;    ///< SHA-1 of the sweep file's text and the base scenario's text
   std::string sweep_hash;  ///< SHA-1 of the sweep file's text
 
@@ -43,10 +43,13 @@ struct SweepPlan {
   Scenario scenario(std::uint64_t point) const;
 };
 
-/// Loads the sweep file, expands its design and loads every point's scenario once, so that
-/// a combination of values the model rejects is bad input before anything runs. Throws
-/// ScenarioError (the point and its values in the message).
+/// Loads the sweep file and expands its design. Throws ScenarioError.
 SweepPlan plan_sweep(const std::string& path);
+
+/// Loads the scenario of every point that `tasks` touch, so that a combination of values
+/// the model rejects is bad input before anything runs. Throws ScenarioError naming the
+/// point and its values.
+void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks);
 
 /// The plan of a sweep from the texts its output stores (/sweep/text, /scenario/text),
 /// without reading files and without loading every point.
@@ -64,6 +67,9 @@ struct SweepOutput {
   /// Version and revision of the program running the tasks, recorded in every part: parts
   /// of different versions do not merge.
   std::string program_version;
+  /// The shard ("I/N", or "") the checkpoint parts are recorded as belonging to, so that a
+  /// resume with another share is refused.
+  std::string shard;
 };
 
 /// The job the executors run: each block of tasks gives its /runs (and /timeseries) rows,
@@ -74,13 +80,14 @@ sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output);
 bool has_timeseries(const sim::h5::File& file);
 
 /// Writes `path` from the checkpoint `parts` of a sweep: /sweep, /scenario and /design from
-/// the plan, the tables merged in task order. `expected` are the tasks the file must hold
-/// (all of them, or a shard's); `shard` is "I/N" or "". Throws sim::MergeError if the
-/// parts do not cover `expected` exactly once. Returns the number of /runs rows.
+/// the plan, the tables merged in task order (/timeseries if output.timeseries). A share
+/// with no tasks (a shard of a tiny sweep) has no parts and gives empty tables. `expected` are the
+/// tasks the file must hold (all of them, or a shard's); `shard` is "I/N" or "". Throws
+/// sim::MergeError if the parts do not cover `expected` exactly once. Returns the number of /runs
+/// rows.
 std::uint64_t write_sweep_file(const SweepPlan& plan, const SweepOutput& output,
-                               const std::vector<std::string>& parts,
-                               const sim::TaskSet& expected, const std::string& shard,
-                               const std::string& path);
+                               const std::vector<std::string>& parts, const sim::TaskSet& expected,
+                               const std::string& shard, const std::string& path);
 
 struct MergeSummary {
   std::string sweep_name;
@@ -91,9 +98,10 @@ struct MergeSummary {
 
 /// `cyberdeter merge`: merges the files of a sweep's shards (or any sweep outputs that
 /// together cover it once) into `path`. /scenario, /design and /sweep are rebuilt from the
-/// sweep file's and base scenario's texts stored in the first input. Throws sim::MergeError when the inputs belong to different
-/// sweeps or program versions, or when a task is missing or duplicated (naming the files,
-/// the tasks and the shards), and sim::h5::H5Error for a file that is not a sweep's output.
+/// sweep file's and base scenario's texts stored in the first input. Throws sim::MergeError when
+/// the inputs belong to different sweeps or program versions, or when a task is missing or
+/// duplicated (naming the files, the tasks and the shards), and sim::h5::H5Error for a file that is
+/// not a sweep's output.
 MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std::string& path,
                                const SweepOutput& output);
 
