@@ -27,19 +27,22 @@ sweep() {  # sweep REPLICATIONS FILE
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 wall() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
 
-sweep 200 "$out/s.toml"   # 20 points x 200 = 4,000 runs
-runs=4000
-t1=() t2=() m2=()
+sweep 1000 "$out/s.toml"   # 20 points x 1,000 = 20,000 runs: about 8 s on two cores
+runs=20000
+sweep 1 "$out/tiny.toml"   # 20 runs: the fixed cost of starting a sweep
+t1=() t2=() m2=() f1=() f2=()
 for ((r = 0; r < rounds; r++)); do
   t1+=("$(wall "$bin" sweep "$out/s.toml" -o "$out/t1.h5" -q --threads 1)")
   t2+=("$(wall "$bin" sweep "$out/s.toml" -o "$out/t2.h5" -q --threads 2)")
   if command -v mpirun >/dev/null; then
     m2+=("$(wall mpirun -n 2 "$bin" sweep "$out/s.toml" -o "$out/m2.h5" -q)")
+    f1+=("$(wall "$bin" sweep "$out/tiny.toml" -o "$out/f1.h5" -q)")
+    f2+=("$(wall mpirun -n 2 "$bin" sweep "$out/tiny.toml" -o "$out/f2.h5" -q)")
   fi
 done
 one=$(printf '%s\n' "${t1[@]}" | median)
 two=$(printf '%s\n' "${t2[@]}" | median)
-echo "japan_sanction_doctrine, 20 points x 200 replications = $runs runs, median of $rounds rounds"
+echo "japan_sanction_doctrine, 20 points x 1000 replications = $runs runs, median of $rounds rounds"
 printf "  1 thread        %6.2f s  %6.0f runs/s\n" "$one" "$(echo "$runs / $one" | bc -l)"
 printf "  2 threads       %6.2f s  %6.0f runs/s  efficiency %.0f %%\n" "$two" \
   "$(echo "$runs / $two" | bc -l)" "$(echo "100 * $one / $two / 2" | bc -l)"
@@ -47,6 +50,8 @@ if [ ${#m2[@]} -gt 0 ]; then
   mpi=$(printf '%s\n' "${m2[@]}" | median)
   printf "  2 MPI ranks     %6.2f s  %6.0f runs/s  efficiency %.0f %%\n" "$mpi" \
     "$(echo "$runs / $mpi" | bc -l)" "$(echo "100 * $one / $mpi / 2" | bc -l)"
+  printf "  fixed cost of a 20-run sweep: %.2f s in one process, %.2f s under mpirun -n 2\n" \
+    "$(printf '%s\n' "${f1[@]}" | median)" "$(printf '%s\n' "${f2[@]}" | median)"
 fi
 
 # 100,000 runs: peak memory (GNU time's maximum resident set size), and the merge.
@@ -61,5 +66,8 @@ run=$(wall "$bin" sweep "$out/big.toml" -o "$out/big2.h5" -q)
 merge=$(wall "$bin" merge "$out"/part-*.h5 -o "$out/merged.h5" -q)
 printf "  100,000 runs: sweep %.1f s, merge of %d shards %.2f s (%.1f %% of the sweep)\n" \
   "$run" "$shards" "$merge" "$(echo "100 * $merge / $run" | bc -l)"
-printf "  /runs on disk: %.0f bytes per run\n" \
-  "$(echo "$(stat -c %s "$out/merged.h5") / 100000" | bc -l)"
+/usr/bin/python3 -c "
+import h5py, sys
+d = h5py.File(sys.argv[1])['/runs']
+print(f'  /runs: {d.dtype.itemsize} bytes per row in memory, '
+      f'{d.id.get_storage_size() / d.shape[0]:.0f} on disk (deflate 1)')" "$out/merged.h5"

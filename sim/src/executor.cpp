@@ -213,7 +213,7 @@ ExecuteResult execute_threads(const SweepJob& job, const ExecuteOptions& options
       options.block != 0
           ? options.block
           : default_block_size(options.pending.size(), std::max(1u, options.threads));
-  detail::ListSource source(options.pending.blocks(block));
+  detail::ListSource source(options.pending, block, std::max(1u, options.threads));
   detail::WriterHooks hooks;
   hooks.written = options.on_progress;
   return detail::run_pool(job, options, source, hooks, "part");

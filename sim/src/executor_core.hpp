@@ -3,6 +3,7 @@
 // the executors differ only in where blocks come from and what the writer does between
 // writes (an MPI rank answers or sends requests).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,21 +26,40 @@ class BlockSource {
   virtual void stop() {}
 };
 
-/// The blocks of a task set, in order; thread-safe (an MPI server shares it with the
-/// local workers).
+/// The tasks of a set in increasing order, in blocks of at most `max_block` tasks that
+/// shrink towards the end (guided self-scheduling: about remaining / (2 · workers), at
+/// least 1), so that the workers finish together. Thread-safe: an MPI server shares it
+/// with the local workers. Block boundaries never change what a task computes.
 class ListSource final : public BlockSource {
  public:
-  explicit ListSource(std::vector<TaskRange> blocks) : blocks_(std::move(blocks)) {}
+  ListSource(const TaskSet& tasks, std::uint64_t max_block, std::uint64_t workers)
+      : ranges_(tasks.ranges()),
+        remaining_(tasks.size()),
+        max_block_(std::max<std::uint64_t>(max_block, 1)),
+        workers_(std::max<std::uint64_t>(workers, 1)) {
+    if (!ranges_.empty()) at_ = ranges_.front().begin;
+  }
   std::optional<TaskRange> next() override {
     std::lock_guard lock(mutex_);
-    if (next_ == blocks_.size()) return {};
-    return blocks_[next_++];
+    if (remaining_ == 0) return {};
+    const TaskRange& range = ranges_[index_];
+    const std::uint64_t guided = std::max<std::uint64_t>(1, remaining_ / (2 * workers_));
+    const std::uint64_t size = std::min({max_block_, guided, range.end - at_});
+    const TaskRange block{at_, at_ + size};
+    at_ += size;
+    remaining_ -= size;
+    if (at_ == range.end && ++index_ < ranges_.size()) at_ = ranges_[index_].begin;
+    return block;
   }
 
  private:
   std::mutex mutex_;
-  std::vector<TaskRange> blocks_;
-  std::size_t next_ = 0;
+  std::vector<TaskRange> ranges_;
+  std::size_t index_ = 0;
+  std::uint64_t at_ = 0;
+  std::uint64_t remaining_;
+  std::uint64_t max_block_;
+  std::uint64_t workers_;
 };
 
 struct WriterHooks {

@@ -149,7 +149,7 @@ ExecuteResult execute(World& world, const SweepJob& job, const ExecuteOptions& o
   hooks.poll_interval = std::chrono::milliseconds(1);
 
   if (world.rank() == 0) {
-    detail::ListSource source(options.pending.blocks(block));
+    detail::ListSource source(options.pending, block, workers);
     std::vector<std::uint64_t> remote_done(static_cast<std::size_t>(world.size()), 0);
     std::uint64_t local_done = 0;
     int clients_finished = 0;

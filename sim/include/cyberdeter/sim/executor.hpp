@@ -61,7 +61,8 @@ struct SweepJob {
 struct ExecuteOptions {
   TaskSet pending;       ///< the tasks to run (on MPI: read on rank 0 only)
   unsigned threads = 1;  ///< worker threads in this process
-  /// Tasks per block; 0 chooses from the pending tasks and the number of workers.
+  /// Most tasks per block (blocks shrink towards the end so that workers finish
+  /// together); 0 chooses from the pending tasks and the number of workers.
   std::uint64_t block = 0;
   std::string parts_dir;                         ///< where part files are committed
   std::chrono::milliseconds checkpoint{10'000};  ///< commit the open part this often
