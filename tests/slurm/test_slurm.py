@@ -201,3 +201,22 @@ def test_srun_with_pmix(cluster):
                     "(slurm-wlm-basic-plugins, libpmix-dev) is missing")
     r = cluster.run("srun", "--mpi=pmix", "-n", "2", "printenv", "PMIX_RANK")
     assert sorted(r.stdout.split()) == ["0", "1"], r.stdout
+
+
+def test_sweep_under_srun_mpi_equals_threads(cluster, binary, tmp_path):
+    """`srun --mpi=pmix -n 2 cyberdeter sweep` runs as one MPI job of two ranks (not two
+    independent sweeps) and writes the same /runs as threads."""
+    if cluster.mpi != "pmix":
+        pytest.skip("the cluster runs MpiDefault=none: no PMIx for OpenMPI under srun")
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(SWEEP.format(base=SOURCE / "scenarios" / "minimal.toml"))
+    out = tmp_path / "srun.h5"
+    r = cluster.run("srun", "--mpi=pmix", "-n", "2", binary, "sweep", sweep, "-o", out,
+                    timeout=60)
+    assert "2 MPI ranks" in r.stdout, r.stdout + r.stderr
+    assert r.stdout.count("output") == 1, "only rank 0 reports: " + r.stdout
+    threads = tmp_path / "threads.h5"
+    t = subprocess.run([binary, "sweep", str(sweep), "-o", str(threads), "--threads", "2", "-q"],
+                       capture_output=True, text=True, timeout=60, env=clean_environment())
+    assert t.returncode == 0, t.stderr
+    assert runs(out).tobytes() == runs(threads).tobytes()
