@@ -16,7 +16,6 @@
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
-#include "cyberdeter/sim/build_info.hpp"
 #include "cyberdeter/sim/executor.hpp"
 #include "cyberdeter/sim/merge.hpp"
 #include "cyberdeter/sim/mpi.hpp"
@@ -92,6 +91,12 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
       };
       throw UsageError("cannot resume: " + path + " was written by a run of " + who(info.shard) +
                        ", and this run is " + who(shard) + ": resume with the same --shard");
+    }
+    if (info.program_version != version_string()) {
+      throw UsageError("cannot resume: " + path + " was made by cyberdeter " +
+                       info.program_version + " and this is " + version_string() +
+                       ", whose results may differ. Resume with the same build, or remove " + dir +
+                       " to start again.");
     }
     if (part_timeseries != timeseries) {
       throw UsageError(std::string("cannot resume: the interrupted run was ") +

@@ -499,6 +499,15 @@ def test_resume_refuses_another_shard_sweep_or_timeseries(binary, run, long, tmp
     r = run("sweep", changed, *args[2:], "--resume", "--shard", "1/2", "--timeseries")
     refused(r, "belongs to another sweep")
 
+    # Checkpoints of another build: its results may differ, so they are not mixed.
+    first = committed_parts(parts)[0]
+    with h5py.File(first, "r+") as f:
+        real = f["/sweep"].attrs["program_version"]
+        f["/sweep"].attrs["program_version"] = "0.0.0 (git 000000000000)"
+    refused(run(*args, "--resume", "--shard", "1/2", "--timeseries"), "whose results may differ")
+    with h5py.File(first, "r+") as f:
+        f["/sweep"].attrs["program_version"] = real
+
     r = run(*args[:-1], "--resume", "--shard", "1/2", "--timeseries")
     assert r.returncode == 0, r.stderr
     assert f"resumed  {saved:,} runs were already done" in r.stdout
