@@ -35,6 +35,7 @@ struct SweepOptions {
   bool quiet = false;
   bool resume = false;
   bool timeseries = false;
+  bool incidents = false;
   std::string shard;
   bool shard_given = false;
   double checkpoint_seconds = 10.0;
@@ -57,8 +58,8 @@ std::vector<std::string> committed_parts(const std::string& dir) {
 // What an earlier, interrupted run of this sweep left: the tasks its committed parts hold.
 // Files still under a temporary name were being written when it died: they are removed.
 sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
-                           const sim::TaskSet& expected, const std::string& shard,
-                           bool timeseries) {
+                           const sim::TaskSet& expected, const std::string& shard, bool timeseries,
+                           bool incidents) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().filename().string().find(".h5.partial-") != std::string::npos) {
       fs::remove(entry.path());
@@ -68,10 +69,12 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
   for (const auto& path : committed_parts(dir)) {
     sim::PartInfo info;
     bool part_timeseries = false;
+    bool part_incidents = false;
     try {
       const auto file = sim::h5::File::open_read(path);
       info = sim::read_part_info(file);
       part_timeseries = det::has_timeseries(file);
+      part_incidents = det::has_incidents(file);
     } catch (const sim::h5::H5Error& e) {
       throw UsageError("cannot resume: " + std::string(e.what()) +
                        "\n  (it is in the progress directory " + dir +
@@ -102,6 +105,11 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
       throw UsageError(std::string("cannot resume: the interrupted run was ") +
                        (part_timeseries ? "with" : "without") +
                        " --timeseries; resume it the same way");
+    }
+    if (part_incidents != incidents) {
+      throw UsageError(std::string("cannot resume: the interrupted run was ") +
+                       (part_incidents ? "with" : "without") +
+                       " --incidents; resume it the same way");
     }
     done.insert(info.tasks);
   }
@@ -188,7 +196,7 @@ int run_sweep(const SweepOptions& opt) {
                            " holds the progress of an interrupted run: add --resume to finish "
                            "it, or remove the directory to start again");
         }
-        done = scan_progress(parts_dir, *plan, expected, shard_text, opt.timeseries);
+        done = scan_progress(parts_dir, *plan, expected, shard_text, opt.timeseries, opt.incidents);
       } else if (opt.resume && already_complete(opt.output, *plan, expected)) {
         status = "complete";
       } else {
@@ -212,6 +220,7 @@ int run_sweep(const SweepOptions& opt) {
   const sim::TaskSet pending = expected.minus(done);
   det::SweepOutput output;
   output.timeseries = opt.timeseries;
+  output.incidents = opt.incidents;
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
   output.program_version = version_string();
@@ -293,7 +302,9 @@ int run_sweep(const SweepOptions& opt) {
     }
     std::printf("  output   %s (/design: %zu points, /runs: %s rows%s)\n", opt.output.c_str(),
                 plan->points.size(), sim::thousands(rows).c_str(),
-                opt.timeseries ? ", /timeseries" : "");
+                std::string(opt.timeseries ? ", /timeseries" : "")
+                    .append(opt.incidents ? ", /incidents" : "")
+                    .c_str());
   }
   return exit_success;
 }
@@ -335,6 +346,8 @@ void add_sweep_command(CLI::App& app, Action& action) {
                 "OUTPUT.parts/ run");
   cmd->add_flag("--timeseries", opt->timeseries,
                 "Also write /timeseries (one row per run and reporting period)");
+  cmd->add_flag("--incidents", opt->incidents,
+                "Also write /incidents (every incident's whole record; large)");
   cmd->add_option("--checkpoint", opt->checkpoint_seconds,
                   "Seconds between checkpoints (what a kill can lose)")
       ->check(CLI::Range(0.01, 86400.0))

@@ -366,6 +366,38 @@ def test_timeseries_whatever_runs_it(run, small, tmp_path, mode):
     assert_same_file(small.ref_ts, out)
 
 
+@pytest.mark.parametrize("mode", ["shards 3", pytest.param("mpirun 2", marks=needs_mpi)])
+def test_incidents_whatever_runs_it(run, small, tmp_path, mode):
+    """`sweep --incidents`: every incident's record with its point, in task order, the same
+    rows whoever ran them."""
+    reference = tmp_path / "threads.h5"
+    r = run("sweep", small.sweep, "-o", reference, "--incidents", "--threads", "2")
+    assert r.returncode == 0, r.stderr
+    assert "/incidents" in r.stdout
+    kind, n = mode.split()
+    out = tmp_path / "out.h5"
+    if kind == "mpirun":
+        r = run("sweep", small.sweep, "-o", out, "--incidents", launcher=mpirun(n), timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+    else:
+        shards = []
+        for i in range(1, int(n) + 1):
+            shards.append(tmp_path / f"shard{i}.h5")
+            r = run("sweep", small.sweep, "-o", shards[-1], "--incidents", "--shard", f"{i}/{n}")
+            assert r.returncode == 0, r.stderr
+        r = run("merge", *shards, "-o", out)
+        assert r.returncode == 0, r.stderr
+    incidents = table(reference, "/incidents")
+    assert len(incidents) > 0
+    assert sweep_attrs(out)["incidents"] == 1
+    assert_same_table(incidents, table(out, "/incidents"), "/incidents")
+    assert_same_table(table(small.ref), table(out))
+    # In task order: (point, replication) never decreases.
+    order = incidents["point"].astype(np.int64) * SMALL_TASKS + incidents["replication"]
+    assert np.all(np.diff(order) >= 0)
+    assert set(np.unique(incidents["point"])) == set(range(SMALL_TASKS // 20))
+
+
 def test_merge_refuses_parts_with_and_without_timeseries(run, small, tmp_path):
     a, b = tmp_path / "a.h5", tmp_path / "b.h5"
     r = run("sweep", small.sweep, "-o", a, "--shard", "1/2", "--timeseries", "-q")

@@ -162,8 +162,9 @@ TableSchema<BeliefRow> beliefs_schema() {
 }
 
 TableSchema<IncidentRow> incidents_schema() {
-  TableSchema<IncidentRow> s("Every incident's whole record (cyberdeter run --incidents)");
-  s.add("replication", &IncidentRow::replication, "1", "Replication index")
+  TableSchema<IncidentRow> s("Every incident's whole record (--incidents)");
+  s.add("point", &IncidentRow::point, "1", "Design point of a sweep (0 for a single scenario)")
+      .add("replication", &IncidentRow::replication, "1", "Replication index")
       .add("incident", &IncidentRow::incident, "1", "Incident number within the replication")
       .add("attacker", &IncidentRow::attacker, "1", "True attacker (index)")
       .add("victim", &IncidentRow::victim, "1", "Victim state (index)")

@@ -70,25 +70,35 @@ sim::PartInfo part_info(const SweepPlan& plan, std::string shard, sim::TaskSet t
 struct Block final : sim::BlockOutput {
   std::vector<RunRow> runs;
   std::vector<PeriodRow> periods;
+  std::vector<IncidentRow> incidents;
 };
 
-class PeriodSink final : public RunSink {
+// Collects the rows a run streams, for the tables the sweep writes, tagged with the point.
+class BlockSink final : public RunSink {
  public:
-  PeriodSink(std::vector<PeriodRow>* rows, std::uint64_t point) : rows_(rows), point_(point) {}
+  BlockSink(Block& block, const SweepOutput& output, std::uint64_t point)
+      : block_(block), periods_(output.timeseries), incidents_(output.incidents), point_(point) {}
   void period(const PeriodRow& row) override {
-    if (rows_ == nullptr) return;
-    rows_->push_back(row);
-    rows_->back().point = point_;
+    if (!periods_) return;
+    block_.periods.push_back(row);
+    block_.periods.back().point = point_;
+  }
+  void incident(const IncidentRow& row) override {
+    if (!incidents_) return;
+    block_.incidents.push_back(row);
+    block_.incidents.back().point = point_;
   }
 
  private:
-  std::vector<PeriodRow>* rows_;
+  Block& block_;
+  bool periods_;
+  bool incidents_;
   std::uint64_t point_;
 };
 
 class Runner final : public sim::TaskRunner {
  public:
-  Runner(const SweepPlan& plan, bool timeseries) : plan_(plan), timeseries_(timeseries) {}
+  Runner(const SweepPlan& plan, const SweepOutput& output) : plan_(plan), output_(output) {}
 
   std::unique_ptr<sim::BlockOutput> run(sim::TaskRange block) override {
     auto out = std::make_unique<Block>();
@@ -99,8 +109,9 @@ class Runner final : public sim::TaskRunner {
         scenario_ = plan_.scenario(point);
         loaded_point_ = point;
       }
-      PeriodSink sink(timeseries_ ? &out->periods : nullptr, point);
-      RunRow row = run_replication(*scenario_, plan_.run_id(task), sink).run;
+      BlockSink sink(*out, output_, point);
+      RunRow row =
+          run_replication(*scenario_, plan_.run_id(task), sink, {output_.incidents, false}).run;
       row.point = point;
       out->runs.push_back(row);
     }
@@ -109,7 +120,7 @@ class Runner final : public sim::TaskRunner {
 
  private:
   const SweepPlan& plan_;
-  bool timeseries_;
+  SweepOutput output_;
   std::optional<Scenario> scenario_;
   std::uint64_t loaded_point_ = 0;
 };
@@ -126,17 +137,22 @@ class Part final : public sim::PartWriter {
     if (output.timeseries) {
       periods_.emplace(file_.create_table("/timeseries", timeseries_schema(), output.storage));
     }
+    if (output.incidents) {
+      incidents_.emplace(file_.create_table("/incidents", incidents_schema(), output.storage));
+    }
   }
   void write(const sim::BlockOutput& output) override {
     const auto& block = static_cast<const Block&>(output);
     runs_->append(std::span<const RunRow>(block.runs));
     if (periods_) periods_->append(std::span<const PeriodRow>(block.periods));
+    if (incidents_) incidents_->append(std::span<const IncidentRow>(block.incidents));
   }
   void commit(const sim::TaskSet& tasks) override {
     sim::PartInfo info = part_info(plan_, shard_, tasks);
     info.program_version = program_version_;
     sim::write_part_info(file_, info);
     file_.set_attribute("/sweep", "timeseries", std::int64_t{periods_ ? 1 : 0});
+    file_.set_attribute("/sweep", "incidents", std::int64_t{incidents_ ? 1 : 0});
     file_.commit();
   }
 
@@ -147,6 +163,7 @@ class Part final : public sim::PartWriter {
   sim::h5::File file_;
   std::optional<sim::h5::Table<RunRow>> runs_;
   std::optional<sim::h5::Table<PeriodRow>> periods_;
+  std::optional<sim::h5::Table<IncidentRow>> incidents_;
 };
 
 void write_sweep_attributes(sim::h5::File& file, const Sweep& sw) {
@@ -158,61 +175,80 @@ void write_sweep_attributes(sim::h5::File& file, const Sweep& sw) {
   file.set_attribute("/sweep", "replications", sw.replications);
 }
 
+// Which optional tables a file has (or gets).
+struct Extras {
+  bool timeseries = false;
+  bool incidents = false;
+  friend bool operator==(const Extras&, const Extras&) = default;
+};
+
+std::string describe(const Extras& e) {
+  std::string out;
+  if (e.timeseries) out += " --timeseries";
+  if (e.incidents) out += " --incidents";
+  return out.empty() ? " neither --timeseries nor --incidents" : out;
+}
+
 struct OpenParts {
   std::vector<sim::h5::File> files;
   std::vector<const sim::h5::File*> pointers;
   std::vector<sim::MergeInput> inputs;
-  bool timeseries = false;
+  Extras extras;  // what the parts hold (all the same)
 };
 
 OpenParts open_parts(const std::vector<std::string>& paths) {
   sim::raise_open_file_limit();
   OpenParts parts;
   parts.files.reserve(paths.size());
-  std::size_t with_timeseries = 0;
   for (const auto& path : paths) {
     parts.files.push_back(sim::h5::File::open_read(path));
     parts.inputs.push_back({path, sim::read_part_info(parts.files.back())});
-    if (has_timeseries(parts.files.back())) ++with_timeseries;
+    const Extras extras{has_timeseries(parts.files.back()), has_incidents(parts.files.back())};
+    if (parts.files.size() == 1) {
+      parts.extras = extras;
+    } else if (extras != parts.extras) {
+      throw sim::MergeError(path + " was written with" + describe(extras) + ", but " +
+                            paths.front() + " with" + describe(parts.extras) +
+                            ": run every part with the same options");
+    }
   }
   for (const auto& f : parts.files) parts.pointers.push_back(&f);
-  if (with_timeseries != 0 && with_timeseries != paths.size()) {
-    throw sim::MergeError(std::to_string(with_timeseries) + " of " + std::to_string(paths.size()) +
-                          " parts hold /timeseries: run every part with or without --timeseries");
-  }
-  parts.timeseries = with_timeseries != 0;
   return parts;
 }
 
 std::uint64_t merge_tables(const OpenParts& parts, sim::h5::File& out, std::uint64_t replications,
-                           const SweepOutput& output, bool timeseries) {
+                           const SweepOutput& output, const Extras& extras) {
   const auto task_of = [replications](const auto& row) {
     return row.point * replications + row.replication;
   };
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
   sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of);
-  if (timeseries) {
+  if (extras.timeseries) {
     auto periods = out.create_table("/timeseries", timeseries_schema(), output.storage);
     sim::merge_table(parts.pointers, parts.inputs, "/timeseries", timeseries_schema(), periods,
+                     task_of);
+  }
+  if (extras.incidents) {
+    auto incidents = out.create_table("/incidents", incidents_schema(), output.storage);
+    sim::merge_table(parts.pointers, parts.inputs, "/incidents", incidents_schema(), incidents,
                      task_of);
   }
   return runs.size();
 }
 
-// Checks the parts against `expected`, then writes the whole file.
-// `timeseries`: whether the file gets /timeseries (the parts must agree, if there are any;
-// a shard with no tasks has none).
+// Checks the parts against `expected`, then writes the whole file with the optional tables
+// `extras` (the parts must hold the same, if there are any: a shard with no tasks has none).
 std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, const OpenParts& open,
                            const sim::TaskSet& expected, const std::string& shard,
-                           const std::string& path, bool timeseries) {
+                           const std::string& path, const Extras& extras) {
   const std::uint64_t reps = plan.sweep.replications;
   if (!open.inputs.empty() || !expected.empty()) {
     sim::check_parts(open.inputs, expected,
                      [reps](const sim::TaskSet& t) { return describe_tasks(t, reps); });
   }
-  if (!open.inputs.empty() && open.timeseries != timeseries) {
-    throw sim::MergeError(std::string("the parts were written ") +
-                          (open.timeseries ? "with" : "without") + " --timeseries");
+  if (!open.inputs.empty() && open.extras != extras) {
+    throw sim::MergeError("the parts were written with" + describe(open.extras) +
+                          ", this run is with" + describe(extras));
   }
   for (const auto& input : open.inputs) {
     if (input.info.sweep_id != plan.sweep_id) {
@@ -228,10 +264,11 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   info.program_version =
       open.inputs.empty() ? output.program_version : open.inputs.front().info.program_version;
   sim::write_part_info(file, info);
-  file.set_attribute("/sweep", "timeseries", std::int64_t{timeseries ? 1 : 0});
+  file.set_attribute("/sweep", "timeseries", std::int64_t{extras.timeseries ? 1 : 0});
+  file.set_attribute("/sweep", "incidents", std::int64_t{extras.incidents ? 1 : 0});
   write_scenario(file, plan.base);
   write_design(file, plan.sweep, plan.points);
-  const std::uint64_t rows = merge_tables(open, file, reps, output, timeseries);
+  const std::uint64_t rows = merge_tables(open, file, reps, output, extras);
   file.commit();
   return rows;
 }
@@ -322,9 +359,7 @@ std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications
 
 sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output) {
   sim::SweepJob job;
-  job.make_runner = [&plan, timeseries = output.timeseries] {
-    return std::make_unique<Runner>(plan, timeseries);
-  };
+  job.make_runner = [&plan, output] { return std::make_unique<Runner>(plan, output); };
   job.open_part = [&plan, output](const std::string& path) {
     return std::make_unique<Part>(plan, output, path);
   };
@@ -333,10 +368,13 @@ sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output) {
 
 bool has_timeseries(const sim::h5::File& file) { return file.exists("/timeseries"); }
 
+bool has_incidents(const sim::h5::File& file) { return file.exists("/incidents"); }
+
 std::uint64_t write_sweep_file(const SweepPlan& plan, const SweepOutput& output,
                                const std::vector<std::string>& parts, const sim::TaskSet& expected,
                                const std::string& shard, const std::string& path) {
-  return write_merged(plan, output, open_parts(parts), expected, shard, path, output.timeseries);
+  return write_merged(plan, output, open_parts(parts), expected, shard, path,
+                      Extras{output.timeseries, output.incidents});
 }
 
 MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std::string& path,
@@ -364,7 +402,7 @@ MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std
   summary.replications = plan.sweep.replications;
   summary.points = plan.points.size();
   summary.runs =
-      write_merged(plan, output, open, sim::TaskSet::all(plan.tasks()), "", path, open.timeseries);
+      write_merged(plan, output, open, sim::TaskSet::all(plan.tasks()), "", path, open.extras);
   return summary;
 }
 

@@ -105,6 +105,7 @@ struct BeliefRow {
 
 /// One row of /incidents: an incident's whole record.
 struct IncidentRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint64_t incident = 0;  ///< sequence number within the replication
   std::uint32_t attacker = 0;

@@ -61,6 +61,7 @@ std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications
 
 struct SweepOutput {
   bool timeseries = false;          ///< also write /timeseries (one row per run and period)
+  bool incidents = false;           ///< also write /incidents (every incident's record)
   sim::h5::TableOptions storage{};  ///< chunking and compression of the tables
   /// Writes the root provenance attributes (the caller knows the program and command).
   std::function<void(sim::h5::File&)> provenance;
@@ -76,8 +77,10 @@ struct SweepOutput {
 /// written into checkpoint parts.
 sim::SweepJob make_sweep_job(const SweepPlan& plan, const SweepOutput& output);
 
-/// True if the part file at `path` holds /timeseries.
+/// True if a sweep's file holds /timeseries.
 bool has_timeseries(const sim::h5::File& file);
+/// True if a sweep's file holds /incidents.
+bool has_incidents(const sim::h5::File& file);
 
 /// Writes `path` from the checkpoint `parts` of a sweep: /sweep, /scenario and /design from
 /// the plan, the tables merged in task order (/timeseries if output.timeseries). A share
