@@ -12,9 +12,9 @@ Analysis, 5th ed., §11.2 on common random numbers).
 Two intervals are reported for the mean difference: the paired t interval (exact for
 normal differences, asymptotically valid otherwise) and a bias-corrected and
 accelerated (BCa) bootstrap interval (Efron 1987, JASA 82:171–185; Efron & Tibshirani
-1993, An Introduction to the Bootstrap, ch. 14), which resamples pairs and so needs no
-normality. The relative change is a ratio of means, for which only the bootstrap
-interval is given (also BCa, over pairs).
+1993, An Introduction to the Bootstrap, ch. 14) with Hesterberg's (2015) small-sample
+expansion, which resamples pairs and so needs no normality. The relative change is a
+ratio of means, for which only the bootstrap interval is given (the same method).
 """
 
 from __future__ import annotations
@@ -47,9 +47,10 @@ class Effect:
         mean_a, mean_b: sample means of the two arms.
         difference: mean of the paired differences b − a (equal to mean_b − mean_a).
         ci_t: paired t interval for E[b − a] at confidence `level`.
-        ci_bootstrap: BCa bootstrap interval for E[b − a] (pairs resampled).
+        ci_bootstrap: expanded BCa bootstrap interval for E[b − a] (pairs resampled).
         relative: (mean_b − mean_a) / mean_a; nan if mean_a == 0.
-        relative_ci: BCa bootstrap interval for the relative change (pairs resampled);
+        relative_ci: expanded BCa bootstrap interval for the relative change (pairs
+            resampled);
             (nan, nan) if the relative change is undefined or some resample has
             mean_a == 0.
         p_value: two-sided p-value of the paired t test of E[b − a] = 0.
@@ -156,11 +157,16 @@ def paired_effect(a: Any, b: Any, *, metric: str = "", label_a: str = "A", label
     θ̂_(i) the leave-one-out (jackknife) estimates, the bias correction is
     z0 = Φ⁻¹(#{θ* < θ̂}/B + ½·#{θ* = θ̂}/B), the acceleration is
     â = Σ(θ̄_(·) − θ̂_(i))³ / (6 [Σ(θ̄_(·) − θ̂_(i))²]^{3/2}), and the interval takes the
-    empirical quantiles of θ* at Φ(z0 + (z0 + z_α)/(1 − â(z0 + z_α))) for
-    z_α = Φ⁻¹((1 ∓ level)/2). For the mean difference â is the skewness correction of
+    empirical quantiles of θ* at Φ(z0 + (z0 + z_α)/(1 − â(z0 + z_α))). For z_α we use
+    the "expanded" quantiles sqrt(n/(n−1)) · t_{n−1, (1∓level)/2} rather than the normal
+    ones (Hesterberg 2015, The American Statistician 69:371–386): the bootstrap
+    distribution of a mean has the plug-in spread (divisor n) and normal tails, which
+    makes plain percentile and BCa intervals too narrow for small n (coverage ≈ 93.5 %
+    instead of 95 % at n = 50); the expansion removes that first-order narrowness bias
+    and vanishes as n grows. For the mean difference â is the skewness correction of
     the differences; for the relative change θ = mean(b)/mean(a) − 1 (a ratio estimator)
     the same formulas apply to the ratio. When z0 is infinite (all replicates on one
-    side of θ̂) the percentile interval is used.
+    side of θ̂) the expanded percentile interval is used.
 
     Args:
         a, b: 1-D arrays of the metric under A and B, paired by replication (same length,
@@ -204,12 +210,13 @@ def paired_effect(a: Any, b: Any, *, metric: str = "", label_a: str = "A", label
         ci_t = (diff, diff)
 
     # Bootstrap replicates of the two means, from the same resampled pairs.
-    boot_a, boot_b = _bootstrap_means(x, z, n_boot, np.random.default_rng(seed))
-    sum_a, sum_b = x.sum(), z.sum()
-    jack_a = (sum_a - x) / (n - 1)  # leave-one-out means
-    jack_b = (sum_b - z) / (n - 1)
+    boot_a, boot_b, boot_d = _bootstrap_means(np.column_stack([x, z, d]), n_boot,
+                                              np.random.default_rng(seed))
+    jack_a = (x.sum() - x) / (n - 1)  # leave-one-out means
+    jack_b = (z.sum() - z) / (n - 1)
+    jack_d = (d.sum() - d) / (n - 1)
 
-    ci_boot = _bca_interval(diff, boot_b - boot_a, jack_b - jack_a, level)
+    ci_boot = _bca_interval(diff, boot_d, jack_d, level)
 
     if mean_a != 0.0:
         relative = (mean_b - mean_a) / mean_a
@@ -291,39 +298,47 @@ def _as_vector(values: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _bootstrap_means(x: np.ndarray, z: np.ndarray, n_boot: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Means of x and z over n_boot resamples of the pairs (blocks bound the memory)."""
-    n = x.size
-    block = max(1, _BOOTSTRAP_BLOCK // n)
-    mean_x = np.empty(n_boot)
-    mean_z = np.empty(n_boot)
+def _bootstrap_means(columns: np.ndarray, n_boot: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Column means over n_boot resamples of the rows, shape (k, n_boot) for k columns.
+
+    All columns share the resampled rows (the pairs). Blocks of resamples bound the
+    memory; the block size depends only on n, so results depend only on the seed.
+    """
+    n, k = columns.shape
+    block = max(1, _BOOTSTRAP_BLOCK // (n * k))
+    means = np.empty((k, n_boot))
     for start in range(0, n_boot, block):
         stop = min(n_boot, start + block)
         idx = rng.integers(0, n, size=(stop - start, n))
-        mean_x[start:stop] = x[idx].mean(axis=1)
-        mean_z[start:stop] = z[idx].mean(axis=1)
-    return mean_x, mean_z
+        means[:, start:stop] = columns[idx].mean(axis=1).T
+    return means
 
 
 def _bca_interval(estimate: float, replicates: np.ndarray, jackknife: np.ndarray,
                   level: float) -> tuple[float, float]:
-    """BCa interval (Efron 1987) from bootstrap replicates and jackknife estimates."""
-    b = replicates.size
+    """Expanded BCa interval from bootstrap replicates and jackknife estimates.
+
+    BCa (Efron 1987) with the normal quantiles z_α replaced by the expanded quantiles
+    sqrt(n/(n−1)) · t_{n−1, α} (Hesterberg 2015), n = len(jackknife).
+    """
+    b, n = replicates.size, jackknife.size
     below = np.count_nonzero(replicates < estimate)
     ties = np.count_nonzero(replicates == estimate)
     share = (below + 0.5 * ties) / b
     alphas = np.array([0.5 - level / 2.0, 0.5 + level / 2.0])
+    z_alpha = math.sqrt(n / (n - 1.0)) * stats.t.ppf(alphas, df=n - 1)
+    alphas = special.ndtr(z_alpha)  # the expanded percentile levels
     if 0.0 < share < 1.0:
         z0 = special.ndtri(share)
         dev = jackknife.mean() - jackknife
         denom = 6.0 * float(np.sum(dev**2)) ** 1.5
         accel = float(np.sum(dev**3)) / denom if denom > 0.0 else 0.0
-        z_alpha = special.ndtri(alphas)
-        adjusted = special.ndtr(z0 + (z0 + z_alpha) / (1.0 - accel * (z0 + z_alpha)))
-        # An extreme acceleration can push the argument past the pole; fall back.
-        if np.all(np.isfinite(adjusted)):
-            alphas = adjusted
+        pole = 1.0 - accel * (z0 + z_alpha)
+        # An extreme acceleration (|â| ≳ 0.3, tiny or degenerate samples) puts a level
+        # past the pole of the BCa map; then keep the expanded percentile levels.
+        if np.all(pole > 0.0):
+            alphas = special.ndtr(z0 + (z0 + z_alpha) / pole)
     low, high = np.quantile(replicates, alphas)
     return float(low), float(high)
 

@@ -6,9 +6,10 @@
         runs.attrs["units"]                          # {"point": "1", ..., "damage": "notional VU"}
         incidents = f.incidents()                    # index columns decoded to categoricals
 
-Every frame carries ``attrs["units"]`` and ``attrs["descriptions"]`` (column -> text, from
-the file), ``attrs["table"]`` and ``attrs["source"]``. Unit "VU" is replaced by the
-scenario's ``value_unit`` when it gives one (``"VU (notional VU)"``).
+Every frame carries ``attrs["units"]`` and ``attrs["descriptions"]`` (column -> text, as
+the file gives them), ``attrs["table"]``, ``attrs["source"]`` and ``attrs["value_unit"]``
+(what one VU means in the scenario). Metrics (:class:`MetricSpec`) carry a display unit
+in which "VU" is replaced by the scenario's ``value_unit`` when it gives one.
 
 Columns are read lazily: ``columns=[...]`` reads only those fields of the compound dataset
 (h5py's ``Dataset.fields``), so memory grows with the columns asked for, not the table's
@@ -572,7 +573,7 @@ class CyberFile:
         out = {}
         for i, n in enumerate(names):
             u = units[i] if i < len(units) else _text(ds.attrs.get(f"{n}_unit", ""))
-            out[n] = self._vu(u)
+            out[n] = u
         return out
 
     def descriptions(self, table: str) -> dict[str, str]:
@@ -583,9 +584,10 @@ class CyberFile:
                 for i, n in enumerate(names)}
 
     def _vu(self, unit: str) -> str:
+        """A unit for display: "VU" becomes the scenario's value_unit when it gives one."""
         vu = self.value_unit
-        if unit == "VU" and vu and vu != "VU":
-            return f"VU ({vu})"
+        if unit == "VU" and vu:
+            return vu
         return unit
 
     def table(self, name: str, columns: Sequence[str] | None = None, *, keys: bool = True,
@@ -625,7 +627,8 @@ class CyberFile:
         desc = self.descriptions(name)
         df.attrs = {"table": name, "source": str(self.path),
                     "units": {c: units.get(c, "") for c in df.columns},
-                    "descriptions": {c: desc.get(c, "") for c in df.columns}}
+                    "descriptions": {c: desc.get(c, "") for c in df.columns},
+                    "value_unit": self.value_unit or "VU"}
         return df
 
     def _decode(self, df: pd.DataFrame) -> None:
@@ -808,7 +811,8 @@ class CyberFile:
             base = self.runs(["seed"])
             value = _member_metric(self, spec, base)
             df = base
-        out = pd.DataFrame({"point": df["point"].to_numpy(np.int64),
+        zeros = np.zeros(len(df), dtype=np.int64)  # reference models' /runs has no point
+        out = pd.DataFrame({"point": df["point"].to_numpy(np.int64) if "point" in df else zeros,
                             "replication": df["replication"].to_numpy(np.int64),
                             "seed": df["seed"].to_numpy(),
                             "value": np.asarray(value, dtype=float)})
@@ -839,7 +843,7 @@ def metric_spec(cf: CyberFile, metric: str) -> MetricSpec:
     if "@" in metric:
         return _member_spec(cf, metric)
     if metric in runs_cols:
-        return MetricSpec(metric, "runs", (metric,), _column(metric), units[metric],
+        return MetricSpec(metric, "runs", (metric,), _column(metric), cf._vu(units[metric]),
                           desc.get(metric) or metric)
     if metric in DERIVED:
         a, b, unit, label = DERIVED[metric]
@@ -852,7 +856,7 @@ def metric_spec(cf: CyberFile, metric: str) -> MetricSpec:
                 raise BadInput(f"unknown metric '{c}' in '{metric}'{did_you_mean(c, runs_cols)}; "
                                f"a ratio is COLUMN/COLUMN of /runs")
         return MetricSpec(f"{a}/{b}", "runs", (a, b), _ratio(a, b),
-                          _ratio_unit(units[a], units[b]),
+                          cf._vu(_ratio_unit(units[a], units[b])),
                           f"{desc.get(a) or a} per {(desc.get(b) or b).lower()}")
     choices = cf.metric_names()
     raise BadInput(f"unknown metric '{metric}'{did_you_mean(metric, choices)}; metrics are "
@@ -894,7 +898,7 @@ def _member_spec(cf: CyberFile, metric: str) -> MetricSpec:
     cols = [c for c in cf.columns(table) if c not in ("replication", "state", "attacker")]
     if col not in cols:
         raise BadInput(f"unknown /{table} column '{col}' in '{metric}'{did_you_mean(col, cols)}")
-    unit = cf.units(table)[col]
+    unit = cf._vu(cf.units(table)[col])
     label = f"{cf.descriptions(table).get(col) or col} ({member})"
     return MetricSpec(f"{col}@{member}", table, (col,), _column(col), unit, label, entity, member)
 
