@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cases: every run (default) or every design point (mean over replications)")
     p.add_argument("--alpha", type=float, default=0.05, help="peeling fraction (default 0.05)")
     p.add_argument("--min-mass", type=float, default=0.05, help="smallest box mass (default 0.05)")
+    p.add_argument("--min-coverage", type=float, default=None,
+                   help="choose the densest box keeping at least this share of the cases "
+                        "(default: the box maximising coverage x density)")
     p.add_argument("--max-boxes", type=_positive, default=1, help="boxes to find by covering (default 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -327,7 +330,7 @@ def cmd_discover(a) -> int:
     from .discovery import discover
     with _open(a.file) as cf:
         d = discover(cf, a.metric, a.threshold, above=a.above, per=a.per, alpha=a.alpha,
-                     min_mass=a.min_mass, max_boxes=a.max_boxes)
+                     min_mass=a.min_mass, max_boxes=a.max_boxes, min_coverage=a.min_coverage)
         paths = d.write(a.output) if a.output else {}
     if a.json:
         _dump({"outcome": d.outcome, "cases": d.n_cases, "n": d.n, "per": d.per,
@@ -343,7 +346,9 @@ def cmd_discover(a) -> int:
             if b.chains is not None and len(b.chains):
                 print(f"Box {b.index}: top incident chains (share of incidents inside | outside)")
                 for r in b.chains.head(6).itertuples():
-                    print(f"    {r.chain:<58} {r.share_inside:6.1%} | {r.share_outside:6.1%}")
+                    outside = (f"{r.share_outside:6.1%}" if r.share_outside == r.share_outside
+                               else "     —")
+                    print(f"    {r.chain:<58} {r.share_inside:6.1%} | {outside}")
         _written(paths)
     return 0
 

@@ -189,6 +189,18 @@ class Discovery:
         if not self.boxes:
             lines.append("PRIM found no box.")
         for b in self.boxes:
+            if not any(r.restricted for r in b.limits.itertuples()):
+                lines.append(
+                    f"Box {b.index} is the whole design: no region concentrates the outcome "
+                    "enough to pay for the coverage it would give up (the rule maximises "
+                    "coverage × density); the chains below describe all runs. The peeling "
+                    "trajectory shows where it is denser: choose a box from it with "
+                    "--min-coverage C (the densest box keeping a share C of the cases).")
+                trajectory = self.result.trajectory
+                for step in trajectory[trajectory["box"] == b.index - 1].itertuples():
+                    if 0 < step.step <= 4:
+                        lines.append(f"    peel {step.step}: {step.peel}: coverage "
+                                     f"{step.coverage:.2f}, density {step.density:.2f}")
             lines.append(f"Box {b.index}: coverage {b.box.coverage:.2f}, density {b.box.density:.2f}, "
                          f"mass {b.box.mass:.2f}, n = {b.box.n}")
             for r in b.limits.itertuples():
@@ -309,7 +321,8 @@ def _reason(chains: pd.DataFrame, inside_runs: int, outside_runs: int) -> str:
 
 def discover(cf: CyberFile, metric: str, threshold: float, *, above: bool = True,
              per: str = "run", alpha: float = 0.05, min_mass: float = 0.05,
-             max_boxes: int = 1, paste: bool = True, seed: int = 0) -> Discovery:
+             max_boxes: int = 1, paste: bool = True, seed: int = 0,
+             min_coverage: float | None = None) -> Discovery:
     """PRIM on a sweep: the boxes where METRIC is above (or below) THRESHOLD."""
     from .prim import prim
     if cf.kind != "sweep" or not cf.parameters:
@@ -355,6 +368,7 @@ def discover(cf: CyberFile, metric: str, threshold: float, *, above: bool = True
             + f" (range {np.min(y):.4g} to {np.max(y):.4g})")
     try:
         result = prim(X, y, threshold=threshold, alpha=alpha, min_mass=min_mass, paste=paste,
+                      min_coverage=min_coverage,
                       max_boxes=max_boxes, threshold_type=">" if above else "<", seed=seed)
     except ValueError as e:
         raise BadInput(f"PRIM: {e}") from None

@@ -7,6 +7,8 @@ Labels carry units: :func:`axis_label` turns ("launched", "count") into
 """
 from __future__ import annotations
 
+import textwrap
+
 import base64
 import io as _io
 from pathlib import Path
@@ -109,7 +111,7 @@ def dose_response(table: pd.DataFrame, metric_label: str, params: Sequence[str],
     if log_x and numeric:
         ax.set_xscale("log")
     ax.set_xlabel(param_labels[0])
-    ax.set_ylabel(metric_label)
+    ax.set_ylabel(textwrap.fill(metric_label, 40))
     band = f"mean over runs, {level:.0%} CI"
     ax.set_title(title or f"Dose-response ({band})")
     if len(groups) > 1:

@@ -153,7 +153,7 @@ class PrimResult:
 def prim(X: pd.DataFrame, y: Any, *, threshold: float | None = None, alpha: float = 0.05,
          min_mass: float = 0.05, paste: bool = True, max_boxes: int = 1,
          threshold_type: str = ">", seed: int = 0,
-         paste_alpha: float | None = None) -> PrimResult:
+         paste_alpha: float | None = None, min_coverage: float | None = None) -> PrimResult:
     """Find box(es) of X where cases of interest concentrate (Friedman & Fisher 1999).
 
     Box selection rule: among the boxes of the peeling trajectory, the one maximising
@@ -188,6 +188,12 @@ def prim(X: pd.DataFrame, y: Any, *, threshold: float | None = None, alpha: floa
             interest remain, the remaining points are fewer than min_mass, or the best box
             on the rest is the unrestricted one (no structure left).
         threshold_type: one of ">", ">=", "<", "<=".
+        min_coverage: if given, the selection rule is instead the densest box of the
+            trajectory whose coverage is at least this (0 to 1), the largest on ties: the
+            usual choice by eye on the coverage-density plot, made explicit. Use it when
+            an outcome depends on the parameters only moderately: coverage × density then
+            keeps the whole design, because no region is dense enough to pay for the
+            coverage it gives up.
         seed: accepted for a uniform interface; unused, because this implementation is
             deterministic (ties are broken by a fixed order, never at random).
 
@@ -228,7 +234,11 @@ def prim(X: pd.DataFrame, y: Any, *, threshold: float | None = None, alpha: floa
         if sub_y.sum() == 0 or len(rows) < min_mass * total_n:
             break
         states, steps = _peel(sub, sub_y, alpha, min_mass * total_n)
-        scores = np.array([tp * tp / n for tp, n in zip(steps["tp"], steps["n"])])
+        if min_coverage is None:
+            scores = np.array([tp * tp / n for tp, n in zip(steps["tp"], steps["n"])])
+        else:
+            scores = np.array([tp / n if tp >= min_coverage * total_p else -1.0
+                               for tp, n in zip(steps["tp"], steps["n"])])
         chosen = int(np.argmax(scores))
         state = states[chosen]
         if paste:
