@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/games/attribution_model.hpp"
+#include "cyberdeter/models/games/timing.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 #include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/sim/build_info.hpp"
@@ -90,6 +92,31 @@ void add_scenario_args(CLI::App& cmd, ScenarioArgs& args) {
 
 bool is_reference_scenario(const std::string& file) {
   return models::reference::is_reference_model(models::model_of(file));
+}
+
+bool is_game_scenario(const std::string& file) {
+  return models::is_game_model(models::model_of(file));
+}
+
+std::string validate_game(const ScenarioArgs& args) {
+  namespace games = models::games;
+  if (models::model_of(args.file) == "attribution_game") {
+    const auto sc = games::load_attribution_scenario(args.file, args.overrides);
+    return args.file + ": valid (attribution game, " + std::to_string(sc.game.attacker_count()) +
+           " attackers, " + std::to_string(sc.replications) + " replications of " +
+           std::to_string(sc.rounds) + " rounds)";
+  }
+  const auto sc = games::load_timing_scenario(args.file, args.overrides);
+  return args.file + ": valid (timing game, " + std::to_string(sc.replications) +
+         " replications of " + std::to_string(sc.episodes) + " episodes per evaluation)";
+}
+
+std::string describe_game(const ScenarioArgs& args) {
+  namespace games = models::games;
+  if (models::model_of(args.file) == "attribution_game") {
+    return games::load_attribution_scenario(args.file, args.overrides).resolved_toml();
+  }
+  return games::load_timing_scenario(args.file, args.overrides).resolved_toml();
 }
 
 }  // namespace cyberdeter::app

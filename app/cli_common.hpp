@@ -2,7 +2,9 @@
 // What every subcommand shares: exit statuses, the error for bad command-line input,
 // and the provenance of the invocation.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,12 +65,32 @@ void check_output_path(const std::string& output);
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
 /// True if the file asks for a reference model (PHOLD or hold), false for deterrence.
 bool is_reference_scenario(const std::string& file);
+/// True if the file asks for a formal game ("attribution_game" or "timing_game").
+bool is_game_scenario(const std::string& file);
+
+/// What `run` passes on for a game scenario (cmd_run_games.cpp).
+struct GameRunOptions {
+  ScenarioArgs scenario;
+  std::string output;
+  std::optional<std::uint64_t> replications;
+  std::optional<std::uint64_t> seed;
+  int compression = sim::h5::TableOptions{}.compression_level;
+  bool quiet = false;
+};
+/// Runs an attribution-game or timing-game scenario and writes its HDF5 file.
+int run_game(const GameRunOptions& options);
+/// What `validate` prints for a valid game scenario ("FILE: valid (...)"); throws
+/// ScenarioError for an invalid one.
+std::string validate_game(const ScenarioArgs& args);
+/// What `describe` prints for a game scenario: its resolved parameters as TOML.
+std::string describe_game(const ScenarioArgs& args);
 
 void add_run_command(CLI::App& app, Action& action);
 void add_validate_command(CLI::App& app, Action& action);
 void add_describe_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
 void add_merge_command(CLI::App& app, Action& action);
+void add_equilibrium_command(CLI::App& app, Action& action);
 void add_planned_commands(CLI::App& app, Action& action);
 
 }  // namespace cyberdeter::app

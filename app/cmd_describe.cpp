@@ -16,7 +16,8 @@ void add_describe_command(CLI::App& app, Action& action) {
       const auto& [file, overrides] = *args;
       // Load first, print after: bad input must print nothing on standard output.
       const std::string resolved =
-          is_reference_scenario(file)
+          is_game_scenario(file) ? describe_game(*args)
+          : is_reference_scenario(file)
               ? models::reference::load_reference_scenario(file, overrides).resolved_toml()
               : models::deterrence::resolved_toml(
                     models::deterrence::load_scenario(file, overrides));

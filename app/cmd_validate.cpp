@@ -14,6 +14,10 @@ void add_validate_command(CLI::App& app, Action& action) {
   cmd->callback([&action, args] {
     action = [args] {
       const auto& [file, overrides] = *args;
+      if (is_game_scenario(file)) {
+        std::cout << validate_game(*args) << "\n";
+        return exit_success;
+      }
       if (is_reference_scenario(file)) {
         const auto sc = models::reference::load_reference_scenario(file, overrides);
         std::cout << file << ": valid (" << sc.replications << " replication"

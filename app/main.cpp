@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_describe_command(app, action);
   add_sweep_command(app, action);
   add_merge_command(app, action);
+  add_equilibrium_command(app, action);
   add_planned_commands(app, action);
 
   try {
