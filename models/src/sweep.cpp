@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/sim/design.hpp"
 #include "toml_reader.hpp"
@@ -169,6 +170,19 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
                                               : std::filesystem::path(path).parent_path() / base;
   sw.base_path = base_path.lexically_normal().string();
   sw.name = root.string("name", "");
+  if (!sw.base_text) {
+    std::string model;
+    try {
+      model = model_of(sw.base_path);
+    } catch (const ScenarioError& e) {
+      root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
+    }
+    if (model != "deterrence") {
+      root.fail("base", "'" + sw.base_path + "' is a " + model +
+                            " scenario; sweeps run deterrence scenarios only (sweeps of the "
+                            "reference models and the formal games are not supported yet)");
+    }
+  }
   try {
     load_base(sw, {});
   } catch (const ScenarioError& e) {

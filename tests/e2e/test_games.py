@@ -215,3 +215,18 @@ def test_bad_override_of_a_game_exits_2(cli, source_dir, tmp_path):
             "--set", "signals.detection=1.5")
     assert r.returncode == 2
     assert "--set signals.detection=1.5" in r.stderr and "signals.detection" in r.stderr
+
+
+@pytest.mark.parametrize("base", ["validation/attribution_baseline.toml", "validation/timing_game.toml",
+                                  "reference/phold.toml"])
+def test_a_sweep_of_another_model_is_refused_at_its_base_key(cli, source_dir, tmp_path, base):
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'base = "{source_dir / "scenarios" / base}"\n'
+                     '[design]\nkind = "grid"\n'
+                     '[[parameters]]\npath = "replications"\nvalues = [1, 2]\n')
+    out = tmp_path / "out.h5"
+    r = cli("sweep", sweep, "-o", out)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{sweep}:1:" in r.stderr and "base" in r.stderr
+    assert "sweeps run deterrence scenarios only" in r.stderr
+    assert not out.exists() and not (tmp_path / "out.h5.parts").exists()
