@@ -7,8 +7,10 @@
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "cyberdeter/models/games/timing.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
+#include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/sim/build_info.hpp"
+#include "cyberdeter/sim/merge.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -68,6 +70,22 @@ void check_interrupted_no_output() {
     check_interrupted();
   } catch (const Interrupted& e) {
     throw Interrupted(std::string(e.what()) + "; no output was written");
+  }
+}
+
+int exit_status_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Interrupted&) {
+    return exit_interrupted;
+  } catch (const models::ScenarioError&) {
+    return exit_bad_input;
+  } catch (const UsageError&) {
+    return exit_bad_input;
+  } catch (const sim::MergeError&) {
+    return exit_bad_input;
+  } catch (...) {
+    return exit_failure;
   }
 }
 

@@ -3,6 +3,7 @@
 // and the provenance of the invocation.
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -38,6 +39,10 @@ void check_interrupted_no_output();
 class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// The exit status for an error: exit_interrupted for Interrupted, exit_bad_input for
+/// bad input (ScenarioError, UsageError, MergeError), exit_failure for anything else.
+int exit_status_of(const std::exception_ptr& error);
 
 /// The action a parsed subcommand runs; returns the exit status.
 using Action = std::function<int()>;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
@@ -101,15 +102,13 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
                        ", whose results may differ. Resume with the same build, or remove " + dir +
                        " to start again.");
     }
-    if (part_timeseries != timeseries) {
-      throw UsageError(std::string("cannot resume: the interrupted run was ") +
-                       (part_timeseries ? "with" : "without") +
-                       " --timeseries; resume it the same way");
-    }
-    if (part_incidents != incidents) {
-      throw UsageError(std::string("cannot resume: the interrupted run was ") +
-                       (part_incidents ? "with" : "without") +
-                       " --incidents; resume it the same way");
+    for (const auto& [option, held, wanted] :
+         {std::tuple{"--timeseries", part_timeseries, timeseries},
+          std::tuple{"--incidents", part_incidents, incidents}}) {
+      if (held != wanted) {
+        throw UsageError(std::string("cannot resume: the interrupted run was ") +
+                         (held ? "with " : "without ") + option + "; resume it the same way");
+      }
     }
     done.insert(info.tasks);
   }
@@ -126,22 +125,6 @@ bool already_complete(const std::string& output, const det::SweepPlan& plan,
     return info.sweep_id == plan.sweep_id && info.tasks == expected;
   } catch (const sim::h5::H5Error&) {
     return false;
-  }
-}
-
-int exit_status_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const Interrupted&) {
-    return exit_interrupted;
-  } catch (const models::ScenarioError&) {
-    return exit_bad_input;
-  } catch (const UsageError&) {
-    return exit_bad_input;
-  } catch (const sim::MergeError&) {
-    return exit_bad_input;
-  } catch (...) {
-    return exit_failure;
   }
 }
 

@@ -5,8 +5,6 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/scenario_error.hpp"
-#include "cyberdeter/sim/merge.hpp"
 
 int main(int argc, char** argv) {
   using namespace cyberdeter::app;
@@ -49,17 +47,8 @@ int main(int argc, char** argv) {
   } catch (const Interrupted& e) {
     std::cerr << "cyberdeter: " << e.what() << "\n";
     return exit_interrupted;
-  } catch (const cyberdeter::models::ScenarioError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return exit_bad_input;
-  } catch (const UsageError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return exit_bad_input;
-  } catch (const cyberdeter::sim::MergeError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return exit_bad_input;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return exit_failure;
+    return exit_status_of(std::current_exception());
   }
 }
