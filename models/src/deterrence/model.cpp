@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "cyberdeter/models/deterrence/rules.hpp"
+#include "cyberdeter/models/deterrence/wargame.hpp"
 #include "cyberdeter/sim/check.hpp"
 #include "cyberdeter/sim/simulation.hpp"
 
@@ -37,6 +38,7 @@ enum class Kind : std::uint8_t {
   capability_arrival,  // agent: attacker
   capability_decay,    // agent: attacker, slot: period number k
   report,              // agent: period number
+  turn,                // agent: turn number k (war-game only)
 };
 
 struct Event {
@@ -54,6 +56,7 @@ struct Event {
 // act on it, coalition deadlines come after the answers of the same tick, and the report
 // closes the tick.
 constexpr sim::Priority priority_policy = 10;
+constexpr sim::Priority priority_turn = 15;  // players see the scenario's policy changes
 constexpr sim::Priority priority_program = 20;
 constexpr sim::Priority priority_flow = sim::default_priority;
 constexpr sim::Priority priority_deadline = 200;
@@ -83,7 +86,8 @@ class Model {
         options_(options),
         streams_(id),
         horizon_(sim::to_ticks(sc.run.horizon_days)),
-        report_period_{0, sim::to_ticks(sc.run.reporting_days)} {
+        report_period_{0, sim::to_ticks(sc.run.reporting_days)},
+        programs_(sc.programs) {
     const std::size_t n_states = sc.states.size();
     const std::size_t n_attackers = sc.attackers.size();
     for (std::size_t a = 0; a < n_attackers; ++a) {
@@ -140,6 +144,17 @@ class Model {
     consequence_.resize(n_attackers * n_states);
     stale_.assign(n_attackers * n_states, 1);
     by_state_.resize(n_states);
+    known_named_.assign(n_states, std::vector<std::uint64_t>(n_attackers, 0));
+    coalitions_joined_.assign(n_states, 0);
+    publicly_named_.assign(n_attackers, 0);
+    sanctioned_.assign(n_attackers, 0);
+    played_.assign(n_states, 0);
+    if (const Wargame* game = options.wargame) {
+      CYBERDETER_CHECK(game->decider != nullptr, "a war-game needs a decider");
+      for (const std::size_t s : game->played) played_.at(s) = 1;
+      previous_record_.resize(n_states);
+      for (auto& r : previous_record_) r = empty_record();
+    }
     attacker_rows_.resize(n_attackers);
     for (std::size_t a = 0; a < n_attackers; ++a) {
       attacker_rows_[a].replication = replication_;
@@ -158,33 +173,16 @@ class Model {
                         priority_program);
       }
     }
-    for (std::size_t p = 0; p < sc_.programs.size(); ++p) {
-      const Program& prog = sc_.programs[p];
-      const auto agent = static_cast<std::uint32_t>(p);
-      const Tick begin = sim::to_ticks(prog.start_day);
-      if (begin > horizon_) continue;
-      switch (prog.kind) {
-        case ProgramKind::training:
-        case ProgramKind::investment:
-        case ProgramKind::capacity_building:
-          sim.schedule_at(program_schedule(prog).at(1), {Kind::program_tick, agent, 1},
-                          priority_program);
-          break;
-        case ProgramKind::information_sharing:
-          sim.schedule_at(begin, {Kind::program_start, agent, 0}, priority_program);
-          if (std::isfinite(prog.end_day)) {
-            sim.schedule_at(sim::to_ticks(prog.end_day), {Kind::program_end, agent, 0},
-                            priority_program);
-          }
-          break;
-        case ProgramKind::exercise: break;  // acts through detection_rate() while active
-      }
-    }
+    for (std::size_t p = 0; p < programs_.size(); ++p) start_program(sim, p);
     for (std::size_t i = 0; i < sc_.policy_changes.size(); ++i) {
       sim.schedule_at(sim::to_ticks(sc_.policy_changes[i].day),
                       {Kind::policy_change, static_cast<std::uint32_t>(i), 0}, priority_policy);
     }
     schedule_report(sim, 1);
+    if (options_.wargame && !options_.wargame->played.empty() &&
+        options_.wargame->turn_days > 0.0) {
+      schedule_turn(sim, 1);
+    }
   }
 
   void operator()(Sim& sim, const Event& e) {
@@ -193,7 +191,7 @@ class Model {
       case Kind::attack_lands: return on_attack_lands(sim, e.slot);
       case Kind::detected: return on_detected(sim, e.slot);
       case Kind::attributed: return on_attributed(sim, e.slot);
-      case Kind::ally_answer: return on_ally_answer(e.slot, e.agent);
+      case Kind::ally_answer: return on_ally_answer(sim, e.slot, e.agent);
       case Kind::coalition_deadline: return on_coalition_deadline(sim, e.slot);
       case Kind::sanctions_lifted: --active_sanctions_; return;
       case Kind::program_tick: return on_program_tick(sim, e.agent, e.slot);
@@ -203,6 +201,7 @@ class Model {
       case Kind::capability_arrival: return on_capability_arrival(sim, e.agent);
       case Kind::capability_decay: return on_capability_decay(sim, e.agent, e.slot);
       case Kind::report: return on_report(sim, e.agent);
+      case Kind::turn: return on_turn(sim, e.agent);
     }
   }
 
@@ -291,7 +290,7 @@ class Model {
       if (membership_[c][s] > 0) rate *= sc_.communities[c].detection_factor;
     }
     const double day = sim::to_days(t);
-    for (const Program& p : sc_.programs) {
+    for (const Program& p : programs_) {
       if (p.kind == ProgramKind::exercise && p.beneficiary == s && day >= p.start_day &&
           day < p.end_day) {
         rate *= p.detection_multiplier;
@@ -570,7 +569,9 @@ class Model {
     double z = case_strength(confidence, inc.normalised_severity, st.naming_aversion, dependence);
     if (doctrine_[s].noise > 0.0) z += doctrine_rng_[s].normal(0.0, doctrine_[s].noise);
     row.case_strength = z;
-    const Rung rung = respond(doctrine_[s], st.resolve, z);
+    ++known_named_[s][*named];
+    Rung rung = respond(doctrine_[s], st.resolve, z);
+    if (played_[s]) rung = ask_response(sim, inc, rung, sponsor, dependence);
     row.rung_decided = static_cast<std::uint8_t>(rung);
 
     if (rung == Rung::none) {
@@ -619,7 +620,7 @@ class Model {
     return candidates_[static_cast<std::size_t>(k)];
   }
 
-  void on_ally_answer(std::uint32_t slot, std::uint32_t ally) {
+  void on_ally_answer(const Sim& sim, std::uint32_t slot, std::uint32_t ally) {
     Incident& inc = incidents_[slot];
     const IncidentRow& row = inc.row;
     const std::size_t s = row.victim;
@@ -630,9 +631,12 @@ class Model {
                                                        static_cast<Eigen::Index>(*sponsor))
                                       : 0.0;
     const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
-    if (coalition_rng_[s].bernoulli(p)) {
+    bool joins = coalition_rng_[s].bernoulli(p);  // drawn whoever answers
+    if (played_[ally]) joins = ask_join(sim, inc, ally, alignment, dependence, p, joins);
+    if (joins) {
       ++inc.joiners;
       inc.joined_weight += sc_.states[ally].economy;
+      ++coalitions_joined_[ally];
     }
   }
 
@@ -676,6 +680,8 @@ class Model {
     run_.response_delay_days_sum += row.response_day - row.landed_day;
     run_.reputation_cost += row.reputation_cost;
     run_.sanction_cost += row.sanction_cost;
+    ++publicly_named_[named];
+    if (rung == Rung::sanction) ++sanctioned_[named];
     AttackerRow& ar = attacker_rows_[named];
     ++ar.named;
     if (!row.correct) ++ar.named_wrongly;
@@ -731,7 +737,7 @@ class Model {
   }
 
   void on_program_tick(Sim& sim, std::uint32_t index, std::uint32_t k) {
-    const Program& p = sc_.programs[index];
+    const Program& p = programs_[index];
     const double years = program_tick_days / days_per_year;
     const std::size_t b = p.beneficiary;
     switch (p.kind) {
@@ -755,8 +761,31 @@ class Model {
     }
   }
 
+  void start_program(Sim& sim, std::size_t index) {
+    const Program& prog = programs_[index];
+    const auto agent = static_cast<std::uint32_t>(index);
+    const Tick begin = sim::to_ticks(prog.start_day);
+    if (begin > horizon_) return;
+    switch (prog.kind) {
+      case ProgramKind::training:
+      case ProgramKind::investment:
+      case ProgramKind::capacity_building:
+        sim.schedule_at(program_schedule(prog).at(1), {Kind::program_tick, agent, 1},
+                        priority_program);
+        break;
+      case ProgramKind::information_sharing:
+        sim.schedule_at(begin, {Kind::program_start, agent, 0}, priority_program);
+        if (std::isfinite(prog.end_day)) {
+          sim.schedule_at(sim::to_ticks(prog.end_day), {Kind::program_end, agent, 0},
+                          priority_program);
+        }
+        break;
+      case ProgramKind::exercise: break;  // acts through detection_rate() while active
+    }
+  }
+
   void on_sharing(std::uint32_t index, bool joins) {
-    const Program& p = sc_.programs[index];
+    const Program& p = programs_[index];
     if (!p.community) return;
     auto& members = membership_[*p.community][p.beneficiary];
     if (joins) {
@@ -771,6 +800,174 @@ class Model {
     RungPolicy& policy = doctrine_[change.state].rung(change.rung);
     if (change.enabled) policy.enabled = *change.enabled;
     if (change.threshold) policy.threshold = *change.threshold;
+  }
+
+  // ---- war-game: the played states' decisions (wargame.hpp) ------------------------------
+
+  StateRecord empty_record() const {
+    StateRecord r;
+    r.named.assign(sc_.attackers.size(), 0);
+    r.publicly_named.assign(sc_.attackers.size(), 0);
+    r.sanctioned.assign(sc_.attackers.size(), 0);
+    return r;
+  }
+
+  StateRecord record(std::size_t s) const {
+    StateRecord r;
+    const Counts& c = by_state_[s];
+    r.detected = c.detected;
+    r.judgements = c.attributed;
+    r.responses = c.responses;
+    r.coalitions_joined = coalitions_joined_[s];
+    r.named = known_named_[s];
+    r.publicly_named = publicly_named_;
+    r.sanctioned = sanctioned_;
+    r.active_sanctions = active_sanctions_;
+    return r;
+  }
+
+  Decider& decider() const { return *options_.wargame->decider; }
+
+  Rung ask_response(const Sim& sim, const Incident& inc, Rung recommended,
+                    std::optional<std::size_t> sponsor, double dependence) {
+    const IncidentRow& row = inc.row;
+    const std::size_t s = row.victim;
+    const auto named = static_cast<std::uint32_t>(row.named);
+    ResponseBrief b;
+    b.day = sim.now_days();
+    b.state = row.victim;
+    b.incident = row.incident;
+    b.sector = row.sector;
+    b.success = row.success;
+    b.severity = row.severity;
+    b.normalised_severity = inc.normalised_severity;
+    b.mega_event = row.mega_event;
+    b.landed_day = row.landed_day;
+    b.detected_day = row.detected_day;
+    b.named = named;
+    b.confidence = row.confidence;
+    if (sponsor) b.sponsor = static_cast<std::uint32_t>(*sponsor);
+    b.dependence = dependence;
+    for (std::size_t a = 0; a < sc_.attackers.size(); ++a) {
+      const Attacker& att = sc_.attackers[a];
+      if (a == named || att.false_flag <= 0.0 || att.sponsor == sc_.attackers[named].sponsor) {
+        continue;
+      }
+      if (std::find(att.targets.begin(), att.targets.end(), s) != att.targets.end()) {
+        b.false_flag_suspects.push_back(static_cast<std::uint32_t>(a));
+      }
+    }
+    b.case_strength = row.case_strength;
+    b.recommended = recommended;
+    b.doctrine = doctrine_[s];
+    b.resolve = sc_.states[s].resolve;
+    for (std::size_t t = 0; t < sc_.states.size(); ++t) {
+      if (t == s || (sponsor && t == *sponsor)) continue;
+      const double alignment =
+          sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t));
+      if (alignment <= 0.0) continue;
+      AllyStance a;
+      a.state = static_cast<std::uint32_t>(t);
+      a.alignment = alignment;
+      a.dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(t),
+                                              static_cast<Eigen::Index>(*sponsor))
+                             : 0.0;
+      a.p_join = join_probability(sc_.calibration, alignment, row.confidence, a.dependence);
+      a.played = played_[t] != 0;
+      b.allies.push_back(a);
+    }
+    b.record = record(s);
+    const Rung chosen = decider().respond(b);
+    const auto options = b.options();
+    if (std::find(options.begin(), options.end(), chosen) == options.end()) {
+      throw std::logic_error("the decider chose a rung that is not enabled");
+    }
+    return chosen;
+  }
+
+  bool ask_join(const Sim& sim, const Incident& inc, std::size_t ally, double alignment,
+                double dependence, double p, bool model_answer) {
+    const IncidentRow& row = inc.row;
+    const auto named = static_cast<std::uint32_t>(row.named);
+    JoinBrief b;
+    b.day = sim.now_days();
+    b.state = static_cast<std::uint32_t>(ally);
+    b.leader = row.victim;
+    b.incident = row.incident;
+    b.rung = static_cast<Rung>(row.rung_decided);
+    b.sector = row.sector;
+    b.severity = row.severity;
+    b.named = named;
+    if (const auto sponsor = sc_.attackers[named].sponsor) {
+      b.sponsor = static_cast<std::uint32_t>(*sponsor);
+    }
+    b.confidence = row.confidence;
+    b.alignment = alignment;
+    b.dependence = dependence;
+    b.p_join = p;
+    b.model_answer = model_answer;
+    b.record = record(ally);
+    return decider().join(b);
+  }
+
+  static sim::Periodic turn_schedule(double turn_days) { return {0, sim::to_ticks(turn_days)}; }
+
+  void schedule_turn(Sim& sim, std::uint32_t k) {
+    const Tick t = turn_schedule(options_.wargame->turn_days).at(k);
+    if (t <= horizon_) sim.schedule_at(t, {Kind::turn, k, 0}, priority_turn);
+  }
+
+  TurnBrief turn_brief(const Sim& sim, std::uint32_t k, std::size_t s) const {
+    TurnBrief b;
+    b.day = sim.now_days();
+    b.turn = k;
+    b.state = static_cast<std::uint32_t>(s);
+    b.doctrine = doctrine_[s];
+    b.resolve = sc_.states[s].resolve;
+    b.record = record(s);
+    b.previous = previous_record_[s];
+    b.defense = defense_[s];
+    b.detection_rate = detection_rate(s, sim.now());
+    b.workforce = workforce_[s];
+    b.programs = programs_;
+    for (std::size_t p = 0; p < programs_.size(); ++p) {
+      const Program& prog = programs_[p];
+      if (prog.beneficiary == s && prog.start_day <= b.day && b.day < prog.end_day) {
+        b.running_programs.push_back(p);
+      }
+    }
+    for (std::size_t c = 0; c < sc_.communities.size(); ++c) {
+      // Not a member, and no sharing program of its own already on the way in.
+      bool joining = membership_[c][s] > 0;
+      for (const Program& prog : programs_) {
+        joining = joining || (prog.kind == ProgramKind::information_sharing &&
+                              prog.beneficiary == s && prog.community == c &&
+                              b.day < prog.end_day);
+      }
+      if (!joining) b.joinable_communities.push_back(c);
+    }
+    return b;
+  }
+
+  void on_turn(Sim& sim, std::uint32_t k) {
+    for (const std::size_t s : options_.wargame->played) {
+      for (;;) {
+        const TurnBrief brief = turn_brief(sim, k, s);
+        const DoctrineAction action = decider().turn(brief);
+        if (action.kind == ActionKind::done) break;
+        if (const auto why = check_action(sc_, brief, action)) {
+          throw std::logic_error("the decider took an action that is not allowed: " + *why);
+        }
+        if (action.kind == ActionKind::program) {
+          programs_.push_back(make_program(sc_, s, brief.day, action));
+          start_program(sim, programs_.size() - 1);
+        } else {
+          apply(doctrine_[s], action);
+        }
+      }
+      previous_record_[s] = record(s);
+    }
+    schedule_turn(sim, k + 1);
   }
 
   // ---- reporting ------------------------------------------------------------------------
@@ -859,6 +1056,7 @@ class Model {
       sanction_rng_;
 
   std::vector<double> defense_, workforce_, detection_boost_;
+  std::vector<Program> programs_;  // the scenario's, then those players start
   std::vector<Doctrine> doctrine_;
   std::vector<std::vector<std::uint32_t>> membership_;  // [community][state]: memberships held
   std::vector<std::vector<Belief>> beliefs_;            // [attacker][state]
@@ -878,6 +1076,13 @@ class Model {
   Counts total_, period_;
   std::array<std::uint64_t, attacker_kind_count> period_launched_by_kind_{};
   std::vector<Counts> by_state_;
+  // What states know (war-game briefs): judgements naming each attacker, invitations
+  // joined; public namings and sanctions of each attacker, seen by everyone.
+  std::vector<std::vector<std::uint64_t>> known_named_;  // [state][attacker]
+  std::vector<std::uint64_t> coalitions_joined_;         // [state]
+  std::vector<std::uint64_t> publicly_named_, sanctioned_;  // [attacker]
+  std::vector<std::uint8_t> played_;                        // [state]: a player decides
+  std::vector<StateRecord> previous_record_;                // [state]: at its last turn
   std::vector<AttackerRow> attacker_rows_;
   RunRow run_;
 

@@ -10,9 +10,15 @@
 
 namespace cyberdeter::models::deterrence {
 
+struct Wargame;
+
 struct RunOptions {
   bool incidents = false;  ///< send every incident's record to the sink
   bool choices = false;    ///< send every attacker decision's EU terms to the sink
+  /// Players who take some states' decisions (wargame.hpp); null: the doctrine decides.
+  /// Without turns, a decider that always answers as the model would leaves the run's
+  /// every row unchanged.
+  const Wargame* wargame = nullptr;
 };
 
 /// Runs replication `replication` of `scenario` until its horizon. Deterministic in

@@ -1,0 +1,168 @@
+#pragma once
+// War-gaming (docs/wargame.md): players take the decisions of some states while the model
+// plays everyone else. The model asks a Decider at the three kinds of decision a state
+// takes, and shows it a brief of what that state knows at that moment:
+//   - a victim's response to an attributed incident (ResponseBrief → a rung);
+//   - an ally's answer to an invitation to a coordinated statement or sanctions
+//     (JoinBrief → join or decline);
+//   - at fixed turns, changes to the state's own doctrine and programs (TurnBrief →
+//     DoctrineAction, repeatedly, until `done`).
+// The model draws every random number it would draw without players (the doctrine noise,
+// the ally's answer) before it asks, so a session and the same scenario without players
+// use the same random numbers: their difference is the players' doing.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cyberdeter/models/deterrence/scenario.hpp"
+
+namespace cyberdeter::models::deterrence {
+
+/// What a state knows of the attacks on it and of public responses so far. It never
+/// includes what the state cannot know (undetected operations, the true culprits).
+struct StateRecord {
+  std::uint64_t detected = 0;    ///< incidents it detected
+  std::uint64_t judgements = 0;  ///< attributions that named someone
+  std::array<std::uint64_t, rung_count> responses{};  ///< its own final responses by rung
+  std::uint64_t coalitions_joined = 0;                ///< invitations of others it joined
+  std::vector<std::uint64_t> named;           ///< [attacker]: its judgements naming each
+  std::vector<std::uint64_t> publicly_named;  ///< [attacker]: public responses by anyone naming
+  std::vector<std::uint64_t> sanctioned;      ///< [attacker]: sanctions imposed by anyone on it
+  std::uint64_t active_sanctions = 0;         ///< sanctions in force in the world now
+};
+
+/// An aligned state that would be invited to a coordinated statement or sanctions.
+struct AllyStance {
+  std::uint32_t state = 0;
+  double alignment = 0.0;   ///< A[victim][ally]
+  double dependence = 0.0;  ///< R[ally][sponsor of the named actor]
+  double p_join = 0.0;      ///< the model's probability that it joins
+  bool played = false;      ///< a player answers for it
+};
+
+/// A played victim must decide how to respond to an attributed incident.
+struct ResponseBrief {
+  double day = 0.0;
+  std::uint32_t state = 0;
+  std::uint64_t incident = 0;
+  std::uint32_t sector = 0;
+  bool success = false;
+  double severity = 0.0;  ///< VU of damage (0 if the operation failed)
+  double normalised_severity = 0.0;
+  bool mega_event = false;
+  double landed_day = 0.0;
+  double detected_day = 0.0;
+  std::uint32_t named = 0;  ///< the attacker attribution names
+  double confidence = 0.0;
+  std::optional<std::uint32_t> sponsor;  ///< the named attacker's sponsor
+  double dependence = 0.0;               ///< R[state][sponsor]
+  /// Attackers of another sponsor that target this state and use false flags: who could
+  /// have planted a flag pointing at the named actor.
+  std::vector<std::uint32_t> false_flag_suspects;
+  double case_strength = 0.0;  ///< z, with the doctrine's noise
+  Rung recommended = Rung::none;
+  Doctrine doctrine;  ///< in force now
+  double resolve = 0.0;
+  std::vector<AllyStance> allies;
+  StateRecord record;
+
+  /// The rungs the player may choose: none, and every enabled public rung.
+  std::vector<Rung> options() const;
+};
+
+/// A played ally is invited to join a statement or sanctions led by another state.
+struct JoinBrief {
+  double day = 0.0;
+  std::uint32_t state = 0;   ///< the invited (played) state
+  std::uint32_t leader = 0;  ///< the victim who invites
+  std::uint64_t incident = 0;
+  Rung rung = Rung::coordinate;  ///< coordinate or sanction
+  std::uint32_t sector = 0;
+  double severity = 0.0;
+  std::uint32_t named = 0;
+  std::optional<std::uint32_t> sponsor;
+  double confidence = 0.0;
+  double alignment = 0.0;   ///< A[leader][state]
+  double dependence = 0.0;  ///< R[state][sponsor]
+  double p_join = 0.0;      ///< the model's probability of joining
+  bool model_answer = false;  ///< what the model would have answered with this draw
+  StateRecord record;
+};
+
+/// At a turn a played state may change its doctrine and start programs.
+struct TurnBrief {
+  double day = 0.0;
+  std::uint32_t turn = 0;  ///< 1, 2, ... (turn k is at day k · turn_days)
+  std::uint32_t state = 0;
+  Doctrine doctrine;
+  double resolve = 0.0;
+  StateRecord record;
+  StateRecord previous;  ///< at the previous turn (all zero at the first)
+  double defense = 0.0;
+  double detection_rate = 0.0;  ///< effective, per day
+  double workforce = 0.0;
+  std::vector<std::size_t> running_programs;  ///< indices into `programs` benefiting the state
+  std::vector<Program> programs;              ///< every program so far, the scenario's first
+  std::vector<std::size_t> joinable_communities;  ///< communities it is not a member of
+};
+
+/// One change a player makes at a turn.
+enum class ActionKind : std::uint8_t { done = 0, enable = 1, disable = 2, threshold = 3, program = 4 };
+
+struct DoctrineAction {
+  ActionKind kind = ActionKind::done;
+  Rung rung = Rung::attribute;  ///< enable, disable, threshold
+  double value = 0.0;           ///< threshold
+  ProgramKind program = ProgramKind::training;
+  double rate = 0.1;  ///< program: growth per year (training, investment)
+  /// program: duration; absent, until the end of the run (an exercise's window is the
+  /// scenario's calibration.exercise_window_days)
+  std::optional<double> years;
+  std::optional<std::size_t> community;  ///< program information_sharing
+
+  bool operator==(const DoctrineAction&) const = default;
+};
+
+/// Why the state of `brief` cannot take `action` now (thresholds out of order, a rung
+/// already enabled, a community it is already in...), or nullopt if it can.
+std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& brief,
+                                        const DoctrineAction& action);
+/// Applies a doctrine action (enable, disable, threshold) to `d`; programs are started by
+/// the model.
+void apply(Doctrine& d, const DoctrineAction& action);
+
+/// Parses the words of a turn action: "done", "enable sanction", "disable coordinate",
+/// "threshold attribute 0.4", "program training [rate R] [years Y]", "program investment
+/// ...", "program exercise", "program sharing COMMUNITY". Returns the action or throws
+/// std::invalid_argument with a message a player can act on.
+DoctrineAction parse_action(std::string_view text, const Scenario& sc);
+/// The canonical words of an action; parse_action(format_action(a)) == a.
+std::string format_action(const DoctrineAction& action, const Scenario& sc);
+
+/// The program an action starts for state `s` on `day` (calibrated exercise window).
+Program make_program(const Scenario& sc, std::size_t s, double day, const DoctrineAction& action);
+
+/// Takes the played states' decisions.
+class Decider {
+ public:
+  virtual ~Decider() = default;
+  /// One of brief.options().
+  virtual Rung respond(const ResponseBrief& brief) = 0;
+  virtual bool join(const JoinBrief& brief) = 0;
+  /// Called again after each action, with the brief brought up to date, until it returns
+  /// an action of kind `done`. Every other action must pass check_action.
+  virtual DoctrineAction turn(const TurnBrief& brief) = 0;
+};
+
+/// Who plays, and when turns come.
+struct Wargame {
+  std::vector<std::size_t> played;  ///< states whose decisions the decider takes
+  double turn_days = 0.0;           ///< days between turns; 0: no turns
+  Decider* decider = nullptr;
+};
+
+}  // namespace cyberdeter::models::deterrence

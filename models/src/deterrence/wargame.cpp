@@ -1,0 +1,252 @@
+// The words of a war-game turn and the rules they must respect (wargame.hpp).
+
+#include "cyberdeter/models/deterrence/wargame.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "../toml_reader.hpp"
+
+namespace cyberdeter::models::deterrence {
+namespace {
+
+constexpr double default_defense_bound = 0.95;  // as the loader and the model
+constexpr double days_per_year = 365.25;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string> words(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+Rung parse_rung(const std::string& word) {
+  const std::string w = lower(word);
+  if (w == "attribute" || w == "attribution") return Rung::attribute;
+  if (w == "coordinate" || w == "coordinated" || w == "statement") return Rung::coordinate;
+  if (w == "sanction" || w == "sanctions") return Rung::sanction;
+  throw std::invalid_argument("'" + word + "' is not a rung: expected attribute, coordinate or sanction");
+}
+
+double parse_number(const std::string& word, const std::string& what) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(word, &used);
+    if (used == word.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("expected a number for " + what + ", got '" + word + "'");
+}
+
+std::string show(double v) { return detail::toml_number(v); }
+
+}  // namespace
+
+std::vector<Rung> ResponseBrief::options() const {
+  std::vector<Rung> out{Rung::none};
+  for (const Rung r : {Rung::attribute, Rung::coordinate, Rung::sanction}) {
+    if (doctrine.rung(r).enabled) out.push_back(r);
+  }
+  return out;
+}
+
+std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& brief,
+                                        const DoctrineAction& a) {
+  const Doctrine& d = brief.doctrine;
+  const std::string rung(to_string(a.rung));
+  switch (a.kind) {
+    case ActionKind::done: return std::nullopt;
+    case ActionKind::enable:
+      if (a.rung == Rung::none) return "only attribute, coordinate and sanction can be enabled";
+      if (d.rung(a.rung).enabled) return rung + " is already enabled";
+      return std::nullopt;
+    case ActionKind::disable:
+      if (a.rung == Rung::none) return "only attribute, coordinate and sanction can be disabled";
+      if (!d.rung(a.rung).enabled) return rung + " is already disabled";
+      return std::nullopt;
+    case ActionKind::threshold: {
+      if (a.rung == Rung::none) return "only attribute, coordinate and sanction have thresholds";
+      if (!std::isfinite(a.value) || a.value < 0.0) return "a threshold is a number >= 0";
+      // resolve <= attribute <= coordinate <= sanction, as the loader requires.
+      const std::array<double, 4> chain{brief.resolve, d.attribute.threshold,
+                                        d.coordinate.threshold, d.sanction.threshold};
+      const auto i = static_cast<std::size_t>(a.rung);
+      const std::array<std::string_view, 4> names{"resolve", "attribute", "coordinate",
+                                                  "sanction"};
+      if (a.value < chain[i - 1]) {
+        return "the " + rung + " threshold must be at least the " + std::string(names[i - 1]) +
+               (i == 1 ? " (" : " threshold (") + show(chain[i - 1]) + ")";
+      }
+      if (i + 1 < chain.size() && a.value > chain[i + 1]) {
+        return "the " + rung + " threshold must be at most the " + std::string(names[i + 1]) +
+               " threshold (" + show(chain[i + 1]) + ")";
+      }
+      return std::nullopt;
+    }
+    case ActionKind::program:
+      if (a.years && !(*a.years > 0.0)) return "a program lasts a positive number of years";
+      switch (a.program) {
+        case ProgramKind::training:
+        case ProgramKind::investment:
+          if (!(a.rate > 0.0) || a.rate > 1.0) return "a program's rate is a number in (0, 1]";
+          if (a.program == ProgramKind::investment && brief.defense >= default_defense_bound) {
+            return "defense (" + show(brief.defense) + ") is already at the ceiling of investment (" +
+                   show(default_defense_bound) + ")";
+          }
+          return std::nullopt;
+        case ProgramKind::exercise:
+          if (a.years) return "an exercise lasts the scenario's exercise window; it takes no years";
+          return std::nullopt;
+        case ProgramKind::information_sharing:
+          if (!a.community || *a.community >= sc.communities.size()) {
+            return "information sharing needs a community";
+          }
+          if (std::find(brief.joinable_communities.begin(), brief.joinable_communities.end(),
+                        *a.community) == brief.joinable_communities.end()) {
+            return sc.states[brief.state].name + " is already a member of " +
+                   sc.communities[*a.community].name;
+          }
+          return std::nullopt;
+        case ProgramKind::capacity_building:
+          return "capacity building is not offered in a war-game";
+      }
+  }
+  return "unknown action";
+}
+
+void apply(Doctrine& d, const DoctrineAction& a) {
+  switch (a.kind) {
+    case ActionKind::enable: d.rung(a.rung).enabled = true; break;
+    case ActionKind::disable: d.rung(a.rung).enabled = false; break;
+    case ActionKind::threshold: d.rung(a.rung).threshold = a.value; break;
+    default: break;
+  }
+}
+
+DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
+  const auto w = words(text);
+  if (w.empty()) throw std::invalid_argument("empty: type an action, or 'done'");
+  const std::string verb = lower(w[0]);
+  DoctrineAction a;
+  auto expect_size = [&](std::size_t n, const char* usage) {
+    if (w.size() != n) throw std::invalid_argument(std::string("usage: ") + usage);
+  };
+  if (verb == "done" || verb == "end" || verb == "pass") {
+    expect_size(1, "done");
+    return a;
+  }
+  if (verb == "enable" || verb == "disable") {
+    expect_size(2, "enable|disable attribute|coordinate|sanction");
+    a.kind = verb == "enable" ? ActionKind::enable : ActionKind::disable;
+    a.rung = parse_rung(w[1]);
+    return a;
+  }
+  if (verb == "threshold") {
+    expect_size(3, "threshold attribute|coordinate|sanction VALUE");
+    a.kind = ActionKind::threshold;
+    a.rung = parse_rung(w[1]);
+    a.value = parse_number(w[2], "the threshold");
+    return a;
+  }
+  if (verb == "program") {
+    if (w.size() < 2) {
+      throw std::invalid_argument(
+          "usage: program training|investment [rate R] [years Y] | program exercise | "
+          "program sharing COMMUNITY [years Y]");
+    }
+    a.kind = ActionKind::program;
+    const std::string kind = lower(w[1]);
+    std::size_t end = w.size();
+    // A trailing "years Y" applies to every kind but the exercise.
+    if (end >= 4 && lower(w[end - 2]) == "years") {
+      a.years = parse_number(w[end - 1], "years");
+      end -= 2;
+    }
+    if (kind == "training" || kind == "investment") {
+      a.program = kind == "training" ? ProgramKind::training : ProgramKind::investment;
+      if (end == 4 && lower(w[2]) == "rate") {
+        a.rate = parse_number(w[3], "the rate");
+      } else if (end != 2) {
+        throw std::invalid_argument("usage: program " + kind + " [rate R] [years Y]");
+      }
+      return a;
+    }
+    if (kind == "exercise") {
+      a.program = ProgramKind::exercise;
+      if (end != 2 || a.years) throw std::invalid_argument("usage: program exercise");
+      return a;
+    }
+    if (kind == "sharing" || kind == "information_sharing") {
+      a.program = ProgramKind::information_sharing;
+      if (end < 3) throw std::invalid_argument("usage: program sharing COMMUNITY [years Y]");
+      std::string name;
+      for (std::size_t i = 2; i < end; ++i) name += (i > 2 ? " " : "") + w[i];
+      for (std::size_t c = 0; c < sc.communities.size(); ++c) {
+        if (lower(sc.communities[c].name) == lower(name)) a.community = c;
+      }
+      if (!a.community) {
+        std::string known;
+        for (const auto& c : sc.communities) known += (known.empty() ? "" : ", ") + c.name;
+        throw std::invalid_argument("no community '" + name + "'" +
+                                    (known.empty() ? " (the scenario has none)"
+                                                   : " (the scenario has: " + known + ")"));
+      }
+      return a;
+    }
+    throw std::invalid_argument("'" + w[1] +
+                                "' is not a program: expected training, investment, exercise "
+                                "or sharing");
+  }
+  throw std::invalid_argument("'" + w[0] +
+                              "' is not an action: expected done, enable, disable, threshold or "
+                              "program (type ? for help)");
+}
+
+std::string format_action(const DoctrineAction& a, const Scenario& sc) {
+  const std::string rung(to_string(a.rung));
+  const std::string years = a.years ? " years " + show(*a.years) : "";
+  switch (a.kind) {
+    case ActionKind::done: return "done";
+    case ActionKind::enable: return "enable " + rung;
+    case ActionKind::disable: return "disable " + rung;
+    case ActionKind::threshold: return "threshold " + rung + " " + show(a.value);
+    case ActionKind::program:
+      switch (a.program) {
+        case ProgramKind::training: return "program training rate " + show(a.rate) + years;
+        case ProgramKind::investment: return "program investment rate " + show(a.rate) + years;
+        case ProgramKind::exercise: return "program exercise";
+        case ProgramKind::information_sharing:
+          return "program sharing " + sc.communities.at(a.community.value()).name + years;
+        case ProgramKind::capacity_building: return "program capacity_building";
+      }
+  }
+  return "?";
+}
+
+Program make_program(const Scenario& sc, std::size_t s, double day, const DoctrineAction& a) {
+  Program p;
+  p.kind = a.program;
+  p.owner = s;
+  p.beneficiary = s;
+  p.start_day = day;
+  p.rate = a.rate;
+  p.community = a.community;
+  p.name = "war-game: " + format_action(a, sc);
+  if (a.program == ProgramKind::exercise) {
+    p.end_day = day + sc.calibration.exercise_window_days;
+  } else if (a.years) {
+    p.end_day = day + *a.years * days_per_year;
+  }
+  return p;
+}
+
+}  // namespace cyberdeter::models::deterrence
