@@ -171,6 +171,7 @@ class Parameter:
     path: str
     values: tuple | None = None        # decoded `values`, or None for a range
     literals: tuple | None = None      # the TOML literals of `values`
+    labels: tuple | None = None        # the sweep file's `labels` of `values`, if it gave them
     lo: float | None = None
     hi: float | None = None
     log: bool = False
@@ -186,6 +187,17 @@ class Parameter:
                 return "numeric values"
             return "categorical"
         return ("integer range" if self.integer else "log range" if self.log else "range")
+
+    @property
+    def value_names(self) -> tuple | None:
+        """How analysis output names each of `values`: its label if the sweep file gave
+        `labels`, else a string as itself, a table or array as its TOML literal."""
+        if self.values is None:
+            return None
+        if self.labels is not None:
+            return self.labels
+        return tuple(lit if isinstance(v, (dict, list)) else str(v)
+                     for v, lit in zip(self.values, self.literals or self.values))
 
     def at(self, u: np.ndarray) -> np.ndarray:
         """The stored design value at unit coordinates u (cyberdeter's mapping, sweep.cpp)."""
@@ -688,8 +700,10 @@ class CyberFile:
                 s = spec.get(n, {})
                 literals = _str_list(g[n].attrs["values"]) if n in g and "values" in g[n].attrs else None
                 if literals is not None:
+                    labels = _str_list(g[n].attrs["labels"]) if "labels" in g[n].attrs else None
                     out.append(Parameter(n, path, values=tuple(toml_literal(v) for v in literals),
-                                         literals=tuple(literals)))
+                                         literals=tuple(literals),
+                                         labels=tuple(labels) if labels else None))
                     continue
                 rng = s.get("range")
                 if rng and len(rng) == 2:
@@ -720,6 +734,9 @@ class CyberFile:
     def design(self, *, decode: bool = True) -> pd.DataFrame:
         """/design: one row per point; parameters given by `values` decoded to their values.
 
+        Numeric and boolean values stay numbers and booleans; other values (strings, inline
+        tables, arrays) become categoricals named by :attr:`Parameter.value_names`, the
+        sweep file's `labels` when it gave them.
         ``decode=False`` keeps the stored numbers (value-list parameters as indexes).
         A run file gives one point (0) and no parameters.
         """
@@ -747,7 +764,7 @@ class CyberFile:
                 elif p.kind == "numeric values":
                     cols[p.name] = np.array([p.values[i] for i in idx], dtype=float)
                 else:
-                    cols[p.name] = pd.Categorical.from_codes(idx, categories=[str(v) for v in p.values])
+                    cols[p.name] = pd.Categorical.from_codes(idx, categories=list(p.value_names))
             else:
                 cols[p.name] = raw
         df = pd.DataFrame(cols)

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
 #include "cyberdeter/models/catalog.hpp"
@@ -25,12 +26,39 @@ DesignKind design_kind(const std::string& name) {
   return static_cast<DesignKind>(it - design_names.begin());
 }
 
-// The TOML literal of a value in a `values` array.
+// The TOML literal of a value in a `values` array, on one line: a number, boolean or
+// string, or an inline table or array of such values (tables in key order; dates and
+// times as TOML writes them).
 std::string literal(const toml::node& n) {
+  if (const auto* table = n.as_table()) {
+    std::string out;
+    for (auto&& [key, value] : *table) {
+      out += (out.empty() ? "" : ", ") + detail::toml_key(key.str()) + " = " + literal(value);
+    }
+    return "{" + out + "}";
+  }
+  if (const auto* array = n.as_array()) {
+    std::string out;
+    for (const auto& item : *array) out += (out.empty() ? "" : ", ") + literal(item);
+    return "[" + out + "]";
+  }
   if (n.is_string()) return detail::toml_string(n.as_string()->get());
   if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
   if (n.is_integer()) return std::to_string(n.as_integer()->get());
-  return detail::toml_number(n.as_floating_point()->get());
+  if (n.is_floating_point()) return detail::toml_number(n.as_floating_point()->get());
+  std::ostringstream out;
+  if (n.is_date()) out << n.as_date()->get();
+  if (n.is_time()) out << n.as_time()->get();
+  if (n.is_date_time()) out << n.as_date_time()->get();
+  return out.str();
+}
+
+// What a value of `values` is: tables and arrays replace a whole table or array of the
+// scenario, so one parameter's values are all tables, all arrays or all scalars.
+std::string_view shape(const toml::node& n) {
+  if (n.is_table()) return "an inline table";
+  if (n.is_array()) return "an array";
+  return "a number, boolean or string";
 }
 
 // The value of a parameter at unit coordinate u in [0, 1).
@@ -81,11 +109,22 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
   if (t.has("values")) {
     const toml::node* node = t.raw("values");
     if (!node->is_array() || node->as_array()->empty()) {
-      t.fail("values", "expected a non-empty array of numbers, booleans or strings");
+      t.fail("values",
+             "expected a non-empty array of numbers, booleans, strings, inline tables or arrays");
     }
-    for (const auto& item : *node->as_array()) {
-      if (!(item.is_number() || item.is_boolean() || item.is_string())) {
-        t.fail("values", "expected numbers, booleans or strings");
+    const auto& items = *node->as_array();
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const toml::node& item = items[k];
+      if (!(item.is_number() || item.is_boolean() || item.is_string() || item.is_table() ||
+            item.is_array())) {
+        t.fail_item("values", k, "expected numbers, booleans, strings, inline tables or arrays");
+      }
+      if (shape(item) != shape(items[0])) {
+        t.fail_item("values", k,
+                    "expected " + std::string(shape(items[0])) + " like the first value, got " +
+                        std::string(shape(item)) +
+                        ": a parameter's values are all inline tables, all arrays, or all "
+                        "numbers, booleans and strings");
       }
       p.values.push_back(literal(item));
     }
@@ -106,6 +145,22 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
   }
   if (p.values.empty() && !p.has_range) {
     t.fail_table("a parameter needs `values = [...]` or `range = [low, high]`");
+  }
+  if (t.has("labels")) {
+    if (p.has_range) t.fail("labels", "`labels` name the entries of `values`, not a `range`");
+    p.labels = t.string_array("labels");
+    if (p.labels.size() != p.values.size()) {
+      t.fail("labels", "expected " + std::to_string(p.values.size()) +
+                           " labels, one per entry of `values`, got " +
+                           std::to_string(p.labels.size()));
+    }
+    for (std::size_t k = 0; k < p.labels.size(); ++k) {
+      if (p.labels[k].empty()) t.fail_item("labels", k, "a label may not be empty");
+      if (std::find(p.labels.begin(), p.labels.begin() + static_cast<std::ptrdiff_t>(k),
+                    p.labels[k]) != p.labels.begin() + static_cast<std::ptrdiff_t>(k)) {
+        t.fail_item("labels", k, "'" + p.labels[k] + "' labels two values");
+      }
+    }
   }
   p.log_scale = t.choice("scale", "linear", {"linear", "log"}) == "log";
   if (p.log_scale && !(p.has_range && p.lo > 0.0)) {
@@ -140,11 +195,13 @@ void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
     probes = {at(p, 0.0).second, p.integer ? std::to_string(static_cast<std::int64_t>(p.hi))
                                            : detail::toml_number(p.hi)};
   }
-  for (const auto& value : probes) {
+  for (std::size_t k = 0; k < probes.size(); ++k) {
     try {
-      load_base(sw, {p.path + "=" + value});
+      load_base(sw, {p.path + "=" + probes[k]});
     } catch (const ScenarioError& e) {
-      t.fail("path", "with value " + value + " the base scenario is invalid: " + e.message());
+      const std::string label = p.labels.empty() ? "" : " ('" + p.labels[k] + "')";
+      t.fail("path",
+             "with value " + probes[k] + label + " the base scenario is invalid: " + e.message());
     }
   }
 }

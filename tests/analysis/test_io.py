@@ -2,7 +2,10 @@
 columns; decoded names; refusal of half-written, foreign and future-schema files."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -152,6 +155,59 @@ def test_sweep_files(grid_file, saltelli_file, morris_file):
         stored = f.design(decode=False)
         for i, p in enumerate(f.parameters):
             assert np.allclose(p.at(u[:, i]), stored[p.name].to_numpy())
+
+
+DOCTRINES = """\
+base = "{base}"
+name = "analysis-doctrines"
+[run]
+replications = 3
+seed = 5
+[design]
+kind = "grid"
+[[parameters]]
+name = "doctrine"
+path = "states.Homeland.doctrine"
+values = [
+  {{attribute = {{threshold = 0.3}}, sanction = {{enabled = false, threshold = 0.6}}}},
+  {{attribute = {{enabled = false}}, coordinate = {{enabled = false}}}},
+]
+{labels}
+"""
+
+
+def _doctrine_sweep(binary, tmp_path, labels: str) -> Path:
+    source = Path(os.environ.get("CYBERDETER_SOURCE", Path(__file__).resolve().parents[2]))
+    tmp_path.mkdir()
+    spec = tmp_path / "doctrines.toml"
+    spec.write_text(DOCTRINES.format(base=source / "scenarios" / "minimal.toml", labels=labels))
+    out = tmp_path / "doctrines.h5"
+    r = subprocess.run([binary, "sweep", str(spec), "-o", str(out), "-q"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_table_values_are_named_by_their_labels(binary, tmp_path):
+    from analysis.report import effect_between_points
+    silent = "{attribute = {enabled = false}, coordinate = {enabled = false}}"
+    with open_file(_doctrine_sweep(binary, tmp_path / "plain", "")) as f:
+        p = f.parameter("doctrine")
+        assert p.kind == "categorical" and p.labels is None
+        assert p.values[1] == {"attribute": {"enabled": False}, "coordinate": {"enabled": False}}
+        assert p.literals[1] == silent
+        assert list(f.design()["doctrine"]) == [p.literals[0], silent], "tables as TOML"
+    with open_file(_doctrine_sweep(binary, tmp_path / "labelled",
+                                   'labels = ["as played", "silent"]')) as f:
+        p = f.parameter("doctrine")
+        assert p.labels == ("as played", "silent") and p.literals[1] == silent
+        d = f.design()
+        assert list(d["doctrine"]) == ["as played", "silent"]
+        assert list(f.design(decode=False)["doctrine"]) == [0.0, 1.0]
+        assert list(f.design_numeric()["doctrine"]) == [0.0, 1.0]
+        e = effect_between_points(f, 0, 1, "launched", n_boot=200)
+        assert "point 0 (doctrine = as played)" in e.sentence
+        assert "point 1 (doctrine = silent)" in e.sentence
 
 
 def test_sweep_incidents_have_points(sweep_incidents_file):

@@ -95,3 +95,75 @@ def test_bad_sweep_files_exit_2_and_write_nothing(cli, source_dir, tmp_path, edi
     assert phrase in r.stderr, r.stderr
     assert r.stderr.startswith(f"error: {sweep}:")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]
+
+
+DOCTRINES = """\
+base = "{base}"
+name = "doctrines"
+[run]
+replications = 2
+seed = 3
+[design]
+kind = "grid"
+[[parameters]]
+name = "doctrine"
+path = "states.Homeland.doctrine"
+values = [
+  {{attribute = {{enabled = true, threshold = 0.3}}, sanction = {{enabled = false, threshold = 0.6}}}},
+  {{attribute = {{enabled = false}}, coordinate = {{enabled = false}}, sanction = {{enabled = false}}}},
+]
+labels = ["as played", "silent"]
+"""
+
+
+def test_a_parameter_may_swap_whole_doctrines_with_labels(cli, source_dir, tmp_path):
+    sweep = write(tmp_path, source_dir, text=DOCTRINES)
+    out = tmp_path / "doctrines.h5"
+    r = cli("sweep", sweep, "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        design = f["/design/doctrine"]
+        assert list(design[:]) == [0.0, 1.0]
+        assert [str(v) for v in design.attrs["labels"]] == ["as played", "silent"]
+        silent = str(design.attrs["values"][1])
+        assert silent == ("{attribute = {enabled = false}, coordinate = {enabled = false}, "
+                          "sanction = {enabled = false}}")
+    table = pd.DataFrame(runs(out))
+    assert list(table.point) == [0, 0, 1, 1]
+    played, quiet = table[table.point == 0], table[table.point == 1]
+    assert played.responses_attribute.sum() > 0
+    assert (quiet.responses_attribute == 0).all(), "the silent doctrine never names alone"
+    # Point 1 is the base scenario with the whole doctrine table replaced by the literal.
+    single = tmp_path / "silent.h5"
+    r = cli("run", source_dir / "scenarios/minimal.toml", "-o", single, "-q", "--seed", 3,
+            "--replications", 2, "--set", f"states.Homeland.doctrine={silent}")
+    assert r.returncode == 0, r.stderr
+    pd.testing.assert_frame_equal(pd.DataFrame(runs(single)).drop(columns="point"),
+                                  quiet.drop(columns="point").reset_index(drop=True))
+    # Shards merged into one file keep the labels (merge rebuilds /design from the texts).
+    parts = [tmp_path / "part1.h5", tmp_path / "part2.h5"]
+    for shard, part in zip(("1/2", "2/2"), parts):
+        r = cli("sweep", sweep, "-o", part, "--shard", shard, "-q")
+        assert r.returncode == 0, r.stderr
+    merged = tmp_path / "merged.h5"
+    r = cli("merge", *parts, "-o", merged)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(merged) as m, h5py.File(out) as f:
+        assert [str(v) for v in m["/design/doctrine"].attrs["labels"]] == ["as played", "silent"]
+        assert (m["/runs"][:] == f["/runs"][:]).all()
+
+
+@pytest.mark.parametrize("edit,phrase", [
+    (lambda t: t.replace('"silent"]', '"silent", "loud"]'), "expected 2 labels"),
+    (lambda t: t.replace("  {{attribute = {{enabled = false}}",
+                         "  0.5, {{attribute = {{enabled = false}}"),
+     "expected an inline table like the first value"),
+    (lambda t: t.replace("threshold = 0.3", "threshold = 0.1"),
+     "('as played') the base scenario is invalid"),
+])
+def test_bad_doctrine_sweeps_exit_2(cli, source_dir, tmp_path, edit, phrase):
+    sweep = write(tmp_path, source_dir, text=edit(DOCTRINES))
+    r = cli("sweep", sweep, "-o", tmp_path / "out.h5")
+    assert r.returncode == 2, r.stderr
+    assert phrase in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/models/sweep.hpp"
 #include "cyberdeter/sim/random.hpp"
@@ -176,4 +177,113 @@ TEST_CASE("bad sweep files name the line and the key", "[sweep]") {
                "path = \"states.Home.defense\"\nvalues = [0.2]\n");
   REQUIRE(e);
   CHECK_THAT(e->message(), Catch::Contains("swept twice"));
+}
+
+TEST_CASE("inline-table values replace a whole doctrine and keep their labels", "[sweep]") {
+  // TOML 1.0: each inline table on one line; the array of them may span lines.
+  const std::string text = R"(base = "base.toml"
+[design]
+kind = "grid"
+[[parameters]]
+name = "doctrine"
+path = "states.Home.doctrine"
+values = [
+  {attribute = {enabled = true, threshold = 0.3}, sanction = {enabled = false, threshold = 1.0}},
+  {attribute = {threshold = 0.25}, coordinate = {enabled = false}, sanction = {enabled = true, threshold = 0.7}, sanction_days = 365},
+]
+labels = ["as played", "early sanctions"]
+)";
+  const Sweep sw = load_sweep(write_sweep(text));
+  REQUIRE(sw.parameters.size() == 1);
+  CHECK(sw.parameters[0].labels == std::vector<std::string>{"as played", "early sanctions"});
+  const auto points = expand(sw);
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].values == std::vector<double>{0.0});
+  CHECK(points[1].values == std::vector<double>{1.0});
+  CHECK(points[1].overrides[0] ==
+        "states.Home.doctrine={attribute = {threshold = 0.25}, coordinate = {enabled = false}, "
+        "sanction = {enabled = true, threshold = 0.7}, sanction_days = 365}");
+
+  using deterrence::load_scenario_text;
+  const auto home = [&](const DesignPoint& point) {
+    const auto sc = load_scenario_text(base_scenario, "base.toml", point.overrides);
+    REQUIRE(sc.states[0].name == "Home");
+    return sc.states[0].doctrine;
+  };
+  const deterrence::Doctrine played = home(points[0]);
+  CHECK(played.attribute.enabled);
+  CHECK(played.attribute.threshold == 0.3);
+  CHECK(played.coordinate.enabled);  // a key the table leaves out takes its default
+  CHECK(played.coordinate.threshold == 0.6);
+  CHECK_FALSE(played.sanction.enabled);
+  CHECK(played.sanction_days == 730.0);
+  const deterrence::Doctrine early = home(points[1]);
+  CHECK(early.attribute.enabled);
+  CHECK(early.attribute.threshold == 0.25);
+  CHECK_FALSE(early.coordinate.enabled);
+  CHECK(early.sanction.enabled);
+  CHECK(early.sanction.threshold == 0.7);
+  CHECK(early.sanction_days == 365.0);
+
+  // A continuous design picks the tables by index, as it does for strings.
+  std::string lhs = text;
+  lhs.replace(lhs.find("kind = \"grid\""), 13, "kind = \"latin_hypercube\"\npoints = 6");
+  std::set<double> picked;
+  for (const auto& point : expand(load_sweep(write_sweep(lhs)))) {
+    picked.insert(point.values[0]);
+    CHECK(point.overrides[0] == points[static_cast<std::size_t>(point.values[0])].overrides[0]);
+  }
+  CHECK(picked == std::set<double>{0.0, 1.0});
+}
+
+TEST_CASE("table values and labels are checked", "[sweep]") {
+  const std::string head =
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\n"
+      "path = \"states.Home.doctrine\"\n";
+  const std::string two = "values = [{attribute = {threshold = 0.4}}, {noise = 0.1}]\n";
+
+  auto e = error_of(head + two + "labels = [\"strict\"]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].labels");
+  CHECK_THAT(e->message(), Catch::Contains("expected 2 labels"));
+
+  e = error_of(head + two + "labels = [\"same\", \"same\"]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].labels");
+  CHECK_THAT(e->message(), Catch::Contains("'same' labels two values"));
+
+  e = error_of(head + two + "labels = [\"strict\", 2]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].labels");
+  CHECK_THAT(e->message(), Catch::Contains("array of strings"));
+
+  // Tables and scalars are not mixed: a scenario key takes one or the other.
+  e = error_of(head + "values = [{attribute = {threshold = 0.4}}, 0.5]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].values");
+  CHECK(e->line() == 6);
+  CHECK_THAT(e->message(), Catch::Contains("expected an inline table like the first value, "
+                                           "got a number, boolean or string"));
+
+  e = error_of(head + "values = [2020-01-01]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].values");
+  CHECK_THAT(e->message(), Catch::Contains("inline tables"));
+
+  // Each table is checked against the base scenario; the label says which one failed.
+  e = error_of(head +
+               "values = [{attribute = {threshold = 0.4}}, {attribute = {threshold = 0.1}}]\n" +
+               "labels = [\"strict\", \"lax\"]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].path");
+  CHECK_THAT(e->message(), Catch::Contains("with value {attribute = {threshold = 0.1}} ('lax')") &&
+                               Catch::Contains("the base scenario is invalid"));
+
+  e = error_of(
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\n"
+      "path = \"attackers.Group.capability\"\nrange = [0.2, 0.8]\nsteps = 2\n"
+      "labels = [\"low\", \"high\"]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[0].labels");
+  CHECK_THAT(e->message(), Catch::Contains("not a `range`"));
 }

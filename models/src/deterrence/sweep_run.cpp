@@ -45,6 +45,7 @@ void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<Design
                                         : "Index into the `values` attribute at each point");
     file.set_attribute(dataset, "path", p.path);
     if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
+    if (!p.labels.empty()) file.set_attribute(dataset, "labels", std::span(p.labels));
     names.push_back(p.name);
     paths.push_back(p.path);
   }

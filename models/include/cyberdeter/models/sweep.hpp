@@ -21,9 +21,12 @@ std::string_view to_string(DesignKind kind) noexcept;
 struct SweepParameter {
   std::string name;  ///< `name`, default: the path
   std::string path;  ///< `path`, a scenario key path such as "attackers.APT10.capability"
-  /// `values`: explicit values as TOML literals (numbers, booleans or strings). A continuous
+  /// `values`: explicit values as TOML literals: numbers, booleans or strings, or inline
+  /// tables or arrays (which replace the whole table or array at `path`). A continuous
   /// design picks value floor(u · count) for a unit coordinate u.
   std::vector<std::string> values;
+  /// `labels`: a short, distinct name for each entry of `values`, or empty.
+  std::vector<std::string> labels;
   bool has_range = false;  ///< `range = [lo, hi]` was given
   double lo = 0.0, hi = 0.0;
   bool integer = false;    ///< both range bounds are TOML integers: values are integers
@@ -49,8 +52,8 @@ struct Sweep {
   std::vector<SweepParameter> parameters;
 };
 
-/// One point of the design: each parameter's value, as a number (booleans 0/1, strings
-/// their index in `values`) and as the override handed to the scenario loader.
+/// One point of the design: each parameter's value, as a number (for a parameter given by
+/// `values`, the index of its value there) and as the override handed to the scenario loader.
 struct DesignPoint {
   std::vector<double> values;
   std::vector<std::string> overrides;  ///< "path=value"
