@@ -941,8 +941,7 @@ class Model {
       bool joining = membership_[c][s] > 0;
       for (const Program& prog : programs_) {
         joining = joining || (prog.kind == ProgramKind::information_sharing &&
-                              prog.beneficiary == s && prog.community == c &&
-                              b.day < prog.end_day);
+                              prog.beneficiary == s && prog.community == c && b.day < prog.end_day);
       }
       if (!joining) b.joinable_communities.push_back(c);
     }
@@ -1078,8 +1077,8 @@ class Model {
   std::vector<Counts> by_state_;
   // What states know (war-game briefs): judgements naming each attacker, invitations
   // joined; public namings and sanctions of each attacker, seen by everyone.
-  std::vector<std::vector<std::uint64_t>> known_named_;  // [state][attacker]
-  std::vector<std::uint64_t> coalitions_joined_;         // [state]
+  std::vector<std::vector<std::uint64_t>> known_named_;     // [state][attacker]
+  std::vector<std::uint64_t> coalitions_joined_;            // [state]
   std::vector<std::uint64_t> publicly_named_, sanctioned_;  // [attacker]
   std::vector<std::uint8_t> played_;                        // [state]: a player decides
   std::vector<StateRecord> previous_record_;                // [state]: at its last turn

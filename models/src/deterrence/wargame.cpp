@@ -34,7 +34,8 @@ Rung parse_rung(const std::string& word) {
   if (w == "attribute" || w == "attribution") return Rung::attribute;
   if (w == "coordinate" || w == "coordinated" || w == "statement") return Rung::coordinate;
   if (w == "sanction" || w == "sanctions") return Rung::sanction;
-  throw std::invalid_argument("'" + word + "' is not a rung: expected attribute, coordinate or sanction");
+  throw std::invalid_argument("'" + word +
+                              "' is not a rung: expected attribute, coordinate or sanction");
 }
 
 double parse_number(const std::string& word, const std::string& what) {
@@ -80,8 +81,7 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
       const std::array<double, 4> chain{brief.resolve, d.attribute.threshold,
                                         d.coordinate.threshold, d.sanction.threshold};
       const auto i = static_cast<std::size_t>(a.rung);
-      const std::array<std::string_view, 4> names{"resolve", "attribute", "coordinate",
-                                                  "sanction"};
+      const std::array<std::string_view, 4> names{"resolve", "attribute", "coordinate", "sanction"};
       if (a.value < chain[i - 1]) {
         return "the " + rung + " threshold must be at least the " + std::string(names[i - 1]) +
                (i == 1 ? " (" : " threshold (") + show(chain[i - 1]) + ")";
@@ -99,8 +99,9 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
         case ProgramKind::investment:
           if (!(a.rate > 0.0) || a.rate > 1.0) return "a program's rate is a number in (0, 1]";
           if (a.program == ProgramKind::investment && brief.defense >= default_defense_bound) {
-            return "defense (" + show(brief.defense) + ") is already at the ceiling of investment (" +
-                   show(default_defense_bound) + ")";
+            return "defense (" + show(brief.defense) +
+                   ") is already at the ceiling of investment (" + show(default_defense_bound) +
+                   ")";
           }
           return std::nullopt;
         case ProgramKind::exercise:
@@ -196,9 +197,9 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
       if (!a.community) {
         std::string known;
         for (const auto& c : sc.communities) known += (known.empty() ? "" : ", ") + c.name;
-        throw std::invalid_argument("no community '" + name + "'" +
-                                    (known.empty() ? " (the scenario has none)"
-                                                   : " (the scenario has: " + known + ")"));
+        throw std::invalid_argument(
+            "no community '" + name + "'" +
+            (known.empty() ? " (the scenario has none)" : " (the scenario has: " + known + ")"));
       }
       return a;
     }

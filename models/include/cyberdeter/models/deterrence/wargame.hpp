@@ -25,11 +25,11 @@ namespace cyberdeter::models::deterrence {
 /// What a state knows of the attacks on it and of public responses so far. It never
 /// includes what the state cannot know (undetected operations, the true culprits).
 struct StateRecord {
-  std::uint64_t detected = 0;    ///< incidents it detected
-  std::uint64_t judgements = 0;  ///< attributions that named someone
+  std::uint64_t detected = 0;                         ///< incidents it detected
+  std::uint64_t judgements = 0;                       ///< attributions that named someone
   std::array<std::uint64_t, rung_count> responses{};  ///< its own final responses by rung
   std::uint64_t coalitions_joined = 0;                ///< invitations of others it joined
-  std::vector<std::uint64_t> named;           ///< [attacker]: its judgements naming each
+  std::vector<std::uint64_t> named;                   ///< [attacker]: its judgements naming each
   std::vector<std::uint64_t> publicly_named;  ///< [attacker]: public responses by anyone naming
   std::vector<std::uint64_t> sanctioned;      ///< [attacker]: sanctions imposed by anyone on it
   std::uint64_t active_sanctions = 0;         ///< sanctions in force in the world now
@@ -86,9 +86,9 @@ struct JoinBrief {
   std::uint32_t named = 0;
   std::optional<std::uint32_t> sponsor;
   double confidence = 0.0;
-  double alignment = 0.0;   ///< A[leader][state]
-  double dependence = 0.0;  ///< R[state][sponsor]
-  double p_join = 0.0;      ///< the model's probability of joining
+  double alignment = 0.0;     ///< A[leader][state]
+  double dependence = 0.0;    ///< R[state][sponsor]
+  double p_join = 0.0;        ///< the model's probability of joining
   bool model_answer = false;  ///< what the model would have answered with this draw
   StateRecord record;
 };
@@ -105,13 +105,19 @@ struct TurnBrief {
   double defense = 0.0;
   double detection_rate = 0.0;  ///< effective, per day
   double workforce = 0.0;
-  std::vector<std::size_t> running_programs;  ///< indices into `programs` benefiting the state
-  std::vector<Program> programs;              ///< every program so far, the scenario's first
+  std::vector<std::size_t> running_programs;      ///< indices into `programs` benefiting the state
+  std::vector<Program> programs;                  ///< every program so far, the scenario's first
   std::vector<std::size_t> joinable_communities;  ///< communities it is not a member of
 };
 
 /// One change a player makes at a turn.
-enum class ActionKind : std::uint8_t { done = 0, enable = 1, disable = 2, threshold = 3, program = 4 };
+enum class ActionKind : std::uint8_t {
+  done = 0,
+  enable = 1,
+  disable = 2,
+  threshold = 3,
+  program = 4
+};
 
 struct DoctrineAction {
   ActionKind kind = ActionKind::done;

@@ -1,0 +1,97 @@
+#pragma once
+// A war-game session as data (docs/wargame.md, docs/hdf5-schema.md): every decision the
+// players took, with the brief they saw and the time they took, in /wargame of the
+// session's HDF5 file; the same decisions as a TOML decisions file that replays them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/sim/hdf5.hpp"
+
+namespace cyberdeter::models::deterrence {
+
+enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2 };
+/// Who took a decision: a player at the terminal, a decisions file (or the session being
+/// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out).
+enum class DecisionSource : std::uint8_t { player = 0, file = 1, doctrine = 2 };
+
+std::string_view to_string(DecisionKind k) noexcept;
+std::string_view to_string(DecisionSource s) noexcept;
+
+/// One row of /wargame/decisions.
+struct DecisionRow {
+  std::uint64_t decision = 0;  ///< sequence number in the session
+  double day = 0.0;
+  std::uint32_t state = 0;     ///< the deciding (played) state
+  std::uint8_t kind = 0;       ///< DecisionKind
+  std::int64_t incident = -1;  ///< respond, join: the incident; turn: -1
+  std::uint32_t turn = 0;      ///< turn: its number; otherwise 0
+  std::int32_t named = -1;     ///< respond, join: the attacker named
+  double confidence = 0.0;     ///< respond, join
+  double case_strength = 0.0;  ///< respond: z
+  /// respond: the doctrine's rung; join: the model's answer (1 join, 0 decline); turn: -1
+  std::int8_t recommended = -1;
+  /// respond: the rung chosen; join: 1 join, 0 decline; turn: the ActionKind
+  std::int8_t choice = -1;
+  /// respond: bit k set if rung k could be chosen (enabled then); otherwise 0
+  std::uint8_t options = 0;
+  bool deviates = false;    ///< the choice differs from the model's (turn: any change)
+  double seconds = 0.0;     ///< from the brief shown to the answer accepted
+  std::uint8_t source = 0;  ///< DecisionSource
+};
+
+/// A decision with its texts.
+struct Decision {
+  DecisionRow row;
+  std::string action;    ///< in words: "coordinate", "join", "threshold sanction 0.8", "done"
+  std::string brief;     ///< the brief as shown (empty when not shown)
+  std::size_t line = 0;  ///< line in the decisions file it came from (0: not from a file)
+};
+
+sim::h5::TableSchema<DecisionRow> decisions_schema();
+
+/// The session's settings and how far it got.
+struct SessionInfo {
+  std::vector<std::string> played;
+  double turn_days = 0.0;
+  std::uint64_t replication = 0;
+  std::uint64_t seed = 0;
+  bool complete = false;
+  double day_reached = 0.0;
+};
+
+/// Writes /wargame: the settings as attributes, /wargame/decisions with its texts
+/// /wargame/actions and /wargame/briefs.
+void write_session(sim::h5::File& file, const SessionInfo& info,
+                   const std::vector<Decision>& decisions);
+
+/// A session read back: its settings, decisions, and the scenario as resolved.
+struct StoredSession {
+  std::string path;
+  SessionInfo info;
+  std::vector<Decision> decisions;
+  std::string scenario_resolved;  ///< /scenario/resolved: loads to the session's scenario
+  std::string scenario_text;      ///< /scenario/text: the file as first read
+  std::string scenario_path;      ///< /scenario source_path
+  std::string scenario_name;
+  std::string after_action;  ///< /wargame/after_action (complete sessions)
+};
+/// Reads a session file; a file that is not one throws std::runtime_error naming it.
+StoredSession read_session(const std::string& path);
+
+/// Reads a TOML decisions file against `sc` (state names, rung and action words); errors
+/// throw ScenarioError with file, line and key.
+std::vector<Decision> read_decisions_file(const std::string& path, const Scenario& sc);
+/// The decisions as a TOML decisions file that read_decisions_file reads back.
+std::string decisions_toml(const std::vector<Decision>& decisions, const Scenario& sc,
+                           const std::string& header);
+
+/// The words of a respond choice ("quiet", "attribute", ...) and back.
+std::string_view rung_word(Rung r) noexcept;
+std::optional<Rung> parse_rung_word(std::string_view word) noexcept;
+
+}  // namespace cyberdeter::models::deterrence

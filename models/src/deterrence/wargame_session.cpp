@@ -1,0 +1,223 @@
+// A war-game session as data: /wargame of the session file and TOML decisions files.
+
+#include "cyberdeter/models/deterrence/wargame_session.hpp"
+
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+
+#include "../toml_reader.hpp"
+
+namespace cyberdeter::models::deterrence {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(DecisionKind k) noexcept {
+  switch (k) {
+    case DecisionKind::respond: return "respond";
+    case DecisionKind::join: return "join";
+    case DecisionKind::turn: return "turn";
+  }
+  return "?";
+}
+
+std::string_view to_string(DecisionSource s) noexcept {
+  switch (s) {
+    case DecisionSource::player: return "player";
+    case DecisionSource::file: return "file";
+    case DecisionSource::doctrine: return "doctrine";
+  }
+  return "?";
+}
+
+std::string_view rung_word(Rung r) noexcept { return r == Rung::none ? "quiet" : to_string(r); }
+
+std::optional<Rung> parse_rung_word(std::string_view word) noexcept {
+  const std::string w = lower(word);
+  if (w == "quiet" || w == "none") return Rung::none;
+  if (w == "attribute") return Rung::attribute;
+  if (w == "coordinate") return Rung::coordinate;
+  if (w == "sanction") return Rung::sanction;
+  return std::nullopt;
+}
+
+sim::h5::TableSchema<DecisionRow> decisions_schema() {
+  sim::h5::TableSchema<DecisionRow> s(
+      "One row per decision a player (or a decisions file) took for a played state; "
+      "/wargame/actions and /wargame/briefs hold its words and the brief shown, row for row");
+  s.add("decision", &DecisionRow::decision, "1", "Sequence number of the decision in the session");
+  s.add("day", &DecisionRow::day, "day", "Simulated day of the decision");
+  s.add("state", &DecisionRow::state, "index", "Deciding state (index into /scenario/states)");
+  s.add("kind", &DecisionRow::kind, "enum",
+        "0 respond (a victim's response), 1 join (an ally's answer), 2 turn (a doctrine change)");
+  s.add("incident", &DecisionRow::incident, "1",
+        "Incident (the incident column of /incidents); -1 for a turn");
+  s.add("turn", &DecisionRow::turn, "1",
+        "Turn number (turn k is at day k * turn_days); 0 otherwise");
+  s.add("named", &DecisionRow::named, "index", "Attacker the attribution named; -1 for a turn");
+  s.add("confidence", &DecisionRow::confidence, "1", "Confidence of the attribution");
+  s.add("case_strength", &DecisionRow::case_strength, "1",
+        "Case strength z the victim's doctrine weighs (respond)");
+  s.add("recommended", &DecisionRow::recommended, "enum",
+        "respond: the doctrine's rung (index into /scenario/rungs); join: the model's answer "
+        "with the same random numbers (1 join, 0 decline); turn: -1");
+  s.add("choice", &DecisionRow::choice, "enum",
+        "respond: the rung chosen; join: 1 join, 0 decline; turn: 0 done, 1 enable, 2 disable, "
+        "3 threshold, 4 program");
+  s.add("options", &DecisionRow::options, "bits",
+        "respond: bit k set if rung k could be chosen then (bit 0, quiet, always); else 0");
+  s.add("deviates", &DecisionRow::deviates, "bool",
+        "The choice differs from the model's (turn: any change)");
+  s.add("seconds", &DecisionRow::seconds, "s",
+        "Time from the brief being shown to the answer being accepted (as recorded)");
+  s.add("source", &DecisionRow::source, "enum",
+        "0 player at the terminal, 1 decisions file or resumed session, 2 doctrine");
+  return s;
+}
+
+void write_session(sim::h5::File& file, const SessionInfo& info,
+                   const std::vector<Decision>& decisions) {
+  file.create_group("/wargame");
+  file.set_attribute("/wargame", "played", std::span(info.played));
+  file.set_attribute("/wargame", "turn_days", info.turn_days);
+  file.set_attribute("/wargame", "replication", info.replication);
+  file.set_attribute("/wargame", "seed", info.seed);
+  file.set_attribute("/wargame", "status", info.complete ? "complete" : "interrupted");
+  file.set_attribute("/wargame", "day_reached", info.day_reached);
+  file.set_attribute("/wargame", "decisions", static_cast<std::uint64_t>(decisions.size()));
+  auto table = file.create_table("/wargame/decisions", decisions_schema());
+  std::vector<std::string> actions, briefs;
+  for (const Decision& d : decisions) {
+    table.append(d.row);
+    actions.push_back(d.action);
+    briefs.push_back(d.brief.empty() ? std::string(" ") : d.brief);
+  }
+  table.flush();
+  if (!decisions.empty()) {
+    file.write_dataset("/wargame/actions", actions,
+                       "Each decision in words, as a decisions file writes it");
+    file.write_dataset("/wargame/briefs", briefs, "The brief shown for each decision");
+  }
+}
+
+StoredSession read_session(const std::string& path) {
+  const auto file = sim::h5::File::open_read(path);
+  if (!file.exists("/wargame") || !file.exists("/scenario/resolved")) {
+    throw std::runtime_error(path + " is not a war-game session file (it has no /wargame)");
+  }
+  StoredSession s;
+  s.path = path;
+  s.info.played = file.read_attribute<std::vector<std::string>>("/wargame", "played");
+  s.info.turn_days = file.read_attribute<double>("/wargame", "turn_days");
+  s.info.replication = file.read_attribute<std::uint64_t>("/wargame", "replication");
+  s.info.seed = file.read_attribute<std::uint64_t>("/wargame", "seed");
+  s.info.complete = file.read_attribute<std::string>("/wargame", "status") == "complete";
+  s.info.day_reached = file.read_attribute<double>("/wargame", "day_reached");
+  s.scenario_resolved = file.read_dataset<std::string>("/scenario/resolved");
+  s.scenario_text = file.read_dataset<std::string>("/scenario/text");
+  s.scenario_path = file.read_attribute<std::string>("/scenario", "source_path");
+  s.scenario_name = file.read_attribute<std::string>("/scenario", "name");
+  if (file.exists("/wargame/after_action")) {
+    s.after_action = file.read_dataset<std::string>("/wargame/after_action");
+  }
+  const auto rows = sim::h5::read_table(file, "/wargame/decisions", decisions_schema());
+  std::vector<std::string> actions, briefs;
+  if (!rows.empty()) {
+    actions = file.read_dataset<std::vector<std::string>>("/wargame/actions");
+    briefs = file.read_dataset<std::vector<std::string>>("/wargame/briefs");
+  }
+  if (actions.size() != rows.size() || briefs.size() != rows.size()) {
+    throw std::runtime_error(path + ": /wargame/actions and /wargame/briefs do not match " +
+                             "/wargame/decisions row for row");
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    s.decisions.push_back(Decision{rows[i], actions[i], briefs[i] == " " ? "" : briefs[i], 0});
+  }
+  return s;
+}
+
+std::vector<Decision> read_decisions_file(const std::string& path, const Scenario& sc) {
+  const detail::Document doc = detail::parse_file(path);
+  detail::Reader root(doc, doc.root, "");
+  std::vector<Decision> out;
+  for (auto& t : root.table_array("decision")) {
+    Decision d;
+    d.line = t.raw("state") ? t.raw("state")->source().begin.line : 0;
+    const std::string state = t.required_string("state");
+    const auto s = sc.state_index(state);
+    if (!s) t.fail("state", "no state '" + state + "' in the scenario");
+    d.row.state = static_cast<std::uint32_t>(*s);
+    const std::string kind = t.choice("kind", "", {"respond", "join", "turn"});
+    if (!t.has("kind")) t.fail("kind", "missing: respond, join or turn");
+    d.row.kind = static_cast<std::uint8_t>(kind == "respond" ? DecisionKind::respond
+                                           : kind == "join"  ? DecisionKind::join
+                                                             : DecisionKind::turn);
+    const std::string choice = t.required_string("choice");
+    if (kind == "turn") {
+      d.row.turn = static_cast<std::uint32_t>(t.integer("turn", 0, 1, 1'000'000'000));
+      if (!t.has("turn")) t.fail("turn", "missing: the turn's number (1, 2, ...)");
+      if (t.has("incident")) t.fail("incident", "a turn has no incident");
+      try {
+        const DoctrineAction a = parse_action(choice, sc);
+        d.row.choice = static_cast<std::int8_t>(a.kind);
+        d.action = format_action(a, sc);
+      } catch (const std::invalid_argument& e) {
+        t.fail("choice", e.what());
+      }
+    } else {
+      d.row.incident = t.integer("incident", -1, 0, std::numeric_limits<std::int64_t>::max());
+      if (!t.has("incident")) t.fail("incident", "missing: the incident's number");
+      if (t.has("turn")) t.fail("turn", "only a turn has a turn number");
+      if (kind == "respond") {
+        const auto rung = parse_rung_word(choice);
+        if (!rung) t.fail("choice", "expected quiet, attribute, coordinate or sanction");
+        d.row.choice = static_cast<std::int8_t>(*rung);
+        d.action = std::string(rung_word(*rung));
+      } else {
+        const std::string c = lower(choice);
+        if (c != "join" && c != "decline") t.fail("choice", "expected join or decline");
+        d.row.choice = c == "join" ? 1 : 0;
+        d.action = c;
+      }
+    }
+    d.row.day = t.number("day", 0.0, detail::Range::non_negative());
+    d.row.seconds = t.number("seconds", 0.0, detail::Range::non_negative());
+    t.finish();
+    d.row.decision = out.size();
+    d.row.source = static_cast<std::uint8_t>(DecisionSource::file);
+    out.push_back(std::move(d));
+  }
+  root.finish();
+  return out;
+}
+
+std::string decisions_toml(const std::vector<Decision>& decisions, const Scenario& sc,
+                           const std::string& header) {
+  std::ostringstream out;
+  std::istringstream lines(header);
+  for (std::string line; std::getline(lines, line);) out << "# " << line << "\n";
+  for (const Decision& d : decisions) {
+    const auto kind = static_cast<DecisionKind>(d.row.kind);
+    out << "\n[[decision]]\n";
+    out << "state = " << detail::toml_string(sc.states.at(d.row.state).name) << "\n";
+    out << "kind = \"" << to_string(kind) << "\"\n";
+    if (kind == DecisionKind::turn) {
+      out << "turn = " << d.row.turn << "\n";
+    } else {
+      out << "incident = " << d.row.incident << "\n";
+    }
+    out << "choice = " << detail::toml_string(d.action) << "\n";
+    out << "day = " << detail::toml_number(d.row.day) << "\n";
+    out << "seconds = " << detail::toml_number(d.row.seconds) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cyberdeter::models::deterrence

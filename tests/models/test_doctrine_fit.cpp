@@ -1,0 +1,287 @@
+// Fitting a doctrine to a player's answers: exact cases and properties on random answers.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "cyberdeter/models/deterrence/doctrine_fit.hpp"
+#include "cyberdeter/models/deterrence/rules.hpp"
+
+using namespace cyberdeter;
+using namespace cyberdeter::models::deterrence;
+
+namespace {
+
+constexpr std::array<Rung, 3> public_rungs{Rung::attribute, Rung::coordinate, Rung::sanction};
+constexpr std::array<bool, rung_count> all_available{true, true, true, true};
+constexpr std::array<bool, rung_count> no_sanction{true, true, true, false};
+
+Doctrine doctrine(double attribute, double coordinate, double sanction, bool sanctions = true) {
+  Doctrine d;
+  d.attribute = {true, attribute};
+  d.coordinate = {true, coordinate};
+  d.sanction = {sanctions, sanction};
+  return d;
+}
+
+PlayedResponse answer(double z, Rung chosen,
+                      const std::array<bool, rung_count>& available = all_available) {
+  return PlayedResponse{z, chosen, available};
+}
+
+// The answers `truth` gives at each z, every rung available.
+std::vector<PlayedResponse> answers_of(const Doctrine& truth, double resolve,
+                                       const std::vector<double>& zs) {
+  std::vector<PlayedResponse> out;
+  for (const double z : zs) out.push_back(answer(z, respond(truth, resolve, z)));
+  return out;
+}
+
+// The loader's rule: resolve <= attribute <= coordinate <= sanction.
+bool chain_holds(const Doctrine& d, double resolve) {
+  return resolve <= d.attribute.threshold && d.attribute.threshold <= d.coordinate.threshold &&
+         d.coordinate.threshold <= d.sanction.threshold;
+}
+
+std::size_t reproduced_by(const Doctrine& d, double resolve,
+                          const std::vector<PlayedResponse>& answers) {
+  std::size_t n = 0;
+  for (const auto& a : answers) {
+    if (respond_available(d, resolve, a.case_strength, a.enabled) == a.chosen) ++n;
+  }
+  return n;
+}
+
+// The most answers any doctrine enabling `enabled` reproduces, by trying every ordered
+// triple of thresholds at resolve, at an answer's z or above them all.
+std::size_t brute_force_best(const std::vector<PlayedResponse>& answers, double resolve,
+                             const std::array<bool, rung_count>& enabled) {
+  std::vector<double> values{resolve};
+  double top = resolve;
+  for (const auto& a : answers) {
+    if (a.case_strength >= resolve) values.push_back(a.case_strength);
+    top = std::max(top, a.case_strength);
+  }
+  values.push_back(top + 1.0);
+  std::size_t best = 0;
+  Doctrine d;
+  for (const double ta : values) {
+    for (const double tc : values) {
+      for (const double ts : values) {
+        if (!(ta <= tc && tc <= ts)) continue;
+        d.attribute = {enabled[1], ta};
+        d.coordinate = {enabled[2], tc};
+        d.sanction = {enabled[3], ts};
+        best = std::max(best, reproduced_by(d, resolve, answers));
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST_CASE("answers of a known doctrine are reproduced and its classes separated",
+          "[doctrine_fit]") {
+  const double resolve = 0.2;
+  const Doctrine truth = doctrine(0.3, 0.6, 0.9);
+  const auto answers =
+      answers_of(truth, resolve, {0.05, 0.15, 0.25, 0.28, 0.35, 0.5, 0.62, 0.8, 0.91, 1.3});
+  const Doctrine start = doctrine(0.45, 0.7, 1.1);
+  const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+  CHECK(fit.total == answers.size());
+  CHECK(fit.reproduced == answers.size());
+  CHECK(fit.reproduced_by_start < answers.size());
+  CHECK_FALSE(fit.clamped);
+  CHECK(chain_holds(fit.doctrine, resolve));
+  for (const Rung k : public_rungs) {
+    INFO("rung " << to_string(k));
+    const RungPolicy& p = fit.doctrine.rung(k);
+    CHECK(p.enabled);
+    double below = -infinity, at_or_above = infinity;
+    for (const auto& a : answers) {
+      if (a.chosen < k) below = std::max(below, a.case_strength);
+      if (a.chosen >= k) at_or_above = std::min(at_or_above, a.case_strength);
+    }
+    CHECK(below < p.threshold);
+    CHECK(p.threshold <= at_or_above);
+  }
+  // Start lies above each class boundary, so the fit takes the midpoint nearest to it.
+  CHECK(fit.doctrine.attribute.threshold == Approx(0.315));
+  CHECK(fit.doctrine.coordinate.threshold == Approx(0.56));
+  CHECK(fit.doctrine.sanction.threshold == Approx(0.855));
+  CHECK(fit.doctrine.sanction_days == start.sanction_days);
+  CHECK(fit.doctrine.noise == start.noise);
+}
+
+TEST_CASE("a rung is enabled iff the player chose it", "[doctrine_fit]") {
+  const double resolve = 0.2;
+  SECTION("never sanctions: sanction disabled, its threshold clamped to the chain") {
+    const Doctrine start = doctrine(0.3, 0.6, 0.65);
+    const std::vector<PlayedResponse> answers{
+        answer(0.1, Rung::none),       answer(0.4, Rung::attribute),
+        answer(0.7, Rung::attribute),  answer(0.8, Rung::coordinate),
+        answer(1.2, Rung::coordinate), answer(1.5, Rung::coordinate)};
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(fit.reproduced == answers.size());
+    CHECK_FALSE(fit.doctrine.sanction.enabled);
+    CHECK(fit.doctrine.coordinate.threshold == Approx(0.75));
+    // start's 0.65 would now sit below the coordinate threshold
+    CHECK(fit.doctrine.sanction.threshold == fit.doctrine.coordinate.threshold);
+    CHECK(chain_holds(fit.doctrine, resolve));
+  }
+  SECTION("sanctions once: sanction enabled at or below that case") {
+    const Doctrine start = doctrine(0.3, 0.6, 1.0, false);
+    const std::vector<PlayedResponse> answers{
+        answer(0.1, Rung::none), answer(0.4, Rung::attribute), answer(0.7, Rung::coordinate),
+        answer(0.95, Rung::coordinate), answer(1.1, Rung::sanction)};
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(fit.reproduced == answers.size());
+    CHECK(fit.reproduced_by_start == answers.size() - 1);
+    CHECK(fit.doctrine.sanction.enabled);
+    CHECK(fit.doctrine.sanction.threshold <= 1.1);
+    CHECK(fit.doctrine.sanction.threshold > 0.95);
+    CHECK(fit.doctrine.sanction.threshold == 1.0);  // start's, which separates them
+  }
+  SECTION("never public: every rung disabled, start's thresholds kept") {
+    const Doctrine start = doctrine(0.3, 0.6, 0.9);
+    const std::vector<PlayedResponse> answers{answer(0.5, Rung::none), answer(1.5, Rung::none)};
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(fit.reproduced == answers.size());
+    for (const Rung k : public_rungs) {
+      CHECK_FALSE(fit.doctrine.rung(k).enabled);
+      CHECK(fit.doctrine.rung(k).threshold == start.rung(k).threshold);
+    }
+  }
+}
+
+TEST_CASE("answers consistent with the start doctrine give back its thresholds", "[doctrine_fit]") {
+  const double resolve = 0.2;
+  const Doctrine start = doctrine(0.3137, 0.6, 0.9);  // not rounded: kept as written
+  const auto answers = answers_of(start, resolve, {0.1, 0.25, 0.4, 0.5, 0.7, 0.85, 1.0, 1.4});
+  const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+  CHECK(fit.reproduced == answers.size());
+  CHECK(fit.reproduced_by_start == answers.size());
+  for (const Rung k : public_rungs) {
+    CHECK(fit.doctrine.rung(k).enabled);
+    CHECK(fit.doctrine.rung(k).threshold == start.rung(k).threshold);
+  }
+}
+
+TEST_CASE("one inconsistent answer costs exactly one", "[doctrine_fit]") {
+  const double resolve = 0.2;
+  const Doctrine truth = doctrine(0.3, 0.6, 0.9);
+  auto answers = answers_of(truth, resolve, {0.1, 0.25, 0.35, 0.45, 0.5, 0.7, 0.8, 0.95, 1.2});
+  REQUIRE(answers[4].chosen == Rung::attribute);
+  answers[4].chosen = Rung::none;  // stays quiet at 0.5, yet named at 0.35 and 0.45
+  const DoctrineFit fit = fit_doctrine(answers, doctrine(0.4, 0.5, 1.0), resolve);
+  CHECK(fit.total == answers.size());
+  CHECK(fit.reproduced == answers.size() - 1);
+  CHECK(chain_holds(fit.doctrine, resolve));
+  for (const Rung k : public_rungs) CHECK(fit.doctrine.rung(k).enabled);
+}
+
+TEST_CASE("answers given while a rung was unavailable do not count against it", "[doctrine_fit]") {
+  const double resolve = 0.2;
+  const Doctrine start = doctrine(0.3, 0.6, 0.9);
+  std::vector<PlayedResponse> answers{
+      answer(0.4, Rung::attribute), answer(0.7, Rung::coordinate), answer(0.95, Rung::sanction),
+      answer(1.2, Rung::coordinate, no_sanction), answer(1.5, Rung::coordinate, no_sanction)};
+  const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+  CHECK(fit.reproduced == answers.size());
+  CHECK(fit.reproduced_by_start == answers.size());
+  CHECK(fit.doctrine.sanction.enabled);
+  CHECK(fit.doctrine.sanction.threshold <= 0.95);
+  CHECK(fit.doctrine.sanction.threshold == 0.9);
+
+  // Had sanctions been available, quiet coordination at 1.2 and 1.5 would contradict the
+  // sanction at 0.95: the best doctrine then gives up that one.
+  for (auto& a : answers) a.enabled = all_available;
+  const DoctrineFit strict = fit_doctrine(answers, start, resolve);
+  CHECK(strict.reproduced == answers.size() - 1);
+  CHECK(strict.doctrine.sanction.threshold > 1.5);
+  CHECK(chain_holds(strict.doctrine, resolve));
+}
+
+TEST_CASE("a public answer below resolve is clamped, not reproduced", "[doctrine_fit]") {
+  const double resolve = 0.2;
+  const std::vector<PlayedResponse> answers{
+      answer(0.1, Rung::attribute), answer(0.4, Rung::attribute), answer(0.7, Rung::coordinate)};
+  const DoctrineFit fit = fit_doctrine(answers, doctrine(0.3, 0.6, 0.9), resolve);
+  CHECK(fit.clamped);
+  CHECK(fit.reproduced == answers.size() - 1);
+  CHECK(fit.doctrine.attribute.threshold >= resolve);
+  CHECK(chain_holds(fit.doctrine, resolve));
+  // Staying quiet below resolve is no clamping.
+  const std::vector<PlayedResponse> quiet{answer(0.1, Rung::none), answer(0.4, Rung::attribute)};
+  CHECK_FALSE(fit_doctrine(quiet, doctrine(0.3, 0.6, 0.9), resolve).clamped);
+}
+
+TEST_CASE("no answers leave the start doctrine unchanged", "[doctrine_fit]") {
+  Doctrine start = doctrine(0.25, 0.5, 0.8, false);
+  start.noise = 0.1;
+  const DoctrineFit fit = fit_doctrine({}, start, 0.2);
+  CHECK(fit.total == 0);
+  CHECK(fit.reproduced == 0);
+  CHECK(fit.reproduced_by_start == 0);
+  CHECK_FALSE(fit.clamped);
+  for (const Rung k : public_rungs) {
+    CHECK(fit.doctrine.rung(k).enabled == start.rung(k).enabled);
+    CHECK(fit.doctrine.rung(k).threshold == start.rung(k).threshold);
+  }
+  CHECK(fit.doctrine.noise == start.noise);
+}
+
+TEST_CASE("on random answers the fit is optimal and satisfies the loader's chain",
+          "[doctrine_fit]") {
+  std::mt19937_64 rng(20240607);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_int_distribution<int> rung(0, 3);
+  std::uniform_int_distribution<std::size_t> size(1, 12);
+  for (int set = 0; set < 200; ++set) {
+    INFO("set " << set);
+    const double resolve = 0.5 * unit(rng);
+    std::array<double, 3> t{resolve + unit(rng), resolve + unit(rng), resolve + unit(rng)};
+    std::sort(t.begin(), t.end());
+    Doctrine start;
+    start.attribute = {unit(rng) < 0.8, t[0]};
+    start.coordinate = {unit(rng) < 0.8, t[1]};
+    start.sanction = {unit(rng) < 0.5, t[2]};
+    start.sanction_days = 100.0 + 1000.0 * unit(rng);
+    start.noise = unit(rng);
+    const bool always_available = set % 2 == 0;
+    const bool coarse = set % 3 == 0;  // many equal case strengths
+
+    std::vector<PlayedResponse> answers(size(rng));
+    std::array<bool, rung_count> used{true, false, false, false};
+    bool below_resolve = false;
+    for (auto& a : answers) {
+      a.case_strength = -0.2 + 1.8 * unit(rng);
+      if (coarse) a.case_strength = std::round(a.case_strength * 5.0) / 5.0;
+      a.chosen = static_cast<Rung>(rung(rng));
+      if (!always_available) {
+        for (std::size_t k = 1; k < rung_count; ++k) a.enabled[k] = unit(rng) < 0.7;
+      }
+      used[static_cast<std::size_t>(a.chosen)] = true;
+      below_resolve = below_resolve || (a.chosen != Rung::none && a.case_strength < resolve);
+    }
+
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(chain_holds(fit.doctrine, resolve));
+    for (const Rung k : public_rungs) {
+      CHECK(fit.doctrine.rung(k).enabled == used[static_cast<std::size_t>(k)]);
+    }
+    CHECK(fit.total == answers.size());
+    CHECK(fit.reproduced == reproduced_by(fit.doctrine, resolve, answers));
+    CHECK(fit.reproduced == brute_force_best(answers, resolve, used));
+    CHECK(fit.reproduced_by_start == reproduced_by(start, resolve, answers));
+    // With every rung always there, the start is one of the doctrines the fit weighs.
+    if (always_available) CHECK(fit.reproduced >= fit.reproduced_by_start);
+    CHECK(fit.clamped == below_resolve);
+    CHECK(fit.doctrine.sanction_days == start.sanction_days);
+    CHECK(fit.doctrine.noise == start.noise);
+  }
+}
