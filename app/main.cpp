@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   add_sweep_command(app, action);
   add_merge_command(app, action);
   add_equilibrium_command(app, action);
-  add_planned_commands(app, action);
+  add_wargame_command(app, action);
 
   try {
     app.parse(argc, argv);

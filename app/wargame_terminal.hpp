@@ -1,0 +1,63 @@
+#pragma once
+// The terminal side of a war-game (docs/wargame.md): briefs laid out for a room of
+// players, prompts with help on every one, and a line reader that notices Ctrl-C while
+// it waits for an answer.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/models/deterrence/wargame.hpp"
+
+namespace cyberdeter::app {
+
+/// Reads lines from standard input without blocking signals: Ctrl-C (SIGINT) or SIGTERM
+/// while waiting throws Interrupted.
+class LineInput {
+ public:
+  LineInput();
+  /// The next line without its newline; nullopt at end of input.
+  std::optional<std::string> next();
+  /// True if standard input is a terminal (answers are echoed by the terminal itself).
+  bool interactive() const noexcept { return interactive_; }
+
+ private:
+  std::string buffer_;
+  bool eof_ = false;
+  bool interactive_ = false;
+};
+
+/// "2016-02-16 (day 412)" when the scenario has a start date, else "day 412".
+std::string when(const models::deterrence::Scenario& sc, double day);
+
+/// The briefs, as shown; `number` is the decision's sequence number in the session.
+std::string render_response(const models::deterrence::Scenario& sc,
+                            const models::deterrence::ResponseBrief& b, std::uint64_t number);
+std::string render_join(const models::deterrence::Scenario& sc,
+                        const models::deterrence::JoinBrief& b, std::uint64_t number);
+std::string render_turn(const models::deterrence::Scenario& sc,
+                        const models::deterrence::TurnBrief& b, double turn_days);
+
+/// The prompts' lines and their help.
+std::string response_prompt(const models::deterrence::ResponseBrief& b);
+std::string response_help(const models::deterrence::Scenario& sc,
+                          const models::deterrence::ResponseBrief& b);
+std::string join_prompt(const models::deterrence::JoinBrief& b);
+std::string join_help(const models::deterrence::Scenario& sc,
+                      const models::deterrence::JoinBrief& b);
+std::string turn_prompt();
+std::string turn_help(const models::deterrence::Scenario& sc,
+                      const models::deterrence::TurnBrief& b);
+
+/// A player's answer to a response prompt: a rung, or an error to show before asking
+/// again. Empty input takes the recommendation.
+struct ParsedAnswer {
+  std::optional<int> value;  ///< respond: the rung; join: 1 join, 0 decline
+  std::string error;
+};
+ParsedAnswer parse_response(const models::deterrence::Scenario& sc,
+                            const models::deterrence::ResponseBrief& b, const std::string& line);
+ParsedAnswer parse_join(const models::deterrence::JoinBrief& b, const std::string& line);
+
+}  // namespace cyberdeter::app
