@@ -140,7 +140,7 @@ void record_lines(Section& s, const det::Scenario& sc, std::size_t state, const 
     list += (list.empty() ? "" : ", ") + item;
   }
   s.more("  " + (list.empty() ? std::string("nobody yet") : list));
-  s.more(name + "'s responses: quiet " + std::to_string(r.responses[0]) + ", attribute " +
+  s.more("responses: quiet " + std::to_string(r.responses[0]) + ", attribute " +
          std::to_string(r.responses[1]) + ", coordinate " + std::to_string(r.responses[2]) +
          ", sanction " + std::to_string(r.responses[3]));
   if (focus) {
@@ -313,14 +313,14 @@ std::string render_turn(const det::Scenario& sc, const det::TurnBrief& b, double
   const auto& r = b.record;
   const auto& p = b.previous;
   auto since = [](std::uint64_t now, std::uint64_t before) { return std::to_string(now - before); };
-  s.line("Last turn", "in the last " + fmt("%.0f", turn_days) + " days " + me + " detected " +
-                          count(r.detected - p.detected, "incident") + ", named an actor in " +
-                          since(r.judgements, p.judgements) + ";");
+  s.line("Last turn", "in " + fmt("%.0f", turn_days) +
+                          " days: " + count(r.detected - p.detected, "incident") + " detected, " +
+                          since(r.judgements, p.judgements) + " attributed to an actor");
   s.more("responses: quiet " + since(r.responses[0], p.responses[0]) + ", attribute " +
          since(r.responses[1], p.responses[1]) + ", coordinate " +
          since(r.responses[2], p.responses[2]) + ", sanction " +
-         since(r.responses[3], p.responses[3]) + "; allies' invitations joined " +
-         since(r.coalitions_joined, p.coalitions_joined));
+         since(r.responses[3], p.responses[3]));
+  s.more("allies' invitations joined: " + since(r.coalitions_joined, p.coalitions_joined));
   s.line("Capability", "defense " + fmt("%.2f", b.defense) + ", detection " +
                            fmt("%.4f", b.detection_rate) + " per day, workforce " +
                            fmt("%.0f", b.workforce));
