@@ -97,5 +97,6 @@ void add_sweep_command(CLI::App& app, Action& action);
 void add_merge_command(CLI::App& app, Action& action);
 void add_equilibrium_command(CLI::App& app, Action& action);
 void add_wargame_command(CLI::App& app, Action& action);
+void add_debrief_command(CLI::App& app, Action& action);
 
 }  // namespace cyberdeter::app

@@ -207,8 +207,8 @@ class SessionDecider final : public det::Decider {
                   "--turn-days, or an earlier decision differs");
     }
     d.row.seconds = s.row.seconds;
-    // A session file keeps who decided; a decisions file's answers count as the file's.
-    d.row.source = s.line == 0 ? s.row.source : static_cast<std::uint8_t>(DecisionSource::file);
+    // Who took the decision in the session it came from (a hand-written one: the file).
+    d.row.source = s.row.source;
     ++replayed_;
     return &current_;
   }

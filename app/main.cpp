@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_merge_command(app, action);
   add_equilibrium_command(app, action);
   add_wargame_command(app, action);
+  add_debrief_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -189,9 +189,13 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
     }
     d.row.day = t.number("day", 0.0, detail::Range::non_negative());
     d.row.seconds = t.number("seconds", 0.0, detail::Range::non_negative());
+    // Who took it in the session it came from; a hand-written decision is the file's.
+    const std::string source = t.choice("source", "file", {"player", "file", "doctrine"});
+    d.row.source = static_cast<std::uint8_t>(source == "player"     ? DecisionSource::player
+                                             : source == "doctrine" ? DecisionSource::doctrine
+                                                                    : DecisionSource::file);
     t.finish();
     d.row.decision = out.size();
-    d.row.source = static_cast<std::uint8_t>(DecisionSource::file);
     out.push_back(std::move(d));
   }
   root.finish();
@@ -216,6 +220,45 @@ std::string decisions_toml(const std::vector<Decision>& decisions, const Scenari
     out << "choice = " << detail::toml_string(d.action) << "\n";
     out << "day = " << detail::toml_number(d.row.day) << "\n";
     out << "seconds = " << detail::toml_number(d.row.seconds) << "\n";
+    out << "source = \"" << to_string(static_cast<DecisionSource>(d.row.source)) << "\"\n";
+  }
+  return out.str();
+}
+
+std::string doctrine_inline_toml(const Doctrine& d) {
+  std::string out = "{";
+  for (const Rung r : {Rung::attribute, Rung::coordinate, Rung::sanction}) {
+    out += std::string(to_string(r)) + " = {enabled = " + (d.rung(r).enabled ? "true" : "false") +
+           ", threshold = " + detail::toml_number(d.rung(r).threshold) + "}, ";
+  }
+  out += "sanction_days = " + detail::toml_number(d.sanction_days) +
+         ", noise = " + detail::toml_number(d.noise) + "}";
+  return out;
+}
+
+std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,
+                                 const std::string& base, std::uint64_t replications,
+                                 std::uint64_t seed, const std::string& header) {
+  std::ostringstream out;
+  std::istringstream lines(header);
+  for (std::string line; std::getline(lines, line);) out << "# " << line << "\n";
+  std::string name = "as-played";
+  if (!sc.name.empty()) name += "-" + sc.name;
+  out << "\nname = " << detail::toml_string(name) << "\n";
+  out << "base = " << detail::toml_string(base) << "\n\n";
+  out << "[run]\nreplications = " << replications << "\nseed = " << seed << "\n\n";
+  out << "[design]\nkind = \"grid\"\n";
+  for (const PlayedDoctrine& p : doctrines) {
+    const std::string& state = sc.states.at(p.state).name;
+    std::string column = "doctrine_";
+    for (const char c : state) column += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    out << "\n[[parameters]]\n";
+    out << "name = " << detail::toml_string(column) << "\n";
+    out << "path = " << detail::toml_string("states." + detail::toml_key(state) + ".doctrine")
+        << "\n";
+    out << "values = [\n  " << doctrine_inline_toml(p.scenario) << ",\n  "
+        << doctrine_inline_toml(p.played) << ",\n]\n";
+    out << "labels = [\"doctrine\", \"as played\"]\n";
   }
   return out.str();
 }

@@ -90,6 +90,24 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
 std::string decisions_toml(const std::vector<Decision>& decisions, const Scenario& sc,
                            const std::string& header);
 
+/// A doctrine as a TOML inline table, the value of `states.NAME.doctrine`:
+/// {attribute = {enabled = true, threshold = 0.3}, coordinate = {...}, sanction = {...},
+///  sanction_days = 730.0, noise = 0.0}.
+std::string doctrine_inline_toml(const Doctrine& d);
+
+/// A sweep file that compares, for each played state, its doctrine in the scenario with
+/// the doctrine fitted to the session ("what if we had always answered like this?"): one
+/// grid parameter per state over `states.NAME.doctrine`, labelled "doctrine" and
+/// "as played". `base` is the base scenario's path as the sweep names it.
+struct PlayedDoctrine {
+  std::size_t state = 0;
+  Doctrine scenario;
+  Doctrine played;
+};
+std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,
+                                 const std::string& base, std::uint64_t replications,
+                                 std::uint64_t seed, const std::string& header);
+
 /// The words of a respond choice ("quiet", "attribute", ...) and back.
 std::string_view rung_word(Rung r) noexcept;
 std::optional<Rung> parse_rung_word(std::string_view word) noexcept;
