@@ -48,7 +48,12 @@ double parse_number(const std::string& word, const std::string& what) {
   throw std::invalid_argument("expected a number for " + what + ", got '" + word + "'");
 }
 
-std::string show(double v) { return detail::toml_number(v); }
+// The shortest text that reads back as `v`, without TOML's ".0" on whole numbers.
+std::string show(double v) {
+  std::string s = detail::toml_number(v);
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  return s;
+}
 
 }  // namespace
 
