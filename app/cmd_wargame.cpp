@@ -46,7 +46,7 @@ struct WargameOptions {
   std::optional<std::uint64_t> replication;
   std::optional<double> turn_days;
   std::optional<double> horizon_days;
-  double delegate_below = -std::numeric_limits<double>::infinity();
+  std::optional<double> delegate_below;
   bool quiet = false;
 };
 
@@ -131,7 +131,9 @@ class SessionDecider final : public det::Decider {
   det::DoctrineAction turn(const det::TurnBrief& b) override {
     Decision d = start(DecisionKind::turn, b.state, b.day);
     d.row.turn = b.turn;
-    const bool first = !(shown_turn_ == b.turn && shown_state_ == b.state);
+    const bool first = !(seen_turn_ == b.turn && seen_state_ == b.state);
+    seen_turn_ = b.turn;
+    seen_state_ = b.state;
     // The brief is recorded with the turn's first action; later actions of the turn show
     // only the doctrine as it now stands.
     d.brief = render_turn(sc_, b, turn_days_);
@@ -140,11 +142,13 @@ class SessionDecider final : public det::Decider {
       action = det::parse_action(s->action, sc_);
       if (const auto why = det::check_action(sc_, b, action)) fail(*s, *why);
     } else if (!rest_doctrine_) {
-      action = ask_action(first ? d.brief : std::string(), b);
+      // The turn's brief is shown once, even when its first actions were replayed.
+      const bool shown = shown_turn_ == b.turn && shown_state_ == b.state;
+      shown_turn_ = b.turn;
+      shown_state_ = b.state;
+      action = ask_action(shown ? std::string() : d.brief, b);
       d.row.seconds = last_seconds_;
     }
-    shown_turn_ = b.turn;
-    shown_state_ = b.state;
     if (!first) d.brief.clear();
     d.row.choice = static_cast<std::int8_t>(action.kind);
     d.row.deviates = action.kind != det::ActionKind::done;
@@ -264,7 +268,7 @@ class SessionDecider final : public det::Decider {
         last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
         return *answer.value;
       }
-      std::printf(" ! %s\n", answer.error.c_str());
+      std::fputs(error_line(answer.error).c_str(), stdout);
     }
   }
 
@@ -279,13 +283,13 @@ class SessionDecider final : public det::Decider {
                                           ? det::DoctrineAction{}
                                           : det::parse_action(line, sc_);
         if (const auto why = det::check_action(sc_, b, a)) {
-          std::printf(" ! %s\n", why->c_str());
+          std::fputs(error_line(*why).c_str(), stdout);
           continue;
         }
         last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
         return a;
       } catch (const std::invalid_argument& e) {
-        std::printf(" ! %s\n", e.what());
+        std::fputs(error_line(e.what()).c_str(), stdout);
       }
     }
   }
@@ -322,8 +326,10 @@ class SessionDecider final : public det::Decider {
   Decision current_;
   LineInput input_;
   std::vector<Decision> decisions_;
-  double last_seconds_ = 0.0;  // of the last answer asked for
-  std::uint32_t shown_turn_ = 0;
+  double last_seconds_ = 0.0;    // of the last answer asked for
+  std::uint32_t seen_turn_ = 0;  // the turn whose first action was recorded last
+  std::uint32_t seen_state_ = 0;
+  std::uint32_t shown_turn_ = 0;  // the turn whose brief a player saw last
   std::uint32_t shown_state_ = 0;
 };
 
@@ -377,6 +383,7 @@ int run_wargame(const WargameOptions& opt) {
   std::vector<std::string> play = opt.play;
   std::uint64_t replication = opt.replication.value_or(0);
   double turn_days = opt.turn_days.value_or(quarter_days);
+  double delegate_below = opt.delegate_below.value_or(-std::numeric_limits<double>::infinity());
   std::string output = opt.output;
 
   if (!opt.resume.empty()) {
@@ -385,10 +392,10 @@ int run_wargame(const WargameOptions& opt) {
     }
     if (!opt.decisions.empty()) throw UsageError("--resume and --decisions cannot be combined");
     if (!opt.scenario.overrides.empty() || opt.seed || opt.replication || opt.turn_days ||
-        opt.horizon_days) {
+        opt.horizon_days || opt.delegate_below) {
       throw UsageError(
-          "--resume keeps the session's settings: --set, --seed, --replication, --turn-days "
-          "and --horizon-days do not apply");
+          "--resume keeps the session's settings: --set, --seed, --replication, --turn-days, "
+          "--horizon-days and --delegate-below do not apply");
     }
     const det::StoredSession stored = open_session(opt.resume);
     if (stored.info.complete) {
@@ -406,6 +413,7 @@ int run_wargame(const WargameOptions& opt) {
     play = stored.info.played;
     replication = stored.info.replication;
     turn_days = stored.info.turn_days;
+    delegate_below = stored.info.delegate_below;
     script = stored.decisions;
     script_path = opt.resume;
     if (output.empty()) output = opt.resume;
@@ -433,6 +441,7 @@ int run_wargame(const WargameOptions& opt) {
         if (!opt.seed) sc.run.seed = stored.info.seed;
         if (!opt.replication) replication = stored.info.replication;
         if (!opt.turn_days) turn_days = stored.info.turn_days;
+        if (!opt.delegate_below) delegate_below = stored.info.delegate_below;
       } else {
         script = det::read_decisions_file(opt.decisions, sc);
       }
@@ -464,6 +473,7 @@ int run_wargame(const WargameOptions& opt) {
   det::SessionInfo info;
   info.played = play;
   info.turn_days = turn_days;
+  info.delegate_below = delegate_below;
   info.replication = replication;
   info.seed = sc.run.seed;
 
@@ -473,7 +483,7 @@ int run_wargame(const WargameOptions& opt) {
                 static_cast<unsigned long long>(sc.run.seed),
                 static_cast<unsigned long long>(replication), sc.run.horizon_days,
                 sc.run.start_date.empty() ? "day 0" : sc.run.start_date.c_str());
-    std::printf("Players: %s. The simulation plays every other state and every attacker.\n",
+    std::printf("Players: %s.\nThe simulation plays every other state and every attacker.\n",
                 [&] {
                   std::string p;
                   for (const auto& n : play) p += (p.empty() ? "" : ", ") + n;
@@ -495,7 +505,7 @@ int run_wargame(const WargameOptions& opt) {
   }
 
   SessionDecider decider(sc, std::move(script), script_path, opt.rest == "doctrine", turn_days,
-                         opt.delegate_below, opt.quiet);
+                         delegate_below, opt.quiet);
   const det::Wargame game{played, turn_days, &decider};
   det::RunOptions session_options;
   session_options.incidents = true;
@@ -555,9 +565,9 @@ int run_wargame(const WargameOptions& opt) {
   } catch (const SessionStopped& e) {
     save_partial(output, sc, info, decider);
     std::printf(
-        "\nSession saved to %s after %zu decision(s), at %s (%s).\n"
+        "\nThe session stopped: %s.\nSaved to %s: %zu decision(s), up to %s.\n"
         "Continue with: cyberdeter wargame --resume %s\n",
-        output.c_str(), decider.decisions().size(), when(sc, decider.day()).c_str(), e.what(),
+        e.what(), output.c_str(), decider.decisions().size(), when(sc, decider.day()).c_str(),
         output.c_str());
     return e.status;
   } catch (const Interrupted& e) {
@@ -580,9 +590,11 @@ void add_wargame_command(CLI::App& app, Action& action) {
   cmd->add_option("file", opt->scenario.file, "Scenario file (TOML); not with --resume");
   cmd->add_option("--set", opt->scenario.overrides,
                   "Override a parameter first: KEY.PATH=VALUE (repeatable)");
+  // One state per --play, so that `--play Japan FILE` leaves FILE to the positional.
   cmd->add_option("--play", opt->play,
                   "A state the players decide for (repeatable): its responses to attributed "
-                  "incidents, its answers to allies' invitations, and its doctrine at turns");
+                  "incidents, its answers to allies' invitations, and its doctrine at turns")
+      ->allow_extra_args(false);
   cmd->add_option("-o,--output", opt->output,
                   "Session file (HDF5, written atomically); with --resume, default the session "
                   "itself");

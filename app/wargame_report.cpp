@@ -24,9 +24,10 @@ std::string change(double session, double doctrine, int decimals) {
   if (std::abs(d) < 0.5 * std::pow(10.0, -decimals)) return "same";
   std::string out = d > 0 ? "+" : "";
   out += num(d, decimals);
-  if (doctrine != 0.0) {
+  const double relative = doctrine != 0.0 ? 100.0 * d / doctrine : 0.0;
+  if (std::abs(relative) >= 0.5) {
     out += d > 0 ? " (+" : " (";
-    out += num(100.0 * d / doctrine, 0);
+    out += num(relative, 0);
     out += " %)";
   }
   return out;
@@ -37,7 +38,7 @@ class Table {
   void section(const std::string& name) { out_ << " " << name << "\n"; }
   void row(const std::string& label, double session, double doctrine, int decimals) {
     char buf[160];
-    std::snprintf(buf, sizeof buf, "   %-36s %10s %10s   %s\n", label.c_str(),
+    std::snprintf(buf, sizeof buf, "   %-38s %9s %9s   %s\n", label.c_str(),
                   num(session, decimals).c_str(), num(doctrine, decimals).c_str(),
                   change(session, doctrine, decimals).c_str());
     out_ << buf;
@@ -73,6 +74,21 @@ double mean_belief(const det::RunResult& r, std::size_t s) {
     }
   }
   return n > 0 ? sum / static_cast<double>(n) : 0.0;
+}
+
+std::vector<std::string> wrap_text(const std::string& text, std::size_t room) {
+  std::vector<std::string> lines;
+  std::istringstream words(text);
+  std::string line;
+  for (std::string w; words >> w;) {
+    if (!line.empty() && line.size() + 1 + w.size() > room) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + w;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 std::string describe(const det::Scenario& sc, const det::Decision& d) {
@@ -134,8 +150,10 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
       << joins << " invitations answered (" << join_dev << " unlike the model), " << turns.size()
       << " turns with " << changes << " changes.\n";
   if (first_departure) {
-    out << " First departure from the doctrine: " << when(sc, first_departure->row.day) << ",\n   "
-        << describe(sc, *first_departure) << ".\n";
+    out << " First departure from the doctrine: " << when(sc, first_departure->row.day) << ":\n";
+    for (const auto& line : wrap_text(describe(sc, *first_departure) + ".", 74)) {
+      out << "   " << line << "\n";
+    }
   } else {
     out << " No decision departed from the doctrine: both histories are the same.\n";
   }
@@ -143,7 +161,7 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
   out << "\n What happened, against the same replication played by the doctrine\n"
       << " (same random numbers; every difference comes from the players' decisions):\n\n";
   char head[160];
-  std::snprintf(head, sizeof head, "   %-36s %10s %10s   %s\n", "", "session", "doctrine",
+  std::snprintf(head, sizeof head, "   %-38s %9s %9s   %s\n", "", "session", "doctrine",
                 "difference");
   out << head;
   Table t;
@@ -170,7 +188,7 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
     t.row("sanctions", static_cast<double>(a.responses[3]), static_cast<double>(b.responses[3]), 0);
     t.row("wrong actor named publicly", static_cast<double>(a.innocent_punished),
           static_cast<double>(b.innocent_punished), 0);
-    t.row("attackers' P(named) for it, at the end", mean_belief(session.result, s),
+    t.row("attackers' P(named) of it at the end", mean_belief(session.result, s),
           mean_belief(doctrine.result, s), 3);
   }
   const auto& ra = session.result.run;
@@ -185,7 +203,7 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
         static_cast<double>(rb.total.sanctions_imposed), 0);
   t.row("coalition invitations", static_cast<double>(ra.coalitions_invited),
         static_cast<double>(rb.coalitions_invited), 0);
-  t.row("cost imposed on attackers (" + unit + ")", ra.reputation_cost + ra.sanction_cost,
+  t.row("cost to attackers (" + unit + ")", ra.reputation_cost + ra.sanction_cost,
         rb.reputation_cost + rb.sanction_cost, 1);
   out << t.str();
   out << "\n One history cannot separate the decisions' effect from the luck of what\n"

@@ -92,6 +92,22 @@ class Section {
   std::ostringstream out_;
 };
 
+// One entry of a help text: the keys in a column, the explanation wrapped beside them.
+std::string help_entry(const std::string& keys, const std::string& text) {
+  constexpr std::size_t column = 23;
+  std::string out;
+  bool first = true;
+  for (const auto& l : wrap(text, width - column)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "   %-*s", static_cast<int>(column - 3),
+                  first ? keys.c_str() : "");
+    // wrap() indents continuations by two; the column already sets them apart.
+    out += buf + (first ? l : l.substr(l.find_first_not_of(' '))) + "\n";
+    first = false;
+  }
+  return out;
+}
+
 // "1 incident", "3 incidents".
 std::string count(std::uint64_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
@@ -156,6 +172,16 @@ std::string sponsor_name(const det::Scenario& sc, const std::optional<std::uint3
 }
 
 }  // namespace
+
+std::string error_line(const std::string& message) {
+  std::string out;
+  bool first = true;
+  for (const auto& l : wrap(message, width - 3)) {
+    out += (first ? " ! " : "   ") + (first ? l : l.substr(l.find_first_not_of(' '))) + "\n";
+    first = false;
+  }
+  return out;
+}
 
 // ---- input -------------------------------------------------------------------------------
 
@@ -370,27 +396,30 @@ std::string response_prompt(const det::ResponseBrief& b) {
 
 std::string response_help(const det::Scenario& sc, const det::ResponseBrief& b) {
   const std::string& me = sc.states[b.state].name;
-  std::ostringstream h;
-  h << " Choose how " << me << " responds, by letter or word:\n";
-  h << "   q, quiet       no public response. The culprit notes that it was not named.\n";
-  auto rung_state = [&](Rung r) {
+  auto off = [&](Rung r) {
     return b.doctrine.rung(r).enabled ? std::string()
-                                      : std::string(" [not enabled: enable it at a turn]");
+                                      : std::string(" Not enabled: enable it at a turn.");
   };
-  h << "   a, attribute   " << me << " names " << sc.attackers[b.named].name << " publicly, alone."
-    << rung_state(Rung::attribute) << "\n";
-  h << "   c, coordinate  invite the allies listed to a joint statement; they answer within "
-    << fmt("%.0f", sc.calibration.coalition_deadline_days)
-    << " days.\n                  If none joins, it becomes a unilateral attribution."
-    << rung_state(Rung::coordinate) << "\n";
-  h << "   s, sanction    invite the allies to sanctions; " << me
-    << " imposes them even alone,\n                  for " << fmt("%.0f", b.doctrine.sanction_days)
-    << " days on average." << rung_state(Rung::sanction) << "\n";
-  h << "   Enter          take the doctrine's recommendation (" << det::rung_word(b.recommended)
-    << ").\n";
-  h << "   brief          show the brief again.   quit  save the session and stop (or Ctrl-C).\n";
-  h << " Naming the wrong actor costs credibility; a larger coalition costs the culprit more.\n";
-  return h.str();
+  std::string h = " Choose how " + me + " responds, by letter or word:\n";
+  h += help_entry("q, quiet", "no public response. The culprit notes that it was not named.");
+  h += help_entry("a, attribute", me + " names " + sc.attackers[b.named].name +
+                                      " publicly, alone." + off(Rung::attribute));
+  h += help_entry("c, coordinate",
+                  "invite the allies listed to a joint statement; they answer within " +
+                      fmt("%.0f", sc.calibration.coalition_deadline_days) +
+                      " days. If none joins, it is a unilateral attribution." +
+                      off(Rung::coordinate));
+  h += help_entry("s, sanction", "invite the allies to sanctions; " + me +
+                                     " imposes them even alone, for " +
+                                     fmt("%.0f", b.doctrine.sanction_days) + " days on average." +
+                                     off(Rung::sanction));
+  h += help_entry("Enter", "take the doctrine's recommendation (" +
+                               std::string(det::rung_word(b.recommended)) + ").");
+  h += help_entry("brief", "show the brief again.");
+  h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
+  h += " Naming the wrong actor costs credibility; a larger coalition costs the\n"
+       " culprit more.\n";
+  return h;
 }
 
 std::string join_prompt(const det::JoinBrief& b) {
@@ -399,37 +428,45 @@ std::string join_prompt(const det::JoinBrief& b) {
 }
 
 std::string join_help(const det::Scenario& sc, const det::JoinBrief& b) {
-  std::ostringstream h;
-  h << " Answer " << sc.states[b.leader].name << "'s invitation:\n";
-  h << "   j, join     " << sc.states[b.state].name
-    << " signs; the culprit's cost grows with the coalition"
-    << (b.rung == Rung::sanction ? ",\n               and its economy adds to the sanctions.\n"
-                                 : ".\n");
-  h << "   d, decline  " << sc.states[b.state].name << " stays out.\n";
-  h << "   Enter       take the model's answer for a state like this one ("
-    << (b.model_answer ? "join" : "decline") << ").\n";
-  h << "   brief       show the brief again.   quit  save the session and stop (or Ctrl-C).\n";
-  return h.str();
+  const std::string& me = sc.states[b.state].name;
+  std::string h = " Answer " + sc.states[b.leader].name + "'s invitation:\n";
+  h += help_entry("j, join",
+                  me + " signs; the culprit's cost grows with the coalition" +
+                      (b.rung == Rung::sanction
+                           ? std::string(", and " + me + "'s economy adds to the sanctions.")
+                           : std::string(".")));
+  h += help_entry("d, decline", me + " stays out.");
+  h += help_entry("Enter", std::string("take the model's answer for a state like this one (") +
+                               (b.model_answer ? "join" : "decline") + ").");
+  h += help_entry("brief", "show the brief again.");
+  h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
+  return h;
 }
 
 std::string turn_prompt() { return " Action, or Enter to end the turn   ? = help\n> "; }
 
 std::string turn_help(const det::Scenario& sc, const det::TurnBrief& b) {
-  std::ostringstream h;
-  h << " Change " << sc.states[b.state].name
-    << "'s doctrine or start a program, one action per line:\n";
-  h << "   enable RUNG / disable RUNG         RUNG: attribute, coordinate or sanction\n";
-  h << "   threshold RUNG VALUE               case strength z the rung needs; keep\n";
-  h << "                                      resolve <= attribute <= coordinate <= sanction\n";
-  h << "   program training [rate R] [years Y]    grow the workforce by R a year (default 0.1)\n";
-  h << "   program investment [rate R] [years Y]  raise defense by R a year, up to 0.95\n";
-  h << "   program exercise                   detection x2 for "
-    << fmt("%.0f", sc.calibration.exercise_window_days) << " days\n";
-  h << "   program sharing COMMUNITY [years Y]    join an information-sharing community\n";
-  h << "   done (or Enter)                    end the turn\n";
-  h << " Without 'years' a program runs to the end of the game.\n";
-  h << "   brief  show the brief again.   quit  save the session and stop (or Ctrl-C).\n";
-  return h.str();
+  std::string h = " Change " + sc.states[b.state].name +
+                  "'s doctrine or start a program, one action per line:\n";
+  h += help_entry("enable RUNG", "allow a rung: attribute, coordinate or sanction.");
+  h += help_entry("disable RUNG", "forbid a rung.");
+  h += help_entry("threshold RUNG Z",
+                  "the case strength z the rung needs; keep resolve <= attribute <= "
+                  "coordinate <= sanction.");
+  h += help_entry("program training",
+                  "[rate R] [years Y]: grow the workforce by R a year "
+                  "(default 0.1).");
+  h += help_entry("program investment",
+                  "[rate R] [years Y]: raise defense by R a year (times board engagement), up "
+                  "to 0.95.");
+  h += help_entry(
+      "program exercise",
+      "double detection for " + fmt("%.0f", sc.calibration.exercise_window_days) + " days.");
+  h += help_entry("program sharing", "COMMUNITY [years Y]: join an information-sharing community.");
+  h += help_entry("done, Enter", "end the turn. Without years, a program runs to the end.");
+  h += help_entry("brief", "show the brief again.");
+  h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
+  return h;
 }
 
 ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b,

@@ -50,6 +50,9 @@ std::string turn_prompt();
 std::string turn_help(const models::deterrence::Scenario& sc,
                       const models::deterrence::TurnBrief& b);
 
+/// A message about a rejected answer, " ! " first, wrapped to the width.
+std::string error_line(const std::string& message);
+
 /// A player's answer to a response prompt: a rung, or an error to show before asking
 /// again. Empty input takes the recommendation.
 struct ParsedAnswer {

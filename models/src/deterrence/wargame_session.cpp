@@ -87,6 +87,7 @@ void write_session(sim::h5::File& file, const SessionInfo& info,
   file.create_group("/wargame");
   file.set_attribute("/wargame", "played", std::span(info.played));
   file.set_attribute("/wargame", "turn_days", info.turn_days);
+  file.set_attribute("/wargame", "delegate_below", info.delegate_below);
   file.set_attribute("/wargame", "replication", info.replication);
   file.set_attribute("/wargame", "seed", info.seed);
   file.set_attribute("/wargame", "status", info.complete ? "complete" : "interrupted");
@@ -116,6 +117,7 @@ StoredSession read_session(const std::string& path) {
   s.path = path;
   s.info.played = file.read_attribute<std::vector<std::string>>("/wargame", "played");
   s.info.turn_days = file.read_attribute<double>("/wargame", "turn_days");
+  s.info.delegate_below = file.read_attribute<double>("/wargame", "delegate_below");
   s.info.replication = file.read_attribute<std::uint64_t>("/wargame", "replication");
   s.info.seed = file.read_attribute<std::uint64_t>("/wargame", "seed");
   s.info.complete = file.read_attribute<std::string>("/wargame", "status") == "complete";

@@ -4,6 +4,7 @@
 // session's HDF5 file; the same decisions as a TOML decisions file that replays them.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema();
 struct SessionInfo {
   std::vector<std::string> played;
   double turn_days = 0.0;
+  /// Responses to cases weaker than this were left to the doctrine (-inf: none were).
+  double delegate_below = -std::numeric_limits<double>::infinity();
   std::uint64_t replication = 0;
   std::uint64_t seed = 0;
   bool complete = false;
