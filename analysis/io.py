@@ -330,7 +330,8 @@ class CyberFile:
             raise BadInput(f"{self.path}: no schema_version attribute; this analysis package "
                            f"reads schema version {SCHEMA_VERSION}")
         _check_schema(self.path, version)
-        if "runs" not in self.h5:
+        # An interrupted war-game session has its decisions but no runs yet.
+        if "runs" not in self.h5 and "wargame" not in self.h5:
             raise BadInput(f"{self.path}: has no /runs table (not a finished cyberdeter output file)")
 
     def close(self) -> None:
@@ -359,7 +360,7 @@ class CyberFile:
         """The command that wrote the file: ``run``, ``sweep`` or ``merge``."""
         words = _text(self.h5.attrs.get("command_line", "")).split()
         for w in words[1:3]:
-            if w in ("run", "sweep", "merge"):
+            if w in ("run", "sweep", "merge", "wargame"):
                 return w
         return self.kind
 
@@ -419,7 +420,7 @@ class CyberFile:
 
     @property
     def n_runs(self) -> int:
-        return int(self.h5["runs"].shape[0])
+        return int(self.h5["runs"].shape[0]) if "runs" in self.h5 else 0
 
     @property
     def n_points(self) -> int:
@@ -674,6 +675,50 @@ class CyberFile:
 
     def states(self, columns=None, **kw) -> pd.DataFrame:
         return self.table("states", columns, **kw)
+
+    # ---- war-game sessions (cyberdeter wargame; docs/wargame.md) -------------------------
+
+    @property
+    def is_session(self) -> bool:
+        """True for a war-game session file (it has /wargame)."""
+        return "wargame" in self.h5
+
+    @property
+    def session_attrs(self) -> dict:
+        """/wargame's attributes: played, status, turn_days, delegate_below, seed, ..."""
+        if not self.is_session:
+            raise BadInput(f"{self.path}: not a war-game session (no /wargame)")
+        out = {k: _plain(v) for k, v in self.h5["wargame"].attrs.items()}
+        out["played"] = _str_list(self.h5["wargame"].attrs.get("played", []))
+        return out
+
+    def decisions(self, briefs: bool = False) -> pd.DataFrame:
+        """/wargame/decisions, one row per decision, with names decoded: kind (respond, join,
+        turn), source (player, file, doctrine), state and named as names, the decision in
+        words (`action`) and, with BRIEFS, the brief that was shown."""
+        self.session_attrs  # noqa: B018 - raises BadInput for other files
+        df = self.table("wargame/decisions", decode=False)
+        df["kind"] = pd.Categorical.from_codes(df["kind"].astype(np.int64),
+                                               categories=["respond", "join", "turn"])
+        df["source"] = pd.Categorical.from_codes(df["source"].astype(np.int64),
+                                                 categories=["player", "file", "doctrine"])
+        for col, which in (("state", "states"), ("named", "attackers")):
+            names = self.names(which)
+            codes = df[col].to_numpy().astype(np.int64)
+            if names and (len(codes) == 0 or codes.max() < len(names)):
+                df[col] = pd.Categorical.from_codes(codes, categories=names)
+        n = len(df)
+        df["action"] = _str_list(self.h5["wargame/actions"][()]) if n else []
+        if briefs:
+            df["brief"] = _str_list(self.h5["wargame/briefs"][()]) if n else []
+        return df
+
+    def counterfactual(self, table: str = "runs", **kw) -> pd.DataFrame:
+        """A table of the session's counterfactual: the same replication played by the
+        doctrine (`runs`, `states` or `incidents`)."""
+        if not self.is_session:
+            raise BadInput(f"{self.path}: not a war-game session (no /wargame)")
+        return self.table(f"wargame/counterfactual/{table}", **kw)
 
     def attackers(self, columns=None, **kw) -> pd.DataFrame:
         return self.table("attackers", columns, **kw)

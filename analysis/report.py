@@ -83,6 +83,30 @@ def key_metrics(cf: CyberFile, metrics: Sequence[str] | None = None, *,
     return pd.DataFrame(rows)
 
 
+def _session_lines(cf: CyberFile) -> list[str]:
+    a = cf.session_attrs
+    d = cf.decisions()
+    lines = [f"  session      war-game played by {', '.join(a['played'])}: {a.get('status')}, "
+             f"replication {a.get('replication')}, turns every {a.get('turn_days', 0):g} days"]
+    if len(d):
+        by_kind = d.groupby("kind", observed=False).agg(n=("deviates", "size"),
+                                                         deviating=("deviates", "sum"))
+        words = {"respond": ("responses", "unlike the doctrine"),
+                 "join": ("invitations answered", "unlike the model"),
+                 "turn": ("turn actions", "changes")}
+        parts = [f"{int(r.n)} {words[k][0]} ({int(r.deviating)} {words[k][1]})"
+                 for k, r in by_kind.iterrows() if r.n]
+        lines.append(f"  decisions    {len(d)}: " + ", ".join(parts))
+        players = d[d["source"] == "player"]
+        if len(players):
+            lines.append(f"  time taken   median {players['seconds'].median():.1f} s per player "
+                         f"decision, {players['seconds'].sum() / 60:.1f} min in all")
+    if a.get("status") != "complete":
+        lines.append(f"  stopped at   day {a.get('day_reached', 0):.0f}; continue with "
+                     f"`cyberdeter wargame --resume {cf.path}`")
+    return lines
+
+
 def summary_text(cf: CyberFile, *, level: float = 0.95) -> str:
     """What the file is, and the means of its key metrics (the `summary` subcommand)."""
     p = cf.provenance()
@@ -109,6 +133,10 @@ def summary_text(cf: CyberFile, *, level: float = 0.95) -> str:
     else:
         lines.append(f"  scenario     {cf.name} ({p.get('model', '?')} model, "
                      f"{p.get('scenario_source', '?')})")
+        if cf.is_session:
+            lines.extend(_session_lines(cf))
+            if "runs" not in cf.h5:  # interrupted: nothing was simulated to the end
+                return "\n".join(lines)
         lines.append(f"  runs         {cf.n_runs} replications of {p.get('horizon_days', '?')} days")
     lines.append(f"  seed         master seed {p.get('master_seed')}")
     lines.append(f"  written      {p.get('created_utc')} by cyberdeter {p.get('program_version')} "

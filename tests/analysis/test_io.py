@@ -355,3 +355,66 @@ def test_merged_shards_read_like_the_sweep(binary, grid_file, data_dir, tmp_path
         pd.testing.assert_frame_equal(m.runs(), g.runs())
         pd.testing.assert_frame_equal(m.design(), g.design())
         assert m.provenance()["sweep_id"] == g.provenance()["sweep_id"]
+
+
+# ---- war-game sessions ---------------------------------------------------------------------
+
+MINIMAL = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
+
+
+def _session(binary, out: Path, answers: str, *extra) -> subprocess.CompletedProcess:
+    return subprocess.run([binary, "wargame", str(MINIMAL), "--play", "Homeland", "-o", str(out),
+                           "--horizon-days", "400", "-q", *extra],
+                          input=answers, capture_output=True, text=True, timeout=120)
+
+
+def test_session_decisions_decode_and_summarise(binary, tmp_path):
+    out = tmp_path / "session.h5"
+    r = _session(binary, out, "\n" * 400)  # every answer the model's own
+    assert r.returncode == 0, r.stderr
+    with open_file(out) as f:
+        assert f.is_session and f.producer == "wargame"
+        a = f.session_attrs
+        assert a["played"] == ["Homeland"] and a["status"] == "complete"
+        d = f.decisions(briefs=True)
+        assert len(d) == a["decisions"] > 0
+        assert set(d["kind"].cat.categories) == {"respond", "join", "turn"}
+        assert set(d["source"]) == {"player"}
+        assert (d["state"] == "Homeland").all()
+        assert not d["deviates"].any()
+        turns = d[d["kind"] == "turn"]
+        assert (turns["action"] == "done").all() and len(turns) == 4  # days 91, 183, 274, 365
+        shown = d[d["kind"] != "turn"]
+        assert shown["brief"].str.contains("DECISION").all()
+        assert d.attrs["units"]["seconds"] == "s"
+        # Every answer was the model's: the counterfactual is the session.
+        cf = f.counterfactual("runs")
+        runs = f.runs()
+        for col in ("launched", "damage", "public_responses", "sanctions_imposed"):
+            assert cf[col].iloc[0] == runs[col].iloc[0], col
+    from analysis.report import summary_text
+    with open_file(out) as f:
+        text = summary_text(f)
+    assert "war-game played by Homeland: complete" in text
+    assert f"decisions    {a['decisions']}:" in text
+
+
+def test_interrupted_session_opens_and_says_how_to_resume(binary, tmp_path):
+    out = tmp_path / "stopped.h5"
+    r = _session(binary, out, "\n\n")
+    assert r.returncode == 1 and out.exists(), r.stderr
+    from analysis.report import summary_text
+    with open_file(out) as f:
+        assert f.n_runs == 0 and f.session_attrs["status"] == "interrupted"
+        assert len(f.decisions()) == 2
+        text = summary_text(f)
+        with pytest.raises(BadInput, match="no /runs"):
+            f.runs()
+    assert "interrupted" in text and "--resume" in text
+
+
+def test_a_run_file_is_not_a_session(run_file):
+    with open_file(run_file) as f:
+        assert not f.is_session
+        with pytest.raises(BadInput, match="not a war-game session"):
+            f.decisions()
