@@ -438,6 +438,8 @@ std::vector<Reader> Reader::table_array(std::string_view key) {
   const toml::node* n = get(key);
   std::vector<Reader> out;
   if (n == nullptr) return out;
+  // An empty array is an empty array of tables (an override "policy_changes=[]" removes all).
+  if (n->is_array() && n->as_array()->empty()) return out;
   if (!n->is_array_of_tables())
     fail(key, "expected an array of tables ([[" + key_path(key) + "]]), got " + type_name(*n));
   std::size_t i = 0;

@@ -919,6 +919,23 @@ TEST_CASE("overrides address arrays of tables by index", "[scenario][override]")
   CHECK_THAT(e->message(), Catch::Contains("applies only to programs of kind"));
 }
 
+TEST_CASE("an override may replace an array of tables, by an empty one too",
+          "[scenario][override]") {
+  const Scenario none = load_scenario_text(rich_scenario, "rich.toml", {"policy_changes=[]"});
+  CHECK(none.policy_changes.empty());
+  const Scenario base = load_scenario_text(rich_scenario, "rich.toml");
+  REQUIRE(base.policy_changes.size() >= 2);
+  const Scenario one = load_scenario_text(
+      rich_scenario, "rich.toml",
+      {"policy_changes=[{day = 10.0, state = \"" + base.states[base.policy_changes[0].state].name +
+       "\", rung = \"sanction\", enabled = true}]"});
+  REQUIRE(one.policy_changes.size() == 1);
+  CHECK(one.policy_changes[0].day == 10.0);
+  auto e = error_of(rich_scenario, {"policy_changes=[1, 2]"});
+  REQUIRE(e);
+  CHECK_THAT(e->message(), Catch::Contains("expected an array of tables"));
+}
+
 TEST_CASE("reader helpers quote names and keep file order", "[toml]") {
   using namespace cyberdeter::models::detail;
   CHECK(toml_key("Japan") == "Japan");

@@ -250,6 +250,30 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
   out << "base = " << detail::toml_string(base) << "\n\n";
   out << "[run]\nreplications = " << replications << "\nseed = " << seed << "\n\n";
   out << "[design]\nkind = \"grid\"\n";
+  // The scenario's own policy changes to a played state's doctrine would undo the played
+  // doctrine; a second parameter runs the scenario without them.
+  std::string without, played_names;
+  std::vector<const PolicyChange*> kept;
+  for (const PolicyChange& c : sc.policy_changes) {
+    bool of_played = false;
+    for (const PlayedDoctrine& p : doctrines) of_played = of_played || p.state == c.state;
+    if (!of_played) kept.push_back(&c);
+  }
+  for (const PlayedDoctrine& p : doctrines) {
+    played_names += (played_names.empty() ? "" : " and ") + sc.states.at(p.state).name;
+  }
+  auto changes = [&](const std::vector<const PolicyChange*>& list) {
+    std::string text = "[";
+    for (const PolicyChange* c : list) {
+      text += std::string(text.size() > 1 ? ", " : "") + "{day = " + detail::toml_number(c->day) +
+              ", state = " + detail::toml_string(sc.states.at(c->state).name) + ", rung = \"" +
+              std::string(to_string(c->rung)) + "\"";
+      if (c->enabled) text += std::string(", enabled = ") + (*c->enabled ? "true" : "false");
+      if (c->threshold) text += ", threshold = " + detail::toml_number(*c->threshold);
+      text += "}";
+    }
+    return text + "]";
+  };
   for (const PlayedDoctrine& p : doctrines) {
     const std::string& state = sc.states.at(p.state).name;
     std::string column = "doctrine_";
@@ -261,6 +285,16 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
     out << "values = [\n  " << doctrine_inline_toml(p.scenario) << ",\n  "
         << doctrine_inline_toml(p.played) << ",\n]\n";
     out << "labels = [\"doctrine\", \"as played\"]\n";
+  }
+  if (kept.size() != sc.policy_changes.size()) {
+    std::vector<const PolicyChange*> all;
+    for (const PolicyChange& c : sc.policy_changes) all.push_back(&c);
+    out << "\n# The scenario changes " << played_names
+        << "'s doctrine on its own (policy_changes); the played\n# doctrine "
+           "replaces those changes, so \"as played\" goes with \"without them\".\n";
+    out << "[[parameters]]\nname = \"policy_changes\"\npath = \"policy_changes\"\n";
+    out << "values = [\n  " << changes(all) << ",\n  " << changes(kept) << ",\n]\n";
+    out << "labels = [\"scenario\", \"without them\"]\n";
   }
   return out.str();
 }
