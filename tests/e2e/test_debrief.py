@@ -36,11 +36,13 @@ def test_debrief_prints_the_summary_and_the_fitted_doctrine(cli, quiet_session):
     n = len(d)
     assert n > 20 and (d["choice"] == 0).all()
     assert f"Homeland: {n} responses recorded ({n} by players, 0 left to the doctrine)" in r.stdout
-    # Never public: every rung off reproduces every answer; the scenario's doctrine does not.
+    # Never public: attribution stays switched on, as in the scenario, but above every case
+    # the player kept quiet about; that reproduces every answer, the scenario's does not.
     assert f"the doctrine fitted to them gives {n}" in r.stdout
     reproduced_by_start = int(r.stdout.split("the scenario's doctrine gives ")[1].split()[0])
     assert reproduced_by_start < n
-    assert "attribute = {enabled = false" in r.stdout
+    fitted = r.stdout.split("attribute = {enabled = true, threshold = ")[1]
+    assert float(fitted.split("}")[0]) > d["case_strength"].max()
 
 
 def test_the_sweep_compares_the_scenario_with_the_session_doctrine(cli, quiet_session, tmp_path):

@@ -117,9 +117,9 @@ TEST_CASE("answers of a known doctrine are reproduced and its classes separated"
   CHECK(fit.doctrine.noise == start.noise);
 }
 
-TEST_CASE("a rung is enabled iff the player chose it", "[doctrine_fit]") {
+TEST_CASE("the fit switches a rung on or off only when the answers need it", "[doctrine_fit]") {
   const double resolve = 0.2;
-  SECTION("never sanctions: sanction disabled, its threshold clamped to the chain") {
+  SECTION("never sanctions: sanction stays on, above every case it declined") {
     const Doctrine start = doctrine(0.3, 0.6, 0.65);
     const std::vector<PlayedResponse> answers{
         answer(0.1, Rung::none),       answer(0.4, Rung::attribute),
@@ -127,10 +127,18 @@ TEST_CASE("a rung is enabled iff the player chose it", "[doctrine_fit]") {
         answer(1.2, Rung::coordinate), answer(1.5, Rung::coordinate)};
     const DoctrineFit fit = fit_doctrine(answers, start, resolve);
     CHECK(fit.reproduced == answers.size());
-    CHECK_FALSE(fit.doctrine.sanction.enabled);
+    CHECK(fit.doctrine.sanction.enabled);
+    CHECK(fit.doctrine.sanction.threshold > 1.5);
     CHECK(fit.doctrine.coordinate.threshold == Approx(0.75));
-    // start's 0.65 would now sit below the coordinate threshold
-    CHECK(fit.doctrine.sanction.threshold == fit.doctrine.coordinate.threshold);
+    CHECK(chain_holds(fit.doctrine, resolve));
+  }
+  SECTION("a rung off in the scenario and never chosen stays off") {
+    const Doctrine start = doctrine(0.3, 0.6, 0.65, false);
+    const std::vector<PlayedResponse> answers{answer(0.4, Rung::attribute),
+                                              answer(1.5, Rung::coordinate)};
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(fit.reproduced == answers.size());
+    CHECK_FALSE(fit.doctrine.sanction.enabled);
     CHECK(chain_holds(fit.doctrine, resolve));
   }
   SECTION("sanctions once: sanction enabled at or below that case") {
@@ -146,13 +154,25 @@ TEST_CASE("a rung is enabled iff the player chose it", "[doctrine_fit]") {
     CHECK(fit.doctrine.sanction.threshold > 0.95);
     CHECK(fit.doctrine.sanction.threshold == 1.0);  // start's, which separates them
   }
-  SECTION("never public: every rung disabled, start's thresholds kept") {
-    const Doctrine start = doctrine(0.3, 0.6, 0.9);
-    const std::vector<PlayedResponse> answers{answer(0.5, Rung::none), answer(1.5, Rung::none)};
+  SECTION("never public where the doctrine would be: a rung it could use is switched off") {
+    const Doctrine start = doctrine(0.3, 0.6, 0.9, false);
+    // The attribute rung would have fired at 0.5 and 0.55; raising its threshold above
+    // them keeps it on (no switch) and reproduces both, so it stays on, at 0.55 + 0.05.
+    const std::vector<PlayedResponse> answers{answer(0.5, Rung::none), answer(0.55, Rung::none)};
+    const DoctrineFit fit = fit_doctrine(answers, start, resolve);
+    CHECK(fit.reproduced == answers.size());
+    CHECK(fit.doctrine.attribute.enabled);
+    CHECK(fit.doctrine.attribute.threshold > 0.55);
+    CHECK(fit.doctrine.coordinate.enabled);
+    CHECK_FALSE(fit.doctrine.sanction.enabled);
+  }
+  SECTION("a session answered by the doctrine gives back the doctrine") {
+    const Doctrine start = doctrine(0.3, 0.6, 0.9, false);
+    const auto answers = answers_of(start, resolve, {0.05, 0.15, 0.25, 0.35, 0.45, 0.58});
     const DoctrineFit fit = fit_doctrine(answers, start, resolve);
     CHECK(fit.reproduced == answers.size());
     for (const Rung k : public_rungs) {
-      CHECK_FALSE(fit.doctrine.rung(k).enabled);
+      CHECK(fit.doctrine.rung(k).enabled == start.rung(k).enabled);
       CHECK(fit.doctrine.rung(k).threshold == start.rung(k).threshold);
     }
   }
@@ -256,7 +276,6 @@ TEST_CASE("on random answers the fit is optimal and satisfies the loader's chain
     const bool coarse = set % 3 == 0;  // many equal case strengths
 
     std::vector<PlayedResponse> answers(size(rng));
-    std::array<bool, rung_count> used{true, false, false, false};
     bool below_resolve = false;
     for (auto& a : answers) {
       a.case_strength = -0.2 + 1.8 * unit(rng);
@@ -265,18 +284,28 @@ TEST_CASE("on random answers the fit is optimal and satisfies the loader's chain
       if (!always_available) {
         for (std::size_t k = 1; k < rung_count; ++k) a.enabled[k] = unit(rng) < 0.7;
       }
-      used[static_cast<std::size_t>(a.chosen)] = true;
       below_resolve = below_resolve || (a.chosen != Rung::none && a.case_strength < resolve);
     }
 
     const DoctrineFit fit = fit_doctrine(answers, start, resolve);
     CHECK(chain_holds(fit.doctrine, resolve));
-    for (const Rung k : public_rungs) {
-      CHECK(fit.doctrine.rung(k).enabled == used[static_cast<std::size_t>(k)]);
-    }
     CHECK(fit.total == answers.size());
     CHECK(fit.reproduced == reproduced_by(fit.doctrine, resolve, answers));
-    CHECK(fit.reproduced == brute_force_best(answers, resolve, used));
+    // The best over every set of enabled rungs; the start's switches when they do as well.
+    std::size_t best = 0;
+    for (unsigned mask = 0; mask < 8; ++mask) {
+      best = std::max(
+          best, brute_force_best(answers, resolve,
+                                 {true, (mask & 1u) != 0, (mask & 2u) != 0, (mask & 4u) != 0}));
+    }
+    CHECK(fit.reproduced == best);
+    const std::array<bool, rung_count> start_switches{
+        true, start.attribute.enabled, start.coordinate.enabled, start.sanction.enabled};
+    if (brute_force_best(answers, resolve, start_switches) == best) {
+      for (const Rung k : public_rungs) {
+        CHECK(fit.doctrine.rung(k).enabled == start.rung(k).enabled);
+      }
+    }
     CHECK(fit.reproduced_by_start == reproduced_by(start, resolve, answers));
     // With every rung always there, the start is one of the doctrines the fit weighs.
     if (always_available) CHECK(fit.reproduced >= fit.reproduced_by_start);

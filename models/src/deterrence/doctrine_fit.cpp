@@ -184,14 +184,43 @@ DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine
     return a.chosen != Rung::none && a.case_strength < resolve;
   });
 
-  std::vector<Rung> used;  // the rungs the player chose, escalating: the fit enables these
-  for (const Rung k : public_rungs) {
-    if (std::any_of(answers.begin(), answers.end(),
-                    [k](const PlayedResponse& a) { return a.chosen == k; })) {
-      used.push_back(k);
+  // Every set of enabled rungs, each with its best thresholds: the most answers reproduced,
+  // then the fewest rungs switched on or off against start, then the nearest thresholds.
+  // A session played by the doctrine itself thus gives back the doctrine.
+  std::vector<Rung> used;
+  std::vector<double> thresholds;
+  std::size_t best_reproduced = 0;
+  std::size_t best_flips = 0;
+  double best_distance = 0.0;
+  bool first = true;
+  for (unsigned mask = 0; mask < 8; ++mask) {
+    std::vector<Rung> trial;
+    std::size_t flips = 0;
+    for (std::size_t j = 0; j < public_rungs.size(); ++j) {
+      const bool on = (mask >> j) & 1u;
+      if (on) trial.push_back(public_rungs[j]);
+      if (on != start.rung(public_rungs[j]).enabled) ++flips;
+    }
+    std::vector<double> t = best_thresholds(answers, start, resolve, trial);
+    const std::size_t reproduced =
+        count_reproduced(answers, assemble(start, resolve, trial, t), resolve);
+    double distance = 0.0;
+    for (std::size_t j = 0; j < trial.size(); ++j) {
+      distance += std::abs(t[j] - start.rung(trial[j]).threshold);
+    }
+    const bool wins =
+        first || reproduced > best_reproduced ||
+        (reproduced == best_reproduced &&
+         (flips < best_flips || (flips == best_flips && distance < best_distance - 1e-12)));
+    if (wins) {
+      used = std::move(trial);
+      thresholds = std::move(t);
+      best_reproduced = reproduced;
+      best_flips = flips;
+      best_distance = distance;
+      first = false;
     }
   }
-  std::vector<double> thresholds = best_thresholds(answers, start, resolve, used);
 
   // Round to 3 decimals for readability where that loses no answer; start's own
   // thresholds stay as written.

@@ -32,12 +32,13 @@ struct DoctrineFit {
 Rung respond_available(const Doctrine& doctrine, double resolve, double z,
                        const std::array<bool, rung_count>& available) noexcept;
 
-/// The doctrine that reproduces the most `answers`: a rung is enabled iff the player chose
-/// it at least once; the thresholds of enabled rungs maximise the answers reproduced
-/// subject to resolve <= attribute <= coordinate <= sanction, ties going to the doctrine
-/// closest to `start` (sum of |threshold − start's| over enabled rungs), then to the lowest
-/// thresholds. Disabled rungs keep start's thresholds, clamped so the chain holds. No
-/// answers: `start` unchanged. `start` is the state's doctrine, `resolve` its resolve.
+/// The doctrine that reproduces the most `answers`, over every set of enabled rungs and
+/// thresholds with resolve <= attribute <= coordinate <= sanction. Ties go to the doctrine
+/// that switches the fewest rungs on or off against `start`, then to the one closest to
+/// `start` (sum of |threshold − start's| over enabled rungs), then to the lowest
+/// thresholds: a session played by the doctrine gives back the doctrine. Disabled rungs
+/// keep start's thresholds, clamped so the chain holds. No answers: `start` unchanged.
+/// `start` is the state's doctrine, `resolve` its resolve.
 DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine& start,
                          double resolve);
 
