@@ -236,8 +236,10 @@ class SessionDecider final : public det::Decider {
 
   void record(Decision d) {
     if (replaying_ && !quiet_ && static_cast<DecisionKind>(d.row.kind) != DecisionKind::turn) {
-      std::printf("  %s, %s: %s\n", when(sc_, d.row.day).c_str(), describe(d).c_str(),
-                  d.action.c_str());
+      const bool respond = static_cast<DecisionKind>(d.row.kind) == DecisionKind::respond;
+      std::printf("  %s  %s, %s %lld: %s\n", when(sc_, d.row.day).c_str(),
+                  sc_.states.at(d.row.state).name.c_str(), respond ? "incident" : "invitation on",
+                  static_cast<long long>(d.row.incident), d.action.c_str());
     }
     decisions_.push_back(std::move(d));
   }

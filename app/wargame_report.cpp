@@ -146,9 +146,11 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
     }
     if (d.row.deviates && first_departure == nullptr) first_departure = &d;
   }
-  out << " Decisions: " << responds << " responses (" << respond_dev << " unlike the doctrine),\n "
-      << joins << " invitations answered (" << join_dev << " unlike the model), " << turns.size()
-      << " turns with " << changes << " changes.\n";
+  out << " Decisions: " << responds << (responds == 1 ? " response (" : " responses (")
+      << respond_dev << " unlike the doctrine),\n " << joins
+      << (joins == 1 ? " invitation answered (" : " invitations answered (") << join_dev
+      << " unlike the model), " << turns.size() << " turns with " << changes
+      << (changes == 1 ? " change.\n" : " changes.\n");
   if (first_departure) {
     out << " First departure from the doctrine: " << when(sc, first_departure->row.day) << ":\n";
     for (const auto& line : wrap_text(describe(sc, *first_departure) + ".", 74)) {

@@ -78,7 +78,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("seconds", &DecisionRow::seconds, "s",
         "Time from the brief being shown to the answer being accepted (as recorded)");
   s.add("source", &DecisionRow::source, "enum",
-        "0 player at the terminal, 1 decisions file or resumed session, 2 doctrine");
+        "Who decided: 0 a player at the terminal, 1 a hand-written decisions file, 2 the "
+        "doctrine (--delegate-below, --rest doctrine); a replayed decision keeps its source");
   return s;
 }
 
