@@ -128,6 +128,11 @@ int run_debrief(const DebriefOptions& opt) {
     const fs::path base = sweep.parent_path() / (sweep.stem().string() + ".base.toml");
     const std::string base_text = "# The scenario of war-game session " + opt.session +
                                   ", as resolved (every parameter).\n" + stored.scenario_resolved;
+    // State-sponsored attacks on the first played state, from the sweep's /incidents.
+    const std::string& first = stored.info.played.front();
+    const std::string metric = first.find(' ') == std::string::npos
+                                   ? "launched_state_sponsored@" + first
+                                   : "'launched_state_sponsored@" + first + "'";
     // Point 0 is the scenario as it is; the last point has every parameter "as played".
     auto sweep_text = [&](const std::string& last) {
       const std::string header =
@@ -139,8 +144,9 @@ int run_debrief(const DebriefOptions& opt) {
           "is,\n  point " +
           last + " the session's doctrine throughout.\n\nRUN\n  cyberdeter sweep " +
           sweep.string() + " --incidents -o as_played.h5\n  python3 -m analysis effect " +
-          "as_played.h5 --points 0 " + last +
-          " --labels scenario 'as played' \\\n      --metric launched_state_sponsored\n\nSOURCES\n "
+          "as_played.h5 --points 0 " + last + " --labels scenario 'as played' \\\n      --metric " +
+          metric +
+          "\n\nSOURCES\n "
           " The base scenario is the "
           "session's, as resolved: " +
           base.filename().string() + ".";
@@ -160,8 +166,8 @@ int run_debrief(const DebriefOptions& opt) {
           "Wrote %s (base scenario %s). Run it and compare point 0 (the scenario)\n"
           "with point %s (as played):\n  cyberdeter sweep %s --incidents -o as_played.h5\n"
           "  python3 -m analysis effect as_played.h5 --points 0 %s --labels scenario 'as played' "
-          "--metric launched_state_sponsored\n",
-          sweep.c_str(), base.c_str(), last.c_str(), sweep.c_str(), last.c_str());
+          "--metric %s\n",
+          sweep.c_str(), base.c_str(), last.c_str(), sweep.c_str(), last.c_str(), metric.c_str());
     }
   }
   if (!opt.decisions.empty()) {

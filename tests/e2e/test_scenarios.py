@@ -87,6 +87,48 @@ def test_every_column_is_documented(outputs, source_dir):
                 assert f"`{column}`" in doc, f"/{t} column {column} is not documented"
 
 
+@pytest.fixture(scope="module")
+def session(tmp_path_factory, binary, source_dir):
+    """A short war-game session the doctrine plays: every /wargame object is written."""
+    import subprocess
+    path = tmp_path_factory.mktemp("wargame") / "session.h5"
+    r = subprocess.run([binary, "wargame", str(source_dir / "scenarios/minimal.toml"),
+                        "--play", "Homeland", "--rest", "doctrine", "--horizon-days", "200",
+                        "-o", str(path)],
+                       capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+def section(doc, heading):
+    """The text of a docs/hdf5-schema.md section, from its heading to the next one."""
+    start = doc.index(heading)
+    ends = [i for i in (doc.find("\n## ", start + 1), doc.find("\n### ", start + 1)) if i >= 0]
+    return doc[start:min(ends) if ends else len(doc)]
+
+
+def test_every_wargame_object_and_column_is_documented(session, source_dir):
+    doc = (source_dir / "docs/hdf5-schema.md").read_text()
+    with h5py.File(session) as f:
+        names = []
+        f["/wargame"].visit(lambda name: names.append(f"/wargame/{name}"))
+        assert "/wargame/decisions" in names and "/wargame/counterfactual/runs" in names
+        for name in names:
+            assert f"`{name}`" in doc, f"{name} is not in docs/hdf5-schema.md"
+        for attribute in f["/wargame"].attrs:
+            assert f"`{attribute}`" in section(doc, "## `/wargame`"), \
+                f"/wargame attribute {attribute} is not documented"
+        decisions = f["/wargame/decisions"]
+        assert len(decisions) > 0
+        units = dict(zip(decisions.dtype.names, (u.decode() if isinstance(u, bytes) else u
+                                                 for u in decisions.attrs["units"])))
+    # Every column in the table of its section, with its unit; no column the file lacks.
+    rows = re.findall(r"^\| `(\w+)` \| \w+ \| ([^|]+) \|",
+                      section(doc, "### `/wargame/decisions`"), re.M)
+    documented = {column: unit.strip() for column, unit in rows}
+    assert documented == units, "docs/hdf5-schema.md /wargame/decisions differs from the file"
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_describe_round_trips(cli, source_dir, tmp_path, name):
     first = cli("describe", source_dir / f"scenarios/{name}.toml")
