@@ -139,7 +139,11 @@ class SessionDecider final : public det::Decider {
     d.brief = render_turn(sc_, b, turn_days_);
     det::DoctrineAction action;
     if (const Decision* s = scripted(d)) {
-      action = det::parse_action(s->action, sc_);
+      try {
+        action = det::parse_action(s->action, sc_);
+      } catch (const std::invalid_argument& e) {
+        fail(*s, e.what());  // a session file of another scenario
+      }
       if (const auto why = det::check_action(sc_, b, action)) fail(*s, *why);
     } else if (!rest_doctrine_) {
       // The turn's brief is shown once, even when its first actions were replayed.
@@ -165,7 +169,6 @@ class SessionDecider final : public det::Decider {
 
   const std::vector<Decision>& decisions() const noexcept { return decisions_; }
   double day() const noexcept { return decisions_.empty() ? 0.0 : decisions_.back().row.day; }
-  std::size_t replayed() const noexcept { return replayed_; }
 
   /// Every scripted decision must have been asked for.
   void check_script_used() const {
@@ -300,7 +303,9 @@ class SessionDecider final : public det::Decider {
   bool meta(const std::string& line, const std::string& brief, const std::string& help) {
     std::string w;
     for (const char c : line) {
-      if (c != ' ' && c != '\t' && c != '\r') w += static_cast<char>(std::tolower(c));
+      if (c != ' ' && c != '\t' && c != '\r') {
+        w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
     }
     if (w == "?" || w == "help" || w == "h") {
       std::fputs(help.c_str(), stdout);
