@@ -140,7 +140,10 @@ void record_lines(Section& s, const det::Scenario& sc, std::size_t state, const 
                   std::optional<std::size_t> focus) {
   const std::string& name = sc.states[state].name;
   s.line("So far", name + " detected " + count(r.detected, "incident") + " and named an actor in " +
-                       std::to_string(r.judgements) + ":");
+                       std::to_string(r.judgements) + ";");
+  s.more("detected in the last quarter: " + std::to_string(r.detected_last_quarter) +
+         " (the quarter before: " + std::to_string(r.detected_previous_quarter) + ")");
+  s.more("actors named:");
   std::vector<std::pair<std::uint64_t, std::size_t>> named;
   for (std::size_t a = 0; a < r.named.size(); ++a) {
     if (r.named[a] > 0) named.emplace_back(r.named[a], a);

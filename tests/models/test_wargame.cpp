@@ -181,6 +181,20 @@ TEST_CASE("a brief tells what the state knows, and the model's own answer", "[wa
       CHECK(b.false_flag_suspects.empty());  // nobody else plants flags
     }
   }
+  // The recent detections are counted from the state's own detections.
+  for (const ResponseBrief& b : d.responses) {
+    std::uint64_t last = 0, before = 0;
+    for (const IncidentRow& row : rows.incidents) {
+      if (row.victim != 0 || !row.detected || row.detected_day > b.day) continue;
+      if (row.detected_day >= b.day - 365.25 / 4) {
+        ++last;
+      } else if (row.detected_day >= b.day - 365.25 / 2) {
+        ++before;
+      }
+    }
+    CHECK(b.record.detected_last_quarter == last);
+    CHECK(b.record.detected_previous_quarter == before);
+  }
   // What the state knows never exceeds the truth.
   CHECK(d.responses.back().record.detected <= r.states[0].counts.detected);
 }

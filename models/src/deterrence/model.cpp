@@ -66,6 +66,7 @@ constexpr double max_defense = 0.99;            // hardening never makes a state
 constexpr double default_defense_bound = 0.95;  // ceiling of defense programs without `bound`
 constexpr double program_tick_days = 365.25 / 12.0;
 constexpr double days_per_year = 365.25;
+constexpr double quarter_days = days_per_year / 4.0;  // the briefs' recent window
 
 using Sim = sim::Simulation<Event>;
 
@@ -149,6 +150,7 @@ class Model {
     publicly_named_.assign(n_attackers, 0);
     sanctioned_.assign(n_attackers, 0);
     played_.assign(n_states, 0);
+    detected_days_.resize(n_states);
     if (const Wargame* game = options.wargame) {
       CYBERDETER_CHECK(game->decider != nullptr, "a war-game needs a decider");
       for (const std::size_t s : game->played) played_.at(s) = 1;
@@ -513,6 +515,7 @@ class Model {
     row.detected = true;
     row.detected_day = sim.now_days();
     run_.detection_delay_days_sum += row.detected_day - row.landed_day;
+    if (options_.wargame) detected_days_[s].push_back(row.detected_day);  // for briefs
     count(s, [](Counts& c) { ++c.detected; });
 
     defense_[s] = std::min(max_defense, defense_[s] + st.hardening * inc.normalised_severity);
@@ -812,10 +815,18 @@ class Model {
     return r;
   }
 
-  StateRecord record(std::size_t s) const {
+  StateRecord record(std::size_t s, double day) const {
     StateRecord r;
     const Counts& c = by_state_[s];
     r.detected = c.detected;
+    // Detections come in time order: count the last two quarters by bisection.
+    const auto& days = detected_days_[s];
+    auto since = [&](double from) {
+      return static_cast<std::uint64_t>(days.end() -
+                                        std::lower_bound(days.begin(), days.end(), from));
+    };
+    r.detected_last_quarter = since(day - quarter_days);
+    r.detected_previous_quarter = since(day - 2.0 * quarter_days) - r.detected_last_quarter;
     r.judgements = c.attributed;
     r.responses = c.responses;
     r.coalitions_joined = coalitions_joined_[s];
@@ -876,7 +887,7 @@ class Model {
       a.played = played_[t] != 0;
       b.allies.push_back(a);
     }
-    b.record = record(s);
+    b.record = record(s, b.day);
     const Rung chosen = decider().respond(b);
     const auto options = b.options();
     if (std::find(options.begin(), options.end(), chosen) == options.end()) {
@@ -906,7 +917,7 @@ class Model {
     b.dependence = dependence;
     b.p_join = p;
     b.model_answer = model_answer;
-    b.record = record(ally);
+    b.record = record(ally, b.day);
     return decider().join(b);
   }
 
@@ -924,7 +935,7 @@ class Model {
     b.state = static_cast<std::uint32_t>(s);
     b.doctrine = doctrine_[s];
     b.resolve = sc_.states[s].resolve;
-    b.record = record(s);
+    b.record = record(s, b.day);
     b.previous = previous_record_[s];
     b.defense = defense_[s];
     b.detection_rate = detection_rate(s, sim.now());
@@ -964,7 +975,7 @@ class Model {
           apply(doctrine_[s], action);
         }
       }
-      previous_record_[s] = record(s);
+      previous_record_[s] = record(s, sim.now_days());
     }
     schedule_turn(sim, k + 1);
   }
@@ -1082,6 +1093,7 @@ class Model {
   std::vector<std::uint64_t> publicly_named_, sanctioned_;  // [attacker]
   std::vector<std::uint8_t> played_;                        // [state]: a player decides
   std::vector<StateRecord> previous_record_;                // [state]: at its last turn
+  std::vector<std::vector<double>> detected_days_;          // [state]: war-game only
   std::vector<AttackerRow> attacker_rows_;
   RunRow run_;
 

@@ -26,6 +26,8 @@ namespace cyberdeter::models::deterrence {
 /// includes what the state cannot know (undetected operations, the true culprits).
 struct StateRecord {
   std::uint64_t detected = 0;                         ///< incidents it detected
+  std::uint64_t detected_last_quarter = 0;            ///< of which in the last 91.3 days
+  std::uint64_t detected_previous_quarter = 0;        ///< and in the 91.3 days before those
   std::uint64_t judgements = 0;                       ///< attributions that named someone
   std::array<std::uint64_t, rung_count> responses{};  ///< its own final responses by rung
   std::uint64_t coalitions_joined = 0;                ///< invitations of others it joined
