@@ -82,7 +82,12 @@ class SessionDecider final : public det::Decider {
       d.row.options |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
     d.brief = render_response(sc_, b, d.row.decision + 1);
     Rung chosen = b.recommended;
-    if (const Decision* s = scripted(d)) {
+    // A weak case the script does not mention is left to the doctrine, so a hand-written
+    // decisions file need not list the cases --delegate-below would never show.
+    const bool delegated = b.case_strength < delegate_below_ && !next_scripted_is(d);
+    if (delegated) {
+      d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
+    } else if (const Decision* s = scripted(d)) {
       const auto r = static_cast<Rung>(s->row.choice);
       const auto options = b.options();
       if (std::find(options.begin(), options.end(), r) == options.end()) {
@@ -90,8 +95,6 @@ class SessionDecider final : public det::Decider {
                      sc_.states[b.state].name + "'s doctrine on " + when(sc_, b.day));
       }
       chosen = r;
-    } else if (b.case_strength < delegate_below_) {
-      d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);  // too weak to ask
     } else if (!rest_doctrine_) {
       const auto answer =
           ask(d.brief, response_prompt(b), response_help(sc_, b),
@@ -191,6 +194,16 @@ class SessionDecider final : public det::Decider {
     return d;
   }
 
+  // True if the script's next decision is the one `d` is about.
+  bool next_scripted_is(const Decision& d) const {
+    if (script_.empty()) return false;
+    const det::DecisionRow& s = script_.front().row;
+    return s.kind == d.row.kind && s.state == d.row.state &&
+           (static_cast<DecisionKind>(d.row.kind) == DecisionKind::turn
+                ? s.turn == d.row.turn
+                : s.incident == d.row.incident);
+  }
+
   // The next scripted decision, checked against the one the session asks for; it sets
   // `d`'s source and time. Null when the script has run out.
   const Decision* scripted(Decision& d) {
@@ -201,18 +214,15 @@ class SessionDecider final : public det::Decider {
       replaying_ = false;
       return nullptr;
     }
-    current_ = script_.front();
-    script_.pop_front();
-    const Decision& s = current_;
-    const auto kind = static_cast<DecisionKind>(d.row.kind);
-    const bool same =
-        s.row.kind == d.row.kind && s.row.state == d.row.state &&
-        (kind == DecisionKind::turn ? s.row.turn == d.row.turn : s.row.incident == d.row.incident);
-    if (!same) {
+    if (!next_scripted_is(d)) {
+      const Decision& s = script_.front();
       fail(s, "is " + describe(s) + ", but the session asks for " + describe(d) +
                   ": the decisions come from another scenario, seed, replication or "
                   "--turn-days, or an earlier decision differs");
     }
+    current_ = script_.front();
+    script_.pop_front();
+    const Decision& s = current_;
     d.row.seconds = s.row.seconds;
     // Who took the decision in the session it came from (a hand-written one: the file).
     d.row.source = s.row.source;

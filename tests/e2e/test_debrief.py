@@ -115,3 +115,32 @@ def test_debrief_writes_nothing_into_a_missing_directory(cli, quiet_session, tmp
     assert r.returncode == 2
     assert "does not exist" in r.stderr
     assert not (tmp_path / "no").exists()
+
+
+def test_a_hand_written_file_need_not_list_what_delegation_leaves_to_the_doctrine(
+        cli, binary, source_dir, tmp_path):
+    japan = source_dir / "scenarios/japan_2015_2021.toml"
+    common = ["--play", "Japan", "--horizon-days", 900, "--delegate-below", 0.4]
+    full = tmp_path / "full.h5"
+    r = subprocess.run([binary, "wargame", str(japan), *map(str, common), "-o", str(full), "-q"],
+                       input="\n" * 300, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    exported = tmp_path / "full.toml"
+    assert cli("debrief", full, "--decisions", exported, "-q").returncode == 0
+    header, *entries = exported.read_text().split("\n[[decision]]\n")
+    asked = [e for e in entries if 'source = "doctrine"' not in e]
+    assert 0 < len(asked) < len(entries)
+    trimmed = tmp_path / "asked.toml"
+    trimmed.write_text(header + "".join("\n[[decision]]\n" + e for e in asked))
+
+    replay = tmp_path / "replay.h5"
+    r = cli("wargame", japan, *common, "--decisions", trimmed, "-o", replay, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(full) as a, h5py.File(replay) as b:
+        for t in SIM_TABLES + ["wargame/decisions", "wargame/actions"]:
+            assert np.array_equal(a[t][()], b[t][()]), t
+    # Without the delegation the weak cases are asked, and the file does not answer them.
+    r = cli("wargame", japan, *common[:4], "--decisions", trimmed, "-o", tmp_path / "x.h5", "-q")
+    assert r.returncode == 2
+    assert "but the session asks for" in r.stderr
+    assert not (tmp_path / "x.h5").exists()
