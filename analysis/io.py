@@ -710,7 +710,9 @@ class CyberFile:
         n = len(df)
         df["action"] = _str_list(self.h5["wargame/actions"][()]) if n else []
         if briefs:
-            df["brief"] = _str_list(self.h5["wargame/briefs"][()]) if n else []
+            # A decision shown no brief of its own (a turn's later actions) stores " ".
+            df["brief"] = ([b.strip() for b in _str_list(self.h5["wargame/briefs"][()])]
+                           if n else [])
         return df
 
     def counterfactual(self, table: str = "runs", **kw) -> pd.DataFrame:
