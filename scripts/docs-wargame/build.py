@@ -1,0 +1,108 @@
+"""Fills wargame.md.in with the outputs of gen.sh (in out/) and writes docs/wargame.md."""
+import re
+from pathlib import Path
+
+import sys
+
+here = Path(__file__).parent
+out = Path(sys.argv[1]) if len(sys.argv) > 1 else here / "out"
+target = Path(sys.argv[2]) if len(sys.argv) > 2 else here.parents[1] / "docs" / "wargame.md"
+text = lambda name: (out / name).read_text()
+
+
+def blocks(transcript):
+    """The transcript cut at each brief: [(header line, text)], the first being the banner."""
+    parts = re.split(r"\n\n(?====+\n [A-Z])", transcript)
+    result = []
+    for part in parts:
+        lines = part.split("\n")
+        head = lines[1] if lines[0].startswith("===") else lines[0]
+        result.append((head.strip(), part.rstrip("\n")))
+    return result
+
+
+def pick(bs, prefix):
+    found = [t for h, t in bs if h.startswith(prefix)]
+    assert len(found) == 1, (prefix, [h for h, _ in bs])
+    return found[0]
+
+
+bs = blocks(text("transcript.txt"))
+heads = [h for h, _ in bs]
+banner = bs[0][1]
+transcript = "\n\n".join([
+    banner,
+    pick(bs, "TURN 1 |"),
+    pick(bs, "DECISION 3 |"),
+    pick(bs, "DECISION 4 |"),
+    "[... DECISION 8, the United States' invitation to sanctions against APT10, and TURN 2:\n"
+    "     Enter ...]",
+    pick(bs, "DECISION 12 |"),
+    "[... TURN 3, DECISION 20 (an invitation) and TURN 4: Enter ...]",
+    pick(bs, "AFTER-ACTION"),
+])
+expected = ["TURN 1", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "DECISION 12",
+            "TURN 3", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
+assert [h.split(" |")[0] for h in heads[1:]] == expected, heads
+
+resume_lines = text("resume.txt").split("\n")
+cut = next(i for i, l in enumerate(resume_lines) if l.startswith(" Attribution"))
+resume = "\n".join(resume_lines[:cut + 1]) + "\n[...]"
+
+debrief1 = text("debrief1.txt")
+debrief1 = "$ cyberdeter debrief session.h5 --decisions decisions.toml\n[... the after-action summary ...]\n" + debrief1[debrief1.index("Japan: "):].rstrip("\n")
+
+hawk = text("hawk.txt")
+hawk = "[...]\n" + hawk[hawk.index("=" * 78 + "\n AFTER-ACTION"):].rstrip("\n")
+debrief_hawk = "$ cyberdeter debrief hawk.h5 --sweep as_played.toml\n[... the after-action summary ...]\n" + \
+    text("debrief_hawk.txt")[text("debrief_hawk.txt").index("Japan: "):].rstrip("\n")
+
+effect = text("effect.txt").rstrip("\n")
+whatif = text("whatif.txt")
+wl = whatif.split("\n")
+start = next(i for i, l in enumerate(wl) if l.startswith("Replaying"))
+summary_start = next(i for i, l in enumerate(wl) if "AFTER-ACTION" in l) - 1
+world = next(i for i, l in enumerate(wl) if l.startswith(" World"))
+whatif = "\n".join(wl[start:world]) + "\n[...]"
+
+decisions = text("decisions.toml").split("\n[[decision]]")
+decisions_head = decisions[0].rstrip("\n") + "\n" + "".join("\n[[decision]]" + d for d in decisions[1:5]).rstrip("\n") + "\n\n# [...]"
+
+early_toml = (here / "early.toml").read_text().rstrip("\n")
+early = text("early.txt").split("\n")
+start = next(i for i, l in enumerate(early) if l.startswith("Replaying"))
+world = next(i for i, l in enumerate(early) if l.startswith(" World"))
+early = "\n".join(early[start:world]) + "\n[...]"
+
+mismatch = text("mismatch.txt").rstrip("\n")
+read_py = (here / "read.py").read_text().rstrip("\n")
+read = text("read.txt").rstrip("\n")
+
+counts = []
+for line in text("counts.txt").split("\n"):
+    if not line:
+        continue
+    z, t, asked, responses, joins, turns, total = line.split()
+    counts.append((z, t, asked, responses, joins, turns, total))
+rows = []
+for z in dict.fromkeys(c[0] for c in counts):
+    q = next(c for c in counts if c[0] == z and c[1] == "91.3125")
+    y = next(c for c in counts if c[0] == z and c[1] == "365.25")
+    label = "(none)" if z == "none" else z
+    rows.append(f"| {label} | {q[2]} of {q[6]} | {q[3]} | {q[4]} | {q[5]} | {y[2]} of {y[6]} |")
+
+version = text("version.txt").split("cyberdeter ", 1)[1].strip()
+version = re.sub(r" \(git [0-9a-f]+(-dirty)?\)", "", version)
+
+doc = (here / "wargame.md.in").read_text()
+for key, value in {
+    "VERSION": version, "COUNTS": "\n".join(rows), "TRANSCRIPT": transcript, "RESUME": resume,
+    "DEBRIEF1": debrief1, "HAWK": hawk, "DEBRIEF_HAWK": debrief_hawk, "EFFECT": effect,
+    "WHATIF": whatif, "DECISIONS": decisions_head, "EARLY_TOML": early_toml, "EARLY": early,
+    "MISMATCH": mismatch, "HAWK_N": str(text("hawk.txt").count("\n> ")), "HAWK_PY": (here / "hawk.py").read_text().rstrip("\n"), "READ_PY": read_py, "READ": read, "QUIT": "> quit\n" + text("quit.txt").split("> quit\n", 1)[1].rstrip("\n"), "READ_ANALYSIS_PY": (here / "read_analysis.py").read_text().rstrip("\n"), "READ_ANALYSIS": text("read_analysis.txt").rstrip("\n"),
+}.items():
+    assert f"@@{key}@@" in doc, key
+    doc = doc.replace(f"@@{key}@@", value)
+assert "@@" not in doc
+target.write_text(doc)
+print("wrote", len(doc.split("\n")), "lines")
