@@ -9,6 +9,7 @@
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
+#include "cyberdeter/sim/progress.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -24,16 +25,6 @@ struct RunOptions {
   int compression = sim::h5::TableOptions{}.compression_level;
   bool quiet = false;
 };
-
-std::string with_thousands(std::uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 int run_reference(const RunOptions& opt) {
   using namespace models::reference;
@@ -66,8 +57,8 @@ int run_reference(const RunOptions& opt) {
                 version_string().c_str(), model, static_cast<unsigned long long>(sc.replications),
                 sc.replications == 1 ? "" : "s", sc.horizon_days,
                 static_cast<unsigned long long>(sc.seed));
-    std::printf("  events processed  %s (%s per replication)\n", with_thousands(events).c_str(),
-                with_thousands(events / sc.replications).c_str());
+    std::printf("  events processed  %s (%s per replication)\n", sim::thousands(events).c_str(),
+                sim::thousands(events / sc.replications).c_str());
     std::printf("  engine speed      %.2f M events/s on one thread (%.2f s)\n",
                 seconds > 0 ? static_cast<double>(events) / seconds / 1e6 : 0.0, seconds);
     std::printf("  output            %s (/runs: %llu rows)\n", opt.output.c_str(),
@@ -140,7 +131,7 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
   std::printf(
       "  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s\n",
       output.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(periods),
-      with_thousands(events).c_str(), seconds);
+      sim::thousands(events).c_str(), seconds);
 }
 
 int run_deterrence(const RunOptions& opt) {

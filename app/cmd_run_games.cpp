@@ -14,21 +14,14 @@
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "cyberdeter/models/games/statistics.hpp"
 #include "cyberdeter/models/games/timing.hpp"
+#include "cyberdeter/sim/progress.hpp"
 
 namespace cyberdeter::app {
 namespace {
 
 namespace games = models::games;
 
-std::string thousands(std::uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
+using sim::thousands;
 
 // "0.52441 ± 0.00093 (0.524586)"
 std::string estimate(const std::vector<double>& values, double theory) {
