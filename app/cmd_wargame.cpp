@@ -311,12 +311,8 @@ class SessionDecider final : public det::Decider {
 
   // Handles help, brief and quit; true if the line was one of them.
   bool meta(const std::string& line, const std::string& brief, const std::string& help) {
-    std::string w;
-    for (const char c : line) {
-      if (c != ' ' && c != '\t' && c != '\r') {
-        w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-    }
+    std::string w = normalise_answer(line);
+    std::erase_if(w, [](char c) { return c == ' ' || c == '\t'; });  // blanks inside too
     if (w == "?" || w == "help" || w == "h") {
       std::fputs(help.c_str(), stdout);
       return true;

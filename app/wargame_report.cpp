@@ -76,21 +76,6 @@ double mean_belief(const det::RunResult& r, std::size_t s) {
   return n > 0 ? sum / static_cast<double>(n) : 0.0;
 }
 
-std::vector<std::string> wrap_text(const std::string& text, std::size_t room) {
-  std::vector<std::string> lines;
-  std::istringstream words(text);
-  std::string line;
-  for (std::string w; words >> w;) {
-    if (!line.empty() && line.size() + 1 + w.size() > room) {
-      lines.push_back(line);
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + w;
-  }
-  if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
 std::string describe(const det::Scenario& sc, const det::Decision& d) {
   const auto kind = static_cast<det::DecisionKind>(d.row.kind);
   const std::string& state = sc.states.at(d.row.state).name;
@@ -153,7 +138,7 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
       << (changes == 1 ? " change.\n" : " changes.\n");
   if (first_departure) {
     out << " First departure from the doctrine: " << when(sc, first_departure->row.day) << ":\n";
-    for (const auto& line : wrap_text(describe(sc, *first_departure) + ".", 74)) {
+    for (const auto& line : wrap(describe(sc, *first_departure) + ".", 74, 0)) {
       out << "   " << line << "\n";
     }
   } else {

@@ -32,10 +32,6 @@ std::string fmt(const char* format, double v) {
 std::string pct(double p) { return fmt("%.0f %%", 100.0 * p); }
 std::string rule(char c) { return std::string(width, c) + "\n"; }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return "";
@@ -48,24 +44,6 @@ std::string upper(std::string s) {
 }
 
 constexpr std::size_t margin = 14;
-
-// `text` broken at spaces into lines of at most `room` characters; a continuation keeps
-// the first line's leading spaces plus two.
-std::vector<std::string> wrap(const std::string& text, std::size_t room) {
-  std::vector<std::string> lines;
-  const std::size_t indent =
-      text.find_first_not_of(' ') == std::string::npos ? 0 : text.find_first_not_of(' ');
-  std::string rest = text;
-  while (rest.size() > room) {
-    auto cut = rest.rfind(' ', room);
-    if (cut == std::string::npos || cut <= indent) cut = room;
-    lines.push_back(rest.substr(0, cut));
-    const auto next = rest.find_first_not_of(' ', cut);
-    rest = std::string(indent + 2, ' ') + (next == std::string::npos ? "" : rest.substr(next));
-  }
-  lines.push_back(rest);
-  return lines;
-}
 
 // A labelled section: the label in a 13-column margin, the lines after it indented and
 // wrapped to the width.
@@ -97,12 +75,11 @@ std::string help_entry(const std::string& keys, const std::string& text) {
   constexpr std::size_t column = 23;
   std::string out;
   bool first = true;
-  for (const auto& l : wrap(text, width - column)) {
+  for (const auto& l : wrap(text, width - column, 0)) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "   %-*s", static_cast<int>(column - 3),
                   first ? keys.c_str() : "");
-    // wrap() indents continuations by two; the column already sets them apart.
-    out += buf + (first ? l : l.substr(l.find_first_not_of(' '))) + "\n";
+    out += buf + l + "\n";
     first = false;
   }
   return out;
@@ -176,11 +153,29 @@ std::string sponsor_name(const det::Scenario& sc, const std::optional<std::uint3
 
 }  // namespace
 
+std::vector<std::string> wrap(const std::string& text, std::size_t room,
+                              std::optional<std::size_t> hang) {
+  std::vector<std::string> lines;
+  const std::size_t indent =
+      text.find_first_not_of(' ') == std::string::npos ? 0 : text.find_first_not_of(' ');
+  const std::string continuation(hang.value_or(indent + 2), ' ');
+  std::string rest = text;
+  while (rest.size() > room) {
+    auto cut = rest.rfind(' ', room);
+    if (cut == std::string::npos || cut <= indent) cut = room;
+    lines.push_back(rest.substr(0, cut));
+    const auto next = rest.find_first_not_of(' ', cut);
+    rest = continuation + (next == std::string::npos ? "" : rest.substr(next));
+  }
+  lines.push_back(rest);
+  return lines;
+}
+
 std::string error_line(const std::string& message) {
   std::string out;
   bool first = true;
-  for (const auto& l : wrap(message, width - 3)) {
-    out += (first ? " ! " : "   ") + (first ? l : l.substr(l.find_first_not_of(' '))) + "\n";
+  for (const auto& l : wrap(message, width - 3, 0)) {
+    out += (first ? " ! " : "   ") + l + "\n";
     first = false;
   }
   return out;
@@ -472,9 +467,15 @@ std::string turn_help(const det::Scenario& sc, const det::TurnBrief& b) {
   return h;
 }
 
+std::string normalise_answer(const std::string& line) {
+  std::string w = trim(line);
+  for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return w;
+}
+
 ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b,
                             const std::string& line) {
-  const std::string w = lower(trim(line));
+  const std::string w = normalise_answer(line);
   if (w.empty()) return {static_cast<int>(b.recommended), ""};
   std::optional<Rung> r;
   if (w == "q") r = Rung::none;
@@ -496,7 +497,7 @@ ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b
 }
 
 ParsedAnswer parse_join(const det::JoinBrief& b, const std::string& line) {
-  const std::string w = lower(trim(line));
+  const std::string w = normalise_answer(line);
   if (w.empty()) return {b.model_answer ? 1 : 0, ""};
   if (w == "j" || w == "join" || w == "y" || w == "yes") return {1, ""};
   if (w == "d" || w == "decline" || w == "n" || w == "no") return {0, ""};

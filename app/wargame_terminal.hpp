@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
@@ -49,6 +50,15 @@ std::string join_help(const models::deterrence::Scenario& sc,
 std::string turn_prompt();
 std::string turn_help(const models::deterrence::Scenario& sc,
                       const models::deterrence::TurnBrief& b);
+
+/// A typed answer as the prompts compare it: without surrounding blanks, in lower case.
+std::string normalise_answer(const std::string& line);
+
+/// `text` broken at spaces into lines of at most `room` characters (a longer word is
+/// cut). Continuation lines start with `hang` spaces; by default, the first line's
+/// leading spaces plus two.
+std::vector<std::string> wrap(const std::string& text, std::size_t room,
+                              std::optional<std::size_t> hang = std::nullopt);
 
 /// A message about a rejected answer, " ! " first, wrapped to the width.
 std::string error_line(const std::string& message);

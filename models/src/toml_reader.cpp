@@ -1,6 +1,7 @@
 #include "toml_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -536,6 +537,12 @@ std::string toml_key(std::string_view key) {
   if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char))
     return std::string(key);
   return toml_string(key);
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::optional<std::string> closest_match(std::string_view word,

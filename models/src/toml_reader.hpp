@@ -135,6 +135,9 @@ std::string toml_string(std::string_view s);
 /// `key` as written in TOML: bare if it may be (A-Z a-z 0-9 _ -), else quoted.
 std::string toml_key(std::string_view key);
 
+/// `s` in lower case (ASCII letters only; other bytes kept).
+std::string lowercase(std::string_view s);
+
 /// The closest of `candidates` to `word` by edit distance, if reasonably close.
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates);

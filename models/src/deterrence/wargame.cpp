@@ -16,12 +16,6 @@ namespace {
 constexpr double default_defense_bound = 0.95;  // as the loader and the model
 constexpr double days_per_year = 365.25;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::vector<std::string> words(std::string_view text) {
   std::istringstream in{std::string(text)};
   std::vector<std::string> out;
@@ -30,7 +24,7 @@ std::vector<std::string> words(std::string_view text) {
 }
 
 Rung parse_rung(const std::string& word) {
-  const std::string w = lower(word);
+  const std::string w = detail::lowercase(word);
   if (w == "attribute" || w == "attribution") return Rung::attribute;
   if (w == "coordinate" || w == "coordinated" || w == "statement") return Rung::coordinate;
   if (w == "sanction" || w == "sanctions") return Rung::sanction;
@@ -141,7 +135,7 @@ void apply(Doctrine& d, const DoctrineAction& a) {
 DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
   const auto w = words(text);
   if (w.empty()) throw std::invalid_argument("empty: type an action, or 'done'");
-  const std::string verb = lower(w[0]);
+  const std::string verb = detail::lowercase(w[0]);
   DoctrineAction a;
   auto expect_size = [&](std::size_t n, const char* usage) {
     if (w.size() != n) throw std::invalid_argument(std::string("usage: ") + usage);
@@ -170,16 +164,16 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
           "program sharing COMMUNITY [years Y]");
     }
     a.kind = ActionKind::program;
-    const std::string kind = lower(w[1]);
+    const std::string kind = detail::lowercase(w[1]);
     std::size_t end = w.size();
     // A trailing "years Y" applies to every kind but the exercise.
-    if (end >= 4 && lower(w[end - 2]) == "years") {
+    if (end >= 4 && detail::lowercase(w[end - 2]) == "years") {
       a.years = parse_number(w[end - 1], "years");
       end -= 2;
     }
     if (kind == "training" || kind == "investment") {
       a.program = kind == "training" ? ProgramKind::training : ProgramKind::investment;
-      if (end == 4 && lower(w[2]) == "rate") {
+      if (end == 4 && detail::lowercase(w[2]) == "rate") {
         a.rate = parse_number(w[3], "the rate");
       } else if (end != 2) {
         throw std::invalid_argument("usage: program " + kind + " [rate R] [years Y]");
@@ -197,7 +191,7 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
       std::string name;
       for (std::size_t i = 2; i < end; ++i) name += (i > 2 ? " " : "") + w[i];
       for (std::size_t c = 0; c < sc.communities.size(); ++c) {
-        if (lower(sc.communities[c].name) == lower(name)) a.community = c;
+        if (detail::lowercase(sc.communities[c].name) == detail::lowercase(name)) a.community = c;
       }
       if (!a.community) {
         std::string known;

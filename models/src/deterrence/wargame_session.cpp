@@ -9,15 +9,6 @@
 #include "../toml_reader.hpp"
 
 namespace cyberdeter::models::deterrence {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 std::string_view to_string(DecisionKind k) noexcept {
   switch (k) {
@@ -40,7 +31,7 @@ std::string_view to_string(DecisionSource s) noexcept {
 std::string_view rung_word(Rung r) noexcept { return r == Rung::none ? "quiet" : to_string(r); }
 
 std::optional<Rung> parse_rung_word(std::string_view word) noexcept {
-  const std::string w = lower(word);
+  const std::string w = detail::lowercase(word);
   if (w == "quiet" || w == "none") return Rung::none;
   if (w == "attribute") return Rung::attribute;
   if (w == "coordinate") return Rung::coordinate;
@@ -184,7 +175,7 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
         d.row.choice = static_cast<std::int8_t>(*rung);
         d.action = std::string(rung_word(*rung));
       } else {
-        const std::string c = lower(choice);
+        const std::string c = detail::lowercase(choice);
         if (c != "join" && c != "decline") t.fail("choice", "expected join or decline");
         d.row.choice = c == "join" ? 1 : 0;
         d.action = c;
