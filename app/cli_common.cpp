@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cyberdeter/models/catalog.hpp"
+#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "cyberdeter/models/games/timing.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
@@ -92,6 +93,15 @@ int exit_status_of(const std::exception_ptr& error) {
 void write_provenance(sim::h5::File& file) {
   sim::h5::write_provenance(file, {"cyberdeter", build::version(), build::git_revision(),
                                    invocation(), "", models::schema_version});
+}
+
+models::deterrence::StoredSession read_session_file(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw UsageError("session file " + path + " does not exist");
+  try {
+    return models::deterrence::read_session(path);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
 }
 
 void check_output_path(const std::string& output) {

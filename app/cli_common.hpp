@@ -14,6 +14,10 @@
 
 #include "cyberdeter/sim/hdf5.hpp"
 
+namespace cyberdeter::models::deterrence {
+struct StoredSession;
+}
+
 namespace cyberdeter::app {
 
 /// Exit statuses of DESIGN.md.
@@ -62,6 +66,10 @@ struct ScenarioArgs {
 /// Writes the root attributes every output file carries: program, version, git
 /// revision, command line, creation time and schema version.
 void write_provenance(sim::h5::File& file);
+
+/// Reads a war-game session file; a missing file or one that is not a session is bad
+/// input (UsageError).
+models::deterrence::StoredSession read_session_file(const std::string& path);
 
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);

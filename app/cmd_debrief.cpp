@@ -50,13 +50,7 @@ std::string rung_cell(const det::Doctrine& d, det::Rung r) {
 }
 
 int run_debrief(const DebriefOptions& opt) {
-  if (!fs::exists(opt.session)) throw UsageError("session file " + opt.session + " does not exist");
-  det::StoredSession stored;
-  try {
-    stored = det::read_session(opt.session);
-  } catch (const std::exception& e) {
-    throw UsageError(e.what());
-  }
+  const det::StoredSession stored = read_session_file(opt.session);
   det::Scenario sc =
       det::load_scenario_text(stored.scenario_resolved, opt.session + ":/scenario/resolved");
   for (const auto& out : {opt.sweep, opt.decisions}) {

@@ -363,15 +363,6 @@ bool is_hdf5_file(const std::string& path) {
          std::string_view(magic, 8) == std::string_view("\x89HDF\r\n\x1a\n", 8);
 }
 
-det::StoredSession open_session(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw UsageError("session file " + path + " does not exist");
-  try {
-    return det::read_session(path);
-  } catch (const std::exception& e) {
-    throw UsageError(std::string(e.what()));
-  }
-}
-
 std::string state_list(const det::Scenario& sc) {
   std::string out;
   for (const auto& s : sc.states) out += (out.empty() ? "" : ", ") + s.name;
@@ -410,7 +401,7 @@ int run_wargame(const WargameOptions& opt) {
           "--resume keeps the session's settings: --set, --seed, --replication, --turn-days, "
           "--horizon-days and --delegate-below do not apply");
     }
-    const det::StoredSession stored = open_session(opt.resume);
+    const det::StoredSession stored = read_session_file(opt.resume);
     if (stored.info.complete) {
       throw UsageError(opt.resume +
                        " is a complete session: nothing to resume (replay it with "
@@ -448,7 +439,7 @@ int run_wargame(const WargameOptions& opt) {
       script_path = opt.decisions;
       if (is_hdf5_file(opt.decisions)) {
         // A session replays with its own settings unless told otherwise.
-        const det::StoredSession stored = open_session(opt.decisions);
+        const det::StoredSession stored = read_session_file(opt.decisions);
         script = stored.decisions;
         if (play.empty()) play = stored.info.played;
         if (!opt.seed) sc.run.seed = stored.info.seed;

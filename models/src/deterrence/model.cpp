@@ -147,7 +147,6 @@ class Model {
     by_state_.resize(n_states);
     known_named_.assign(n_states, std::vector<std::uint64_t>(n_attackers, 0));
     coalitions_joined_.assign(n_states, 0);
-    publicly_named_.assign(n_attackers, 0);
     sanctioned_.assign(n_attackers, 0);
     played_.assign(n_states, 0);
     detected_days_.resize(n_states);
@@ -683,7 +682,6 @@ class Model {
     run_.response_delay_days_sum += row.response_day - row.landed_day;
     run_.reputation_cost += row.reputation_cost;
     run_.sanction_cost += row.sanction_cost;
-    ++publicly_named_[named];
     if (rung == Rung::sanction) ++sanctioned_[named];
     AttackerRow& ar = attacker_rows_[named];
     ++ar.named;
@@ -831,7 +829,8 @@ class Model {
     r.responses = c.responses;
     r.coalitions_joined = coalitions_joined_[s];
     r.named = known_named_[s];
-    r.publicly_named = publicly_named_;
+    r.publicly_named.reserve(attacker_rows_.size());
+    for (const AttackerRow& a : attacker_rows_) r.publicly_named.push_back(a.named);
     r.sanctioned = sanctioned_;
     r.active_sanctions = active_sanctions_;
     return r;
@@ -1088,12 +1087,12 @@ class Model {
   std::vector<Counts> by_state_;
   // What states know (war-game briefs): judgements naming each attacker, invitations
   // joined; public namings and sanctions of each attacker, seen by everyone.
-  std::vector<std::vector<std::uint64_t>> known_named_;     // [state][attacker]
-  std::vector<std::uint64_t> coalitions_joined_;            // [state]
-  std::vector<std::uint64_t> publicly_named_, sanctioned_;  // [attacker]
-  std::vector<std::uint8_t> played_;                        // [state]: a player decides
-  std::vector<StateRecord> previous_record_;                // [state]: at its last turn
-  std::vector<std::vector<double>> detected_days_;          // [state]: war-game only
+  std::vector<std::vector<std::uint64_t>> known_named_;  // [state][attacker]
+  std::vector<std::uint64_t> coalitions_joined_;         // [state]
+  std::vector<std::uint64_t> sanctioned_;                // [attacker]
+  std::vector<std::uint8_t> played_;                     // [state]: a player decides
+  std::vector<StateRecord> previous_record_;             // [state]: at its last turn
+  std::vector<std::vector<double>> detected_days_;       // [state]: war-game only
   std::vector<AttackerRow> attacker_rows_;
   RunRow run_;
 
