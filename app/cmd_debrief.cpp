@@ -151,8 +151,7 @@ int run_debrief(const DebriefOptions& opt) {
     const auto points =
         models::expand(models::load_sweep_text(sweep_text("?"), sweep.string(), base_text));
     const std::string last = std::to_string(points.size() - 1);
-    const std::string text = sweep_text(last);
-    models::load_sweep_text(text, sweep.string(), base_text);
+    const std::string text = sweep_text(last);  // differs only in its comments
     write_text_file(base, base_text);
     write_text_file(sweep, text);
     if (!opt.quiet) {
