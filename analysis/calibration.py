@@ -1,5 +1,5 @@
 """Calibration of the built-in world scenario against the empirical base rates of
-VALIDATION.md section 3.
+docs/validation.md §3.1.
 
     /usr/bin/python3 -m analysis.calibration out/japan_2015_2021.h5 [--markdown] [--seed 0]
 
@@ -184,7 +184,7 @@ def calibration_table(path: str, *, seed: int = 0, n_boot: int = 2000) -> pd.Dat
         _bootstrap_median(durations, rng, min(n_boot, 500)), "days")
     add("target acquiesced to sanctions, several senders vs unilateral", None,
         (float("nan"),) * 3, "", "TIES 4.1: 51.5 % vs 24.2 %. Targets do not concede in the model; "
-        "coalitions raise the cost W an attacker expects instead (MODEL.md 2.3)")
+        "coalitions raise the cost W an attacker expects instead (docs/model.md §7.3)")
     add("target conceded", None, (float("nan"),) * 3, "",
         "DCID 2.0: 2.8 %. Not represented: victims do not concede")
     return pd.DataFrame(rows)
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m analysis.calibration",
         description="Compare a run of the world scenario (with --incidents) with the "
-                    "empirical base rates of VALIDATION.md section 3.")
+                    "empirical base rates of docs/validation.md §3.1.")
     parser.add_argument("file", help="output of `cyberdeter run SCENARIO --incidents`")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")

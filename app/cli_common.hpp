@@ -20,7 +20,7 @@ struct StoredSession;
 
 namespace cyberdeter::app {
 
-/// Exit statuses of DESIGN.md.
+/// Exit statuses (docs/user-guide.md, "Exit status").
 inline constexpr int exit_success = 0;
 inline constexpr int exit_failure = 1;        ///< run-time failure (I/O, environment)
 inline constexpr int exit_bad_input = 2;      ///< bad scenario, sweep file or option

@@ -1,4 +1,4 @@
-"""The built-in world scenario against VALIDATION.md section 3 (analysis/calibration.py),
+"""The built-in world scenario against docs/validation.md §3.1 (analysis/calibration.py),
 on a real run of the binary: the verdicts docs/validation.md reports must stay true."""
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""The formal games (VALIDATION.md sections 1 and 2) through the real binary: the
+"""The formal games (docs/validation.md §1 and §2) through the real binary: the
 `equilibrium` command prints the closed form, `run` writes self-describing files, and bad
 game files exit 2 with file, line and key."""
 import re
@@ -9,7 +9,8 @@ import pytest
 
 VALIDATION = "scenarios/validation"
 
-# (file, a_1 = a_2, x*, p_1^s for s = nothing, points to A, points to B) of VALIDATION.md.
+# (file, a_1 = a_2, x*, p_1^s for s = nothing, points to A, points to B): the cases of
+# docs/validation.md §1.2.
 ATTRIBUTION = [
     ("attribution_baseline.toml", 0.524586, 0.475414, (0.09846, 0.80842, 0.08982)),
     ("attribution_fewer_false_alarms.toml", 0.426390, None, None),

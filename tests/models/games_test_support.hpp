@@ -2,7 +2,7 @@
 // Shared helpers of the game tests: where the scenarios are, and Monte Carlo bands.
 //
 // Every tolerance on a simulated quantity is a band of `sigmas` standard errors derived
-// from the sample size (VALIDATION.md): √(p(1 − p)/n) for a frequency p from n draws,
+// from the sample size (docs/validation.md §4): √(p(1 − p)/n) for a frequency p from n draws,
 // sd/√R for a mean over R independent replications. None is tuned to make a test pass.
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// The attribution game (VALIDATION.md section 1): the closed-form solver against the
+// The attribution game (docs/validation.md §1): the closed-form solver against the
 // table, fixed-strategy and learning simulations against the closed form within Monte
 // Carlo error, and the comparative statics the scenarios claim.
 #include <cmath>
@@ -21,7 +21,7 @@ AttributionScenario load(const std::string& name, const std::vector<std::string>
   return load_attribution_scenario(scenario(name), overrides);
 }
 
-// The generated two-attacker game of VALIDATION.md with per-attacker δ and μ.
+// The generated two-attacker game of docs/validation.md §1.1 with per-attacker δ and μ.
 AttributionGame two_attackers(double gamma, double phi, std::vector<double> delta,
                               std::vector<double> mu) {
   AttributionGame g;
@@ -47,7 +47,8 @@ double logit_attack_numeric(const Uniform& f, double lambda, double cutoff) {
 
 }  // namespace
 
-TEST_CASE("the solver reproduces the equilibria of VALIDATION.md section 1 to 1e-5",
+// The cases of docs/validation.md §1.2.
+TEST_CASE("the solver reproduces the published equilibria to 1e-5",
           "[games][attribution][equilibrium]") {
   const auto base = solve_equilibrium(load("attribution_baseline.toml").game);
   CHECK(base.method == "bisection (symmetric game)");

@@ -1,4 +1,4 @@
-// The timing game (VALIDATION.md section 2): closed form against the table, simulated
+// The timing game (docs/validation.md §2): closed form against the table, simulated
 // V(T) against the formula, and the attacker's search against T*.
 #include <cmath>
 #include <vector>
@@ -14,7 +14,8 @@ using namespace cyberdeter::models::games;
 using games_test::mean_band;
 using games_test::scenario;
 
-TEST_CASE("the closed form reproduces VALIDATION.md section 2 to 1e-5", "[games][timing]") {
+// The case of docs/validation.md §2.1.
+TEST_CASE("the closed form reproduces the published case to 1e-5", "[games][timing]") {
   const auto sc = load_timing_scenario(scenario("timing_game.toml"));
   const auto t = solve_timing(sc.game);
   CHECK(t.threshold == Approx(0.49096).margin(1e-5));

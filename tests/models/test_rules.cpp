@@ -1,4 +1,4 @@
-// The decision rules of MODEL.md against hand-computed values.
+// The decision rules of docs/model.md against hand-computed values.
 #include <cmath>
 #include <vector>
 
@@ -37,7 +37,8 @@ Belief belief() {
 
 }  // namespace
 
-TEST_CASE("rung costs follow MODEL.md section 3", "[rules][calculus]") {
+// docs/model.md §4.3.
+TEST_CASE("rung costs follow the calculus", "[rules][calculus]") {
   const auto a = attacker();
   const auto b = belief();
   CHECK(rung_cost(a, b, Rung::none) == 0.0);
@@ -212,8 +213,8 @@ TEST_CASE("workforce counts vendor staff at a discount, with diminishing returns
   CHECK(workforce_factor(doubled, m) / workforce_factor(us, m) == Approx(std::pow(2.0, 0.3)));
 }
 
-TEST_CASE("the timing game's value and threshold match VALIDATION.md section 2",
-          "[rules][timing]") {
+// docs/validation.md §2.1.
+TEST_CASE("the timing game's value and threshold match the published case", "[rules][timing]") {
   // s ~ U[0,1] approximated by 20,000 equally likely midpoints; w = 0.9, S = 0.1, P = 0.9.
   const int n = 20'000;
   std::vector<double> stakes(n), weights(n, 1.0);

@@ -1,4 +1,4 @@
-// The event flow of the deterrence model (MODEL.md section 4), in one file.
+// The event flow of the deterrence model (docs/model.md §11), in one file.
 //
 // Every stochastic process draws from its own stream, keyed by its name and agent:
 //   opportunity/a, choice/a, landing/a, capability/a   (attacker a)
@@ -316,7 +316,7 @@ class Model {
   }
 
   // The threshold of an attacker with scarce capabilities: T* of the timing game
-  // (VALIDATION.md section 2) for the stakes it can expect over the horizon — the best
+  // (docs/validation.md §2.1) for the stakes it can expect over the horizon — the best
   // gain it can obtain, piecewise constant between mega-event boundaries.
   double scarce_threshold(std::size_t a) const {
     const Attacker& att = sc_.attackers[a];

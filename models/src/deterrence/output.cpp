@@ -57,7 +57,7 @@ void add_by_kind(TableSchema<Row>& s, const std::string& stem, std::array<E, N> 
 }  // namespace
 
 TableSchema<RunRow> runs_schema() {
-  TableSchema<RunRow> s("One row per replication: every summary metric of MODEL.md section 5");
+  TableSchema<RunRow> s("One row per replication: every summary metric of docs/model.md §13");
   s.add("point", &RunRow::point, "1", "Design point of a sweep (index into /design); 0 for run")
       .add("replication", &RunRow::replication, "1", "Replication index, from 0")
       .add("seed", &RunRow::seed, "1", "Run seed derived from (master seed, replication)")

@@ -69,7 +69,7 @@ double statement_cost(const Attacker& a, const Belief& b) noexcept {
   return a.reputation_cost * std::pow(b.coalition_size, a.coalition_exponent);
 }
 
-// Cost_k of MODEL.md section 3, given the statement cost.
+// Cost_k of docs/model.md §4.3, given the statement cost.
 double rung_cost(const Attacker& a, const Belief& b, Rung k, double statement) noexcept {
   switch (k) {
     case Rung::none: return 0.0;

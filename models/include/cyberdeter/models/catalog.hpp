@@ -8,7 +8,7 @@ namespace cyberdeter::models {
 /// Unreadable files and TOML syntax errors throw ScenarioError.
 std::string model_of(const std::string& path);
 
-/// True for the formal games of VALIDATION.md: "attribution_game" and "timing_game".
+/// True for the formal games of docs/validation.md: "attribution_game" and "timing_game".
 bool is_game_model(const std::string& model_name);
 
 }  // namespace cyberdeter::models

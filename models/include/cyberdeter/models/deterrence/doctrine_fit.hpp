@@ -1,5 +1,5 @@
 #pragma once
-// "What if we had always answered like this?": the doctrine (MODEL.md 4.4) that best
+// "What if we had always answered like this?": the doctrine (docs/model.md §7.1) that best
 // reproduces the responses a player chose in a war-game, as a pure function of the
 // recorded answers, so that a session can be replayed with the player's revealed doctrine.
 

@@ -1,5 +1,5 @@
 #pragma once
-// One replication of the deterrence model (MODEL.md section 4). The whole event flow is
+// One replication of the deterrence model (docs/model.md §11). The whole event flow is
 // in models/src/deterrence/model.cpp.
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// What one run of the deterrence model reports (MODEL.md section 5), as plain rows that
+// What one run of the deterrence model reports (docs/model.md §13), as plain rows that
 // the HDF5 layer writes as tables (output.hpp) and tests read directly.
 
 #include <array>

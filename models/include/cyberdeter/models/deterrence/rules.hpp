@@ -1,5 +1,5 @@
 #pragma once
-// The decision rules of the deterrence model as pure functions (MODEL.md sections 2–4):
+// The decision rules of the deterrence model as pure functions (docs/model.md §4 to §8):
 // the attacker's beliefs and their updates, the calculus, the choice rule, the response
 // doctrine, coalition answers and capability scaling. The event flow (model.cpp) calls
 // these; tests check each against hand-computed values.
@@ -14,7 +14,7 @@
 
 namespace cyberdeter::models::deterrence {
 
-/// What an attacker believes about one target (MODEL.md 2.2.1).
+/// What an attacker believes about one target (docs/model.md §8.1).
 struct Belief {
   double attributed = 1.0;      ///< Beta α: pseudo-count of own operations that were named
   double not_attributed = 9.0;  ///< Beta β: pseudo-count of own operations that were not
@@ -50,7 +50,7 @@ void observe_own(Belief& belief, const Observation& o);
 /// the others' unattributed operations are invisible.
 void observe_other(Belief& belief, const Observation& o, double observe_others);
 
-/// The terms of EU(a, s, t) of MODEL.md section 3.
+/// The terms of EU(a, s, t) of docs/model.md §4.4.
 struct ChoiceTerms {
   double p_success = 0.0;
   double gain = 0.0;          ///< expected gain of a success (mega-event and sector multipliers in)
@@ -62,7 +62,7 @@ struct ChoiceTerms {
   double utility = 0.0;                      ///< p_success · gain − cost − consequence
 };
 
-/// Cost to attacker `a` of response rung `k` given its beliefs (MODEL.md section 3).
+/// Cost to attacker `a` of response rung `k` given its beliefs (docs/model.md §4.3).
 double rung_cost(const Attacker& a, const Belief& b, Rung k) noexcept;
 
 /// The part of the calculus that depends only on the attacker and its belief about a
@@ -92,7 +92,7 @@ std::size_t choose(std::span<const double> utilities, double rationality, sim::R
 /// Choice probabilities of the logit rule (index 0: no operation).
 std::vector<double> choice_probabilities(std::span<const double> utilities, double rationality);
 
-/// Case strength z = c·v − ψ·R (MODEL.md 4.4), before noise.
+/// Case strength z = c·v − ψ·R (docs/model.md §7.1), before noise.
 double case_strength(double confidence, double normalised_severity, double naming_aversion,
                      double dependence) noexcept;
 
@@ -117,7 +117,7 @@ inline double workforce_factor(const State& s, const Calibration& m) noexcept {
 
 /// Value V(T) of holding a scarce capability and using it iff the stakes reach T, for
 /// stakes drawn each period from the discrete distribution (stakes[i], weights[i]) —
-/// the timing game of VALIDATION.md section 2 with discount w, stealth S, persistence P:
+/// the timing game of docs/validation.md §2.1 with discount w, stealth S, persistence P:
 ///   V(T) = E[s; s >= T] / (1 − w (S Pr(s >= T) + P (1 − Pr(s >= T)))).
 double timing_value(std::span<const double> stakes, std::span<const double> weights, double T,
                     double w, double S, double P);

@@ -1,5 +1,5 @@
 #pragma once
-// The parameters of the deterrence model (MODEL.md), as loaded from a scenario file.
+// The parameters of the deterrence model (docs/model.md), as loaded from a scenario file.
 // Each field names its TOML key, unit, default and allowed range; the loader
 // (scenario_loader.cpp) enforces exactly these, and docs/scenario-reference.md lists them.
 // Agents are referred to by index (their order in the file); names are for people.
@@ -30,7 +30,7 @@ struct RungPolicy {
   double threshold = 0.0;  ///< `threshold`, case strength z needed; >= resolve; default per rung
 };
 
-/// [states.S.doctrine]: which rungs a state may use and when (MODEL.md 4.4).
+/// [states.S.doctrine]: which rungs a state may use and when (docs/model.md §7.1).
 struct Doctrine {
   RungPolicy attribute{true, 0.3};   ///< default threshold 0.3
   RungPolicy coordinate{true, 0.6};  ///< default threshold 0.6
@@ -83,7 +83,7 @@ struct Prior {
   double weight = 2.0;  ///< `weight`, > 0: pseudo-count behind the running means
 };
 
-/// [attackers.NAME.scarce]: a limited stock of capabilities (MODEL.md 3.1).
+/// [attackers.NAME.scarce]: a limited stock of capabilities (docs/model.md §4.6).
 struct Scarce {
   bool enabled = false;
   std::uint32_t stock = 1;      ///< `stock`, initial capabilities, >= 0

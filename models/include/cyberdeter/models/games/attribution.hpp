@@ -1,5 +1,5 @@
 #pragma once
-// The attribution game of VALIDATION.md section 1 (after Baliga, Bueno de Mesquita &
+// The attribution game of docs/validation.md §1.1 (after Baliga, Bueno de Mesquita &
 // Wolitzky, APSR 2020): its parameters, its closed-form equilibrium and the solver that
 // finds it. The simulation on the engine is in attribution_run.hpp; docs/games.md states
 // the model, the learning rules and what is shared with the deterrence model.
@@ -53,7 +53,7 @@ struct AttributionGame {
 };
 
 /// Signal distributions generated from detection δ_i, identification μ_i and a false-alarm
-/// rate φ per label (VALIDATION.md section 1): signals are "nothing" and one label per
+/// rate φ per label (docs/validation.md §1.1): signals are "nothing" and one label per
 /// attacker. π_i puts 1 − δ_i on "nothing", δ_i μ_i on its own label and δ_i (1 − μ_i) spread
 /// evenly over the other labels; π_0 puts φ on each label and 1 − nφ on "nothing".
 struct GeneratedSignals {

@@ -1,5 +1,5 @@
 #pragma once
-// The timing game of VALIDATION.md section 2 (after Axelrod & Iliev, PNAS 2014): an
+// The timing game of docs/validation.md §2.1 (after Axelrod & Iliev, PNAS 2014): an
 // attacker holds a cyber resource; each period stakes s are drawn iid; using the resource
 // gains s and it survives with probability S (stealth), waiting keeps it with probability
 // P (persistence); payoffs are discounted by w. Using it iff s >= T is worth
