@@ -71,15 +71,25 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
     sim::PartInfo info;
     bool part_timeseries = false;
     bool part_incidents = false;
+    std::uint64_t rows = 0;
     try {
       const auto file = sim::h5::File::open_read(path);
       info = sim::read_part_info(file);
       part_timeseries = det::has_timeseries(file);
       part_incidents = det::has_incidents(file);
+      rows = file.row_count("/runs");
     } catch (const sim::h5::H5Error& e) {
       throw UsageError("cannot resume: " + std::string(e.what()) +
                        "\n  (it is in the progress directory " + dir +
                        "; move it away if it does not belong there)");
+    }
+    if (rows != info.tasks.size()) {
+      // The whole check of its rows comes at the final merge; a count that does not match
+      // is refused before anything runs.
+      throw UsageError("cannot resume: " + path + " lists " + sim::thousands(info.tasks.size()) +
+                       " tasks but holds " + sim::thousands(rows) +
+                       " rows in /runs: it is damaged. Remove it and resume again (its tasks "
+                       "run again)");
     }
     if (info.sweep_id != plan.sweep_id) {
       throw UsageError("cannot resume: " + path + " belongs to another sweep (id " +
@@ -173,6 +183,11 @@ int run_sweep(const SweepOptions& opt) {
     try {
       // Every point of this process's share is loaded once before anything runs.
       det::validate_points(*plan, expected);
+      for (const auto& name : remove_stale_partials(opt.output)) {
+        if (!opt.quiet) {
+          std::fprintf(stderr, "removed %s, left by a run that no longer exists\n", name.c_str());
+        }
+      }
       if (fs::exists(parts_dir)) {
         if (!opt.resume) {
           throw UsageError(parts_dir +
@@ -333,7 +348,7 @@ void add_sweep_command(CLI::App& app, Action& action) {
                 "Also write /incidents (every incident's whole record; large)");
   cmd->add_option("--checkpoint", opt->checkpoint_seconds,
                   "Seconds between checkpoints (what a kill can lose)")
-      ->check(CLI::Range(0.01, 86400.0))
+      ->check(finite_range(0.01, 86400.0))
       ->capture_default_str();
   cmd->add_option("--compression", opt->compression,
                   "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")

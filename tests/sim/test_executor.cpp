@@ -761,6 +761,61 @@ TEST_CASE("merge_table refuses rows out of order inside one range", "[merge][hdf
   FAIL("rows out of task order were merged without a MergeError");
 }
 
+// A part that lists its tasks but lost some of their rows (or holds a row twice) must not
+// merge short: with a known number of rows per task, every task's count is checked.
+TEST_CASE("merge_table refuses a part whose tasks lack rows or hold extra ones", "[merge][hdf5]") {
+  TempDir dir;
+  const auto one = [](std::uint64_t) { return std::optional<std::uint64_t>(1); };
+  const auto merge_counted = [&](const std::vector<std::string>& paths) -> std::string {
+    std::vector<h5::File> files;
+    std::vector<MergeInput> inputs;
+    for (const auto& path : paths) {
+      files.push_back(h5::File::open_read(path));
+      inputs.push_back({path, read_part_info(files.back())});
+    }
+    std::vector<const h5::File*> pointers;
+    for (const auto& f : files) pointers.push_back(&f);
+    check_parts(inputs, TaskSet::all(10), [](const TaskSet& t) { return describe(t); });
+    auto merged = h5::File::create(dir.file("merged.h5"));
+    auto table = merged.create_table("/rows", row_schema(), h5::TableOptions{64, 0});
+    try {
+      merge_table(
+          pointers, inputs, "/rows", row_schema(), table, [](const Row& r) { return r.task; }, one);
+    } catch (const MergeError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  write_part(dir.file("b.h5"), set_of({{5, 10}}), rows_for_tasks({5, 6, 7, 8, 9}), 10);
+  SECTION("complete parts merge") {
+    write_part(dir.file("a.h5"), set_of({{0, 5}}), rows_for_tasks({0, 1, 2, 3, 4}), 10);
+    CHECK(merge_counted({dir.file("a.h5"), dir.file("b.h5")}).empty());
+  }
+  SECTION("rows deleted in the middle and at the end of a range") {
+    write_part(dir.file("a.h5"), set_of({{0, 5}}), rows_for_tasks({0, 2, 3}), 10);
+    const std::string message = merge_counted({dir.file("a.h5"), dir.file("b.h5")});
+    CHECK_THAT(message, Catch::Contains("a.h5"));
+    CHECK_THAT(message, Catch::Contains("2 of the 5 tasks"));
+    CHECK_THAT(message, Catch::Contains("1, 4"));
+  }
+  SECTION("the first rows deleted") {
+    write_part(dir.file("a.h5"), set_of({{0, 5}}), rows_for_tasks({3, 4}), 10);
+    const std::string message = merge_counted({dir.file("a.h5"), dir.file("b.h5")});
+    CHECK_THAT(message, Catch::Contains("3 of the 5 tasks"));
+    CHECK_THAT(message, Catch::Contains("0-2"));
+  }
+  SECTION("a row duplicated") {
+    write_part(dir.file("a.h5"), set_of({{0, 5}}), rows_for_tasks({0, 1, 1, 2, 3, 4}), 10);
+    const std::string message = merge_counted({dir.file("a.h5"), dir.file("b.h5")});
+    CHECK_THAT(message, Catch::Contains("1 of the 5 tasks"));
+  }
+  SECTION("a range with no row at all") {
+    write_part(dir.file("a.h5"), set_of({{0, 5}}), {}, 10);
+    CHECK_THAT(merge_counted({dir.file("a.h5"), dir.file("b.h5")}),
+               Catch::Contains("5 of the 5 tasks"));
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Progress
 

@@ -1114,6 +1114,12 @@ RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSin
   return model.finish(simulation, trace.value());
 }
 
+std::uint64_t reporting_periods(const RunSettings& run) {
+  const auto horizon = static_cast<std::uint64_t>(sim::to_ticks(run.horizon_days));
+  const auto period = static_cast<std::uint64_t>(sim::to_ticks(run.reporting_days));
+  return period == 0 ? 0 : (horizon + period - 1) / period;
+}
+
 RunResult run_replication(const Scenario& scenario, std::uint64_t replication, RunSink& sink,
                           const RunOptions& options) {
   return run_replication(scenario, sim::RunId{scenario.run.seed, replication, {}}, sink, options);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -202,9 +203,15 @@ OpenParts open_parts(const std::vector<std::string>& paths) {
   OpenParts parts;
   parts.files.reserve(paths.size());
   for (const auto& path : paths) {
-    parts.files.push_back(sim::h5::File::open_read(path));
-    parts.inputs.push_back({path, sim::read_part_info(parts.files.back())});
-    const Extras extras{has_timeseries(parts.files.back()), has_incidents(parts.files.back())};
+    Extras extras;
+    try {
+      parts.files.push_back(sim::h5::File::open_read(path));
+      parts.inputs.push_back({path, sim::read_part_info(parts.files.back())});
+      extras = {has_timeseries(parts.files.back()), has_incidents(parts.files.back())};
+    } catch (const sim::h5::H5Error& e) {
+      // A part that cannot be read is bad input, like one that does not fit.
+      throw sim::MergeError(path + ": cannot be read as a part of a sweep: " + e.what());
+    }
     if (parts.files.size() == 1) {
       parts.extras = extras;
     } else if (extras != parts.extras) {
@@ -217,22 +224,57 @@ OpenParts open_parts(const std::vector<std::string>& paths) {
   return parts;
 }
 
-std::uint64_t merge_tables(const OpenParts& parts, sim::h5::File& out, std::uint64_t replications,
+// The number of /timeseries rows of each design point's runs: the base scenario's unless
+// the sweep varies the horizon or the reporting period, then each point's (loaded once).
+class PeriodsPerPoint {
+ public:
+  explicit PeriodsPerPoint(const SweepPlan& plan) : plan_(plan) {
+    for (const auto& p : plan.sweep.parameters) {
+      if (p.path == "run.horizon_days" || p.path == "run.reporting_days") per_point_ = true;
+    }
+    base_ = reporting_periods(plan.base.run);
+  }
+  std::uint64_t operator()(std::uint64_t point) {
+    if (!per_point_) return base_;
+    if (const auto it = cache_.find(point); it != cache_.end()) return it->second;
+    return cache_[point] = reporting_periods(plan_.scenario(point).run);
+  }
+
+ private:
+  const SweepPlan& plan_;
+  bool per_point_ = false;
+  std::uint64_t base_ = 0;
+  std::map<std::uint64_t, std::uint64_t> cache_;
+};
+
+std::uint64_t merge_tables(const SweepPlan& plan, const OpenParts& parts, sim::h5::File& out,
                            const SweepOutput& output, const Extras& extras) {
+  const std::uint64_t replications = plan.sweep.replications;
   const auto task_of = [replications](const auto& row) {
     return row.point * replications + row.replication;
   };
+  const auto words = [replications](const sim::TaskSet& t) {
+    return describe_tasks(t, replications);
+  };
+  // Every task the parts list has exactly one row in /runs and one per reporting period
+  // in /timeseries: a part with rows deleted or duplicated is refused, not merged short.
+  const auto one_run = [](std::uint64_t) { return std::optional<std::uint64_t>(1); };
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
-  sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of);
+  sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of, one_run,
+                   words);
   if (extras.timeseries) {
+    PeriodsPerPoint periods_of(plan);
+    const auto periods_of_task = [&](std::uint64_t task) {
+      return std::optional<std::uint64_t>(periods_of(plan.point_of(task)));
+    };
     auto periods = out.create_table("/timeseries", timeseries_schema(), output.storage);
     sim::merge_table(parts.pointers, parts.inputs, "/timeseries", timeseries_schema(), periods,
-                     task_of);
+                     task_of, periods_of_task, words);
   }
   if (extras.incidents) {
     auto incidents = out.create_table("/incidents", incidents_schema(), output.storage);
     sim::merge_table(parts.pointers, parts.inputs, "/incidents", incidents_schema(), incidents,
-                     task_of);
+                     task_of, sim::AnyRowCount{}, words);
   }
   return runs.size();
 }
@@ -269,7 +311,7 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   file.set_attribute("/sweep", "incidents", std::int64_t{extras.incidents ? 1 : 0});
   write_scenario(file, plan.base);
   write_design(file, plan.sweep, plan.points);
-  const std::uint64_t rows = merge_tables(open, file, reps, output, extras);
+  const std::uint64_t rows = merge_tables(plan, open, file, output, extras);
   file.commit();
   return rows;
 }

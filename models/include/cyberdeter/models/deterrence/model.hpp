@@ -33,4 +33,8 @@ RunResult run_replication(const Scenario& scenario, std::uint64_t replication, R
 RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSink& sink,
                           const RunOptions& options = {});
 
+/// The rows a whole run writes to /timeseries: one per reporting period, the last one
+/// shorter when the horizon is not a multiple of `reporting_days`.
+std::uint64_t reporting_periods(const RunSettings& run);
+
 }  // namespace cyberdeter::models::deterrence
