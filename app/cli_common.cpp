@@ -1,7 +1,13 @@
 #include "cli_common.hpp"
 
+#include <signal.h>
+#include <cerrno>
+#include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <iomanip>
+#include <sstream>
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/wargame_session.hpp"
@@ -12,6 +18,7 @@
 #include "cyberdeter/models/schema.hpp"
 #include "cyberdeter/sim/build_info.hpp"
 #include "cyberdeter/sim/merge.hpp"
+#include "cyberdeter/sim/time.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -23,6 +30,24 @@ extern "C" void on_interrupt(int signal) { interrupt_signal = signal; }
 std::string& invocation_storage() {
   static std::string text;
   return text;
+}
+
+// A decimal number as the scenario files write them.
+std::string detail_number(double v) {
+  std::ostringstream out;
+  out << std::setprecision(6) << v;
+  return out.str();
+}
+
+// A finite decimal number, the whole text (no hex floats, no "nan" or "inf").
+bool parse_finite(const std::string& text, double& value) {
+  if (text.empty() || text.find_first_of("xXpP") != std::string::npos) return false;
+  char* end = nullptr;
+  errno = 0;
+  value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return false;
+  if (errno == ERANGE && value == 0.0) return true;  // underflow: a tiny number is still one
+  return std::isfinite(value);
 }
 
 std::string quote(const std::string& arg) {
@@ -145,6 +170,55 @@ std::string describe_game(const ScenarioArgs& args) {
     return games::load_attribution_scenario(args.file, args.overrides).resolved_toml();
   }
   return games::load_timing_scenario(args.file, args.overrides).resolved_toml();
+}
+
+CLI::Validator finite_range(double lo, double hi) {
+  const std::string range = "[" + detail_number(lo) + ", " + detail_number(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) {
+        double value = 0.0;
+        if (!parse_finite(text, value) || value < lo || value > hi) {
+          return "expected a number in " + range + ", got '" + text + "'";
+        }
+        return std::string();
+      },
+      "NUMBER in " + range);
+}
+
+CLI::Validator days_check() {
+  const double tick = sim::to_days(1);
+  const double longest = sim::to_days(sim::max_tick);
+  return CLI::Validator(
+      [tick, longest](std::string& text) {
+        double value = 0.0;
+        if (!parse_finite(text, value) || value < tick || value > longest) {
+          return "expected a number of days from one second (" + detail_number(tick) + ") to " +
+                 detail_number(longest) + ", got '" + text + "'";
+        }
+        return std::string();
+      },
+      "DAYS");
+}
+
+std::vector<std::string> remove_stale_partials(const std::string& output) {
+  namespace fs = std::filesystem;
+  const fs::path target(output);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = target.filename().string() + ".partial-";
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    // Alive, or not ours to judge (EPERM: another user's process): keep it.
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    if (fs::remove(entry.path(), ignored)) removed.push_back(entry.path().string());
+  }
+  return removed;
 }
 
 }  // namespace cyberdeter::app

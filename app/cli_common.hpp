@@ -74,6 +74,17 @@ models::deterrence::StoredSession read_session_file(const std::string& path);
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);
 
+/// Removes OUTPUT.partial-PID files (an output being written, h5::File::create) that a
+/// process which no longer runs on this host left, e.g. a sweep killed during its final
+/// merge; returns the names removed.
+std::vector<std::string> remove_stale_partials(const std::string& output);
+
+/// A CLI11 check for a finite number in [lo, hi] (CLI::Range lets NaN through).
+CLI::Validator finite_range(double lo, double hi);
+/// A CLI11 check for a span of simulated time in days: at least one tick (one second, the
+/// engine's resolution) and at most its longest horizon.
+CLI::Validator days_check();
+
 /// Adds the positional FILE and the repeatable --set option to `cmd`.
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
 /// True if the file asks for a reference model (PHOLD or hold), false for deterrence.

@@ -37,6 +37,11 @@ int run_merge(const MergeOptions& opt) {
       throw UsageError(std::string(e.what()));
     }
   }
+  for (const auto& name : remove_stale_partials(opt.output)) {
+    if (!opt.quiet) {
+      std::fprintf(stderr, "removed %s, left by a merge that no longer exists\n", name.c_str());
+    }
+  }
   models::deterrence::SweepOutput output;
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };

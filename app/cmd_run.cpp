@@ -188,7 +188,7 @@ void add_run_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000}));
   cmd->add_option("--seed", opt->seed, "Master seed (overrides [run]); same seed, same file");
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days per replication")
-      ->check(CLI::PositiveNumber);
+      ->check(days_check());
   cmd->add_flag("--incidents", opt->incidents,
                 "Also write /incidents: every incident's whole record");
   cmd->add_flag("--choices", opt->choices,

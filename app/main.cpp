@@ -1,13 +1,17 @@
 // cyberdeter: the command line. Parsing and error reporting live here; each subcommand
 // is a thin file that reads its options and calls models/ and sim/.
 
+#include <cerrno>
+#include <cstdio>
 #include <exception>
 #include <iostream>
+#include <system_error>
 
 #include "cli_common.hpp"
 
 int main(int argc, char** argv) {
   using namespace cyberdeter::app;
+  cyberdeter::sim::h5::configure_library();
   set_invocation(argc, argv);
 
   CLI::App app{
@@ -44,7 +48,20 @@ int main(int argc, char** argv) {
 
   watch_interrupts();
   try {
-    return action();
+    const int status = action();
+    // What a command printed is part of its result: a write that failed (a full disk, a
+    // closed pipe) is a failure, not a success with nothing said.
+    std::cout.flush();
+    errno = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout) {
+      const int error = errno;
+      std::cerr << "error: cannot write to standard output"
+                << (error != 0 ? ": " + std::error_code(error, std::generic_category()).message()
+                               : std::string())
+                << "\n";
+      return status == exit_success ? exit_failure : status;
+    }
+    return status;
   } catch (const Interrupted& e) {
     std::cerr << "cyberdeter: " << e.what() << "\n";
     return exit_interrupted;

@@ -106,6 +106,22 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
   SweepParameter p;
   p.path = t.required_string("path");
   p.name = t.string("name", p.path);
+  // The name becomes the dataset /design/NAME and a column label in analysis.
+  if (p.name.empty()) t.fail("name", "a parameter's name may not be empty");
+  if (p.name.find('/') != std::string::npos) {
+    t.fail("name", "'" + p.name + "' has a '/', which would make /design/" + p.name +
+                       " a nested HDF5 path: name the parameter without one");
+  }
+  for (const char c : p.name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      t.fail("name",
+             "a parameter's name may not hold control characters (such as NUL or a "
+             "line break)");
+    }
+  }
+  if (p.name == "." || p.name == ".." || p.name == "point") {
+    t.fail("name", "'" + p.name + "' is reserved (/design/point is the point index)");
+  }
   if (t.has("values")) {
     const toml::node* node = t.raw("values");
     if (!node->is_array() || node->as_array()->empty()) {
@@ -285,6 +301,10 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     SweepParameter p = read_parameter(t, sw.design);
     for (const auto& other : sw.parameters) {
       if (other.path == p.path) t.fail("path", "'" + p.path + "' is swept twice");
+      if (other.name == p.name) {
+        t.fail(t.has("name") ? "name" : "path",
+               "two parameters are named '" + p.name + "': give each its own `name`");
+      }
     }
     check_against_base(sw, t, p);
     sw.parameters.push_back(std::move(p));

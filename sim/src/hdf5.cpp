@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -57,13 +58,19 @@ class Handle {
 
 // Turns HDF5's automatic error printing off for this thread while alive: failures become
 // exceptions with the message taken from the error stack instead.
+// Set by configure_library() when the user asks to see HDF5's own error stacks.
+bool print_error_stacks = false;
+
 class Quiet {
  public:
   Quiet() noexcept {
+    if (print_error_stacks) return;
     H5Eget_auto2(H5E_DEFAULT, &function_, &data_);
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   }
-  ~Quiet() { H5Eset_auto2(H5E_DEFAULT, function_, data_); }
+  ~Quiet() {
+    if (!print_error_stacks) H5Eset_auto2(H5E_DEFAULT, function_, data_);
+  }
   Quiet(const Quiet&) = delete;
   Quiet& operator=(const Quiet&) = delete;
 
@@ -79,12 +86,26 @@ herr_t keep_innermost(unsigned /*depth*/, const H5E_error2_t* error, void* data)
   return 0;
 }
 
+// HDF5's message for a failed system call ("file write failed: time = …, filename = …,
+// errno = 28, error message = '…', buf = …") as one short phrase: "file write failed: No
+// space left on device". Other messages are kept as they are.
+std::string system_error_phrase(const std::string& detail) {
+  const std::size_t at = detail.find("errno = ");
+  if (at == std::string::npos) return detail;
+  const int code = std::atoi(detail.c_str() + at + 8);
+  if (code <= 0) return detail;
+  std::size_t end = detail.find(": time =");
+  if (end == std::string::npos) end = detail.find(',');
+  const std::string what = detail.substr(0, std::min(end, at));
+  return what + ": " + std::error_code(code, std::generic_category()).message();
+}
+
 // The innermost message of the HDF5 error stack (the root cause); clears the stack.
 std::string hdf5_detail() {
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
   H5Eclear2(H5E_DEFAULT);
-  return detail;
+  return system_error_phrase(detail);
 }
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
@@ -575,6 +596,13 @@ void detach_tables(detail::FileState& state) noexcept {
 }
 
 }  // namespace
+
+void configure_library() noexcept {
+  H5dont_atexit();
+  const char* verbose = std::getenv("CYBERDETER_HDF5_ERRORS");
+  print_error_stacks = verbose != nullptr && std::string_view(verbose) == "1";
+  if (!print_error_stacks) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 // --- File ---------------------------------------------------------------------------
 

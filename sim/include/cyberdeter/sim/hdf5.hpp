@@ -47,6 +47,14 @@ class H5Error : public std::runtime_error {
   std::string path_;
 };
 
+/// Sets the HDF5 library up for a program; call once, first thing in main(). HDF5 then
+/// prints no error stacks of its own (every failure is an H5Error with the root cause in
+/// its message; CYBERDETER_HDF5_ERRORS=1 in the environment prints the stacks too), and it
+/// does not close files from its exit handler: every file is closed by its h5::File, and
+/// a close that failed on a full disk would otherwise crash that handler (HDF 1.10,
+/// HDFGroup/hdf5#2257).
+void configure_library() noexcept;
+
 /// How a column is stored.
 enum class ColumnType : std::uint8_t {
   int8,
