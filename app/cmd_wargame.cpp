@@ -265,8 +265,20 @@ class SessionDecider final : public det::Decider {
       std::fputs("\n", stdout);
       throw SessionStopped("standard input ended before the session did", exit_failure);
     }
-    if (!input_.interactive()) std::printf("%s\n", line->c_str());  // a readable transcript
+    if (!input_.interactive()) {
+      std::printf("%s\n", shown_input(*line, 48).c_str());  // a readable transcript
+    }
     return *line;
+  }
+
+  // Counts a refused answer. Without a terminal nobody can correct them: after a run of
+  // refusals the session stops (and is saved) instead of re-prompting for ever.
+  void refused() {
+    if (input_.interactive() || ++refusals_ < max_refusals) return;
+    throw SessionStopped(std::to_string(max_refusals) +
+                             " answers in a row were refused; look at the input's answers "
+                             "(? at a prompt lists what each one accepts)",
+                         exit_bad_input);
   }
 
   // Shows the brief and asks until the answer parses; ?, help and brief are answered here.
@@ -281,9 +293,11 @@ class SessionDecider final : public det::Decider {
       const ParsedAnswer answer = parse(line);
       if (answer.value) {
         last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
+        refusals_ = 0;
         return *answer.value;
       }
       std::fputs(error_line(answer.error).c_str(), stdout);
+      refused();
     }
   }
 
@@ -299,12 +313,15 @@ class SessionDecider final : public det::Decider {
                                           : det::parse_action(line, sc_);
         if (const auto why = det::check_action(sc_, b, a)) {
           std::fputs(error_line(*why).c_str(), stdout);
+          refused();
           continue;
         }
         last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
+        refusals_ = 0;
         return a;
       } catch (const std::invalid_argument& e) {
         std::fputs(error_line(e.what()).c_str(), stdout);
+        refused();
       }
     }
   }
@@ -339,7 +356,9 @@ class SessionDecider final : public det::Decider {
   Decision current_;
   LineInput input_;
   std::vector<Decision> decisions_;
-  double last_seconds_ = 0.0;    // of the last answer asked for
+  double last_seconds_ = 0.0;  // of the last answer asked for
+  static constexpr int max_refusals = 20;
+  int refusals_ = 0;             // answers refused in a row
   std::uint32_t seen_turn_ = 0;  // the turn whose first action was recorded last
   std::uint32_t seen_state_ = 0;
   std::uint32_t shown_turn_ = 0;  // the turn whose brief a player saw last

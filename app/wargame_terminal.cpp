@@ -171,10 +171,21 @@ std::vector<std::string> wrap(const std::string& text, std::size_t room,
   return lines;
 }
 
+std::string shown_input(std::string_view text, std::size_t limit) {
+  std::string out(text.substr(0, limit));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (text.size() > limit) out += "... (" + std::to_string(text.size()) + " characters)";
+  return out;
+}
+
 std::string error_line(const std::string& message) {
+  // A message quotes what the player typed; a pasted page must not fill the screen.
+  constexpr std::size_t longest = 4 * (width - 3);
   std::string out;
   bool first = true;
-  for (const auto& l : wrap(message, width - 3, 0)) {
+  for (const auto& l : wrap(shown_input(message, longest), width - 3, 0)) {
     out += (first ? " ! " : "   ") + l + "\n";
     first = false;
   }
@@ -187,17 +198,21 @@ LineInput::LineInput() : interactive_(::isatty(STDIN_FILENO) == 1) {}
 
 std::optional<std::string> LineInput::next() {
   for (;;) {
-    const auto nl = buffer_.find('\n');
+    // Only what arrived since the last search is searched: a long line costs linear time.
+    const auto nl = buffer_.find('\n', scanned_);
     if (nl != std::string::npos) {
       std::string line = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
+      scanned_ = 0;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       return line;
     }
+    scanned_ = buffer_.size();
     if (eof_) {
       if (buffer_.empty()) return std::nullopt;
       std::string line;
       line.swap(buffer_);
+      scanned_ = 0;
       return line;
     }
     check_interrupted();
@@ -208,10 +223,19 @@ std::optional<std::string> LineInput::next() {
       throw std::runtime_error(std::string("cannot read standard input: ") + std::strerror(errno));
     }
     if (ready == 0) continue;
-    char chunk[4096];
+    // A closed standard input (`<&-`) is the end of input, which saves the session.
+    if ((p.revents & POLLNVAL) != 0) {
+      eof_ = true;
+      continue;
+    }
+    char chunk[65536];
     const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == EBADF) {
+        eof_ = true;
+        continue;
+      }
       throw std::runtime_error(std::string("cannot read standard input: ") + std::strerror(errno));
     }
     if (n == 0) {

@@ -25,9 +25,14 @@ class LineInput {
 
  private:
   std::string buffer_;
+  std::size_t scanned_ = 0;  ///< buffer_[0, scanned_) holds no newline: search on from here
   bool eof_ = false;
   bool interactive_ = false;
 };
+
+/// `text` as it may be shown back to a player: control characters (a NUL among them) as
+/// '?', and at most `limit` characters, the rest counted ("… (6400000 characters)").
+std::string shown_input(std::string_view text, std::size_t limit = 200);
 
 /// "2016-02-16 (day 412)" when the scenario has a start date, else "day 412".
 std::string when(const models::deterrence::Scenario& sc, double day);

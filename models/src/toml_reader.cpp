@@ -225,11 +225,19 @@ bool Range::contains(double v) const {
 std::string Range::describe() const {
   const bool no_lo = std::isinf(lo) && lo < 0;
   const bool no_hi = std::isinf(hi) && hi > 0;
-  if (no_lo && no_hi) return "a number";
-  if (no_hi) return std::string("a number ") + (lo_open ? "> " : ">= ") + show_number(lo);
-  if (no_lo) return std::string("a number ") + (hi_open ? "< " : "<= ") + show_number(hi);
-  return std::string("a number in ") + (lo_open ? "(" : "[") + show_number(lo) + ", " +
-         show_number(hi) + (hi_open ? ")" : "]");
+  std::string text;
+  if (no_lo && no_hi) {
+    text = "a number";
+  } else if (no_hi) {
+    text = std::string("a number ") + (lo_open ? "> " : ">= ") + show_number(lo);
+  } else if (no_lo) {
+    text = std::string("a number ") + (hi_open ? "< " : "<= ") + show_number(hi);
+  } else {
+    text = std::string("a number in ") + (lo_open ? "(" : "[") + show_number(lo) + ", " +
+           show_number(hi) + (hi_open ? ")" : "]");
+  }
+  if (note != nullptr) text += std::string(" (") + note + ")";
+  return text;
 }
 
 namespace {

@@ -47,6 +47,8 @@ struct Range {
   double hi = std::numeric_limits<double>::infinity();
   bool lo_open = false;
   bool hi_open = false;
+  /// Why the bounds are what they are, shown after them ("at most one per tick").
+  const char* note = nullptr;
 
   static Range closed(double lo, double hi) { return {lo, hi, false, false}; }
   static Range half_open(double lo, double hi) { return {lo, hi, false, true}; }
@@ -57,6 +59,11 @@ struct Range {
   }
   static Range probability() { return closed(0.0, 1.0); }
   static Range any() { return {}; }
+  Range because(const char* why) const {
+    Range r = *this;
+    r.note = why;
+    return r;
+  }
 
   bool contains(double v) const;
   std::string describe() const;  ///< e.g. "a number in [0, 1)"

@@ -34,7 +34,7 @@ CASES = [
     ("wrong type: float replications", BASE.replace("replications = 2", "replications = 2.5"), 2, "run.replications", "expected an integer"),
     ("wrong type: kind as number", BASE.replace('kind = "state_sponsored"', "kind = 1"), 12, "attackers.Group.kind", "expected a string"),
     ("out of range: defense 1", BASE.replace("defense = 0.3", "defense = 1.0"), 6, "states.Home.defense", "[0, 1)"),
-    ("out of range: negative rate", BASE + "opportunity_rate = -0.1\n", 14, "attackers.Group.opportunity_rate", "> 0"),
+    ("out of range: negative rate", BASE + "opportunity_rate = -0.1\n", 14, "attackers.Group.opportunity_rate", "(0, 86400] (per day: at most one per tick of one second), got -0.1"),
     ("out of range: capability 0", BASE + "capability = 0\n", 14, "attackers.Group.capability", "(0, 1]"),
     ("out of range: accuracy", BASE.replace("defense = 0.3", "attribution_accuracy = 1.2"), 6, "states.Home.attribution_accuracy", "[0, 1]"),
     ("out of range: horizon", BASE.replace("horizon_days = 100", "horizon_days = 0"), 3, "run.horizon_days", "expected a number"),

@@ -295,3 +295,44 @@ def test_a_new_run_removes_the_partial_files_of_dead_merges(cli, source_dir, tmp
     r = cli("merge", *shards, "-o", tmp_path / "out2.h5", "-q")
     assert r.returncode == 0, r.stderr
     assert not stale2.exists()
+
+
+# --- values the model cannot simulate ------------------------------------------------------
+
+@pytest.mark.parametrize("override,key,phrase", [
+    ("attackers.APT10.opportunity_rate=1e300", "attackers.APT10.opportunity_rate",
+     "at most one per tick"),
+    ("attackers.APT10.opportunity_rate=80000", "attackers.APT10.opportunity_rate",
+     "more than run.max_events"),
+    ("attackers.Sandworm.scarce.arrival_rate=1e12", "attackers.Sandworm.scarce.arrival_rate",
+     "at most one per tick"),
+    ("run.reporting_days=1e-9", "run.reporting_days", "from one tick of one second"),
+    ("states.Japan.economy=1e308", "states.Japan.economy", "(0, 1e+06]"),
+    ("programs[0].rate=1e308", "programs[0].rate", "[0, 1e+06]"),
+    ("calibration.severity_sigma=1e300", "calibration.severity_sigma", "[0, 5]"),
+    ("attackers.APT10.gain=1e308", "attackers.APT10.gain", "[0, 1e+12]"),
+    ("sectors.government.value_multiplier=1e308", "sectors.government.value_multiplier",
+     "(0, 1e+06]"),
+    ("attackers.APT10.coalition_exponent=1e12", "attackers.APT10.coalition_exponent", "[0, 10]"),
+], ids=["opportunity-1e300", "opportunity-budget", "arrival-1e12", "reporting-1e-9",
+        "economy-1e308", "program-rate-1e308", "severity-sigma-1e300", "gain-1e308",
+        "sector-multiplier-1e308", "coalition-exponent-1e12"])
+def test_values_the_model_cannot_simulate_are_refused_at_their_key(cli, source_dir, tmp_path,
+                                                                   override, key, phrase):
+    """Each of these hung, ran away, or wrote inf/0 as if fine (issue: faults lose nothing)."""
+    r = cli("run", source_dir / "scenarios/japan_2015_2021.toml", "-o", tmp_path / "r.h5",
+            "--set", override, timeout=30)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert f": {key}: " in r.stderr, r.stderr
+    assert phrase in r.stderr, r.stderr
+    assert listing(tmp_path) == []
+
+
+def test_a_run_past_its_event_budget_stops_with_a_message(cli, source_dir, tmp_path):
+    r = cli("run", source_dir / "scenarios/japan_2015_2021.toml", "-o", tmp_path / "r.h5",
+            "--set", "run.max_events=1000", "--replications", "4", timeout=30)
+    assert r.returncode == 2, r.stderr
+    assert "run.max_events: replication 0 reached 1000 events at day" in r.stderr, r.stderr
+    assert "raise run.max_events" in r.stderr
+    assert listing(tmp_path) == [], "no half-written output"

@@ -14,6 +14,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -910,3 +911,58 @@ def test_tmux_terminal_session(binary, source_dir, tmp_path):
     assert attrs["decisions"] == answered
     rows = table(session, "/wargame/decisions")
     assert np.all(rows["source"] == PLAYER_SOURCE) and not np.any(rows["deviates"])
+
+
+# --- input that cannot be answered (issue: faults lose nothing, item 8) --------------------
+
+def test_a_closed_standard_input_saves_the_session(binary, source_dir, tmp_path):
+    path = tmp_path / "closed.h5"
+    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "-o", path,
+                        *map(str, SETTINGS)], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60, close_fds=True, preexec_fn=lambda: os.close(0))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "standard input ended before the session did" in r.stdout
+    assert "cannot read standard input" not in r.stderr
+    interrupted_checks(path, 0)
+
+
+def test_a_huge_invalid_answer_is_cut_when_echoed_and_costs_linear_time(wg, source_dir,
+                                                                        tmp_path):
+    line = "x" * 6_400_000
+    start = time.monotonic()
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", tmp_path / "s.h5", *SETTINGS,
+           stdin=line + "\n\0\n")
+    elapsed = time.monotonic() - start
+    assert r.returncode == 1, r.stderr
+    assert elapsed < 10, f"{elapsed:.1f} s for a 6.4 MB line (it took 5.6 s, quadratic)"
+    assert len(r.stdout) < 20_000, "the line is not echoed whole"
+    assert "... (6400000 characters)" in r.stdout
+    assert "\0" not in r.stdout, "a NUL byte is shown as '?'"
+    assert [l for l in r.stdout.splitlines() if len(l) > 80 and str(tmp_path) not in l] == []
+
+
+def test_endless_invalid_input_stops_after_a_bounded_number_of_refusals(binary, source_dir,
+                                                                        tmp_path):
+    path = tmp_path / "garbage.h5"
+    proc = subprocess.Popen([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER,
+                             "-o", path, *map(str, SETTINGS)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def feed():
+        try:
+            while True:
+                proc.stdin.write(b"garbage\n" * 1024)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    timer = threading.Timer(60, proc.kill)
+    timer.start()
+    out = proc.stdout.read()  # until the program ends; the feeder never closes its input
+    proc.wait()
+    timer.cancel()
+    assert proc.returncode == 2, out[-500:]
+    assert b"20 answers in a row were refused" in out
+    assert len(out) < 100_000, f"{len(out)} bytes of output (740 MB a minute before)"
+    interrupted_checks(path, 0)

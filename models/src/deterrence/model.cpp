@@ -13,8 +13,10 @@
 #include <cmath>
 #include <numeric>
 
+#include "../toml_reader.hpp"
 #include "cyberdeter/models/deterrence/rules.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/sim/check.hpp"
 #include "cyberdeter/sim/simulation.hpp"
 
@@ -1102,6 +1104,37 @@ class Model {
   std::vector<std::uint32_t> candidates_;
 };
 
+// The ranges of the scenario keys keep every result finite (docs/model.md §12); a value
+// that is not would be written as if fine, so it stops the run instead.
+void check_finite(const Scenario& scenario, const RunResult& result) {
+  const RunRow& r = result.run;
+  const std::pair<const char*, double> values[] = {
+      {"damage", r.total.damage},
+      {"detection_delay_days_sum", r.detection_delay_days_sum},
+      {"attribution_delay_days_sum", r.attribution_delay_days_sum},
+      {"response_delay_days_sum", r.response_delay_days_sum},
+      {"reputation_cost", r.reputation_cost},
+      {"sanction_cost", r.sanction_cost}};
+  for (const auto& [name, value] : values) {
+    if (std::isfinite(value)) continue;
+    throw ScenarioError(scenario.path, 0, 0, "",
+                        "replication " + std::to_string(r.replication) + " produced " +
+                            detail::toml_number(value) + " for " + name +
+                            ": the scenario's values overflow what the model can compute; "
+                            "lower the largest gains, costs, economies or multipliers");
+  }
+  for (const StateRow& row : result.states) {
+    for (const double v : {row.final_defense, row.final_detection_rate, row.final_workforce}) {
+      if (std::isfinite(v)) continue;
+      throw ScenarioError(scenario.path, 0, 0, "states." + scenario.states[row.state].name,
+                          "replication " + std::to_string(r.replication) +
+                              " grew its defense, detection rate or workforce to " +
+                              detail::toml_number(v) +
+                              ": lower the rates of the programs that benefit it");
+    }
+  }
+}
+
 }  // namespace
 
 RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSink& sink,
@@ -1110,8 +1143,22 @@ RunResult run_replication(const Scenario& scenario, const sim::RunId& id, RunSin
   Model model(scenario, id, sink, options);
   model.start(simulation);
   sim::TraceHash trace;
-  simulation.run(model, sim::StopCondition{sim::to_ticks(scenario.run.horizon_days)}, trace);
-  return model.finish(simulation, trace.value());
+  const Tick horizon = sim::to_ticks(scenario.run.horizon_days);
+  const auto stop =
+      simulation.run(model, sim::StopCondition{horizon, scenario.run.max_events}, trace);
+  if (stop == sim::StopReason::event_budget) {
+    throw ScenarioError(
+        scenario.path, 0, 0, "run.max_events",
+        "replication " + std::to_string(id.replication) + " reached " +
+            std::to_string(scenario.run.max_events) + " events at day " +
+            detail::toml_number(simulation.now_days()) + " of " +
+            detail::toml_number(scenario.run.horizon_days) +
+            ": the scenario makes events faster than they can be simulated (look at the "
+            "attackers' opportunity_rate and the programs' rates), or raise run.max_events");
+  }
+  RunResult result = model.finish(simulation, trace.value());
+  check_finite(scenario, result);
+  return result;
 }
 
 std::uint64_t reporting_periods(const RunSettings& run) {

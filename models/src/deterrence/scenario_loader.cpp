@@ -28,9 +28,33 @@ const double max_days = sim::to_days(sim::max_tick);
 // Ceiling of a defense program that gives no `bound` (scenario.hpp; the model applies it).
 constexpr double default_defense_bound = 0.95;
 
-Range at_least(double lo) { return {lo, infinity, false, true}; }  // finite
-Range unit_open() { return {0.0, 1.0, true, true}; }               // (0, 1)
-Range finite() { return {-infinity, infinity, true, true}; }
+// Every key has a range the model can simulate (docs/model.md §12): within these bounds
+// every derived quantity (utilities, costs, rates after programs) stays finite and every
+// repeating process lasts at least one tick. The bounds are [M]: far beyond any world a
+// scenario describes, and near enough that products of several stay far below 1e308.
+constexpr double max_value = 1e12;          // VU: gains, costs, thresholds
+constexpr double max_factor = 1e6;          // multipliers, weights, sensitivities
+constexpr double max_count = 1e9;           // pseudo-observations, persons
+constexpr double max_severity_sigma = 5.0;  // the median severity is then e^-12.5 of the mean
+constexpr double max_product = 1e30;        // multipliers that compound (exercises, mega-events)
+const double max_rate = static_cast<double>(sim::ticks_per_day);  // per day: one per tick
+const double one_tick = sim::to_days(1);
+
+Range value() { return Range::closed(0.0, max_value); }
+Range factor() { return Range::closed(0.0, max_factor); }
+Range positive_factor() { return Range::open_closed(0.0, max_factor); }
+Range multiplier() { return Range::closed(1.0, max_factor); }
+Range pseudo_count() { return Range::open_closed(0.0, max_count); }
+constexpr const char* per_tick = "per day: at most one per tick of one second";
+Range rate() { return Range::open_closed(0.0, max_rate).because(per_tick); }
+Range rate_or_zero() { return Range::closed(0.0, max_rate).because(per_tick); }
+// A repeating interval lasts at least one tick.
+Range period() {
+  return Range::closed(one_tick, max_days).because("days: from one tick of one second");
+}
+Range mean_days() { return Range::open_closed(0.0, max_days); }  // a mean delay
+Range day() { return Range::closed(0.0, max_days); }
+Range unit_open() { return {0.0, 1.0, true, true}; }                   // (0, 1)
 Range positive_or_inf() { return Range::open_closed(0.0, infinity); }  // (0, inf]
 Range day_or_inf() { return Range::closed(0.0, infinity); }            // [0, inf]
 
@@ -115,6 +139,10 @@ class Loader {
   std::size_t state_item(const Reader& t, std::string_view key, std::size_t index,
                          const std::string& name) const;
   void check_name(const Reader& t, const std::string& name) const;
+  void check_events(const Reader& t, std::string_view key, double expected,
+                    const std::string& what) const;
+  void check_product(const Reader& t, std::string_view key, double product,
+                     const std::string& what) const;
 
   Document& doc_;
   Reader root_;
@@ -150,6 +178,25 @@ Scenario Loader::load() {
   return std::move(sc_);
 }
 
+// A process that would generate more events per replication than run.max_events allows is
+// refused before anything runs, at the key that drives it.
+void Loader::check_events(const Reader& t, std::string_view key, double expected,
+                          const std::string& what) const {
+  if (expected <= static_cast<double>(sc_.run.max_events)) return;
+  t.fail(key, "gives about " + show(std::round(expected)) + " " + what +
+                  " per replication, more than run.max_events (" +
+                  std::to_string(sc_.run.max_events) +
+                  "): lower it or run.horizon_days, or raise run.max_events");
+}
+
+// Multipliers that compound must keep every rate and gain finite.
+void Loader::check_product(const Reader& t, std::string_view key, double product,
+                           const std::string& what) const {
+  if (product <= max_product) return;
+  t.fail(key, what + " multiply to " + show(product) + ", more than " + show(max_product) +
+                  " (the model's rates and gains must stay finite)");
+}
+
 void Loader::check_name(const Reader& t, const std::string& name) const {
   if (name.empty()) t.fail_table("a name must not be empty");
   const bool bad = std::any_of(name.begin(), name.end(), [](char c) {
@@ -176,13 +223,16 @@ void Loader::read_run(Reader& t) {
       t.integer("replications", static_cast<std::int64_t>(r.replications), 1, 1'000'000'000));
   r.seed = static_cast<std::uint64_t>(t.integer("seed", static_cast<std::int64_t>(r.seed), 0,
                                                 std::numeric_limits<std::int64_t>::max()));
-  r.horizon_days = t.number("horizon_days", r.horizon_days, Range::open_closed(0.0, max_days));
-  r.reporting_days = t.number("reporting_days", r.reporting_days, Range::positive());
+  r.horizon_days = t.number("horizon_days", r.horizon_days, period());
+  r.reporting_days = t.number("reporting_days", r.reporting_days, period());
+  r.max_events = static_cast<std::uint64_t>(
+      t.integer("max_events", static_cast<std::int64_t>(r.max_events), 1, 1'000'000'000'000));
   r.start_date = t.optional_date("start_date").value_or(r.start_date);
   r.value_unit = t.string("value_unit", r.value_unit);
   t.finish();
   if (r.value_unit.empty())
     t.fail("value_unit", "must not be empty (say what one value unit means)");
+  check_events(t, "reporting_days", r.horizon_days / r.reporting_days, "reporting periods");
   if (r.reporting_days > r.horizon_days) {
     t.fail(t.has("reporting_days") ? "reporting_days" : "horizon_days",
            "reporting_days (" + show(r.reporting_days) + ") must be at most horizon_days (" +
@@ -192,27 +242,29 @@ void Loader::read_run(Reader& t) {
 
 void Loader::read_calibration(Reader& t) {
   Calibration& m = sc_.calibration;
-  m.severity_sigma = t.number("severity_sigma", m.severity_sigma, Range::non_negative());
-  m.severity_reference = t.number("severity_reference", m.severity_reference, Range::positive());
+  m.severity_sigma =
+      t.number("severity_sigma", m.severity_sigma, Range::closed(0.0, max_severity_sigma));
+  m.severity_reference =
+      t.number("severity_reference", m.severity_reference, Range::closed(1e-6, max_value));
   m.confidence_correct = t.number("confidence_correct", m.confidence_correct, unit_open());
   m.confidence_wrong = t.number("confidence_wrong", m.confidence_wrong, unit_open());
   m.confidence_concentration =
-      t.number("confidence_concentration", m.confidence_concentration, Range::positive());
-  m.coordination_days = t.number("coordination_days", m.coordination_days, Range::positive());
+      t.number("confidence_concentration", m.confidence_concentration, positive_factor());
+  m.coordination_days = t.number("coordination_days", m.coordination_days, mean_days());
   m.coalition_deadline_days =
-      t.number("coalition_deadline_days", m.coalition_deadline_days, Range::positive());
-  m.join_base = t.number("join_base", m.join_base, finite());
-  m.join_alignment = t.number("join_alignment", m.join_alignment, Range::non_negative());
-  m.join_confidence = t.number("join_confidence", m.join_confidence, Range::non_negative());
-  m.join_dependence = t.number("join_dependence", m.join_dependence, Range::non_negative());
-  m.workforce_reference = t.number("workforce_reference", m.workforce_reference, Range::positive());
+      t.number("coalition_deadline_days", m.coalition_deadline_days, mean_days());
+  m.join_base = t.number("join_base", m.join_base, Range::closed(-max_factor, max_factor));
+  m.join_alignment = t.number("join_alignment", m.join_alignment, factor());
+  m.join_confidence = t.number("join_confidence", m.join_confidence, factor());
+  m.join_dependence = t.number("join_dependence", m.join_dependence, factor());
+  m.workforce_reference =
+      t.number("workforce_reference", m.workforce_reference, Range::closed(1e-6, max_count));
   m.workforce_elasticity =
       t.number("workforce_elasticity", m.workforce_elasticity, Range::half_open(0.0, 1.0));
   m.outsourced_discount =
       t.number("outsourced_discount", m.outsourced_discount, Range::probability());
   m.learn_quiet_hardening = t.boolean("learn_quiet_hardening", m.learn_quiet_hardening);
-  m.exercise_window_days =
-      t.number("exercise_window_days", m.exercise_window_days, Range::positive());
+  m.exercise_window_days = t.number("exercise_window_days", m.exercise_window_days, mean_days());
   t.finish();
   if (m.confidence_correct < m.confidence_wrong) {
     t.fail(t.has("confidence_correct") ? "confidence_correct" : "confidence_wrong",
@@ -238,7 +290,7 @@ void Loader::read_sectors() {
   for (auto& [name, t] : tables) {
     check_name(t, name);
     Sector s{name, 1.0};
-    s.value_multiplier = t.number("value_multiplier", s.value_multiplier, Range::positive());
+    s.value_multiplier = t.number("value_multiplier", s.value_multiplier, positive_factor());
     t.finish();
     sc_.sectors.push_back(std::move(s));
     sector_names_.push_back(name);
@@ -267,19 +319,19 @@ void Loader::read_states() {
 
 void Loader::read_state(Reader& t, std::size_t index) {
   State& s = sc_.states[index];
-  s.economy = t.number("economy", s.economy, Range::positive());
+  s.economy = t.number("economy", s.economy, positive_factor());
   s.defense = t.number("defense", s.defense, Range::half_open(0.0, 1.0));
-  s.detection_rate = t.number("detection_rate", s.detection_rate, Range::positive());
-  s.detection_window_days =
-      t.number("detection_window_days", s.detection_window_days, Range::positive());
-  s.attribution_days = t.number("attribution_days", s.attribution_days, Range::positive());
-  s.attribution_shape = t.number("attribution_shape", s.attribution_shape, Range::positive());
+  s.detection_rate = t.number("detection_rate", s.detection_rate, rate());
+  s.detection_window_days = t.number("detection_window_days", s.detection_window_days, mean_days());
+  s.attribution_days = t.number("attribution_days", s.attribution_days, mean_days());
+  s.attribution_shape =
+      t.number("attribution_shape", s.attribution_shape, Range::closed(1e-3, max_factor));
   s.attribution_accuracy =
       t.number("attribution_accuracy", s.attribution_accuracy, Range::probability());
-  s.resolve = t.number("resolve", s.resolve, Range::non_negative());
-  s.naming_aversion = t.number("naming_aversion", s.naming_aversion, Range::non_negative());
-  s.hardening = t.number("hardening", s.hardening, Range::non_negative());
-  s.workforce = t.number("workforce", s.workforce, Range::positive());
+  s.resolve = t.number("resolve", s.resolve, value());
+  s.naming_aversion = t.number("naming_aversion", s.naming_aversion, factor());
+  s.hardening = t.number("hardening", s.hardening, factor());
+  s.workforce = t.number("workforce", s.workforce, pseudo_count());
   s.in_house_share = t.number("in_house_share", s.in_house_share, Range::open_closed(0.0, 1.0));
   s.board_engagement = t.number("board_engagement", s.board_engagement, Range::probability());
   s.targetable = t.boolean("targetable", s.targetable);
@@ -292,13 +344,13 @@ void Loader::read_state(Reader& t, std::size_t index) {
 }
 
 void Loader::read_doctrine(Reader& d, Doctrine& doctrine, DoctrinePlaces& places) {
-  doctrine.sanction_days = d.number("sanction_days", doctrine.sanction_days, Range::positive());
-  doctrine.noise = d.number("noise", doctrine.noise, Range::non_negative());
+  doctrine.sanction_days = d.number("sanction_days", doctrine.sanction_days, mean_days());
+  doctrine.noise = d.number("noise", doctrine.noise, value());
   for (std::size_t i = 0; i < public_rungs.size(); ++i) {
     if (auto r = d.table(to_string(public_rungs[i]))) {
       RungPolicy& p = doctrine.rung(public_rungs[i]);
       p.enabled = r->boolean("enabled", p.enabled);
-      p.threshold = r->number("threshold", p.threshold, Range::non_negative());
+      p.threshold = r->number("threshold", p.threshold, value());
       r->finish();
       places.rungs[i] = std::move(*r);
     }
@@ -354,8 +406,8 @@ void Loader::read_communities() {
     Community c;
     c.name = name;
     const auto members = t.string_array("members");
-    c.detection_factor = t.number("detection_factor", c.detection_factor, at_least(1.0));
-    c.accuracy_factor = t.number("accuracy_factor", c.accuracy_factor, at_least(1.0));
+    c.detection_factor = t.number("detection_factor", c.detection_factor, multiplier());
+    c.accuracy_factor = t.number("accuracy_factor", c.accuracy_factor, multiplier());
     t.finish();
     if (!t.has("members"))
       t.fail("members", "missing required key (the member states, e.g. [\"Japan\"])");
@@ -365,6 +417,18 @@ void Loader::read_communities() {
         t.fail_item("members", i, "'" + members[i] + "' is listed twice");
       }
       c.members.push_back(s);
+    }
+    for (const std::size_t member : c.members) {
+      double detection = c.detection_factor, accuracy = c.accuracy_factor;
+      for (const Community& other : sc_.communities) {
+        if (std::find(other.members.begin(), other.members.end(), member) == other.members.end())
+          continue;
+        detection *= other.detection_factor;
+        accuracy *= other.accuracy_factor;
+      }
+      const std::string whose = "the communities of '" + sc_.states[member].name + "'";
+      check_product(t, "detection_factor", detection, "the detection factors of " + whose);
+      check_product(t, "accuracy_factor", accuracy, "the accuracy factors of " + whose);
     }
     sc_.communities.push_back(std::move(c));
     community_names_.push_back(name);
@@ -396,18 +460,19 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
                                      : AttackerKind::hacktivist;
   const std::string sponsor = t.string("sponsor", "");
   a.capability = t.number("capability", a.capability, Range::open_closed(0.0, 1.0));
-  a.opportunity_rate = t.number("opportunity_rate", a.opportunity_rate, Range::positive());
-  a.gain = t.number("gain", a.gain, Range::non_negative());
-  a.operation_cost = t.number("operation_cost", a.operation_cost, Range::non_negative());
+  a.opportunity_rate = t.number("opportunity_rate", a.opportunity_rate, rate());
+  a.gain = t.number("gain", a.gain, value());
+  a.operation_cost = t.number("operation_cost", a.operation_cost, value());
   a.false_flag = t.number("false_flag", a.false_flag, Range::probability());
-  a.reputation_cost = t.number("reputation_cost", a.reputation_cost, Range::non_negative());
+  a.reputation_cost = t.number("reputation_cost", a.reputation_cost, value());
   a.coalition_exponent =
-      t.number("coalition_exponent", a.coalition_exponent, Range::non_negative());
-  a.sanction_cost = t.number("sanction_cost", a.sanction_cost, Range::non_negative());
-  a.discount = t.number("discount", a.discount, Range::non_negative());
+      t.number("coalition_exponent", a.coalition_exponent, Range::closed(0.0, 10.0));
+  a.sanction_cost = t.number("sanction_cost", a.sanction_cost, value());
+  a.discount = t.number("discount", a.discount, factor());
   a.rationality = t.number("rationality", a.rationality, positive_or_inf());
   a.observe_others = t.number("observe_others", a.observe_others, Range::probability());
-  a.preparation_days = t.number("preparation_days", a.preparation_days, Range::non_negative());
+  a.preparation_days = t.number("preparation_days", a.preparation_days, day());
+  check_events(t, "opportunity_rate", a.opportunity_rate * sc_.run.horizon_days, "opportunities");
   const auto targets = t.string_array("targets");
   auto gains = t.table("gain_by_target");
   auto weights = t.table("sector_weights");
@@ -464,7 +529,7 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
       // Gains against other non-targets are kept (a sweep may narrow `targets`), but the
       // sponsor is never a target.
       if (a.sponsor == s) gains->fail(name, "'" + name + "' is the attacker's own sponsor");
-      a.gain_by_target[s] = gains->number(name, a.gain, Range::non_negative());
+      a.gain_by_target[s] = gains->number(name, a.gain, value());
     }
     gains->finish();
   }
@@ -476,7 +541,7 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
     for (const auto& name : weights->keys()) {
       const auto k = find_name(sector_names_, name);
       if (!k) weights->fail(name, unknown_name("sector", "sectors", name, sector_names_));
-      a.sector_weights[*k] = weights->number(name, 0.0, Range::non_negative());
+      a.sector_weights[*k] = weights->number(name, 0.0, factor());
       total += a.sector_weights[*k];
     }
     weights->finish();
@@ -498,10 +563,10 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
 }
 
 void Loader::read_prior(Reader& p, Prior& prior) {
-  prior.attributed = p.number("attributed", prior.attributed, Range::positive());
-  prior.not_attributed = p.number("not_attributed", prior.not_attributed, Range::positive());
+  prior.attributed = p.number("attributed", prior.attributed, pseudo_count());
+  prior.not_attributed = p.number("not_attributed", prior.not_attributed, pseudo_count());
   if (p.has("rungs")) {
-    const auto rungs = p.number_array("rungs", Range::positive());
+    const auto rungs = p.number_array("rungs", pseudo_count());
     if (rungs.size() != rung_count) {
       p.fail("rungs",
              "expected exactly 4 numbers > 0 (pseudo-counts of none, attribute, "
@@ -510,27 +575,32 @@ void Loader::read_prior(Reader& p, Prior& prior) {
     }
     std::copy(rungs.begin(), rungs.end(), prior.rungs.begin());
   } else {
-    p.number_array("rungs", Range::positive());  // marks the key as known
+    p.number_array("rungs", pseudo_count());  // marks the key as known
   }
-  prior.coalition_size = p.number("coalition_size", prior.coalition_size, at_least(1.0));
-  prior.delay_days = p.number("delay_days", prior.delay_days, Range::non_negative());
-  prior.sanction_weight = p.number("sanction_weight", prior.sanction_weight, Range::non_negative());
-  prior.weight = p.number("weight", prior.weight, Range::positive());
+  prior.coalition_size = p.number("coalition_size", prior.coalition_size, multiplier());
+  prior.delay_days = p.number("delay_days", prior.delay_days, day());
+  prior.sanction_weight = p.number("sanction_weight", prior.sanction_weight, factor());
+  prior.weight = p.number("weight", prior.weight, pseudo_count());
   p.finish();
 }
 
 void Loader::read_scarce(Reader& s, Scarce& scarce) {
-  constexpr std::int64_t max_count = std::numeric_limits<std::uint32_t>::max();
-  scarce.enabled = s.boolean("enabled", true);  // writing the table switches it on
-  scarce.stock = static_cast<std::uint32_t>(s.integer("stock", scarce.stock, 0, max_count));
+  constexpr std::int64_t max_capabilities = 1'000'000;  // [M]: each held one decays on its own
+  scarce.enabled = s.boolean("enabled", true);          // writing the table switches it on
+  scarce.stock = static_cast<std::uint32_t>(s.integer("stock", scarce.stock, 0, max_capabilities));
   scarce.max_stock =
-      static_cast<std::uint32_t>(s.integer("max_stock", scarce.max_stock, 1, max_count));
+      static_cast<std::uint32_t>(s.integer("max_stock", scarce.max_stock, 1, max_capabilities));
   scarce.stealth = s.number("stealth", scarce.stealth, Range::probability());
   scarce.persistence = s.number("persistence", scarce.persistence, Range::probability());
-  scarce.arrival_rate = s.number("arrival_rate", scarce.arrival_rate, Range::non_negative());
-  scarce.period_days = s.number("period_days", scarce.period_days, Range::positive());
-  scarce.threshold = s.optional_number("threshold", Range::non_negative());
+  scarce.arrival_rate = s.number("arrival_rate", scarce.arrival_rate, rate_or_zero());
+  scarce.period_days = s.number("period_days", scarce.period_days, period());
+  scarce.threshold = s.optional_number("threshold", value());
   s.finish();
+  check_events(s, "arrival_rate", scarce.arrival_rate * sc_.run.horizon_days,
+               "capability arrivals");
+  check_events(s, "period_days",
+               static_cast<double>(scarce.max_stock) * sc_.run.horizon_days / scarce.period_days,
+               "capability survival draws (max_stock x horizon_days / period_days)");
   if (scarce.stock > scarce.max_stock) {
     s.fail(s.has("stock") ? "stock" : "max_stock", "stock (" + std::to_string(scarce.stock) +
                                                        ") must be at most max_stock (" +
@@ -564,14 +634,13 @@ void Loader::read_programs() {
     p.owner = state_ref(t, "owner", t.string("owner", ""));
     const std::string beneficiary = t.string("beneficiary", "");
     p.beneficiary = t.has("beneficiary") ? state_ref(t, "beneficiary", beneficiary) : p.owner;
-    p.start_day = t.number("start_day", p.start_day, Range::non_negative());
+    p.start_day = t.number("start_day", p.start_day, day());
     const auto end_day = t.optional_number("end_day", day_or_inf());
-    p.rate = t.number("rate", p.rate, Range::non_negative());
+    p.rate = t.number("rate", p.rate, Range::closed(0.0, max_factor));
     p.multiplicative =
         t.choice("mode", "multiplicative", {"multiplicative", "additive"}) == "multiplicative";
-    p.bound = t.optional_number("bound", Range::positive());
-    p.detection_multiplier =
-        t.number("detection_multiplier", p.detection_multiplier, at_least(1.0));
+    p.bound = t.optional_number("bound", pseudo_count());
+    p.detection_multiplier = t.number("detection_multiplier", p.detection_multiplier, multiplier());
     const std::string community = t.string("community", "");
     // A key that the program's kind ignores is a misunderstanding worth naming.
     const bool grows = p.kind == ProgramKind::training || p.kind == ProgramKind::investment ||
@@ -639,6 +708,35 @@ void Loader::read_programs() {
       t.fail("bound", "bound (" + show(*p.bound) + ") must exceed the workforce of '" + b.name +
                           "' (" + show(b.workforce) + "): the program could never raise it");
     }
+    // What a growing program reaches by the horizon must stay within the ranges of the
+    // quantity it grows (a ceiling, if it has one, caps the growth).
+    const double active_years =
+        std::max(0.0, std::min(p.end_day, sc_.run.horizon_days) - p.start_day) / 365.25;
+    const double growth = std::exp(active_years * std::log1p(p.rate));
+    if (p.kind == ProgramKind::training && !p.bound) {
+      const double reached =
+          p.multiplicative ? b.workforce * growth : b.workforce + p.rate * active_years;
+      if (!(reached <= max_count)) {
+        t.fail("rate", "grows the workforce of '" + b.name + "' from " + show(b.workforce) +
+                           " to " + show(reached) + " by the horizon, more than " +
+                           show(max_count) + ": give a `bound` or a lower rate");
+      }
+    }
+    if (p.kind == ProgramKind::capacity_building && !(growth <= max_product)) {
+      t.fail("rate", "multiplies the detection rate of '" + b.name + "' by " + show(growth) +
+                         " by the horizon, more than " + show(max_product) +
+                         ": give a lower rate or an earlier end_day");
+    }
+    if (p.kind == ProgramKind::exercise) {
+      double product = p.detection_multiplier;
+      for (const Program& other : sc_.programs) {
+        if (other.kind == ProgramKind::exercise && other.beneficiary == p.beneficiary) {
+          product *= other.detection_multiplier;
+        }
+      }
+      check_product(t, "detection_multiplier", product,
+                    "the exercises of '" + b.name + "' (if they overlap)");
+    }
     sc_.programs.push_back(std::move(p));
   }
 
@@ -662,15 +760,21 @@ void Loader::read_mega_events() {
     if (!t.has("host")) t.fail("host", "missing: the state that hosts the event");
     e.host = state_ref(t, "host", t.string("host", ""));
     if (!t.has("start_day")) t.fail("start_day", "missing: the first day of the event");
-    e.start_day = t.number("start_day", e.start_day, Range::non_negative());
+    e.start_day = t.number("start_day", e.start_day, day());
     if (!t.has("end_day")) t.fail("end_day", "missing: the last day of the event");
-    e.end_day = t.number("end_day", e.end_day, Range::non_negative());
-    e.value_multiplier = t.number("value_multiplier", e.value_multiplier, at_least(1.0));
+    e.end_day = t.number("end_day", e.end_day, day());
+    e.value_multiplier = t.number("value_multiplier", e.value_multiplier, multiplier());
     t.finish();
     if (e.end_day < e.start_day) {
       t.fail("end_day", "end_day (" + show(e.end_day) + ") must not be before start_day (" +
                             show(e.start_day) + ")");
     }
+    double product = e.value_multiplier;
+    for (const MegaEvent& other : sc_.mega_events) {
+      if (other.host == e.host) product *= other.value_multiplier;
+    }
+    check_product(t, "value_multiplier", product,
+                  "the mega-events of '" + sc_.states[e.host].name + "' (if they overlap)");
     sc_.mega_events.push_back(std::move(e));
   }
 }
@@ -680,7 +784,7 @@ void Loader::read_policy_changes() {
   for (auto& t : tables) {
     PolicyChange c;
     if (!t.has("day")) t.fail("day", "missing: the day the change takes effect");
-    c.day = t.number("day", c.day, Range::non_negative());
+    c.day = t.number("day", c.day, day());
     if (!t.has("state")) t.fail("state", "missing: the state whose doctrine changes");
     c.state = state_ref(t, "state", t.string("state", ""));
     if (!t.has("rung"))
@@ -691,7 +795,7 @@ void Loader::read_policy_changes() {
                                     : Rung::sanction;
     const bool enabled = t.boolean("enabled", false);
     if (t.has("enabled")) c.enabled = enabled;
-    c.threshold = t.optional_number("threshold", Range::non_negative());
+    c.threshold = t.optional_number("threshold", value());
     t.finish();
     if (!c.enabled && !c.threshold) {
       t.fail_table("a policy change must set 'enabled', 'threshold' or both");
@@ -863,6 +967,7 @@ std::string resolved_toml(const Scenario& sc) {
   w.integer("seed", sc.run.seed);
   w.number("horizon_days", sc.run.horizon_days);
   w.number("reporting_days", sc.run.reporting_days);
+  w.integer("max_events", sc.run.max_events);
   if (sc.run.start_date.empty()) {
     w.comment("start_date: not set");
   } else {

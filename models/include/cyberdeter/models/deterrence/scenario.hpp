@@ -210,8 +210,11 @@ struct RunSettings {
   std::uint64_t seed = 1;               ///< `seed`
   double horizon_days = 365.0 * 7;      ///< `horizon_days` > 0
   double reporting_days = 365.25 / 12;  ///< `reporting_days` > 0: length of a reporting period
-  std::string start_date = "";          ///< `start_date`, ISO date of day 0 (labels only)
-  std::string value_unit = "VU";        ///< `value_unit`: what one VU means
+  /// `max_events`: a replication that would process more events stops with an error (a
+  /// world that generates events faster than it can be simulated), never a hang.
+  std::uint64_t max_events = 100'000'000;
+  std::string start_date = "";    ///< `start_date`, ISO date of day 0 (labels only)
+  std::string value_unit = "VU";  ///< `value_unit`: what one VU means
 };
 
 /// A whole scenario.
