@@ -287,3 +287,125 @@ TEST_CASE("table values and labels are checked", "[sweep]") {
   CHECK(e->key() == "parameters[0].labels");
   CHECK_THAT(e->message(), Catch::Contains("not a `range`"));
 }
+
+namespace {
+
+// Three groups of two kinds, with their own sanction costs, for linked parameters.
+const char* const linked_base = R"(
+[states.Home]
+[states.Ally]
+[states.Rival]
+targetable = false
+[attackers.Alpha]
+kind = "state_sponsored"
+sponsor = "Rival"
+sanction_cost = 0.1
+[attackers.Beta]
+kind = "state_sponsored"
+sponsor = "Rival"
+sanction_cost = 0.3
+[attackers.Crew]
+kind = "criminal"
+sanction_cost = 0.02
+[[programs]]
+kind = "training"
+owner = "Home"
+rate = 0.05
+[[programs]]
+kind = "training"
+owner = "Ally"
+rate = 0.2
+)";
+
+Sweep linked(const std::string& parameter) {
+  return load_sweep_text(
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\n" + parameter, "sweep.toml",
+      linked_base);
+}
+
+std::optional<ScenarioError> linked_error(const std::string& parameter) {
+  try {
+    linked(parameter);
+    return std::nullopt;
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("one parameter sets several paths: listed, or by a wildcard filtered by where",
+          "[sweep][linked]") {
+  SECTION("paths listed, the same value at each") {
+    const Sweep sw = linked(
+        "name = \"cost\"\npaths = [\"attackers.Alpha.sanction_cost\", "
+        "\"attackers.Crew.sanction_cost\"]\nvalues = [0.5, 2.0]\n");
+    REQUIRE(sw.parameters[0].paths == std::vector<std::string>{"attackers.Alpha.sanction_cost",
+                                                               "attackers.Crew.sanction_cost"});
+    const auto points = expand(sw);
+    REQUIRE(points.size() == 2);
+    CHECK(points[1].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=2.0",
+                                                          "attackers.Crew.sanction_cost=2.0"});
+    CHECK(points[1].values == std::vector<double>{1.0});
+  }
+  SECTION("a wildcard over the state groups, scaling each group's own value") {
+    const Sweep sw = linked(
+        "name = \"state cost x\"\npath = \"attackers.*.sanction_cost\"\n"
+        "where = { kind = \"state_sponsored\" }\nlink = \"scale\"\nrange = [1.0, 10.0]\n"
+        "steps = 2\n");
+    const SweepParameter& p = sw.parameters[0];
+    CHECK(p.path == "attackers.*.sanction_cost");
+    REQUIRE(p.paths == std::vector<std::string>{"attackers.Alpha.sanction_cost",
+                                                "attackers.Beta.sanction_cost"});
+    CHECK(p.base_values == std::vector<double>{0.1, 0.3});
+    const auto points = expand(sw);
+    REQUIRE(points.size() == 2);
+    CHECK(points[0].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=0.1",
+                                                          "attackers.Beta.sanction_cost=0.3"});
+    CHECK(points[1].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=1.0",
+                                                          "attackers.Beta.sanction_cost=3.0"});
+    CHECK(points[1].values == std::vector<double>{10.0});
+    // The overrides load: each point's groups have the scaled costs.
+    const auto sc = deterrence::load_scenario_text(linked_base, "base.toml", points[1].overrides);
+    CHECK(sc.attackers[0].sanction_cost == 1.0);
+    CHECK(sc.attackers[1].sanction_cost == 3.0);
+    CHECK(sc.attackers[2].sanction_cost == 0.02);
+  }
+  SECTION("a wildcard over an array of tables") {
+    const Sweep sw = linked("path = \"programs[*].rate\"\nlink = \"scale\"\nvalues = [2.0]\n");
+    CHECK(sw.parameters[0].paths ==
+          std::vector<std::string>{"programs[0].rate", "programs[1].rate"});
+    CHECK(expand(sw)[0].overrides ==
+          std::vector<std::string>{"programs[0].rate=0.1", "programs[1].rate=0.4"});
+  }
+}
+
+TEST_CASE("bad linked parameters name the line and the key", "[sweep][linked][errors]") {
+  struct Case {
+    std::string parameter;
+    std::string key;
+    std::string phrase;
+  };
+  // clang-format off
+  const std::vector<Case> cases{
+      {"path = \"attackers.Alpha.gain\"\npaths = [\"attackers.Beta.gain\"]\nvalues = [1.0]\n", "parameters[0].paths", "either `path` or `paths`"},
+      {"paths = []\nvalues = [1.0]\n", "parameters[0].paths", "non-empty array"},
+      {"path = \"attackers.*.gain\"\nwhere = { kind = \"spy\" }\nvalues = [1.0]\n", "parameters[0].path", "matches no key of the base scenario with these `where` values"},
+      {"path = \"attackers.Alpha.gain\"\nwhere = { kind = \"criminal\" }\nvalues = [1.0]\n", "parameters[0].where", "the path has none"},
+      {"path = \"attackers.*.kind\"\nlink = \"scale\"\nvalues = [\"criminal\"]\n", "parameters[0].link", "give numeric values"},
+      {"path = \"attackers.*.sponsor\"\nwhere = { kind = \"state_sponsored\" }\nlink = \"scale\"\nvalues = [2.0]\n", "parameters[0].link", "needs a number at 'attackers.Alpha.sponsor'"},
+      {"paths = [\"attackers.Alpha.gain\", \"attackers.*.gain\"]\nvalues = [1.0]\n", "parameters[0].paths", "'attackers.Alpha.gain' is named twice"},
+      {"path = \"attackers.*.capability\"\nvalues = [1.5]\n", "parameters[0].path", "with value 1.5 the base scenario is invalid"},
+      {"path = \"attackers.*.gain\"\nvalues = [1.0]\n[[parameters]]\npath = \"attackers.Crew.gain\"\nvalues = [2.0]\n", "parameters[1].path", "'attackers.Crew.gain' is swept twice (also by parameter 'attackers.*.gain')"},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.parameter);
+    const auto e = linked_error(c.parameter);
+    REQUIRE(e);
+    INFO(e->what());
+    CHECK(e->key() == c.key);
+    CHECK(e->line() > 0);
+    CHECK_THAT(e->message(), Catch::Contains(c.phrase));
+  }
+}

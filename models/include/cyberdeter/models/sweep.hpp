@@ -17,10 +17,24 @@ enum class DesignKind { grid, latin_hypercube, sobol, saltelli, morris };
 /// "grid", "latin_hypercube", "sobol", "saltelli" or "morris", as in sweep files.
 std::string_view to_string(DesignKind kind) noexcept;
 
+/// How a parameter that sets several paths sets them.
+enum class Link {
+  same,   ///< every path takes the value
+  scale,  ///< every path takes its base value times the value
+};
+
 /// [[parameters]]: one swept parameter.
 struct SweepParameter {
   std::string name;  ///< `name`, default: the path
-  std::string path;  ///< `path`, a scenario key path such as "attackers.APT10.capability"
+  /// `path`, a scenario key path such as "attackers.APT10.capability", as written (it may
+  /// hold a `*` segment); for `paths = [...]`, the paths joined by ", ".
+  std::string path;
+  /// The scenario paths the parameter sets: `path` or `paths` in the order written, each
+  /// `*` segment expanded over the base scenario's tables (filtered by `where`) in the order
+  /// of their names (arrays of tables: by index).
+  std::vector<std::string> paths;
+  Link link = Link::same;           ///< `link`
+  std::vector<double> base_values;  ///< with Link::scale: each path's value in the base
   /// `values`: explicit values as TOML literals: numbers, booleans or strings, or inline
   /// tables or arrays (which replace the whole table or array at `path`). A continuous
   /// design picks value floor(u · count) for a unit coordinate u.
