@@ -10,6 +10,7 @@
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/sim/design.hpp"
+#include "sweep_question.hpp"
 #include "toml_reader.hpp"
 
 namespace cyberdeter::models {
@@ -420,8 +421,10 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     }
   }
   toml::table resolved;
+  deterrence::Scenario base_scenario;
   try {
-    resolved = toml::parse(deterrence::resolved_toml(load_base(sw, {})));
+    base_scenario = load_base(sw, {});
+    resolved = toml::parse(deterrence::resolved_toml(base_scenario));
   } catch (const ScenarioError& e) {
     root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
   }
@@ -477,6 +480,9 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     }
     check_against_base(sw, t, p);
     sw.parameters.push_back(std::move(p));
+  }
+  if (auto question = root.table("question")) {
+    sw.question = detail::read_question(*question, sw, base_scenario);
   }
   root.finish();
   return sw;

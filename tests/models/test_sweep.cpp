@@ -409,3 +409,95 @@ TEST_CASE("bad linked parameters name the line and the key", "[sweep][linked][er
     CHECK_THAT(e->message(), Catch::Contains(c.phrase));
   }
 }
+
+namespace {
+
+const char* const question_base = R"(
+[run]
+start_date = "2015-01-01"
+horizon_days = 2000
+[states.Home]
+[states.Ally]
+[states.Rival]
+targetable = false
+[attackers.Alpha]
+kind = "state_sponsored"
+sponsor = "Rival"
+[[mega_events]]
+name = "Games"
+host = "Home"
+start_day = 100
+end_day = 130
+)";
+
+Sweep with_question(const std::string& question) {
+  return load_sweep_text(
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\nname = \"sanctions\"\n"
+      "path = \"states.Home.doctrine.sanction.enabled\"\nvalues = [false, true]\n"
+      "labels = [\"off\", \"on\"]\n[[parameters]]\nname = \"capability\"\n"
+      "path = \"attackers.Alpha.capability\"\nrange = [0.2, 0.8]\nsteps = 3\n[question]\n" +
+          question,
+      "sweep.toml", question_base);
+}
+
+}  // namespace
+
+TEST_CASE("a sweep may state its question", "[sweep][question]") {
+  const Sweep sw = with_question(
+      "text = \"Do sanctions deter Alpha?\"\nmetric = \"launched@Home\"\ncompare = "
+      "\"sanctions\"\nbaseline = \"off\"\ntreatment = \"on\"\nwindow = \"Games\"\n");
+  REQUIRE(sw.question);
+  CHECK(sw.question->metric == "launched@Home");
+  CHECK(sw.question->baseline == "off");
+  CHECK(sw.question->window == std::make_pair(100.0, 130.0));
+  CHECK(sw.question->window_name == "Games");
+  CHECK(with_question("metric = \"detected/launched\"\ncompare = \"capability\"\nwindow = "
+                      "[\"2015-04-11\", 200]\n")
+            .question->window == std::make_pair(100.0, 200.0));
+  CHECK(with_question("metric = \"response_rate\"\ncompare = \"sanctions\"\nbaseline = false\n")
+            .question->baseline == "false");
+  CHECK(!with_question("metric = \"named@Alpha\"\n").question->window);
+}
+
+TEST_CASE("bad questions name the line and the key", "[sweep][question][errors]") {
+  struct Case {
+    std::string question;
+    std::string key;
+    std::string phrase;
+  };
+  // clang-format off
+  const std::vector<Case> cases{
+      {"compare = \"sanctions\"\n", "question", "missing required key 'metric'"},
+      {"metric = \"lanched\"\n", "question.metric", "unknown metric 'lanched' (did you mean 'launched'?)"},
+      {"metric = \"launched@Hom\"\n", "question.metric", "'Hom' is neither a state nor an attacker of the base scenario (did you mean 'Home'?)"},
+      {"metric = \"lanched@Home\"\n", "question.metric", "'lanched' is not a per-state metric (did you mean 'launched'?)"},
+      {"metric = \"named@Home\"\n", "question.metric", "'named' is not a per-state metric"},
+      {"metric = \"detected/lanched\"\n", "question.metric", "'lanched' in 'detected/lanched' is not a /runs column"},
+      {"metric = \"launched\"\ncompare = \"sanction\"\n", "question.compare", "no parameter is named 'sanction' (did you mean 'sanctions'?)"},
+      {"metric = \"launched\"\nbaseline = \"off\"\n", "question", "values of the parameter named by `compare`"},
+      {"metric = \"launched\"\ncompare = \"sanctions\"\nbaseline = \"of\"\n", "question.baseline", "'of' is not a value of parameter 'sanctions' (did you mean 'off'?)"},
+      {"metric = \"launched\"\ncompare = \"capability\"\nbaseline = 0.9\n", "question.baseline", "expected a number in [0.2, 0.8]"},
+      {"metric = \"launched\"\ncompare = \"sanctions\"\nbaseline = \"on\"\ntreatment = \"on\"\n", "question.treatment", "must differ from the baseline"},
+      {"metric = \"launched\"\nwindow = \"Game\"\n", "question.window", "'Game' is not a mega-event of the base scenario (did you mean 'Games'?)"},
+      {"metric = \"launched\"\nwindow = [300, 200]\n", "question.window", "ends before it starts"},
+      {"metric = \"launched\"\nwindow = [0, 5000]\n", "question.window", "outside the horizon"},
+      {"metric = \"launched\"\nwindow = [\"2015-02-30\", 200]\n", "question.window", "not a calendar date"},
+      {"metric = \"launched\"\nwindow = 3\n", "question.window", "expected a mega-event's name"},
+      {"metric = \"launched\"\nwhen = 3\n", "question.when", "unknown key"},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.question);
+    std::optional<ScenarioError> e;
+    try {
+      with_question(c.question);
+    } catch (const ScenarioError& error) {
+      e = error;
+    }
+    REQUIRE(e);
+    INFO(e->what());
+    CHECK(e->key() == c.key);
+    CHECK(e->line() > 0);
+    CHECK_THAT(e->message(), Catch::Contains(c.phrase));
+  }
+}

@@ -48,6 +48,19 @@ struct SweepParameter {
   std::size_t steps = 0;   ///< `steps` (grid with a range): evenly spaced values, ends included
 };
 
+/// [question]: what the sweep asks, so that `analysis report` opens on the answer. The
+/// loader checks it against the base scenario and the parameters; analysis computes it.
+struct SweepQuestion {
+  std::string text;       ///< `text`: the question in words
+  std::string metric;     ///< `metric`: COLUMN, COLUMN@STATE, COLUMN@ATTACKER or A/B
+  std::string compare;    ///< `compare`: the parameter whose values are compared
+  std::string baseline;   ///< `baseline`: a label or value of `compare` (default: its first)
+  std::string treatment;  ///< `treatment`: the value compared with it (default: every other)
+  /// `window`: a mega-event's name, or [start, end] in days or dates (resolved to days).
+  std::optional<std::pair<double, double>> window;
+  std::string window_name;  ///< the mega-event's name when the window was given by one
+};
+
 struct Sweep {
   std::string path;       ///< the sweep file
   std::string text;       ///< its text
@@ -64,6 +77,7 @@ struct Sweep {
   std::uint64_t seed = 1;             ///< [run] `seed`: master seed
   bool common_random_numbers = true;  ///< [run] `common_random_numbers`
   std::vector<SweepParameter> parameters;
+  std::optional<SweepQuestion> question;  ///< [question], if the sweep states one
 };
 
 /// One point of the design: each parameter's value, as a number (for a parameter given by
