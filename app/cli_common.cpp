@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "cyberdeter/models/catalog.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "cyberdeter/models/games/timing.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
@@ -19,6 +18,7 @@
 #include "cyberdeter/sim/build_info.hpp"
 #include "cyberdeter/sim/merge.hpp"
 #include "cyberdeter/sim/time.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -120,10 +120,10 @@ void write_provenance(sim::h5::File& file) {
                                    invocation(), "", models::schema_version});
 }
 
-models::deterrence::StoredSession read_session_file(const std::string& path) {
+wargame::StoredSession read_session_file(const std::string& path) {
   if (!std::filesystem::exists(path)) throw UsageError("session file " + path + " does not exist");
   try {
-    return models::deterrence::read_session(path);
+    return wargame::read_session(path);
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }

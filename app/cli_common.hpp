@@ -14,7 +14,7 @@
 
 #include "cyberdeter/sim/hdf5.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
 struct StoredSession;
 }
 
@@ -69,7 +69,7 @@ void write_provenance(sim::h5::File& file);
 
 /// Reads a war-game session file; a missing file or one that is not a session is bad
 /// input (UsageError).
-models::deterrence::StoredSession read_session_file(const std::string& path);
+wargame::StoredSession read_session_file(const std::string& path);
 
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);

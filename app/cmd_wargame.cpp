@@ -18,19 +18,20 @@
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
-#include "wargame_report.hpp"
+#include "cyberdeter/wargame/after_action.hpp"
+#include "cyberdeter/wargame/record.hpp"
 #include "wargame_terminal.hpp"
 
 namespace cyberdeter::app {
 namespace {
 
 namespace det = models::deterrence;
-using det::Decision;
-using det::DecisionKind;
-using det::DecisionSource;
 using det::Rung;
+using wargame::Decision;
+using wargame::DecisionKind;
+using wargame::DecisionSource;
+using wargame::PlayedRun;
 using Clock = std::chrono::steady_clock;
 
 constexpr double quarter_days = 365.25 / 4.0;
@@ -104,7 +105,7 @@ class SessionDecider final : public det::Decider {
     }
     d.row.choice = static_cast<std::int8_t>(chosen);
     d.row.deviates = chosen != b.recommended;
-    d.action = std::string(det::rung_word(chosen));
+    d.action = std::string(wargame::rung_word(chosen));
     record(std::move(d));
     return chosen;
   }
@@ -197,7 +198,7 @@ class SessionDecider final : public det::Decider {
   // True if the script's next decision is the one `d` is about.
   bool next_scripted_is(const Decision& d) const {
     if (script_.empty()) return false;
-    const det::DecisionRow& s = script_.front().row;
+    const wargame::DecisionRow& s = script_.front().row;
     return s.kind == d.row.kind && s.state == d.row.state &&
            (static_cast<DecisionKind>(d.row.kind) == DecisionKind::turn
                 ? s.turn == d.row.turn
@@ -388,14 +389,14 @@ std::string state_list(const det::Scenario& sc) {
   return out;
 }
 
-void save_partial(const std::string& output, const det::Scenario& sc, det::SessionInfo info,
+void save_partial(const std::string& output, const det::Scenario& sc, wargame::SessionInfo info,
                   const SessionDecider& decider) {
   info.complete = false;
   info.day_reached = decider.day();
   auto file = sim::h5::File::create(output);
   write_provenance(file);
   det::write_scenario(file, sc);
-  det::write_session(file, info, decider.decisions());
+  wargame::write_session(file, info, decider.decisions());
   file.commit();
 }
 
@@ -420,7 +421,7 @@ int run_wargame(const WargameOptions& opt) {
           "--resume keeps the session's settings: --set, --seed, --replication, --turn-days, "
           "--horizon-days and --delegate-below do not apply");
     }
-    const det::StoredSession stored = read_session_file(opt.resume);
+    const wargame::StoredSession stored = read_session_file(opt.resume);
     if (stored.info.complete) {
       throw UsageError(opt.resume +
                        " is a complete session: nothing to resume (replay it with "
@@ -458,7 +459,7 @@ int run_wargame(const WargameOptions& opt) {
       script_path = opt.decisions;
       if (is_hdf5_file(opt.decisions)) {
         // A session replays with its own settings unless told otherwise.
-        const det::StoredSession stored = read_session_file(opt.decisions);
+        const wargame::StoredSession stored = read_session_file(opt.decisions);
         script = stored.decisions;
         if (play.empty()) play = stored.info.played;
         if (!opt.seed) sc.run.seed = stored.info.seed;
@@ -466,7 +467,7 @@ int run_wargame(const WargameOptions& opt) {
         if (!opt.turn_days) turn_days = stored.info.turn_days;
         if (!opt.delegate_below) delegate_below = stored.info.delegate_below;
       } else {
-        script = det::read_decisions_file(opt.decisions, sc);
+        script = wargame::read_decisions_file(opt.decisions, sc);
       }
     }
     if (opt.seed) sc.run.seed = *opt.seed;
@@ -493,7 +494,7 @@ int run_wargame(const WargameOptions& opt) {
   }
   check_output_path(output);
 
-  det::SessionInfo info;
+  wargame::SessionInfo info;
   info.played = play;
   info.turn_days = turn_days;
   info.delegate_below = delegate_below;
@@ -551,7 +552,7 @@ int run_wargame(const WargameOptions& opt) {
     info.complete = true;
     info.day_reached = sc.run.horizon_days;
     const std::string summary =
-        after_action(sc, info, played, decider.decisions(), session, doctrine, output);
+        wargame::after_action(sc, info, played, decider.decisions(), session, doctrine, output);
 
     auto file = sim::h5::File::create(output);
     write_provenance(file);
@@ -565,7 +566,7 @@ int run_wargame(const WargameOptions& opt) {
       tables.finish(session.result);
       tables.close();
     }
-    det::write_session(file, info, decider.decisions());
+    wargame::write_session(file, info, decider.decisions());
     file.write_text("/wargame/after_action", summary,
                     "The after-action summary printed at the end of the session");
     file.create_group("/wargame/counterfactual");

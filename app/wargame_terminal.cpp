@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -153,33 +153,6 @@ std::string sponsor_name(const det::Scenario& sc, const std::optional<std::uint3
 
 }  // namespace
 
-std::vector<std::string> wrap(const std::string& text, std::size_t room,
-                              std::optional<std::size_t> hang) {
-  std::vector<std::string> lines;
-  const std::size_t indent =
-      text.find_first_not_of(' ') == std::string::npos ? 0 : text.find_first_not_of(' ');
-  const std::string continuation(hang.value_or(indent + 2), ' ');
-  std::string rest = text;
-  while (rest.size() > room) {
-    auto cut = rest.rfind(' ', room);
-    if (cut == std::string::npos || cut <= indent) cut = room;
-    lines.push_back(rest.substr(0, cut));
-    const auto next = rest.find_first_not_of(' ', cut);
-    rest = continuation + (next == std::string::npos ? "" : rest.substr(next));
-  }
-  lines.push_back(rest);
-  return lines;
-}
-
-std::string shown_input(std::string_view text, std::size_t limit) {
-  std::string out(text.substr(0, limit));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  if (text.size() > limit) out += "... (" + std::to_string(text.size()) + " characters)";
-  return out;
-}
-
 std::string error_line(const std::string& message) {
   // A message quotes what the player typed; a pasted page must not fill the screen.
   constexpr std::size_t longest = 4 * (width - 3);
@@ -248,21 +221,6 @@ std::optional<std::string> LineInput::next() {
 
 // ---- briefs ------------------------------------------------------------------------------
 
-std::string when(const det::Scenario& sc, double day) {
-  const std::string d = "day " + fmt("%.0f", std::floor(day));
-  const std::string& start = sc.run.start_date;
-  int y = 0, m = 0, dd = 0;
-  if (start.size() != 10 || std::sscanf(start.c_str(), "%d-%d-%d", &y, &m, &dd) != 3) return d;
-  using namespace std::chrono;
-  const sys_days base{year{y} / month{static_cast<unsigned>(m)} /
-                      std::chrono::day{static_cast<unsigned>(dd)}};
-  const year_month_day date{base + days{static_cast<int>(std::floor(day))}};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return std::string(buf) + " (" + d + ")";
-}
-
 std::string render_response(const det::Scenario& sc, const det::ResponseBrief& b,
                             std::uint64_t number) {
   const std::string& me = sc.states[b.state].name;
@@ -324,7 +282,7 @@ std::string render_response(const det::Scenario& sc, const det::ResponseBrief& b
   s.line("Doctrine", "case strength z = " + fmt("%.2f", b.case_strength) + " (resolve " +
                          fmt("%.2f", b.resolve) + ")");
   s.more(rung_line(b.doctrine));
-  s.more("recommends: " + upper(std::string(det::rung_word(b.recommended))));
+  s.more("recommends: " + upper(std::string(wargame::rung_word(b.recommended))));
   record_lines(s, sc, b.state, b.record, b.named);
   return header("DECISION " + std::to_string(number) + " | " + upper(me) + " | " + when(sc, b.day) +
                 " | incident " + std::to_string(b.incident)) +
@@ -408,10 +366,10 @@ std::string render_turn(const det::Scenario& sc, const det::TurnBrief& b, double
 std::string response_prompt(const det::ResponseBrief& b) {
   std::string out = " Respond:";
   for (const Rung r : b.options()) {
-    const std::string word(det::rung_word(r));
+    const std::string word(wargame::rung_word(r));
     out += "  [" + word.substr(0, 1) + "]" + word.substr(1);
   }
-  out += "\n Enter = " + std::string(det::rung_word(b.recommended)) +
+  out += "\n Enter = " + std::string(wargame::rung_word(b.recommended)) +
          " (the doctrine's choice)   ? = help\n> ";
   return out;
 }
@@ -436,7 +394,7 @@ std::string response_help(const det::Scenario& sc, const det::ResponseBrief& b) 
                                      fmt("%.0f", b.doctrine.sanction_days) + " days on average." +
                                      off(Rung::sanction));
   h += help_entry("Enter", "take the doctrine's recommendation (" +
-                               std::string(det::rung_word(b.recommended)) + ").");
+                               std::string(wargame::rung_word(b.recommended)) + ").");
   h += help_entry("brief", "show the brief again.");
   h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
   h += " Naming the wrong actor costs credibility; a larger coalition costs the\n"
@@ -491,12 +449,6 @@ std::string turn_help(const det::Scenario& sc, const det::TurnBrief& b) {
   return h;
 }
 
-std::string normalise_answer(const std::string& line) {
-  std::string w = trim(line);
-  for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return w;
-}
-
 ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b,
                             const std::string& line) {
   const std::string w = normalise_answer(line);
@@ -506,7 +458,7 @@ ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b
   if (w == "a") r = Rung::attribute;
   if (w == "c") r = Rung::coordinate;
   if (w == "s") r = Rung::sanction;
-  if (!r) r = det::parse_rung_word(w);
+  if (!r) r = wargame::parse_rung_word(w);
   if (!r) {
     return {std::nullopt, "'" + trim(line) +
                               "' is not an answer: type q, a, c or s (or the word), Enter for "

@@ -10,8 +10,14 @@
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/text.hpp"
 
 namespace cyberdeter::app {
+
+using wargame::normalise_answer;
+using wargame::shown_input;
+using wargame::when;
+using wargame::wrap;
 
 /// Reads lines from standard input without blocking signals: Ctrl-C (SIGINT) or SIGTERM
 /// while waiting throws Interrupted.
@@ -29,13 +35,6 @@ class LineInput {
   bool eof_ = false;
   bool interactive_ = false;
 };
-
-/// `text` as it may be shown back to a player: control characters (a NUL among them) as
-/// '?', and at most `limit` characters, the rest counted ("… (6400000 characters)").
-std::string shown_input(std::string_view text, std::size_t limit = 200);
-
-/// "2016-02-16 (day 412)" when the scenario has a start date, else "day 412".
-std::string when(const models::deterrence::Scenario& sc, double day);
 
 /// The briefs, as shown; `number` is the decision's sequence number in the session.
 std::string render_response(const models::deterrence::Scenario& sc,
@@ -55,15 +54,6 @@ std::string join_help(const models::deterrence::Scenario& sc,
 std::string turn_prompt();
 std::string turn_help(const models::deterrence::Scenario& sc,
                       const models::deterrence::TurnBrief& b);
-
-/// A typed answer as the prompts compare it: without surrounding blanks, in lower case.
-std::string normalise_answer(const std::string& line);
-
-/// `text` broken at spaces into lines of at most `room` characters (a longer word is
-/// cut). Continuation lines start with `hang` spaces; by default, the first line's
-/// leading spaces plus two.
-std::vector<std::string> wrap(const std::string& text, std::size_t room,
-                              std::optional<std::size_t> hang = std::nullopt);
 
 /// A message about a rejected answer, " ! " first, wrapped to the width.
 std::string error_line(const std::string& message);

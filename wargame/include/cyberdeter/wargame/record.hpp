@@ -13,7 +13,11 @@
 #include "cyberdeter/models/deterrence/wargame.hpp"
 #include "cyberdeter/sim/hdf5.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+using models::deterrence::Doctrine;
+using models::deterrence::Rung;
+using models::deterrence::Scenario;
 
 enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2 };
 /// Who took a decision: a player at the terminal, a decisions file (or the session being
@@ -115,4 +119,4 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
 std::string_view rung_word(Rung r) noexcept;
 std::optional<Rung> parse_rung_word(std::string_view word) noexcept;
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame

@@ -1,14 +1,17 @@
 // A war-game session as data: /wargame of the session file and TOML decisions files.
 
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
 #include <cctype>
 #include <sstream>
 #include <stdexcept>
 
-#include "../toml_reader.hpp"
+#include "toml_reader.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+namespace detail = models::detail;
+using namespace models::deterrence;
 
 std::string_view to_string(DecisionKind k) noexcept {
   switch (k) {
@@ -291,4 +294,4 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
   return out.str();
 }
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame
