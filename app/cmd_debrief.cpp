@@ -50,7 +50,7 @@ std::string rung_cell(const det::Doctrine& d, det::Rung r) {
 }
 
 int run_debrief(const DebriefOptions& opt) {
-  const wargame::StoredSession stored = read_session_file(opt.session);
+  const wargame::StoredSession stored = read_session_or_journal(opt.session);
   det::Scenario sc =
       det::load_scenario_text(stored.scenario_resolved, opt.session + ":/scenario/resolved");
   for (const auto& out : {opt.sweep, opt.decisions}) {

@@ -126,7 +126,10 @@ TEST_CASE("a departure from the doctrine changes the future, not the past", "[wa
   double first_departure = -1.0;
   // The victim always goes as far as it can: a coordinated statement.
   d.on_respond = [&](const ResponseBrief& b) {
-    const Rung highest = b.options().back();
+    Rung highest = Rung::none;  // the highest rung its doctrine enables
+    for (const Rung k : {Rung::attribute, Rung::coordinate, Rung::sanction}) {
+      if (b.doctrine.rung(k).enabled) highest = k;
+    }
     if (highest != b.recommended && first_departure < 0.0) first_departure = b.day;
     return highest;
   };
@@ -163,7 +166,7 @@ TEST_CASE("a brief tells what the state knows, and the model's own answer", "[wa
     CHECK(b.recommended == respond(b.doctrine, b.resolve, b.case_strength));
     const auto options = b.options();
     CHECK(options.front() == Rung::none);
-    CHECK(std::find(options.begin(), options.end(), Rung::sanction) == options.end());
+    CHECK(options.size() == rung_count);  // every rung may be chosen
     CHECK(b.record.judgements >= last_judgements);
     last_judgements = b.record.judgements;
     CHECK(b.record.judgements <= b.record.detected);
@@ -253,12 +256,45 @@ TEST_CASE("a turn's changes act like the same keys in the scenario", "[wargame][
   }
 }
 
-TEST_CASE("a decider may not choose what the doctrine does not allow", "[wargame]") {
+TEST_CASE("the doctrine is advice: a decider may choose any rung", "[wargame]") {
   const Scenario sc = world();
   ScriptedDecider d;
-  d.on_respond = [](const ResponseBrief&) { return Rung::sanction; };  // not enabled
+  d.on_respond = [](const ResponseBrief& b) {
+    CHECK(b.options().size() == rung_count);
+    return Rung::sanction;  // not enabled in the victim's doctrine
+  };
   Collect rows;
-  CHECK_THROWS_AS(play(sc, d, {0}, 0.0, rows), std::logic_error);
+  const RunResult r = play(sc, d, {0}, 0.0, rows);
+  REQUIRE(!d.responses.empty());
+  CHECK(!sc.states[0].doctrine.sanction.enabled);
+  CHECK(r.states[0].counts.sanctions_imposed == d.responses.size());
+}
+
+TEST_CASE("a played ally is asked every invitation; a late answer does not count",
+          "[wargame][coalitions]") {
+  Scenario sc = world();
+  sc.calibration.coordination_days = 60.0;  // most answers miss the 30-day deadline
+  Collect base_rows;
+  const RunResult base = plain(sc, base_rows);
+  ScriptedDecider d;
+  Collect rows;
+  const RunResult r = play(sc, d, {1}, 0.0, rows);  // the ally is played
+  std::size_t late = 0;
+  for (const JoinBrief& b : d.joins) {
+    CHECK(b.deadline_day == b.invited_day + sc.calibration.coalition_deadline_days);
+    if (b.late) {
+      ++late;
+      CHECK(!b.model_answer);
+      CHECK(b.day == Approx(b.deadline_day).margin(1e-5));
+    } else {
+      CHECK(b.day <= b.deadline_day + 1e-5);
+    }
+  }
+  CHECK(late > 0);
+  CHECK(late < d.joins.size());
+  // Asking changes nothing: the same rows, fingerprint included.
+  CHECK(r.run.fingerprint == base.run.fingerprint);
+  CHECK(r.run.coalition_signers_sum == base.run.coalition_signers_sum);
 }
 
 TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]") {
