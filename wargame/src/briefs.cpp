@@ -224,8 +224,8 @@ std::string render_response(const det::Scenario& sc, const det::ResponseBrief& b
     }
   }
   s.line("Attribution", "names " + attacker_label(sc, b.named));
-  s.more("likelihood: " + likelihood_words(b.confidence) + " that it did this (analysts: " +
-         pct(b.confidence) + ")");
+  s.more("likelihood: " + likelihood_words(b.confidence) +
+         " that it did this (analysts: " + pct(b.confidence) + ")");
   s.more("confidence: " +
          confidence_words(sc.states[b.state].attribution_accuracy, !b.false_flag_suspects.empty()) +
          " (" + me + "'s attributions name the right actor in about " +
@@ -241,9 +241,9 @@ std::string render_response(const det::Scenario& sc, const det::ResponseBrief& b
     }
   }
   if (b.sponsor) {
-    s.line("Sponsor", sc.states[*b.sponsor].name + "; " + me + "'s dependence on it: " +
-                          dependence_words(b.dependence) + " (" + fmt("%.2f", b.dependence) +
-                          ", naming aversion " +
+    s.line("Sponsor", sc.states[*b.sponsor].name + "; " + me +
+                          "'s dependence on it: " + dependence_words(b.dependence) + " (" +
+                          fmt("%.2f", b.dependence) + ", naming aversion " +
                           fmt("%.2f", sc.states[b.state].naming_aversion) + ")");
   } else {
     s.line("Sponsor",
@@ -268,8 +268,8 @@ std::string render_response(const det::Scenario& sc, const det::ResponseBrief& b
   }
   // Why the doctrine advises what it does: z's terms, then the rule (docs/model.md §7.1).
   const double aversion = sc.states[b.state].naming_aversion;
-  const double noise = b.case_strength - (b.confidence * b.normalised_severity -
-                                          aversion * b.dependence);
+  const double noise =
+      b.case_strength - (b.confidence * b.normalised_severity - aversion * b.dependence);
   s.line("Doctrine", "case strength z = " + fmt("%.2f", b.case_strength) + " = confidence " +
                          fmt("%.2f", b.confidence) + " x severity " +
                          fmt("%.2f", b.normalised_severity) + " - aversion " +
@@ -422,8 +422,9 @@ std::string join_help(const det::Scenario& sc, const det::JoinBrief& b) {
                            ? std::string(", and " + me + "'s economy adds to the sanctions.")
                            : std::string(".")));
   h += help_entry("d, decline", me + " stays out.");
-  h += help_entry("Enter", "leave the answer to the simulation, as for a state nobody plays "
-                           "(its answer is not shown).");
+  h += help_entry("Enter",
+                  "leave the answer to the simulation, as for a state nobody plays "
+                  "(its answer is not shown).");
   h += help_entry("brief", "show the brief again.");
   h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
   return h;
