@@ -138,7 +138,7 @@ bool already_complete(const std::string& output, const det::SweepPlan& plan,
   }
 }
 
-int run_sweep(const SweepOptions& opt) {
+int run_sweep(SweepOptions opt) {
   const int launched = sim::mpi::launched_world_size();
   std::unique_ptr<sim::mpi::World> world;
   if (launched > 1) {
@@ -159,6 +159,9 @@ int run_sweep(const SweepOptions& opt) {
   std::optional<sim::Shard> shard;
   try {
     plan = std::make_unique<det::SweepPlan>(det::plan_sweep(opt.file));
+    // A question that needs the incidents' records (a window, counts by attacker kind)
+    // gets them without --incidents, so that `analysis answer` works on the output.
+    if (plan->sweep.question && plan->sweep.question->needs_incidents) opt.incidents = true;
     try {
       shard =
           !opt.shard.empty() ? sim::parse_shard(opt.shard) : sim::shard_from_slurm_environment();
