@@ -184,18 +184,20 @@ class EffectOutput:
     unit: str
     what: str
     info: dict = field(default_factory=dict)
+    extra_lines: list = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         e = self.effect
         pct = lambda v: 100 * v  # noqa: E731
+        boot = f"BCa bootstrap CI, {e.n_boot:,} resamples, seed {e.seed}"
         return pd.DataFrame([
             {"quantity": f"mean under {e.label_a}", "estimate": e.mean_a, "low": np.nan, "high": np.nan},
             {"quantity": f"mean under {e.label_b}", "estimate": e.mean_b, "low": np.nan, "high": np.nan},
             {"quantity": "difference (paired t CI)", "estimate": e.difference,
              "low": e.ci_t[0], "high": e.ci_t[1]},
-            {"quantity": "difference (BCa bootstrap CI)", "estimate": e.difference,
+            {"quantity": f"difference ({boot})", "estimate": e.difference,
              "low": e.ci_bootstrap[0], "high": e.ci_bootstrap[1]},
-            {"quantity": "relative change [%] (bootstrap CI)", "estimate": pct(e.relative),
+            {"quantity": f"relative change [%] ({boot})", "estimate": pct(e.relative),
              "low": pct(e.relative_ci[0]), "high": pct(e.relative_ci[1])},
         ])
 
@@ -204,18 +206,29 @@ class EffectOutput:
         lines = [self.sentence, ""]
         unit = "" if self.unit in ("", "1") else f" [{self.unit}]"
         lines.append(f"  metric          {e.metric}{unit}  ({self.what})")
+        if self.info.get("window_text"):
+            lines.append(f"  window          {self.info['window_text']}")
         lines.append(f"  {e.label_a[:14]:<15} {_num(e.mean_a):>12}  (mean, A)")
         lines.append(f"  {e.label_b[:14]:<15} {_num(e.mean_b):>12}  (mean, B)")
         lines.append(f"  difference B−A  {_num(e.difference):>12}  {e.level:.0%} CI paired t "
-                     f"[{_num(e.ci_t[0])}, {_num(e.ci_t[1])}], bootstrap "
+                     f"[{_num(e.ci_t[0])}, {_num(e.ci_t[1])}]; BCa bootstrap "
                      f"[{_num(e.ci_bootstrap[0])}, {_num(e.ci_bootstrap[1])}]")
         if math.isfinite(e.relative):
-            lines.append(f"  relative        {100 * e.relative:>11.1f} %  {e.level:.0%} CI "
-                         f"[{100 * e.relative_ci[0]:.1f}, {100 * e.relative_ci[1]:.1f}] %")
+            lines.append(f"  relative        {100 * e.relative:>11.1f} %  {e.level:.0%} CI BCa "
+                         f"bootstrap [{100 * e.relative_ci[0]:.1f}, {100 * e.relative_ci[1]:.1f}] %")
+        lines.append(f"  bootstrap       {e.n_boot:,} resamples of the {e.n} pairs, seed {e.seed} "
+                     f"(expanded BCa)")
         lines.append(f"  p (paired t)    {e.p_value:>12.3g}")
-        lines.append(f"  pairs           {e.n:>12}")
+        differ = ("none differs from another" if e.degenerate else
+                  f"{e.n - e.n_differing} at the most common difference "
+                  f"{_num(e.modal_difference)}, {e.n_differing} elsewhere")
+        lines.append(f"  pairs           {e.n:>12}  ({differ})")
+        if e.caution:
+            lines.append("  intervals       disagree: see the caution above")
         for w in self.info.get("warnings", []):
             lines.append(f"  note: {w}")
+        for extra in self.extra_lines:
+            lines.append(extra)
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
