@@ -40,11 +40,18 @@ def _positive(text: str) -> int:
     return v
 
 
+WINDOW_HELP = ("count only days START..END of each run: days (1247..1277), dates relative to "
+               "the scenario's run.start_date (2023-06-01..2023-07-01; a date is its "
+               "midnight), or a mega-event's name; exact from /incidents, else whole "
+               "reporting periods of /timeseries (the span used is printed)")
+
+
 def _metric_help(extra: str = "") -> str:
     return ("metric: a /runs column (launched, damage, attributed, public_responses, "
             "launched_state_sponsored, …), a derived measure (success_rate, detection_rate, "
             "attribution_accuracy, mean_detection_delay, …), a ratio COLUMN/COLUMN "
-            "(detected/launched), or COLUMN@STATE / COLUMN@ATTACKER for run files; "
+            "(detected/launched), or COLUMN@STATE / COLUMN@ATTACKER (/states, /attackers; "
+            "per-kind counts such as launched_state_sponsored@STATE from /incidents); "
             f"`{PROG} metrics FILE` lists them{extra}")
 
 
@@ -82,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", nargs=2, metavar=("A", "B"),
                    help="names of the two conditions (default: file names or point values)")
     p.add_argument("--what", help='the metric in words for the sentence, e.g. "state-sponsored attacks"')
+    p.add_argument("--window", metavar="START..END|EVENT", help=WINDOW_HELP)
+    p.add_argument("--no-displacement", dest="displace", action="store_false",
+                   help="for COLUMN@STATE (or @ATTACKER): skip the effect on every other state "
+                        "(attacker) and the total")
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=_positive, default=10_000, help="bootstrap resamples (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
@@ -98,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bins", type=_positive, default=8,
                    help="quantile bins for a continuous parameter of a sampled design (default 8)")
     p.add_argument("--points", type=int, nargs="+", metavar="P", help="only these design points")
+    p.add_argument("--window", metavar="START..END|EVENT", help=WINDOW_HELP)
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
 
     p = sub.add_parser("sensitivity", help="Sobol indices (saltelli) or Morris screening (morris)",
@@ -151,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, nargs="+", metavar="P", help="only these design points (sweeps)")
     p.add_argument("--band", choices=("ci", "runs"), default="ci",
                    help="ci: interval of the mean (default); runs: central share of the runs")
+    p.add_argument("--window", metavar="START..END|EVENT",
+                   help="only the reporting periods wholly inside days START..END (days, dates "
+                        "or a mega-event's name, as for effect)")
     p.add_argument("--level", type=_level, default=0.95, help="level of the band (default 0.95)")
 
     p = sub.add_parser("report", help="self-contained HTML report of a file",
@@ -168,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="outcome of interest: metric < threshold")
     p.add_argument("--timeseries-metrics", default="launched,attributed,public_responses",
                    help="comma-separated time-series metrics")
+    p.add_argument("--window", metavar="START..END|EVENT",
+                   help="count the metrics over this window only (default: the sweep's "
+                        "[question] window, else every day); " + WINDOW_HELP)
     p.add_argument("--title", help="title of the page")
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=_positive, default=1000, help="bootstrap resamples (default 1000)")
@@ -270,7 +288,8 @@ def cmd_metrics(a) -> int:
 
 def cmd_effect(a) -> int:
     from .report import effect_between_files, effect_between_points
-    kw = dict(labels=a.labels, what=a.what, level=a.level, n_boot=a.n_boot, seed=a.seed)
+    kw = dict(labels=a.labels, what=a.what, level=a.level, n_boot=a.n_boot, seed=a.seed,
+              window=a.window, displace=a.displace)
     if a.points is not None:
         if len(a.files) != 1:
             raise BadInput("--points compares two points of ONE sweep file: give one FILE")
@@ -292,7 +311,8 @@ def cmd_effect(a) -> int:
 def cmd_dose(a) -> int:
     from .doseresponse import dose_response
     with _open(a.file) as cf:
-        dr = dose_response(cf, a.metric, a.param, level=a.level, bins=a.bins, points=a.points)
+        dr = dose_response(cf, a.metric, a.param, level=a.level, bins=a.bins, points=a.points,
+                           window=a.window)
         paths = dr.write(a.output)
     import pandas as pd
     with pd.option_context("display.width", 160, "display.max_columns", 20):
@@ -357,7 +377,7 @@ def cmd_timeseries(a) -> int:
     from .timeseries import timeseries
     metrics = [m for m in a.metrics.split(",") if m.strip()]
     with _open(a.file) as cf:
-        ts = timeseries(cf, metrics, points=a.points, level=a.level, band=a.band)
+        ts = timeseries(cf, metrics, points=a.points, level=a.level, band=a.band, window=a.window)
         paths = ts.write(a.output)
     print(ts.note())
     _written(paths)
@@ -370,7 +390,7 @@ def cmd_report(a, argv) -> int:
         raise BadInput("--discover-metric and --threshold go together")
     out = build_report(a.file, a.output, metric=a.metric, discover_metric=a.discover_metric,
                        threshold=a.threshold, above=a.above, level=a.level, n_boot=a.n_boot,
-                       title=a.title, argv=argv,
+                       title=a.title, argv=argv, window=a.window,
                        timeseries_metrics=[m for m in a.timeseries_metrics.split(",") if m.strip()])
     print(f"wrote {out}")
     return 0

@@ -43,7 +43,7 @@ from scipy import special, stats
 if TYPE_CHECKING:  # pandas is only needed by paired_frames; import it lazily there
     import pandas as pd
 
-__all__ = ["Effect", "paired_effect", "paired_frames"]
+__all__ = ["Effect", "interval_caution", "paired_effect", "paired_frames", "ratio_of_means"]
 
 # Upper bound on the number of entries of one block of bootstrap indices (memory ~ 8×this).
 _BOOTSTRAP_BLOCK = 1 << 21
@@ -354,6 +354,28 @@ def paired_effect(a: Any, b: Any, *, metric: str = "", label_a: str = "A", label
                   p_value=p_value, level=float(level), n_boot=int(n_boot), seed=int(seed),
                   n_differing=n_differing, modal_difference=modal, skewness=skewness,
                   caution=caution)
+
+
+def ratio_of_means(numerator: Any, denominator: Any, *, level: float = 0.95,
+                   n_boot: int = 10_000, seed: int = 0) -> tuple[float, tuple[float, float]]:
+    """mean(numerator) / mean(denominator) over paired rows, with the expanded BCa
+    bootstrap interval of `paired_effect` (rows resampled together). (nan, (nan, nan))
+    when the denominator's mean is 0, or some resample's is."""
+    x = _as_vector(numerator, "numerator")
+    y = _as_vector(denominator, "denominator")
+    if x.size != y.size or x.size < 2:
+        raise ValueError(f"need at least 2 paired rows, got {x.size} and {y.size}")
+    n = x.size
+    if y.mean() == 0.0:
+        return math.nan, (math.nan, math.nan)
+    estimate = float(x.mean() / y.mean())
+    boot_x, boot_y = _bootstrap_means(np.column_stack([x, y]), n_boot, np.random.default_rng(seed))
+    jack_x, jack_y = (x.sum() - x) / (n - 1), (y.sum() - y) / (n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot, jack = boot_x / boot_y, jack_x / jack_y
+    if not (np.all(np.isfinite(boot)) and np.all(np.isfinite(jack))):
+        return estimate, (math.nan, math.nan)
+    return estimate, _bca_interval(estimate, boot, jack, level)
 
 
 def interval_caution(ci_t: tuple[float, float], ci_boot: tuple[float, float], *, n: int,

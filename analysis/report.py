@@ -185,6 +185,7 @@ class EffectOutput:
     what: str
     info: dict = field(default_factory=dict)
     extra_lines: list = field(default_factory=list)
+    displacement: object = None     # analysis.displacement.Displacement, for @ metrics
 
     def table(self) -> pd.DataFrame:
         e = self.effect
@@ -235,6 +236,8 @@ class EffectOutput:
         d = dict(self.effect.to_dict())
         d.update({"sentence": self.sentence, "unit": self.unit, "what": self.what})
         d.update({k: v for k, v in self.info.items()})
+        if self.displacement is not None:
+            d["displacement"] = self.displacement.to_dict()
         return d
 
 
@@ -273,27 +276,81 @@ def _pair(ma: pd.DataFrame, mb: pd.DataFrame, metric: str, *, label_a: str, labe
     return EffectOutput(eff, eff.sentence(what=what, unit=unit_words), unit, what, info)
 
 
+def _window_of_both(a: CyberFile, b: CyberFile, window):
+    """The window as both files read it; BadInput if their scenarios place it differently."""
+    if window is None:
+        return None
+    from .window import parse_window
+    wa, wb = parse_window(a, window), parse_window(b, window)
+    if (wa.start, wa.end) != (wb.start, wb.end):
+        raise BadInput(f"window '{wa.text}' is days {wa.start:g}–{wa.end:g} in {a.path} but "
+                       f"{wb.start:g}–{wb.end:g} in {b.path} (their scenarios differ): give "
+                       f"the window in days")
+    return wa
+
+
+def _with_window(info: dict, frame: pd.DataFrame) -> None:
+    use = frame.attrs.get("window")
+    if use is not None:
+        info.update(use.to_dict())
+
+
+def _displacement(ta: pd.DataFrame, tb: pd.DataFrame, names: list[str], out: EffectOutput, *,
+                  level: float, n_boot: int, seed: int):
+    from .displacement import displacement
+    e = out.effect
+    disp = displacement(ta, tb, names, metric=e.metric, column=ta.attrs["column"],
+                        entity=ta.attrs["entity"], target=ta.attrs["member"], unit=out.unit,
+                        label_a=e.label_a, label_b=e.label_b, level=level, n_boot=n_boot,
+                        seed=seed, window_text=out.info.get("window_text", ""))
+    out.displacement = disp
+    out.extra_lines.extend(disp.lines())
+    return disp
+
+
 def effect_between_files(a: CyberFile, b: CyberFile, metric: str, *, labels=None, what=None,
                          level=0.95, n_boot=10_000, seed=0, point_a: int | None = None,
-                         point_b: int | None = None) -> EffectOutput:
-    """The paired effect of B versus A (two run files, or a point of each sweep)."""
+                         point_b: int | None = None, window=None,
+                         displace: bool = True) -> EffectOutput:
+    """The paired effect of B versus A (two run files, or a point of each sweep); for a
+    per-state or per-attacker metric also on every other member and in total."""
     spec_a, spec_b = a.metric_spec(metric), b.metric_spec(metric)
     for f, p in ((a, point_a), (b, point_b)):
         if f.kind == "sweep" and f.n_points > 1 and p is None:
             raise BadInput(f"{f.path} is a sweep of {f.n_points} points: compare two of its "
                            f"points with `effect {f.path} --points P Q`")
-    ma = a.metric(metric, points=None if point_a is None else [point_a])
-    mb = b.metric(metric, points=None if point_b is None else [point_b])
+    w = _window_of_both(a, b, window)
+    ma = a.metric(metric, points=None if point_a is None else [point_a], window=w)
+    mb = b.metric(metric, points=None if point_b is None else [point_b], window=w)
     label_a, label_b = labels or (a.path.stem, b.path.stem)
     info = {"a": str(a.path), "b": str(b.path), "metric": spec_a.name}
+    _with_window(info, ma)
     if spec_a.unit != spec_b.unit:
         info.setdefault("warnings", []).append(
             f"units differ: {spec_a.unit} (A) vs {spec_b.unit} (B)")
     if a.scenario_attrs.get("master_seed") != b.scenario_attrs.get("master_seed"):
         info.setdefault("warnings", []).append(
             f"master seeds differ ({a.master_seed} vs {b.master_seed})")
-    return _pair(ma, mb, spec_a.name, label_a=label_a, label_b=label_b, what=what, level=level,
-                 n_boot=n_boot, seed=seed, unit=spec_a.unit, label=spec_a.label, info=info)
+    out = _pair(ma, mb, spec_a.name, label_a=label_a, label_b=label_b, what=what, level=level,
+                n_boot=n_boot, seed=seed, unit=spec_a.unit, label=spec_a.label, info=info)
+    if displace and spec_a.entity is not None:
+        ta, names = a.members(metric, window=w)
+        tb, names_b = b.members(metric, window=w)
+        if names != names_b:
+            out.info.setdefault("warnings", []).append(
+                f"no displacement: the files' {spec_a.entity}s differ")
+        else:
+            attrs = dict(ta.attrs)
+            if point_a is not None:
+                ta = ta[ta.point == point_a]
+            if point_b is not None:
+                tb = tb[tb.point == point_b]
+            common = sorted(set(ta.replication) & set(tb.replication))
+            ta = ta[ta.replication.isin(common)].sort_values("replication")
+            tb = tb[tb.replication.isin(common)].sort_values("replication")
+            ta.attrs = tb.attrs = attrs
+            _displacement(ta, tb, names, out, level=level, n_boot=n_boot, seed=seed)
+    return out
 
 
 def point_label(cf: CyberFile, point: int) -> str:
@@ -310,23 +367,38 @@ def point_label(cf: CyberFile, point: int) -> str:
 
 
 def effect_between_points(cf: CyberFile, p: int, q: int, metric: str, *, labels=None, what=None,
-                          level=0.95, n_boot=10_000, seed=0) -> EffectOutput:
-    """The paired effect of point Q versus point P of one sweep (pairs = replications)."""
+                          level=0.95, n_boot=10_000, seed=0, window=None,
+                          displace: bool = True) -> EffectOutput:
+    """The paired effect of point Q versus point P of one sweep (pairs = replications); for
+    a per-state or per-attacker metric also on every other member and in total."""
     if cf.kind != "sweep":
         raise BadInput(f"{cf.path}: --points needs a sweep file")
     if p == q:
         raise BadInput(f"--points: the same point twice ({p})")
     spec = cf.metric_spec(metric)
-    mf = cf.metric(metric, points=[p, q])
+    if window is not None:
+        from .window import parse_window
+        window = parse_window(cf, window)
+    mf = cf.metric(metric, points=[p, q], window=window)
     ma, mb = mf[mf.point == p], mf[mf.point == q]
     label_a, label_b = labels or (point_label(cf, p), point_label(cf, q))
     info = {"file": str(cf.path), "points": [p, q], "metric": spec.name}
+    _with_window(info, mf)
     if not cf.common_random_numbers:
         info.setdefault("warnings", []).append(
             "the sweep ran without common random numbers: pairs by replication index are "
             "independent runs")
-    return _pair(ma, mb, spec.name, label_a=label_a, label_b=label_b, what=what, level=level,
-                 n_boot=n_boot, seed=seed, unit=spec.unit, label=spec.label, info=info)
+    out = _pair(ma, mb, spec.name, label_a=label_a, label_b=label_b, what=what, level=level,
+                n_boot=n_boot, seed=seed, unit=spec.unit, label=spec.label, info=info)
+    if displace and spec.entity is not None:
+        table, names = cf.members(metric, window=window)
+        ta = table[table.point == p].sort_values("replication")
+        tb = table[table.point == q].sort_values("replication")
+        common = set(ta.replication) & set(tb.replication)
+        ta, tb = ta[ta.replication.isin(common)], tb[tb.replication.isin(common)]
+        ta.attrs = tb.attrs = table.attrs
+        _displacement(ta, tb, names, out, level=level, n_boot=n_boot, seed=seed)
+    return out
 
 
 # ---------------------------------------------------------------------------------------
