@@ -98,6 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    p = sub.add_parser(
+        "answer", help="the answer to the question a sweep file states ([question])",
+        description="The answer to the sweep file's [question]: the paired effect of each "
+                    "treatment value of the compared parameter against the baseline (pooled "
+                    "over the other parameters, and at each of their combinations), in the "
+                    "question's window, with the displacement to other states or attackers "
+                    "for a COLUMN@NAME metric; or the dose-response slope for a continuous "
+                    "parameter without baseline and treatment. Options replace the "
+                    "question's fields (or ask one of a sweep without [question]).")
+    p.add_argument("file", metavar="SWEEP.h5")
+    p.add_argument("--metric", "-m", help="replace the question's metric; " + _metric_help())
+    p.add_argument("--compare", metavar="P", help="replace the compared parameter")
+    p.add_argument("--baseline", metavar="V", help="a label or value of the compared parameter")
+    p.add_argument("--treatment", metavar="V", action="append",
+                   help="a label or value of the compared parameter (repeat for several)")
+    p.add_argument("--window", metavar="START..END|EVENT", help="replace the question's window; "
+                   + WINDOW_HELP)
+    p.add_argument("--details", action="store_true",
+                   help="also the intervals, each combination of the other parameters and "
+                        "the displacement table (default: the answer's sentences)")
+    p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--n-boot", type=_positive, default=10_000, help="bootstrap resamples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
     p = sub.add_parser("dose", help="dose-response: a metric against one or two swept parameters",
                        description="Mean of a metric per value of one or two swept parameters "
                                    "with t intervals: CSV table, PNG and SVG plot.")
@@ -308,6 +333,19 @@ def cmd_effect(a) -> int:
     return 0
 
 
+def cmd_answer(a) -> int:
+    from .question import answer, read_question
+    with _open(a.file) as cf:
+        q = read_question(cf, metric=a.metric, compare=a.compare, baseline=a.baseline,
+                          treatment=a.treatment)
+        ans = answer(cf, q, level=a.level, n_boot=a.n_boot, seed=a.seed, window=a.window)
+    if a.json:
+        _dump(ans.to_dict())
+    else:
+        print(ans.text(details=a.details))
+    return 0
+
+
 def cmd_dose(a) -> int:
     from .doseresponse import dose_response
     with _open(a.file) as cf:
@@ -404,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     handlers = {"summary": cmd_summary, "metrics": cmd_metrics, "effect": cmd_effect,
+                "answer": cmd_answer,
                 "dose": cmd_dose, "sensitivity": cmd_sensitivity, "discover": cmd_discover,
                 "timeseries": cmd_timeseries}
     try:

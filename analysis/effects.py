@@ -415,7 +415,7 @@ def interval_caution(ci_t: tuple[float, float], ci_boot: tuple[float, float], *,
             return f"{what} {why}."
         return f"{what}: {why}."
     if abs(skewness) >= 1.0:
-        why = (f"the differences are skewed (skewness {skewness:.1f}), which the BCa interval "
+        why = (f"the differences are skewed (skewness {_fixed(skewness, 1)}), which the BCa interval "
                f"corrects for and the t interval ignores; read the bootstrap interval")
     else:
         why = ("the differences are far from normal at this n; report both, and run more "

@@ -209,8 +209,8 @@ class EffectOutput:
         lines.append(f"  metric          {e.metric}{unit}  ({self.what})")
         if self.info.get("window_text"):
             lines.append(f"  window          {self.info['window_text']}")
-        lines.append(f"  {e.label_a[:14]:<15} {_num(e.mean_a):>12}  (mean, A)")
-        lines.append(f"  {e.label_b[:14]:<15} {_num(e.mean_b):>12}  (mean, B)")
+        lines.append(f"  mean A          {_num(e.mean_a):>12}  {e.label_a}")
+        lines.append(f"  mean B          {_num(e.mean_b):>12}  {e.label_b}")
         lines.append(f"  difference B−A  {_num(e.difference):>12}  {e.level:.0%} CI paired t "
                      f"[{_num(e.ci_t[0])}, {_num(e.ci_t[1])}]; BCa bootstrap "
                      f"[{_num(e.ci_bootstrap[0])}, {_num(e.ci_bootstrap[1])}]")
@@ -550,7 +550,7 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
 pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.8em;max-height:40em}
 details{margin:.6em 0}summary{cursor:pointer;font-weight:600}
-.note{font-size:.88em;color:#555}.warn{color:#a40000}.sentence{font-size:1.05em;background:#f2f7ff;
+.question{font-size:1.1em;font-weight:600}.note{font-size:.88em;color:#555}.warn{color:#a40000}.sentence{font-size:1.05em;background:#f2f7ff;
 padding:.6em .8em;border-left:4px solid #4a7fd4}
 code{font-size:.92em}
 """
@@ -691,22 +691,38 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
                  discover_metric: str | None = None, threshold: float | None = None,
                  above: bool = True, level: float = 0.95, n_boot: int = 1000,
                  title: str | None = None, argv: Sequence[str] | None = None,
-                 timeseries_metrics: Sequence[str] | None = None) -> Path:
-    """Writes OUTDIR/report.html (+ figures/, tables/); returns the HTML's path."""
+                 timeseries_metrics: Sequence[str] | None = None, window=None) -> Path:
+    """Writes OUTDIR/report.html (+ figures/, tables/); returns the HTML's path.
+
+    A sweep whose file states a [question] opens on its answer (analysis.question); the
+    primary metric is then the question's unless METRIC is given. WINDOW restricts the
+    answer (in place of the question's window) and the design table, dose-response and
+    time series; the key metrics stay over every day."""
     from .timeseries import DEFAULT_METRICS, available_metrics, timeseries
     t0 = time.perf_counter()
     outdir = Path(outdir)
     if (discover_metric is None) != (threshold is None):
         raise BadInput("--discover-metric and --threshold go together")
     with open_file(path) as cf:
+        if window is not None:
+            from .window import parse_window
+            window = parse_window(cf, window)  # a bad window fails before anything is written
         rep = _Report(outdir)
         notes: list[str] = list(cf.warnings)
+        question = None
+        if cf.kind == "sweep" and cf.sweep_spec.get("question"):
+            from .question import read_question
+            question = read_question(cf)
         # the primary metric
         names = cf.metric_names()
-        primary = metric or next((m for m in ("launched", "events") if m in names), names[0])
+        primary = (metric or (question.metric if question else None)
+                   or next((m for m in ("launched", "events") if m in names), names[0]))
         spec = cf.metric_spec(primary)
         if discover_metric is not None:
             cf.metric_spec(discover_metric)  # fail early on a bad name
+
+        if question is not None:
+            _question_section(cf, rep, question, level=level, n_boot=n_boot, window=window)
 
         # -- summary --------------------------------------------------------------------
         rep.h2("Summary")
@@ -725,9 +741,9 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
                   f"{level:.0%} t interval of the mean (units per run).")
 
         if cf.kind == "run":
-            _run_sections(cf, rep, spec, primary, level)
+            _run_sections(cf, rep, spec, primary, level, window)
         else:
-            _sweep_sections(cf, rep, spec, primary, level, n_boot)
+            _sweep_sections(cf, rep, spec, primary, level, n_boot, window)
 
         # -- time series ----------------------------------------------------------------
         if "timeseries" in cf.h5:
@@ -735,7 +751,7 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
             ms = [m for m in (timeseries_metrics or DEFAULT_METRICS) if m in avail]
             if ms:
                 rep.h2("Time series")
-                ts = timeseries(cf, ms, level=level)
+                ts = timeseries(cf, ms, level=level, window=window)
                 paths = rep.adopt(ts.write(rep.figdir, "timeseries"))
                 rep.figure(paths, ts.note())
                 if len(ts.events):
@@ -797,9 +813,80 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
         return out
 
 
-def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float) -> None:
+def _question_section(cf: CyberFile, rep: _Report, question, *, level: float, n_boot: int,
+                      window) -> None:
+    """The report's first section: the sweep file's question and its answer."""
+    from .question import answer
+    rep.h2("Question")
+    if question.text:
+        rep.p(question.text, "question")
+    try:
+        ans = answer(cf, question, level=level, n_boot=n_boot, window=window)
+    except BadInput as e:
+        rep.p(f"The question cannot be answered from this file: {e}", "warn")
+        return
+    for sentence in ans.sentences():
+        rep.p(sentence, "sentence")
+    facts = [("metric", f"{ans.metric} [{ans.unit}]"),
+             ("compared", f"{question.compare}: " + (
+                 f"{ans.baseline} (baseline) against "
+                 f"{', '.join(c.treatment for c in ans.comparisons)}"
+                 if ans.mode == "effect" else "dose-response slope over its range")),
+             ("window", ans.window_text or "every day of the runs"),
+             ("other parameters", (", ".join(ans.others) + (
+                 ": the headline pools their combinations (per replication, the mean over "
+                 "them); each combination is listed" if ans.mode == "effect" else
+                 ": varied within each replication's regression")) if ans.others else "none"),
+             ("intervals", f"{level:.0%} paired t and expanded BCa bootstrap ({n_boot:,} "
+                           f"resamples, seed 0), pairs = replications (common random numbers "
+                           f"{'on' if cf.common_random_numbers else 'off'})"),
+             ("question from", question.source)]
+    rep.table(pd.DataFrame(facts, columns=["field", "value"]), "question",
+              "What the sweep file asks, and how it is answered.", kv=True)
+    captions = {"": "The answer: means, the paired difference with both intervals, the "
+                    "relative change.",
+                "_by_combination": "The same comparison at each combination of the other "
+                                   "parameters (B − A per run).",
+                "_displacement": "Displacement: the paired change on every state (or "
+                                 "attacker) and in total; states at 0 in every run are left out."}
+    for name, frame in ans.tables().items():
+        suffix = next((k for k in ("_by_combination", "_displacement") if name.endswith(k)), "")
+        rep.table(frame, name, captions.get(suffix, "The dose-response slope with both "
+                                                    "intervals."), max_rows=80)
+    for n in ans.notes:
+        rep.p(n, "note")
+    if ans.mode == "slope":
+        dr = dose_response(cf, ans.metric, [question.compare], level=level,
+                           window=window if window is not None else question.window)
+        rep.figure(rep.adopt(dr.write(rep.figdir)), dr.note())
+
+
+def _members_by_point(cf: CyberFile, rep: _Report, level: float) -> None:
+    """Sweeps: operations launched against each state and by each attacker, mean per run
+    at each design point (where displacement shows)."""
+    for table, entity, title in (("states", "state", "Per state (as victim), by design point"),
+                                 ("attackers", "attacker", "Per attacker, by design point")):
+        if table not in cf.h5 or "launched" not in cf.columns(table):
+            continue
+        names = cf.names(table)
+        if not names:
+            continue
+        frame, names = cf.members(f"launched@{names[0]}")
+        means = frame.groupby("point")[names].mean()
+        means = means.loc[:, (means != 0).any(axis=0)]
+        rep.h3(title)
+        rep.table(means.reset_index(), f"{table}_launched_by_point",
+                  f"Operations launched {'against each state' if entity == 'state' else 'by each attacker'}"
+                  f", mean per run at each design point over its {cf.replications} replications "
+                  f"(columns at 0 everywhere are left out; `effect FILE --points P Q -m "
+                  f"launched@NAME` gives a paired comparison with the displacement).",
+                  max_rows=40)
+
+
+def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float,
+                  window=None) -> None:
     from . import plots
-    v = cf.metric(primary)["value"].to_numpy(float)
+    v = cf.metric(primary, window=window)["value"].to_numpy(float)
     rep.h2("Distribution over replications")
     rep.figure(plots.save(plots.histogram(v, plots.axis_label(spec.label, spec.unit, per_run=True),
                                           title=f"{primary} per replication"),
@@ -851,10 +938,10 @@ def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float)
 
 
 def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float,
-                    n_boot: int) -> None:
+                    n_boot: int, window=None) -> None:
     rep.h2("Design")
     design = cf.design()
-    mf = cf.metric(primary)
+    mf = cf.metric(primary, window=window)
     per_point = summarise(mf, ["point"], level=level)
     table = design.merge(per_point[["point", "n", "mean", "ci_low", "ci_high"]], on="point", how="left")
     table = table.rename(columns={"mean": f"{primary} mean", "ci_low": "ci_low", "ci_high": "ci_high",
@@ -868,8 +955,11 @@ def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: floa
                                               f"[{p.lo:g}, {p.hi:g}]" if p.lo is not None else "")}
                          for p in params])
     rep.table(ptab, "parameters", "Swept parameters.")
+    use = mf.attrs.get("window")
     rep.table(table, "design", f"Design points with the mean of {primary} per point "
-              f"({level:.0%} t interval over its replications).", max_rows=40)
+              f"({level:.0%} t interval over its replications)"
+              + (f"; window: {use.text()}" if use is not None else "") + ".", max_rows=40)
+    _members_by_point(cf, rep, level)
     kind = cf.design_kind
     if kind in ("saltelli", "morris"):
         rep.h2("Sensitivity")
@@ -900,11 +990,12 @@ def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: floa
     if kind not in ("saltelli",) and params:
         rep.h2("Dose-response")
         for p in params:
-            dr = dose_response(cf, primary, [p.name], level=level)
+            dr = dose_response(cf, primary, [p.name], level=level, window=window)
             paths = rep.adopt(dr.write(rep.figdir))
             rep.figure(paths, dr.note())
         if kind == "grid" and len(params) >= 2:
-            dr = dose_response(cf, primary, [params[0].name, params[1].name], level=level)
+            dr = dose_response(cf, primary, [params[0].name, params[1].name], level=level,
+                               window=window)
             paths = rep.adopt(dr.write(rep.figdir))
             rep.figure(paths, dr.note())
     if "incidents" in cf.h5:

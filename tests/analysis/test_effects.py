@@ -258,7 +258,7 @@ def test_the_disagreement_rule():
     assert text.startswith("the paired t interval excludes 0 but the bootstrap interval does not")
     text = interval_caution((-1.0, 0.1), (-1.0, -0.05), **{**kw, "skewness": -1.5})
     assert text.startswith("the bootstrap interval excludes 0 but the paired t interval does not")
-    assert "skewed (skewness -1.5)" in text and "read the bootstrap interval" in text
+    assert "skewed (skewness \u22121.5)" in text and "read the bootstrap interval" in text
     text = interval_caution((-1.0, 0.0), (-1.0, 0.0), **{**kw, "n_differing": 9})
     assert text.startswith("the paired t and bootstrap intervals agree here, but only 9 of 50")
 
