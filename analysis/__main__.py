@@ -296,19 +296,40 @@ def cmd_metrics(a) -> int:
                 spec = cf.metric_spec(name)
                 print(f"  {name:<30} [{spec.unit}]  {spec.label} ({'/'.join(spec.columns)})")
         print("ratios: any COLUMN/COLUMN, e.g. detected/launched")
+        from .io import KINDS
+        from .window import ATTACKER_COUNTS, STATE_COUNTS
         if "states" in cf.h5:
-            print(f"per state (run files): COLUMN@STATE with COLUMN of /states, STATE in "
+            cols = [c for c in cf.columns("states") if c not in ("point", "replication", "state")]
+            print(f"per state: COLUMN@STATE with COLUMN of /states ({', '.join(cols)}), STATE in "
                   f"{', '.join(cf.names('states'))}")
-            if "incidents" in cf.h5:
-                print("  and launched_state_sponsored@STATE (… _criminal, _hacktivist; succeeded_*, "
-                      "damage_*) from /incidents")
+        if "incidents" in cf.h5:
+            print("  and launched_state_sponsored@STATE (… _criminal, _hacktivist; succeeded_*, "
+                  "damage_*) from /incidents")
         if "attackers" in cf.h5:
-            print(f"per attacker: COLUMN@ATTACKER with COLUMN of /attackers, ATTACKER in "
-                  f"{', '.join(cf.names('attackers'))}")
+            cols = [c for c in cf.columns("attackers") if c not in ("point", "replication", "attacker")]
+            print(f"per attacker: COLUMN@ATTACKER with COLUMN of /attackers ({', '.join(cols)}), "
+                  f"ATTACKER in {', '.join(cf.names('attackers'))}")
+        if "states" not in cf.h5 and "attackers" not in cf.h5 and cf.model == "deterrence":
+            print("per state and per attacker: none (this file has no /states or /attackers; "
+                  "sweeps write them since git 1f9edcd of cyberdeter 0.1.0)")
+        if "incidents" in cf.h5:
+            print(f"in a window (--window), exact from /incidents: /runs counts "
+                  f"{', '.join(c for c in cf.metric_names() if c in cf.columns('runs') and _windowable(c))}"
+                  f" and their ratios; per state {', '.join(c for c in STATE_COUNTS if not c.endswith(KINDS))}"
+                  f" (and the per-kind counts); per attacker {', '.join(ATTACKER_COUNTS)}")
+        elif "timeseries" in cf.h5:
+            print("in a window (--window): /runs counts that /timeseries has, over the whole "
+                  "reporting periods inside the window; per state and per attacker only with "
+                  "/incidents (re-run with --incidents)")
         if "timeseries" in cf.h5:
             from .timeseries import available_metrics
             print(f"time series (timeseries --metrics): {', '.join(available_metrics(cf))}")
     return 0
+
+
+def _windowable(column: str) -> bool:
+    from .window import countable
+    return countable(column, None)
 
 
 def cmd_effect(a) -> int:

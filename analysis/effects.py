@@ -405,12 +405,13 @@ def interval_caution(ci_t: tuple[float, float], ci_boot: tuple[float, float], *,
                 f"apart)")
     else:
         what = "the paired t and bootstrap intervals agree here, but"
-    modal_text = "0" if modal == 0.0 else _format_number(float(f"{modal:.4g}"))
+    modal_text = "0" if modal == 0.0 else _fixed(modal, max(0, 3 - _magnitude(modal)))
     if few:
-        why = (f"only {n_differing} of {n} pairs differ from {modal_text}, and a bootstrap "
-               f"cannot reach beyond the differences it resamples, so with so few it "
-               f"under-covers while the paired t interval holds its level; read the t "
-               f"interval, and run more replications for a firmer answer")
+        which = (f"there are only {n} pairs" if n - n_differing == 1 else
+                 f"only {n_differing} of {n} pairs differ from {modal_text}")
+        why = (f"{which}, and a bootstrap cannot reach beyond the differences it resamples, "
+               f"so with so few it under-covers while the paired t interval holds its level; "
+               f"read the t interval, and run more replications for a firmer answer")
         if not (verdicts or far):
             return f"{what} {why}."
         return f"{what}: {why}."
@@ -527,6 +528,11 @@ def _bca_interval(estimate: float, replicates: np.ndarray, jackknife: np.ndarray
             alphas = special.ndtr(z0 + (z0 + z_alpha) / pole)
     low, high = np.quantile(replicates, alphas)
     return float(low), float(high)
+
+
+def _magnitude(x: float) -> int:
+    """Digits before the point of |x| (1 for 1–9.99, 0 below 1)."""
+    return max(0, math.floor(math.log10(abs(x))) + 1) if x else 0
 
 
 def _excludes_zero(interval: tuple[float, float]) -> bool:

@@ -20,7 +20,7 @@ become categoricals over the names in ``/scenario`` (``decode=False`` keeps the 
 
 Metrics (:func:`metric_spec`, :meth:`CyberFile.metric`) are any ``/runs`` column, a
 derived measure (:data:`DERIVED`), a ratio of two columns (``"detected/launched"``), or a
-per-state / per-attacker column of a run file (``"launched@Japan"`` from ``/states``,
+per-state / per-attacker column of a run or sweep file (``"launched@Japan"`` from ``/states``,
 ``"named@APT10"`` from ``/attackers``; ``launched_state_sponsored@Japan`` and the other
 per-kind counts come from ``/incidents`` when the file has it).
 
@@ -572,8 +572,10 @@ class CyberFile:
                              "--incidents`)",
                 "choices": " (run with `cyberdeter run --choices`)",
                 "timeseries": " (sweeps write it with `cyberdeter sweep --timeseries`)",
-                "states": " (files of cyberdeter before 0.2 wrote it for runs only)",
-                "attackers": " (files of cyberdeter before 0.2 wrote it for runs only)",
+                "states": " (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: re-run "
+                          "an older sweep)",
+                "attackers": " (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: re-run "
+                             "an older sweep)",
                 "beliefs": " (only run files have it)",
             }.get(table, "")
             raise BadInput(f"{self.path}: has no /{table} table{hint}")
@@ -975,7 +977,7 @@ def metric_spec(cf: CyberFile, metric: str) -> MetricSpec:
     choices = cf.metric_names()
     raise BadInput(f"unknown metric '{metric}'{did_you_mean(metric, choices)}; metrics are "
                    f"/runs columns, derived measures ({', '.join(DERIVED)}), ratios like "
-                   f"detected/launched, or COLUMN@STATE for run files "
+                   f"detected/launched, or COLUMN@STATE and COLUMN@ATTACKER "
                    f"(`python3 -m analysis metrics FILE` lists them)")
 
 
@@ -1008,7 +1010,8 @@ def _member_spec(cf: CyberFile, metric: str) -> MetricSpec:
                           label, entity, member)
     if table not in cf.h5:
         raise BadInput(f"'{metric}': per-{entity} metrics come from /{table}, which this file "
-                       f"does not have (files of cyberdeter before 0.2 wrote it for runs only)")
+                       f"does not have (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: "
+                       f"re-run an older sweep)")
     cols = [c for c in cf.columns(table) if c not in ("point", "replication", "state", "attacker")]
     if col not in cols:
         raise BadInput(f"unknown /{table} column '{col}' in '{metric}'{did_you_mean(col, cols)}")
@@ -1045,7 +1048,7 @@ def _member_metric(cf: CyberFile, spec: MetricSpec, base: pd.DataFrame) -> np.nd
     idx_col = spec.entity
     member = (cf.names("states") if spec.entity == "state" else cf.names("attackers")).index(spec.member)
     df = df[df[idx_col].to_numpy() == member]
-    # A sweep's /states and /attackers carry the design point; files before 0.2 had none.
+    # A sweep's /states and /attackers carry the design point; older run files had none.
     rows_point = (df["point"].to_numpy(np.int64) if "point" in df
                   else np.zeros(len(df), np.int64))
     s = pd.Series(df[spec.columns[0]].to_numpy(float),

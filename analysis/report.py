@@ -144,11 +144,24 @@ def summary_text(cf: CyberFile, *, level: float = 0.95) -> str:
     lines.append(f"  command      {p.get('command_line')}")
     tables = [f"/{t} ({cf.h5[t].shape[0]:,} rows)" for t in cf.tables]
     lines.append(f"  tables       {', '.join(tables)}")
+    question = (cf.sweep_spec.get("question") or {}) if cf.kind == "sweep" else {}
+    if question:
+        asked = question.get("text") or question.get("metric")
+        lines.append(f"  question     {asked} (`python3 -m analysis answer {cf.path}`)")
     km = key_metrics(cf, level=level)
     lines.append(f"  mean per run over {cf.n_runs} runs ({level:.0%} CI):")
     for r in km.itertuples():
         unit = "" if r.unit in ("count", "1") else f" {r.unit}"
         lines.append(f"    {r.metric:<28} {_num(r.mean):>10}{unit}   [{_num(r.ci_low)}, {_num(r.ci_high)}]")
+    for table, title in (("states", "launched per state (as victim)"),
+                         ("attackers", "launched per attacker")):
+        if table in cf.h5 and "launched" in cf.columns(table) and cf.names(table):
+            frame, names = cf.members(f"launched@{cf.names(table)[0]}")
+            means = frame[names].mean()
+            shown = [f"{n} {_num(float(v))}" for n, v in means.items() if v != 0]
+            if shown:
+                lines.append(f"  {title}, mean per run over {cf.n_runs} runs:")
+                lines.append("    " + ", ".join(shown))
     for w in cf.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
