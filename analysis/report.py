@@ -238,7 +238,7 @@ class EffectOutput:
                   f"{_num(e.modal_difference)}, {e.n_differing} elsewhere")
         lines.append(f"  pairs           {e.n:>12}  ({differ})")
         if e.caution:
-            lines.append("  intervals       disagree: see the caution above")
+            lines.append("  intervals       read them with the caution above")
         for w in self.info.get("warnings", []):
             lines.append(f"  note: {w}")
         for extra in self.extra_lines:
