@@ -209,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeseries-metrics", default="launched,attributed,public_responses",
                    help="comma-separated time-series metrics")
     p.add_argument("--window", metavar="START..END|EVENT",
-                   help="count the metrics over this window only (default: the sweep's "
-                        "[question] window, else every day); " + WINDOW_HELP)
+                   help="answer the sweep's [question] in this window instead of its own, "
+                        "and count the design table, dose-response and time series over it "
+                        "(default: the question's window for the answer, every day for the "
+                        "rest); " + WINDOW_HELP)
     p.add_argument("--title", help="title of the page")
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=_positive, default=1000, help="bootstrap resamples (default 1000)")
