@@ -64,7 +64,10 @@ class Displacement:
         pct = f"{100 * self.level:g} %"
         unit = "" if self.unit in ("", "1", "count") else f" {self.unit}"
         what = self.column
-        if not t.detectable:
+        if total is None:
+            text = (f"{what} is a level, not a count: the other {self.entity}s' changes are "
+                    f"listed, but no share of {self.target}'s change is said to move to them")
+        elif not t.detectable:
             text = (f"The change of {what} on {self.target} is not distinguishable from 0, so "
                     f"its displacement is not estimated")
         else:
@@ -157,7 +160,8 @@ def displacement(table_a: pd.DataFrame, table_b: pd.DataFrame, names: list[str],
     d_others = (b[others].to_numpy(float) - a[others].to_numpy(float)).sum(axis=1) \
         if others else np.zeros_like(d_target)
     share, share_ci = math.nan, (math.nan, math.nan)
-    if effects[target].detectable and others and np.all(np.isfinite(d_others)):
+    additive = "total" in a  # levels (final_defense, beliefs) do not move between members
+    if additive and effects[target].detectable and others and np.all(np.isfinite(d_others)):
         share, share_ci = ratio_of_means(-d_others, d_target, level=level, n_boot=n_boot,
                                          seed=seed)
     return Displacement(metric=metric, column=column, entity=entity, target=target, unit=unit,

@@ -215,3 +215,12 @@ def test_per_state_metrics_on_merged_shards_equal_the_whole_sweep(binary, data_d
     status, out, _ = cli("summary", merged)
     assert "launched per state (as victim)" in out and "Homeland" in out
     assert "question     Does hardening Homeland deter RivalAPT" in out
+
+
+def test_a_level_gets_no_total_and_no_displaced_share(cli, displacement_file):
+    status, out, err = cli("effect", displacement_file, "--points", 0, 2, "-m",
+                           "final_defense@Homeland", "--json", "--n-boot", 300)
+    assert status == 0, err
+    d = json.loads(out)["displacement"]
+    assert "total" not in d["members"] and d["share_displaced"] is None
+    assert d["summary"].startswith("final_defense is a level, not a count")
