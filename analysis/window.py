@@ -97,7 +97,30 @@ LEVELS = ("sanctions_active", "mean_defense", "mean_p_attributed")
 #: /runs columns that /timeseries gives as sums of its columns.
 TS_SUMS = {"public_responses": ("responses_attribute", "responses_coordinate", "responses_sanction")}
 
+#: Counts that a scheduled public act (docs/model.md §10.3: [[scheduled]] attribute,
+#: coordinate or sanction) adds to without an incident record: /incidents cannot place them.
+SCHEDULED = {"run": ("sanctions_imposed", "reputation_cost", "sanction_cost"),
+             "state": ("sanctions_imposed",),
+             "attacker": ("named", "reputation_cost", "sanction_cost")}
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def scheduled_public_acts(cf: CyberFile) -> bool:
+    """Whether runs of this file may hold scheduled public acts: the (base) scenario has an
+    enabled [[scheduled]] attribution, statement or sanction, or a swept parameter sets a
+    scheduled event."""
+    for e in cf.scenario.get("scheduled", []) or []:
+        if e.get("action") in ("attribute", "coordinate", "sanction") and e.get("enabled", True):
+            return True
+    return any("scheduled" in p.path for p in cf.parameters)
+
+
+def _unplaced(cf: CyberFile, columns, entity: str | None) -> list[str]:
+    """COLUMNS that scheduled public acts add to in this file (not exact from /incidents)."""
+    affected = SCHEDULED["run" if entity is None else entity]
+    hit = [c for c in columns if c in affected]
+    return hit if hit and scheduled_public_acts(cf) else []
 
 
 @dataclass(frozen=True)
@@ -375,16 +398,24 @@ def run_counts(cf: CyberFile, columns: Sequence[str], window: Window, metric: st
     """Run-level COLUMNS in WINDOW, exact from /incidents when the file has it, else over
     whole periods of /timeseries; BadInput when neither can count them."""
     columns = list(dict.fromkeys(columns))
-    if "incidents" in cf.h5 and all(c in _COUNTS for c in columns):
+    unplaced = _unplaced(cf, columns, None)
+    if "incidents" in cf.h5 and all(c in _COUNTS for c in columns) and not unplaced:
         return incident_counts(cf, columns, window), WindowUse(window, "incidents", window.start,
                                                                window.end)
     if all(_timeseries_has(cf, c) for c in columns):
         counts, use = timeseries_counts(cf, columns, window)
         if "incidents" in cf.h5:
             not_inc = [c for c in columns if c not in _COUNTS]
-            use = WindowUse(use.window, use.source, use.start, use.end, use.periods,
-                            f"/incidents does not count {', '.join(not_inc)}")
+            why = (f"/incidents does not count {', '.join(not_inc)}" if not_inc else
+                   f"scheduled public acts add to {', '.join(unplaced)} without an incident")
+            use = WindowUse(use.window, use.source, use.start, use.end, use.periods, why)
         return counts, use
+    if unplaced:
+        raise BadInput(
+            f"'{metric}' cannot be restricted to a window in this file: its scenario has "
+            f"scheduled public acts ([[scheduled]], docs/model.md §10.3), which add to "
+            f"{', '.join(unplaced)} without an incident record, and /timeseries does not "
+            f"count {', '.join(c for c in columns if not _timeseries_has(cf, c))} per period")
     missing = [c for c in columns if c not in _COUNTS]
     if missing and not all(_timeseries_has(cf, c) for c in missing):
         raise BadInput(
@@ -419,6 +450,12 @@ def member_counts(cf: CyberFile, column: str, entity: str, window: Window, metri
         raise BadInput(f"'{metric}' cannot be restricted to a window: /incidents does not count "
                        f"'{column}' per {entity}{did_you_mean(column, allowed)}; per-{entity} "
                        f"metrics in a window are {', '.join(allowed)}")
+    if _unplaced(cf, [column], entity):
+        raise BadInput(
+            f"'{metric}' cannot be restricted to a window in this file: its scenario has "
+            f"scheduled public acts ([[scheduled]], docs/model.md §10.3), which add to "
+            f"{column} without an incident record; per-{entity} counts in a window come "
+            f"only from /incidents")
     if entity == "state":
         count, group, names = column, "victim", cf.names("states")
     else:

@@ -4,6 +4,7 @@ what to do (exit status 2)."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import h5py
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from analysis import window as W
 from analysis.io import BadInput, open_file
+from conftest import MINIMAL
 
 
 def test_over_the_whole_horizon_every_incident_count_equals_the_tables(run_file, displacement_file):
@@ -161,3 +163,30 @@ def test_windows_from_the_question_accept_toml_dates(displacement_file):
         assert (a.start, a.end) == (b.start, b.end) == (731.0, 1827.0)
         with pytest.raises(BadInput, match="expected \\[start, end\\]"):
             W.parse_window(f, [1, 2, 3])
+
+
+def test_scheduled_public_acts_are_not_placed_by_incidents(binary, data_dir, tmp_path, cli):
+    # A scheduled sanction (docs/model.md §10.3) adds to sanctions_imposed, the costs and
+    # the named attacker's `named` without an incident record: a window cannot take those
+    # from /incidents. Run-level sanctions_imposed falls back to whole periods of
+    # /timeseries, saying why; per state or attacker, and the costs, are refused.
+    scenario = tmp_path / "scheduled.toml"
+    scenario.write_text(MINIMAL.read_text() + '\n[[scheduled]]\nstate = "Homeland"\n'
+                        'action = "sanction"\ntarget = "RivalAPT"\nday = 400\n')
+    out = tmp_path / "scheduled.h5"
+    r = subprocess.run([binary, "run", str(scenario), "-o", str(out), "-q", "--replications",
+                        "4", "--incidents"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    with open_file(out) as f:
+        assert W.scheduled_public_acts(f)
+        runs = f.runs(["sanctions_imposed"])
+        counted = W.incident_counts(f, ["sanctions_imposed"], W.parse_window(f, "0..1827"))
+        assert (runs["sanctions_imposed"].to_numpy() > counted["sanctions_imposed"]).all()
+        m = f.metric("sanctions_imposed", window="0..1826.5")
+        assert m.attrs["window"].source == "timeseries"
+        assert "scheduled public acts add to sanctions_imposed" in m.attrs["window"].text()
+        assert m.attrs["window"].periods == (0, 59)
+        assert f.metric("launched@Homeland", window="0..400").attrs["window"].source == "incidents"
+    for metric in ("sanctions_imposed@Homeland", "named@RivalAPT", "sanction_cost"):
+        status, _, err = cli("effect", out, out, "-m", metric, "--window", "0..1000")
+        assert status == 2 and "scheduled public acts" in err, (metric, err)
