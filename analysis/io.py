@@ -703,7 +703,8 @@ class CyberFile:
         df["kind"] = pd.Categorical.from_codes(df["kind"].astype(np.int64),
                                                categories=["respond", "join", "turn"])
         df["source"] = pd.Categorical.from_codes(df["source"].astype(np.int64),
-                                                 categories=["player", "file", "doctrine"])
+                                                 categories=["player", "file", "doctrine",
+                                                             "timeout"])
         for col, which in (("state", "states"), ("named", "attackers")):
             names = self.names(which)
             codes = df[col].to_numpy().astype(np.int64)

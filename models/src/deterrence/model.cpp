@@ -89,8 +89,9 @@ struct Incident {
   bool live = false;
   bool closed = false;
   std::uint32_t pending = 0;
-  bool learned = false;        // the culprit has counted this operation's outcome
-  bool learned_named = false;  // ... as named publicly (α), not as unattributed (β)
+  bool learned = false;                    // the culprit has counted this operation's outcome
+  bool learned_named = false;              // ... as named publicly (α), not as unattributed (β)
+  std::vector<std::uint32_t> late_played;  // played allies whose answer misses the deadline
 };
 
 class Model {
@@ -710,6 +711,8 @@ class Model {
       if (answer <= deadline) {
         sim.schedule_in(sim::to_ticks(answer),
                         {Kind::ally_answer, static_cast<std::uint32_t>(t), slot}, priority_flow);
+      } else if (played_[t]) {
+        inc.late_played.push_back(static_cast<std::uint32_t>(t));  // asked at the deadline
       }
     }
     if (row.invited == 0) return on_coalition_deadline(sim, slot);  // nobody to wait for
@@ -758,6 +761,9 @@ class Model {
 
   void on_coalition_deadline(Sim& sim, std::uint32_t slot) {
     Incident& inc = incidents_[slot];
+    // A played ally whose answer cannot arrive in time is still asked (docs/model.md
+    // §11.5); its answer counts for nothing, and no random number is drawn for it.
+    for (const std::uint32_t ally : inc.late_played) ask_late_join(sim, inc, ally);
     const auto decided = static_cast<Rung>(inc.row.rung_decided);
     if (inc.joiners == 0) ++run_.coalitions_failed;
     run_.coalition_signers_sum += 1 + inc.joiners;
@@ -1164,6 +1170,7 @@ class Model {
     const auto named = static_cast<std::uint32_t>(row.named);
     JoinBrief b;
     b.day = sim.now_days();
+    b.late = lateness_;
     b.state = static_cast<std::uint32_t>(ally);
     b.leader = row.victim;
     b.incident = row.incident;
@@ -1179,8 +1186,24 @@ class Model {
     b.dependence = dependence;
     b.p_join = p;
     b.model_answer = model_answer;
+    b.invited_day = row.attributed_day;
+    b.deadline_day = row.attributed_day + sc_.calibration.coalition_deadline_days;
     b.record = record(ally, b.day);
     return decider().join(b);
+  }
+
+  void ask_late_join(const Sim& sim, const Incident& inc, std::size_t ally) {
+    const IncidentRow& row = inc.row;
+    const auto sponsor = sc_.attackers[static_cast<std::size_t>(row.named)].sponsor;
+    const double alignment =
+        sc_.alignment(static_cast<Eigen::Index>(row.victim), static_cast<Eigen::Index>(ally));
+    const double dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally),
+                                                       static_cast<Eigen::Index>(*sponsor))
+                                      : 0.0;
+    const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
+    lateness_ = true;
+    ask_join(sim, inc, ally, alignment, dependence, p, false);
+    lateness_ = false;
   }
 
   static sim::Periodic turn_schedule(double turn_days) { return {0, sim::to_ticks(turn_days)}; }
@@ -1364,6 +1387,7 @@ class Model {
   std::vector<std::uint8_t> played_;                     // [state]: a player decides
   std::vector<StateRecord> previous_record_;             // [state]: at its last turn
   std::vector<std::vector<double>> detected_days_;       // [state]: war-game only
+  bool lateness_ = false;                                // asking a late played ally
   std::vector<AttackerRow> attacker_rows_;
   RunRow run_;
   std::vector<double> by_state_recovery_;         // [state]: recovery days of its incidents
