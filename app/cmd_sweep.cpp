@@ -224,6 +224,7 @@ int run_sweep(SweepOptions opt) {
   output.incidents = opt.incidents;
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
+  output.check_interrupted = check_interrupted;
   output.program_version = version_string();
   output.shard = shard_text;
   const sim::SweepJob job = det::make_sweep_job(*plan, output);
@@ -277,8 +278,14 @@ int run_sweep(SweepOptions opt) {
   progress.finish();
   if (!root) return exit_success;
 
-  const std::uint64_t rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir),
-                                                   expected, shard_text, opt.output);
+  std::uint64_t rows = 0;
+  try {
+    rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir), expected, shard_text,
+                                 opt.output);
+  } catch (const Interrupted& e) {
+    throw Interrupted(std::string(e.what()) + " during the final merge: every run is saved in " +
+                      parts_dir + "; run the same command with --resume to merge them");
+  }
   fs::remove_all(parts_dir);
 
   if (!opt.quiet) {
