@@ -462,6 +462,7 @@ ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b
   ParsedAnswer out;
   if (w.empty()) {
     out.value = static_cast<int>(b.recommended);
+    out.default_answer = true;
     return out;
   }
   std::optional<Rung> r;
@@ -496,6 +497,7 @@ ParsedAnswer parse_join(const det::JoinBrief& b, const std::string& line) {
   ParsedAnswer out;
   if (w.empty()) {
     out.value = b.model_answer ? 1 : 0;  // the simulation decides, as for an unplayed state
+    out.default_answer = true;
   } else if (w == "j" || w == "join" || w == "y" || w == "yes") {
     out.value = 1;
   } else if (w == "d" || w == "decline" || w == "n" || w == "no") {

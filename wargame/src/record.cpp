@@ -84,6 +84,9 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("late", &DecisionRow::late, "bool",
         "join: the answer could not reach the leader by its coalition deadline and did not "
         "count (the leader and the ally were told)");
+  s.add("move", &DecisionRow::move, "1",
+        "The move of the decision: move k spans days ((k-1) * move_days, k * move_days]; 0 "
+        "when questions came one at a time (move_days 0)");
   return s;
 }
 
@@ -92,6 +95,7 @@ void write_session(sim::h5::File& file, const SessionInfo& info,
   file.create_group("/wargame");
   file.set_attribute("/wargame", "played", std::span(info.played));
   file.set_attribute("/wargame", "turn_days", info.turn_days);
+  file.set_attribute("/wargame", "move_days", info.move_days);
   file.set_attribute("/wargame", "delegate_below", info.delegate_below);
   file.set_attribute("/wargame", "replication", info.replication);
   file.set_attribute("/wargame", "seed", info.seed);
@@ -125,6 +129,9 @@ StoredSession read_session(const std::string& path) {
   s.path = path;
   s.info.played = file.read_attribute<std::vector<std::string>>("/wargame", "played");
   s.info.turn_days = file.read_attribute<double>("/wargame", "turn_days");
+  if (file.has_attribute("/wargame", "move_days")) {
+    s.info.move_days = file.read_attribute<double>("/wargame", "move_days");
+  }
   s.info.delegate_below = file.read_attribute<double>("/wargame", "delegate_below");
   s.info.replication = file.read_attribute<std::uint64_t>("/wargame", "replication");
   s.info.seed = file.read_attribute<std::uint64_t>("/wargame", "seed");

@@ -49,6 +49,9 @@ struct DecisionRow {
   std::uint8_t source = 0;  ///< DecisionSource
   /// join: the answer could not reach the leader by its deadline, so it did not count
   bool late = false;
+  /// The move it belongs to (move k: days ((k-1)·move_days, k·move_days]); 0 when questions
+  /// come one at a time (move_days 0)
+  std::uint32_t move = 0;
 };
 
 /// A decision with its texts.
@@ -66,6 +69,9 @@ sim::h5::TableSchema<DecisionRow> decisions_schema();
 struct SessionInfo {
   std::vector<std::string> played;
   double turn_days = 0.0;
+  /// Days a move spans (the questions of a move are put to each seat in one form); 0: one
+  /// question at a time
+  double move_days = 0.0;
   /// Responses to cases weaker than this were left to the doctrine (-inf: none were).
   double delegate_below = -std::numeric_limits<double>::infinity();
   std::uint64_t replication = 0;
