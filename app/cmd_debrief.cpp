@@ -14,6 +14,7 @@
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/sweep.hpp"
 #include "cyberdeter/wargame/doctrine_fit.hpp"
+#include "cyberdeter/wargame/journal.hpp"
 #include "cyberdeter/wargame/record.hpp"
 #include "wargame_terminal.hpp"
 
@@ -61,10 +62,22 @@ int run_debrief(const DebriefOptions& opt) {
     if (stored.info.complete) {
       std::printf("%s\n", stored.after_action.c_str());
     } else {
+      // The journal knows the answers of the move under way, which are not decisions yet.
+      std::size_t answers = 0;
+      const std::string journal = wargame::journal_path(stored.path);
+      if (fs::exists(journal)) {
+        try {
+          answers = wargame::read_journal(journal).answers.size();
+        } catch (const std::exception&) {
+        }
+      }
       std::printf(
-          "%s: an interrupted session, %zu decision(s) up to %s; continue it with\n"
+          "%s: an interrupted session, %zu decision(s) up to %s%s; continue it with\n"
           "  cyberdeter wargame --resume %s\n\n",
           opt.session.c_str(), stored.decisions.size(), when(sc, stored.info.day_reached).c_str(),
+          answers > 0
+              ? (" and " + std::to_string(answers) + " answer(s) of the move under way").c_str()
+              : "",
           opt.session.c_str());
     }
   }

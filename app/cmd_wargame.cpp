@@ -349,7 +349,7 @@ int run_wargame(const WargameOptions& opt) {
           *move_days, "");
       if (move_seconds > 0) {
         std::printf(
-            "A move gives each state %.0f minute(s); then its unanswered questions take\n"
+            "A move gives each state %g minute(s); then its unanswered questions take\n"
             "their defaults (the doctrine's advice, the simulation's answer, end of turn).\n",
             move_seconds / 60.0);
       }
@@ -365,6 +365,12 @@ int run_wargame(const WargameOptions& opt) {
         output.c_str());
     if (!script.empty()) {
       std::printf("Replaying %zu decision(s) from %s.\n", script.size(), script_path.c_str());
+    }
+    if (!answers.empty()) {
+      std::printf(
+          "Resuming the move under way with its %zu answer(s) given: only its other questions "
+          "are asked.\n",
+          answers.size());
     }
     std::fflush(stdout);
   }
@@ -543,7 +549,7 @@ void add_wargame_command(CLI::App& app, Action& action) {
                   "A move timer: minutes each played state has for its questions of a move, "
                   "after which the rest take their defaults (recorded as source timeout); may "
                   "change with --resume")
-      ->check(finite_range(0.1, 1440.0));
+      ->check(finite_range(0.01, 1440.0));
   cmd->add_flag("--every-turn", opt->every_turn,
                 "Put every turn to the players, also when nothing happened to the state since "
                 "its last (such turns are skipped otherwise)");

@@ -30,13 +30,17 @@ SEED = 7
 HORIZON = 365
 # Cases weaker than this are left to the doctrine (recorded with source 2, never shown).
 DELEGATE = 0.0
-SETTINGS = ["--horizon-days", HORIZON, "--seed", SEED]
+# Most tests below put one question at a time (--move-days 0) and every turn, so that each
+# prompt is one decision in the order of simulated time; moves (the default) are tested in
+# their own section, against these.
+ONE_AT_A_TIME = ["--move-days", 0, "--every-turn"]
+SETTINGS = ["--horizon-days", HORIZON, "--seed", SEED, *ONE_AT_A_TIME]
 
 SIM_TABLES = ["/runs", "/timeseries", "/states", "/attackers", "/beliefs", "/incidents"]
 SESSION_TABLES = ["/wargame/decisions", "/wargame/actions", "/wargame/briefs"]
 DECISION_COLUMNS = ("decision", "day", "state", "kind", "incident", "turn", "named", "confidence",
                     "case_strength", "recommended", "choice", "options", "deviates", "seconds",
-                    "source", "late")
+                    "source", "late", "move")
 RESPOND, JOIN, TURN = 0, 1, 2
 PLAYER_SOURCE, FILE_SOURCE, DOCTRINE_SOURCE = 0, 1, 2
 RUNGS = {"quiet": 0, "attribute": 1, "coordinate": 2, "sanction": 3}
@@ -1005,6 +1009,7 @@ def test_tmux_killed_mid_turn_resumes_to_the_uninterrupted_session(how, played, 
     tmux = Tmux(exe, 80, 50)
     command = (f"exec {shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
                f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} "
+               f"{' '.join(map(str, ONE_AT_A_TIME))} "
                f"--delegate-below {DELEGATE} -o {shlex.quote(str(path))}")
     tmux.start(command, tmp_path)
     try:

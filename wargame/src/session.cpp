@@ -366,9 +366,10 @@ class Session::Pass final : public det::Decider {
     decisions.push_back(std::move(d));
   }
 
-  // Makes the decisions before the move's first question part of the session before the
-  // players are asked anything in the middle of a run.
-  void settle() { s_.accept(decisions, settled()); }
+  // A turn is asked in the middle of a run only when every question before it is answered:
+  // the decisions so far are then final (the same answers give them again), and become part
+  // of the session before the players are asked.
+  void settle() { s_.accept(decisions, decisions.size()); }
 
   Session& s_;
   const std::vector<Decision>& fixed_;

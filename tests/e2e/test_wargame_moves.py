@@ -1,0 +1,406 @@
+"""Moves (issue 15, item 4), end to end: the questions of a move are put to each played state
+in one form, built by running the move ahead and matched to their answers by key and content
+when the move is played out; a question the answers made arise comes in a follow-up form.
+Every answer is in the journal before the next question, and a session stopped in the middle
+of a form (a closed window) resumes to the session played without a break.
+
+Sessions play Japan (and the United States) in scenarios/japan_2015_2021.toml for one year,
+as in test_wargame.py, whose one-question-at-a-time sessions are the reference here.
+"""
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from test_wargame import (DELEGATE, DOCTRINE_SOURCE, HORIZON, JOIN, ONE_AT_A_TIME, PLAYER,
+                          PLAYER_SOURCE, RESPOND, RUNGS, SCENARIO, SEED, SIM_TABLES, TIMEOUT,
+                          TURN, Deviator, Terminal, Tmux, assert_same_tables, differing_columns,
+                          journal_of, last_header, parse_prompt, play, strings, table, text, waiting,
+                          wargame_attrs)
+
+MOVES = ["--horizon-days", HORIZON, "--seed", SEED]  # moves: the default
+QUARTER = 365.25 / 4
+TIMEOUT_SOURCE = 3
+
+
+def forms(stdout):
+    """The forms printed: (move, state, follow_up, number of questions listed)."""
+    out = []
+    for m in re.finditer(r"^ MOVE (\d+) \| ([A-Z ]+?) \| (.*)\n=+\n (.*?)\n((?:   .*\n)*)",
+                         stdout, re.M):
+        items = re.findall(r"^   \d+\. ", m.group(5), re.M)
+        out.append((int(m.group(1)), m.group(2), m.group(3) == "follow-up", len(items)))
+    return out
+
+
+def session(binary, out, choose, *extra):
+    term = Terminal(binary, [Path(os.environ["CYBERDETER_SOURCE"]) / SCENARIO, "--play", PLAYER,
+                             "-o", out, *MOVES, *extra], out.parent)
+    answers = play(term, choose)
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
+    return answers, stdout
+
+
+@pytest.fixture(scope="module")
+def enter_throughout(binary, tmp_path_factory):
+    """Japan and the United States, every question answered with Enter, in moves."""
+    d = tmp_path_factory.mktemp("moves")
+    out = d / "enter.h5"
+    r = subprocess.run([binary, "wargame", Path(os.environ["CYBERDETER_SOURCE"]) / SCENARIO,
+                        "--play", PLAYER, "--play", "United States", "-o", out,
+                        *map(str, MOVES)], input="\n" * 500, capture_output=True, text=True,
+                       timeout=60, cwd=d)
+    assert r.returncode == 0, r.stderr
+    return {"path": out, "stdout": r.stdout}
+
+
+def test_one_form_per_state_per_move_listing_its_cases_and_invitations(enter_throughout):
+    path, stdout = enter_throughout["path"], enter_throughout["stdout"]
+    attrs = wargame_attrs(path)
+    assert attrs["move_days"] == pytest.approx(QUARTER), "a move spans a turn by default"
+    rows = table(path, "/wargame/decisions")
+    # Move k holds the days ((k-1) * move_days, k * move_days].
+    expected = np.maximum(1, np.ceil(rows["day"] / QUARTER - 1e-9)).astype(int)
+    assert np.array_equal(rows["move"], expected)
+    asked = rows[(rows["source"] == PLAYER_SOURCE) & (rows["kind"] != TURN)]
+    printed = forms(stdout)
+    assert printed, stdout[:3000]
+    names = {0: "JAPAN", 1: "UNITED STATES"}
+    # Enter everywhere changes nothing: no follow-up, one form per state and move, and each
+    # form lists exactly that state's questions of the move.
+    assert not any(f[2] for f in printed)
+    keys = [(m, s) for m, s, _, _ in printed]
+    assert len(keys) == len(set(keys)), "two forms for one state in one move"
+    for m, s, _, n in printed:
+        state = [k for k, v in names.items() if v == s][0]
+        mine = asked[(asked["move"] == m) & (asked["state"] == state)]
+        assert n == len(mine), (m, s)
+    assert sorted(keys) == sorted({(int(r["move"]), names[int(r["state"])]) for r in asked})
+    assert len(printed) < len(asked), "no form held more than one question"
+    # The form's list comes before the briefs of its questions.
+    first = stdout.index(" MOVE ")
+    assert stdout.index(" DECISION ", first) > first
+
+
+def test_the_pacing_at_the_start_counts_the_questions_asked(enter_throughout):
+    path, stdout = enter_throughout["path"], enter_throughout["stdout"]
+    assert "Questions a year for all played states" in stdout
+    row = re.search(r"^  \(none\) \(this one\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$",
+                    stdout, re.M)
+    assert row, stdout[:2000]
+    rows = table(path, "/wargame/decisions")
+    years = HORIZON / 365.25
+    shown = rows[rows["source"] == PLAYER_SOURCE]
+    responds = (shown["kind"] == RESPOND).sum() / years
+    joins = (shown["kind"] == JOIN).sum() / years
+    turn_rows = rows[rows["kind"] == TURN]
+    turns = len({(int(r["state"]), int(r["turn"])) for r in turn_rows
+                 if r["source"] == PLAYER_SOURCE}) / years
+    # Enter throughout follows the doctrine's history, which the estimate counts.
+    assert float(row.group(1)) == pytest.approx(responds, abs=0.051)
+    assert float(row.group(2)) == pytest.approx(joins, abs=0.051)
+    assert float(row.group(3)) == pytest.approx(turns, abs=0.051)
+    for d in ("0", "0.2", "0.4", "0.6"):
+        assert re.search(rf"^  {re.escape(d)}\s+[\d.]+", stdout, re.M), d
+
+
+def test_a_turn_at_which_nothing_happened_is_skipped(binary, source_dir, tmp_path):
+    """Monthly turns: some months bring a state nothing (no detection, no question); their
+    turns are recorded as the doctrine's 'done' without being put to the players."""
+    out = tmp_path / "monthly.h5"
+    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "--play",
+                        "United States", "-o", out, *map(str, MOVES), "--turn-days", "30",
+                        "--delegate-below", "0.4"], input="\n" * 500, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rows = table(out, "/wargame/decisions")
+    skipped = 0
+    for s in (0, 1):
+        mine = rows[rows["state"] == s]
+        last_turn = -1
+        for i, r in enumerate(mine):
+            if r["kind"] != TURN:
+                continue
+            since = mine[last_turn + 1:i]
+            asked = (since["source"] == PLAYER_SOURCE).any()
+            if r["source"] == DOCTRINE_SOURCE:
+                skipped += 1
+                assert not asked and r["choice"] == 0, r
+            last_turn = i
+    assert skipped > 0
+    assert skipped < (rows["kind"] == TURN).sum()
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(binary, tmp_path_factory):
+    out = tmp_path_factory.mktemp("single") / "single.h5"
+    answers, stdout = session(binary, out, Deviator(), "--delegate-below", DELEGATE,
+                              *ONE_AT_A_TIME)
+    return {"path": out, "answers": answers, "stdout": stdout}
+
+
+@pytest.fixture(scope="module")
+def in_moves(binary, tmp_path_factory):
+    out = tmp_path_factory.mktemp("moved") / "moved.h5"
+    answers, stdout = session(binary, out, Deviator(), "--delegate-below", DELEGATE,
+                              "--every-turn")
+    return {"path": out, "answers": answers, "stdout": stdout}
+
+
+def test_a_room_that_departs_gets_the_same_session_in_moves_as_one_question_at_a_time(
+        one_at_a_time, in_moves):
+    """The same room (Deviator: joins the first invitation, changes its doctrine at turn 1,
+    attributes the first quiet case) in moves and one question at a time: the answers,
+    matched to the questions by key and content when each move is played out, give the same
+    decisions and the same history."""
+    a, b = one_at_a_time["path"], in_moves["path"]
+    assert_same_tables(a, b, SIM_TABLES + ["/wargame/actions"])
+    assert differing_columns(table(a, "/wargame/decisions"), table(b, "/wargame/decisions"),
+                             ignore=("seconds", "move")) == []
+    assert table(b, "/wargame/decisions")["deviates"].sum() >= 4
+    assert forms(in_moves["stdout"])
+
+
+def test_a_session_in_moves_replays_from_its_file(in_moves, binary, tmp_path):
+    replay = tmp_path / "replay.h5"
+    r = subprocess.run([binary, "wargame", Path(os.environ["CYBERDETER_SOURCE"]) / SCENARIO,
+                        "-o", replay, "--horizon-days", str(HORIZON), "--decisions",
+                        in_moves["path"]], capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert_same_tables(in_moves["path"], replay, SIM_TABLES + ["/wargame/decisions",
+                                                               "/wargame/actions"])
+
+
+def test_an_answer_that_changes_what_follows_brings_a_follow_up(binary, tmp_path):
+    """Japan coordinates a statement on every case, where its doctrine mostly keeps quiet:
+    the United States, played too, is invited to statements the move's form could not list
+    (the run ahead kept quiet). They come in a follow-up form, and the session equals the
+    same room answered one question at a time."""
+    def coordinate(p):
+        if p.kind == RESPOND:
+            return "c" if "JAPAN" in p.header else ""
+        return "j" if p.kind == JOIN else ""
+    both = ["--play", "United States", "--every-turn"]
+    moved = tmp_path / "coordinate.h5"
+    _, stdout = session(binary, moved, coordinate, *both)
+    single = tmp_path / "coordinate1.h5"
+    session(binary, single, coordinate, *both, *ONE_AT_A_TIME)
+    follow_ups = [f for f in forms(stdout) if f[2]]
+    assert follow_ups, "no follow-up form"
+    assert any(f[1] == "UNITED STATES" for f in follow_ups)
+    assert "The answers changed what followed" in stdout
+    assert_same_tables(moved, single, SIM_TABLES + ["/wargame/actions"])
+    assert differing_columns(table(moved, "/wargame/decisions"),
+                             table(single, "/wargame/decisions"),
+                             ignore=("seconds", "move")) == []
+    rows = table(moved, "/wargame/decisions")
+    japan = rows[(rows["kind"] == RESPOND) & (rows["state"] == 0)]
+    assert np.all(japan["choice"] == RUNGS["coordinate"])
+
+
+def test_the_move_timer_gives_the_defaults_as_timeouts(binary, source_dir, tmp_path):
+    """--move-minutes: when a state's time for a move runs out, its unanswered questions take
+    their defaults (source timeout) and the session goes on without anyone typing."""
+    out = tmp_path / "timer.h5"
+    term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o", out, *MOVES,
+                             "--move-minutes", "0.02"], tmp_path)  # 1.2 s a move
+    screen = term.screen()
+    assert "A move gives each state 0.02 minute(s)" in screen
+    assert "Time left in this move: 0 min 0" in screen
+    # Nobody answers, and standard input stays open.
+    deadline = time.monotonic() + 120
+    while term.proc.poll() is None:
+        assert time.monotonic() < deadline, "the session did not go on by itself"
+        time.sleep(0.2)
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
+    assert "time is up for move 1" in stdout
+    rows = table(out, "/wargame/decisions")
+    asked = rows[rows["source"] == TIMEOUT_SOURCE]
+    assert len(asked) > 0 and (rows["source"] == PLAYER_SOURCE).sum() == 0
+    # A default is the doctrine's advice, the simulation's answer, the end of a turn.
+    assert not asked["deviates"].any()
+    assert ", source = 3" in journal_of(out).read_text()
+
+
+# ---- a closed window in the middle of a move (issue 15, "Done when") -----------------------
+
+def pure_policy(p):
+    """Answers from the question alone (not from what was asked before): the final session
+    is then the same whatever the order in which forms and follow-ups put the questions."""
+    if p.kind == RESPOND:
+        return "a" if p.default == "quiet" and p.number % 3 == 0 else ""
+    if p.kind == JOIN:
+        return "j"
+    return ""
+
+
+def screen_prompt(screen):
+    """parse_prompt on a tmux screen (the prompt's last line is '>' there)."""
+    return parse_prompt(screen.rstrip() + " ")
+
+
+def test_tmux_hangup_in_the_middle_of_a_move_resumes_to_the_uninterrupted_session(
+        binary, source_dir, tmp_path):
+    exe = shutil.which("tmux")
+    if exe is None:
+        pytest.skip("tmux is not installed (scripts/install-deps.sh installs it)")
+    reference = tmp_path / "reference.h5"
+    session(binary, reference, pure_policy, "--delegate-below", "0")
+
+    path = tmp_path / "hup.h5"
+    tmux = Tmux(exe, 80, 50)
+    command = (f"exec {shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
+               f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} --delegate-below 0 "
+               f"-o {shlex.quote(str(path))}")
+    tmux.start(command, tmp_path)
+    answered_in_form = 0
+    try:
+        pid = int(tmux("display-message", "-p", "-t", "wg", "#{pane_pid}").stdout.strip())
+        screen = tmux.wait_for(waiting, "the first prompt")
+        given = 0
+        while True:
+            # Stop after the first answer inside a form of two questions or more, with the
+            # form's next question on the screen.
+            listed = re.findall(r"^ MOVE \d+ \| JAPAN .*\n=+\n .*?(\d+) questions? ", screen,
+                                re.M)
+            p = screen_prompt(screen)
+            header = p.header
+            tmux.type(pure_policy(p))
+            given += 1
+            deadline = time.monotonic() + TIMEOUT
+            while True:
+                screen = tmux.screen()
+                if waiting(screen) and screen_prompt(screen).header != header:
+                    break
+                assert time.monotonic() < deadline, screen
+                time.sleep(0.05)
+            answers = [l for l in journal_of(path).read_text().splitlines()
+                       if l.startswith("answer = {")]
+            last = journal_of(path).read_text().rsplit("decision = {", 1)[-1]
+            pending = last.count("\nanswer = {")
+            if listed and int(listed[-1]) >= 2 and pending >= 1 and \
+                    screen_prompt(screen).kind != TURN:
+                answered_in_form = pending
+                break
+            assert given < 60, "no form of two questions came"
+        assert answers
+        tmux("kill-session", "-t", "wg")  # the window closes: SIGHUP
+        deadline = time.monotonic() + TIMEOUT
+        while Path(f"/proc/{pid}").exists():
+            assert time.monotonic() < deadline, "the session did not end"
+            time.sleep(0.05)
+    finally:
+        tmux.kill()
+    journal = journal_of(path).read_text()
+    # Whichever the session noticed first, the hang-up or its terminal's end, it stopped and
+    # saved.
+    assert "stop = {" in journal
+    # The answers of the move under way are in the journal (not yet decisions).
+    tail = journal.rsplit("decision = {", 1)[-1]
+    assert tail.count("\nanswer = {") == answered_in_form >= 1
+    assert wargame_attrs(path)["status"] == "interrupted"
+
+    term = Terminal(binary, ["--resume", path], tmp_path)
+    play(term, pure_policy)
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
+    assert f"with its {answered_in_form} answer(s) given" in stdout
+    assert wargame_attrs(path)["status"] == "complete"
+    assert_same_tables(reference, path, SIM_TABLES + ["/wargame/actions"])
+    assert differing_columns(table(reference, "/wargame/decisions"),
+                             table(path, "/wargame/decisions"), ignore=("seconds",)) == []
+
+
+# ---- the line editor (issue: "the Up arrow inserts ^[[A") --------------------------------
+
+def test_tmux_arrows_edit_the_line_and_up_recalls_the_last_answer(binary, source_dir, tmp_path):
+    exe = shutil.which("tmux")
+    if exe is None:
+        pytest.skip("tmux is not installed (scripts/install-deps.sh installs it)")
+    out = tmp_path / "edit.h5"
+    tmux = Tmux(exe, 80, 50)
+    command = (f"{shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
+               f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} --delegate-below 9 "
+               f"-o {shlex.quote(str(out))}; echo EXIT=$?; sleep 600")
+    tmux.start(command, tmp_path)
+    try:
+        screen = tmux.wait_for(waiting, "the first prompt")
+        for _ in range(30):  # Enter up to turn 1
+            if "Action, or Enter" in screen.rstrip()[-200:]:
+                break
+            header = last_header(screen)
+            tmux.type("")
+            screen = tmux.wait_for(lambda s: waiting(s) and last_header(s) != header,
+                                   "the next prompt")
+        assert "Action, or Enter" in screen.rstrip()[-200:], screen
+        # A typo fixed with Left, Backspace and Right.
+        tmux.keys("-l", "enable sanctoin")
+        tmux.keys("Left", "Left", "BSpace", "Right")
+        tmux.keys("-l", "o")
+        tmux.keys("Enter")
+        screen = tmux.wait_for(lambda s: "ok: enable sanction" in s and waiting(s), "ok")
+        # Up recalls it (not ^[[A); Home, Delete and typing make another action of it.
+        tmux.keys("Up")
+        screen = tmux.wait_for(lambda s: s.rstrip().endswith("> enable sanction"), "recall")
+        assert "^[[A" not in screen
+        tmux.keys("Home", "DC", "DC")
+        tmux.keys("-l", "dis")
+        tmux.keys("End")
+        tmux.keys("-l", " # changed our mind")
+        tmux.keys("Enter")
+        screen = tmux.wait_for(lambda s: "ok: disable sanction" in s and waiting(s), "ok 2")
+        tmux.keys("Enter")  # end the turn
+        tmux.type("quit")
+        screen = tmux.wait_for(lambda s: "EXIT=" in s, "the end")
+        assert "EXIT=0" in screen, screen
+    finally:
+        tmux.kill()
+    rows = table(out, "/wargame/decisions")
+    actions = strings(out, "/wargame/actions")
+    turn = [i for i, r in enumerate(rows) if r["kind"] == TURN and r["turn"] == 1]
+    assert [actions[i] for i in turn] == ["enable sanction", "disable sanction", "done"]
+    assert strings(out, "/wargame/rationales")[turn[1]] == "changed our mind"
+
+
+def test_tmux_random_keys_never_crash_or_hang_the_line_editor(binary, source_dir, tmp_path):
+    """Random bytes typed at a real terminal (escape sequences, control keys, bytes beyond
+    ASCII), for a bounded time: the session never crashes and still answers 'quit'."""
+    exe = shutil.which("tmux")
+    if exe is None:
+        pytest.skip("tmux is not installed (scripts/install-deps.sh installs it)")
+    rng = np.random.default_rng(17)
+    out = tmp_path / "keys.h5"
+    tmux = Tmux(exe, 80, 50)
+    command = (f"{shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
+               f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} "
+               f"-o {shlex.quote(str(out))}; echo EXIT=$?; sleep 600")
+    tmux.start(command, tmp_path)
+    try:
+        tmux.wait_for(waiting, "the first prompt")
+        end = time.monotonic() + float(os.environ.get("CYBERDETER_FUZZ_SECONDS", "5"))
+        pieces = [b"\x1b[A", b"\x1b[B", b"\x1b[C", b"\x1b[D", b"\x1b[3~", b"\x1b[H", b"\x1bOF",
+                  b"\x7f", b"\x01", b"\x05", b"\x0b", b"\x15", b"\x1b", b"\xc3\xa9", b"x",
+                  b"threshold", b" ", b"#", b"?"]
+        while time.monotonic() < end:
+            data = b"".join(pieces[int(i)] for i in rng.integers(0, len(pieces), 20))
+            # Never Enter, Ctrl-C, Ctrl-D or Ctrl-Z: the line is edited, not sent.
+            data = bytes(b for b in data if b not in (3, 4, 10, 13, 26, 28))
+            tmux("send-keys", "-t", "wg", "-H", *[f"{b:02x}" for b in data])
+        tmux.keys("C-e", "C-u")  # the whole line away
+        tmux.type("quit")
+        screen = tmux.wait_for(lambda s: "EXIT=" in s, "the end")
+        assert "EXIT=0" in screen, screen
+    finally:
+        tmux.kill()
+    assert wargame_attrs(out)["status"] == "interrupted"
