@@ -431,8 +431,8 @@ int run_wargame(const WargameOptions& opt) {
 
     info.complete = true;
     info.day_reached = sc.run.horizon_days;
-    const std::string summary =
-        wargame::after_action(sc, info, played, session.decisions(), played_run, doctrine, output);
+    const std::string summary = wargame::after_action(
+        sc, info, played, session.decisions(), played_run, doctrine, output, session.cosigners());
 
     auto file = sim::h5::File::create(output);
     write_provenance(file);

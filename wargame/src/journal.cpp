@@ -128,6 +128,8 @@ Decision read_decision(const toml::table& t, const std::string& path, std::size_
   r.source = static_cast<std::uint8_t>(integer("source", 0, 3));
   // Journals written before moves have no move column: one question at a time.
   if (t.contains("move")) r.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
+  if (t.contains("leader")) r.leader = static_cast<std::int32_t>(integer("leader", -1, INT32_MAX));
+  if (t.contains("p_join")) r.p_join = real("p_join");
   d.action = field<std::string>(t, "action", path, line);
   d.rationale = field<std::string>(t, "rationale", path, line);
   return d;
@@ -360,6 +362,7 @@ void Journal::decision(const Decision& d) {
              ", deviates = " + (r.deviates ? "true" : "false") +
              ", late = " + (r.late ? "true" : "false") + ", seconds = " + num(r.seconds) +
              ", source = " + std::to_string(r.source) + ", move = " + std::to_string(r.move) +
+             ", leader = " + std::to_string(r.leader) + ", p_join = " + num(r.p_join) +
              ", action = " + str(d.action) + ", rationale = " + str(d.rationale));
 }
 

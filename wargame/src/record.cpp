@@ -87,6 +87,11 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("move", &DecisionRow::move, "1",
         "The move of the decision: move k spans days ((k-1) * move_days, k * move_days]; 0 "
         "when questions came one at a time (move_days 0)");
+  s.add("leader", &DecisionRow::leader, "index",
+        "join: the state that invited (index into /scenario/states); -1 otherwise");
+  s.add("p_join", &DecisionRow::p_join, "1",
+        "join: the model's probability that the state joins, never shown to its players "
+        "(debrief fits the players' answers against it); 0 otherwise");
   return s;
 }
 

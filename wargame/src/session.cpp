@@ -129,6 +129,8 @@ class Session::Pass final : public det::Decider {
     d.row.confidence = b.confidence;
     d.row.recommended = b.model_answer ? 1 : 0;
     d.row.late = b.late;
+    d.row.leader = static_cast<std::int32_t>(b.leader);
+    d.row.p_join = b.p_join;
     d.brief = render_join(s_.sc_, b, d.row.decision + 1);
     bool joins = b.model_answer;
     bool asked = false;
@@ -246,6 +248,10 @@ class Session::Pass final : public det::Decider {
     return action;
   }
 
+  void answered(std::uint64_t incident, std::uint32_t ally, bool joins) override {
+    if (joins) cosigners[incident].push_back(ally);
+  }
+
   /// The run ended: a script not used up is an error.
   void finished() const {
     if (next_ < fixed_.size()) {
@@ -262,6 +268,7 @@ class Session::Pass final : public det::Decider {
     std::string text;
   };
   std::vector<Decision> decisions;
+  std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners;
   std::vector<Notice> notices;
   std::vector<FormItem> pending;
   /// Decisions before the first question of the move under way: settled whatever its
@@ -438,7 +445,10 @@ void Session::play(const PassRunner& run) {
       if (n.decision >= before) front_.notice(n.state, n.text);
     }
     answers_.clear();
-    if (finished) return;
+    if (finished) {
+      cosigners_ = std::move(pass.cosigners);
+      return;
+    }
   }
 }
 

@@ -52,6 +52,9 @@ struct DecisionRow {
   /// The move it belongs to (move k: days ((k-1)·move_days, k·move_days]); 0 when questions
   /// come one at a time (move_days 0)
   std::uint32_t move = 0;
+  std::int32_t leader = -1;  ///< join: the state that invited; otherwise -1
+  /// join: the model's probability that the state joins (never shown to its players)
+  double p_join = 0.0;
 };
 
 /// A decision with its texts.

@@ -172,6 +172,12 @@ class Session final {
   /// Replays `run` played: how many times the replication was run.
   std::size_t passes() const noexcept { return passes_; }
 
+  /// Who joined each incident's statement or sanctions in time, by incident (once play()
+  /// returned): the co-signers of the after-action review.
+  const std::map<std::uint64_t, std::vector<std::uint32_t>>& cosigners() const noexcept {
+    return cosigners_;
+  }
+
   /// The move of a decision on `day` (1 for the first).
   std::uint32_t move_of(double day) const noexcept;
 
@@ -203,6 +209,7 @@ class Session final {
   std::set<Seat> forms_shown_;
   std::set<Seat> turns_shown_;
   std::size_t passes_ = 0;
+  std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners_;
 };
 
 /// The content hash of a question (part of its key).

@@ -176,6 +176,9 @@ class Decider {
   /// Called again after each action, with the brief brought up to date, until it returns
   /// an action of kind `done`. Every other action must pass check_action.
   virtual DoctrineAction turn(const TurnBrief& brief) = 0;
+  /// Told of every ally's answer to an invitation, played or not, as it arrives in time
+  /// (who co-signs, for the after-action review); it changes nothing.
+  virtual void answered(std::uint64_t /*incident*/, std::uint32_t /*ally*/, bool /*joins*/) {}
 };
 
 /// Who plays, and when turns come.
