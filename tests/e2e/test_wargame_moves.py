@@ -404,3 +404,145 @@ def test_tmux_random_keys_never_crash_or_hang_the_line_editor(binary, source_dir
     finally:
         tmux.kill()
     assert wargame_attrs(out)["status"] == "interrupted"
+
+
+# ---- the hotwash (issue 15, item 5) -----------------------------------------------------------
+
+def coordinating_japan(p):
+    """Japan coordinates every case and joins every invitation; the rest is Enter."""
+    if p.kind == RESPOND:
+        return "c # name them, with friends"
+    return "j # stand with them" if p.kind == JOIN else ""
+
+
+@pytest.fixture(scope="module")
+def hotwash(binary, tmp_path_factory):
+    d = tmp_path_factory.mktemp("hotwash")
+    a, b = d / "a.h5", d / "b.h5"
+    session(binary, a, coordinating_japan)
+    r = subprocess.run([binary, "wargame", Path(os.environ["CYBERDETER_SOURCE"]) / SCENARIO,
+                        "--play", PLAYER, "-o", b, *map(str, MOVES)], input="\n" * 500,
+                       capture_output=True, text=True, timeout=60, cwd=d)
+    assert r.returncode == 0, r.stderr
+    return {"a": a, "b": b, "dir": d}
+
+
+def names(path, what):
+    with h5py.File(path, "r") as f:
+        return [x.decode() for x in f[f"/scenario/{what}"][:]]
+
+
+def test_the_after_action_lists_each_public_act_with_its_true_culprit(hotwash):
+    path = hotwash["a"]
+    summary = re.sub(r"\s+", " ", text(path, "/wargame/after_action"))
+    incidents = table(path, "/incidents")
+    attackers = names(path, "attackers")
+    mine = incidents[(incidents["victim"] == 0) & (incidents["rung_final"] > 0)]
+    assert len(mine) >= 2, "Japan went public too rarely for the test"
+    wrong = 0
+    for i in mine:
+        m = re.search(rf"Japan, [a-z ]+ on incident {i['incident']} naming "
+                      rf"{re.escape(attackers[i['named']])}[^.]*\. Culprit: "
+                      rf"{re.escape(attackers[i['attacker']])}( \(right\)| - WRONG: (a false "
+                      rf"flag|an analytic error))", summary)
+        assert m, (i["incident"], summary)
+        assert (m.group(1) == " (right)") == bool(i["correct"])
+        if not i["correct"]:
+            wrong += 1
+            assert (m.group(2) == "a false flag") == bool(i["false_flag"])
+    # Acts of others that Japan co-signed are listed with Japan among the co-signers.
+    joined = table(path, "/wargame/decisions")
+    joined = joined[(joined["kind"] == JOIN) & (joined["choice"] == 1) & ~joined["late"]]
+    for j in joined:
+        assert re.search(rf"on incident {j['incident']} naming [^.]*co-signed by [^.]*Japan",
+                         summary), j["incident"]
+    assert re.search(r"Public acts by Japan, or that it co-signed: \d+, of which "
+                     rf"\d+ named the wrong actor", summary)
+    assert "spent on programs" in summary
+
+
+def test_debrief_compare_sets_two_sessions_side_by_side(hotwash, cli):
+    a, b = hotwash["a"], hotwash["b"]
+    r = cli("debrief", a, "--compare", b)
+    assert r.returncode == 0, r.stderr
+    da, db = table(a, "/wargame/decisions"), table(b, "/wargame/decisions")
+    aa, ab = strings(a, "/wargame/actions"), strings(b, "/wargame/actions")
+    key = lambda r, i, acts: (int(r["kind"]), int(r["incident"]), int(r["turn"]))
+    first = {key(r, i, aa): aa[i] for i, r in enumerate(da) if r["kind"] != TURN}
+    second = {key(r, i, ab): ab[i] for i, r in enumerate(db) if r["kind"] != TURN}
+    differ = sum(1 for k in first.keys() | second.keys() if first.get(k) != second.get(k))
+    flat = re.sub(r"\s+", " ", r.stdout)
+    assert f"{differ} decision(s) differ" in flat
+    assert "common random numbers" in flat
+    assert re.search(r"^\s+A\s+B\s+difference$", r.stdout, re.M)
+    # The columns are the two sessions' own: B played the doctrine, so its column is the
+    # counterfactual A's file holds.
+    cf = table(a, "/wargame/counterfactual/states")
+    mine = table(a, "/states")
+    quiet = re.search(r"kept quiet\s+(\d+)\s+(\d+)", r.stdout)
+    assert int(quiet.group(1)) == mine["responses_none"][0]
+    assert int(quiet.group(2)) == cf["responses_none"][0]
+    assert "A's public acts" in r.stdout and "B's public acts" in r.stdout
+    for line in r.stdout.splitlines():
+        if str(a) not in line and str(b) not in line:
+            assert len(line) <= 80, line
+
+
+def test_debrief_compare_refuses_two_replications(hotwash, binary, source_dir, cli, tmp_path):
+    other = tmp_path / "other.h5"
+    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "-o", other,
+                        "--horizon-days", str(HORIZON), "--seed", "8"], input="\n" * 500,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = cli("debrief", hotwash["a"], "--compare", other)
+    assert r.returncode == 2
+    assert "not two histories of one replication" in r.stderr
+    r = cli("debrief", hotwash["a"], "--compare", tmp_path / "missing.h5")
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_debrief_exports_the_decisions_and_rationales_as_csv(hotwash, cli, tmp_path):
+    import csv
+    out = tmp_path / "decisions.csv"
+    r = cli("debrief", hotwash["a"], "--csv", out, "-q")
+    assert r.returncode == 0, r.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    decisions = table(hotwash["a"], "/wargame/decisions")
+    rationales = strings(hotwash["a"], "/wargame/rationales")
+    actions = strings(hotwash["a"], "/wargame/actions")
+    assert len(rows) == len(decisions)
+    for row, d, why, act in zip(rows, decisions, rationales, actions):
+        assert int(row["decision"]) == d["decision"] + 1
+        assert row["choice"] == act
+        assert row["rationale"] == why.strip()
+        assert int(row["move"]) == d["move"]
+    assert any(r["rationale"] == "name them, with friends" for r in rows), "a comma, quoted"
+    assert any(r["kind"] == "join" and r["leader"] for r in rows)
+
+
+def test_invitations_enter_the_fitted_doctrine_and_its_sweep(hotwash, cli, tmp_path):
+    """A room that joins every invitation joins more readily than the model: the debrief
+    says by how much, as a factor on the alignment of those who invite, and the sweep it
+    writes varies that factor along with the doctrine."""
+    sweep = tmp_path / "as_played.toml"
+    r = cli("debrief", hotwash["a"], "--sweep", sweep)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"joins as if its alignment with those who invite it were x ([\d.]+)",
+                  r.stdout.replace("\n  ", " "))
+    assert m and float(m.group(1)) > 1.0, r.stdout
+    toml = sweep.read_text()
+    assert 'name = "joining_Japan"' in toml and 'link = "scale"' in toml
+    assert '"states.\\"United States\\".alignment.Japan"' in toml
+    # The room that let the model answer gets the model's own joining back.
+    r = cli("debrief", hotwash["b"])
+    m = re.search(r"alignment with those who invite it were x ([\d.]+)",
+                  r.stdout.replace("\n  ", " "))
+    assert m, r.stdout
+    rows = table(hotwash["b"], "/wargame/decisions")
+    joins = rows[(rows["kind"] == JOIN) & ~rows["late"]]
+    expected = joins["p_join"].sum()
+    assert np.all((joins["p_join"] > 0) & (joins["p_join"] < 1))
+    # Its answers were the model's draws: the fitted factor explains them about as well.
+    assert 0.05 <= float(m.group(1)) <= 3.0
+    assert expected > 0

@@ -325,6 +325,21 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
     out << "values = [\n  " << doctrine_inline_toml(p.scenario) << ",\n  "
         << doctrine_inline_toml(p.played) << ",\n]\n";
     out << "labels = [\"doctrine\", \"as played\"]\n";
+    if (p.joining && !p.inviters.empty()) {
+      std::string joining = "joining_";
+      for (const char c : state) joining += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      out << "\n# How readily " << state
+          << " joined allies' statements and sanctions, against the model: its\n# "
+             "alignment with those who invite it, scaled (docs/wargame.md, \"debrief\").\n";
+      out << "[[parameters]]\nname = " << detail::toml_string(joining) << "\npaths = [";
+      for (std::size_t i = 0; i < p.inviters.size(); ++i) {
+        out << (i > 0 ? ", " : "")
+            << detail::toml_string("states." + detail::toml_key(sc.states.at(p.inviters[i]).name) +
+                                   ".alignment." + detail::toml_key(state));
+      }
+      out << "]\nlink = \"scale\"\nvalues = [1.0, " << detail::toml_number(*p.joining) << "]\n";
+      out << "labels = [\"doctrine\", \"as played\"]\n";
+    }
   }
   if (kept.size() != sc.policy_changes.size()) {
     std::vector<const PolicyChange*> all;

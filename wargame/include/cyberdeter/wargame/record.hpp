@@ -122,6 +122,11 @@ struct PlayedDoctrine {
   std::size_t state = 0;
   Doctrine scenario;
   Doctrine played;
+  /// How readily it joined invitations, against the model: a second grid parameter scales
+  /// its alignment with each state in `inviters` (states.LEADER.alignment.STATE) by 1
+  /// ("doctrine") or this factor ("as played"). Absent: it answered no invitation.
+  std::optional<double> joining;
+  std::vector<std::size_t> inviters;
 };
 std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,
                                  const std::string& base, std::uint64_t replications,
