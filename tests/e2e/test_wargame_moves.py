@@ -546,3 +546,45 @@ def test_invitations_enter_the_fitted_doctrine_and_its_sweep(hotwash, cli, tmp_p
     # Its answers were the model's draws: the fitted factor explains them about as well.
     assert 0.05 <= float(m.group(1)) <= 3.0
     assert expected > 0
+
+
+# ---- programs have costs, exercises do not stack (issue: "Ten `program exercise` ...") -------
+
+def test_ten_exercises_in_one_turn_double_detection_once_and_cost_what_they_cost(binary,
+                                                                                source_dir,
+                                                                                tmp_path):
+    out = tmp_path / "exercises.h5"
+    term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o", out, *MOVES,
+                             "--delegate-below", "9"], tmp_path)
+    while True:
+        screen = term.screen()
+        assert screen is not None
+        if parse_prompt(term.out).kind == TURN:
+            break
+        term.answer("")
+    before = float(re.findall(r"detection ([\d.]+) per day", screen)[-1])
+    for _ in range(10):
+        term.answer("program exercise cost 5")
+        term.screen()
+    term.answer("brief")
+    screen = term.screen()
+    after = float(re.findall(r"detection ([\d.]+) per day", screen)[-1])
+    assert after == pytest.approx(2 * before, rel=0.01), "ten exercises count as one"
+    flat = re.sub(r"\s+", " ", screen)
+    assert "exercises do not stack (the largest applies)" in flat
+    assert "now 50.0 a year" in flat
+    term.answer("")
+    play(term, lambda p: "")
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
+    window = 90.0  # japan_2015_2021's calibration.exercise_window_days
+    spent = table(out, "/states")["program_cost"][0]
+    assert spent == pytest.approx(10 * 5 * window / 365.25)
+    assert re.search(r"spent on programs \(notional VU\)\s+12\.3\s+0\.0", stdout)
+    # A cost beyond the range is refused with a message, and changes nothing.
+    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "-o",
+                        tmp_path / "refused.h5", *map(str, MOVES), "--delegate-below", "9"],
+                       input="\n\nprogram exercise cost 1e57\n" + "\n" * 300, capture_output=True,
+                       text=True, timeout=60)
+    assert " ! a program's cost is a number of VU a year from 0 to 1e+12" in r.stdout
+    assert table(tmp_path / "refused.h5", "/states")["program_cost"][0] == 0
