@@ -549,6 +549,10 @@ def test_invalid_answers_are_asked_again_and_change_nothing(binary, source_dir, 
                ("threshold sanction 0x1p3", " ! expected a number for the threshold, got "
                                             "'0x1p3'"),
                ("program training rate 1 years 1e100", " ! the session ends in "),
+               ("program training years 1e50", " ! the session ends in "),
+               ("program exercise cost -1", " ! a program's cost is a number of VU a year"),
+               ("program investment cost 1e57", " ! a program's cost is a number of VU a "
+                                                "year"),
                ("threshold coordinate x", " ! expected a number for the threshold, got 'x'"),
                ("program juggling", " ! 'juggling' is not a program"),
                ("program sharing Nowhere", " ! no community 'Nowhere' (the scenario has: "),

@@ -588,3 +588,30 @@ def test_ten_exercises_in_one_turn_double_detection_once_and_cost_what_they_cost
                        text=True, timeout=60)
     assert " ! a program's cost is a number of VU a year from 0 to 1e+12" in r.stdout
     assert table(tmp_path / "refused.h5", "/states")["program_cost"][0] == 0
+
+
+def test_a_played_ally_too_late_for_the_deadline_is_asked_and_both_sides_are_told(binary,
+                                                                                  source_dir,
+                                                                                  tmp_path):
+    """The issue: "Japan's statement went out without the United States seat's answer, and
+    neither seat was told". Over the whole scenario, Japan's government is sometimes too
+    slow for an ally's deadline: the seat is asked all the same, its answer does not count,
+    and both sides get a NOTICE once the move is played out."""
+    out = tmp_path / "late.h5"
+    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "--play",
+                        "United States", "-o", out, "--delegate-below", "0.4"],
+                       input="\n" * 3000, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = table(out, "/wargame/decisions")
+    states = names(out, "states")
+    late = rows[rows["late"]]
+    assert len(late) > 0, "no late answer in this history"
+    flat = re.sub(r"\s+", " ", r.stdout)
+    for row in late:
+        ally, leader = states[row["state"]], states[row["leader"]]
+        assert row["source"] == PLAYER_SOURCE, "a late invitation is still put to its seat"
+        assert re.search(rf"NOTICE \| {ally} {ally}'s answer \((join|decline)\) could not reach "
+                         rf"{leader} by its deadline", flat)
+        assert f"NOTICE | {leader} {ally} did not answer {leader}'s invitation on incident " \
+               f"{row['incident']} by the deadline" in flat
+    assert flat.count("NOTICE |") == 2 * len(late)

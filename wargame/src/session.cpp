@@ -399,7 +399,8 @@ Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision
       options_(std::move(options)),
       front_(front_end),
       journal_(journal),
-      journalled_(options_.journalled) {
+      journalled_(options_.journalled),
+      notified_(options_.journalled) {
   for (const JournalAnswer& a : options_.answers) {
     Stored s;
     s.answer.value = a.value;
@@ -438,12 +439,14 @@ void Session::play(const PassRunner& run) {
       ask_forms(pass.pending, pass.move().value_or(0));
       continue;
     }
-    const std::size_t before = accepted_.size();
     accept(pass.decisions, pass.decisions.size());
     fixed_ = accepted_;
+    // What the players learn outside a question (a missed deadline), once per decision,
+    // when its move is complete.
     for (const auto& n : pass.notices) {
-      if (n.decision >= before) front_.notice(n.state, n.text);
+      if (n.decision >= notified_) front_.notice(n.state, n.text);
     }
+    notified_ = accepted_.size();
     answers_.clear();
     if (finished) {
       cosigners_ = std::move(pass.cosigners);

@@ -203,6 +203,7 @@ class Session final {
   Journal* journal_;
   std::vector<Decision> accepted_;         // decisions of the completed moves, in order
   std::size_t journalled_ = 0;             // of accepted_, how many are in the journal
+  std::size_t notified_ = 0;               // of accepted_, whose notices were given
   std::map<QuestionKey, Stored> answers_;  // the move under way
   using Seat = std::pair<std::uint32_t, std::uint32_t>;  // (state, move or turn)
   std::map<Seat, Clock::time_point> deadlines_;
