@@ -1152,11 +1152,14 @@ def test_a_rationale_after_hash_is_kept_and_exported(wg, cli, source_dir, tmp_pa
     assert 'rationale = "we need more evidence"' in exported.read_text()
 
 
+@pytest.mark.parametrize("mode", ["one at a time", "moves"])
 def test_random_bytes_at_every_prompt_never_crash_hang_or_lose_an_answer(binary, source_dir,
-                                                                          tmp_path):
+                                                                          tmp_path, mode):
     """A bounded fuzz: random lines (bytes, lengths up to 5000, NUL and escape sequences
-    among them) at every prompt. Each run ends within its time with 0, 1 or 2 and its
-    journal holds exactly the decisions of its session file."""
+    among them) at every prompt, one question at a time and in moves' forms. Each run ends
+    within its time with 0, 1 or 2; its journal holds exactly the decisions of its session
+    file, and the answers of a move under way that the session says it kept."""
+    settings = SETTINGS if mode == "one at a time" else SETTINGS[:4]
     rng = np.random.default_rng(15)
     deadline = time.monotonic() + float(os.environ.get("CYBERDETER_FUZZ_SECONDS", "20"))
     runs = 0
@@ -1168,15 +1171,19 @@ def test_random_bytes_at_every_prompt_never_crash_hang_or_lose_an_answer(binary,
             lines.append(bytes(rng.choice(alphabet, size=n).astype(np.uint8)).replace(b"\n", b" "))
         path = tmp_path / f"fuzz{runs}.h5"
         r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER,
-                            "-o", path, *map(str, SETTINGS)], input=b"\n".join(lines) + b"\n",
+                            "-o", path, *map(str, settings)], input=b"\n".join(lines) + b"\n",
                            capture_output=True, timeout=60)
         assert r.returncode in (0, 1, 2), (r.returncode, r.stderr[-2000:])
         assert b"std::" not in r.stderr and b"terminate" not in r.stderr, r.stderr[-2000:]
         assert path.exists(), r.stderr[-2000:]
         saved = table(path, "/wargame/decisions")
-        journal = [l for l in journal_of(path).read_text().splitlines()
-                   if l.startswith("decision = {")]
+        text_ = journal_of(path).read_text()
+        journal = [l for l in text_.splitlines() if l.startswith("decision = {")]
         assert len(journal) == len(saved)
+        pending = text_.rsplit("decision = {", 1)[-1].count("\nanswer = {")
+        kept = re.search(rb"and (\d+) answer\(s\) of the move under way", r.stdout)
+        if wargame_attrs(path)["status"] == "interrupted":
+            assert (int(kept.group(1)) if kept else 0) == pending, r.stdout[-2000:]
         runs += 1
 
 

@@ -400,7 +400,8 @@ Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision
       front_(front_end),
       journal_(journal),
       journalled_(options_.journalled),
-      notified_(options_.journalled) {
+      notified_(options_.journalled),
+      unaccepted_answers_(options_.answers.size()) {
   for (const JournalAnswer& a : options_.answers) {
     Stored s;
     s.answer.value = a.value;
@@ -456,6 +457,8 @@ void Session::play(const PassRunner& run) {
 }
 
 void Session::accept(const std::vector<Decision>& decisions, std::size_t n) {
+  // Every answer given so far is in these decisions when they are all of the run's.
+  if (n == decisions.size()) unaccepted_answers_ = 0;
   if (n <= accepted_.size()) return;
   accepted_.assign(decisions.begin(), decisions.begin() + static_cast<std::ptrdiff_t>(n));
   if (journal_ == nullptr) return;
@@ -465,6 +468,7 @@ void Session::accept(const std::vector<Decision>& decisions, std::size_t n) {
 
 void Session::store(const QuestionKey& key, const Stored& s, std::uint32_t move) {
   answers_[key] = s;
+  ++unaccepted_answers_;
   if (journal_ == nullptr) return;
   JournalAnswer a;
   a.move = move;

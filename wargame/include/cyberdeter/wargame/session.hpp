@@ -168,7 +168,7 @@ class Session final {
   /// The day of the last decision taken (0 before the first).
   double day() const noexcept { return accepted_.empty() ? 0.0 : accepted_.back().row.day; }
   /// Answers given for the move under way (journalled, not yet decisions).
-  std::size_t pending_answers() const noexcept { return answers_.size(); }
+  std::size_t pending_answers() const noexcept { return unaccepted_answers_; }
   /// Replays `run` played: how many times the replication was run.
   std::size_t passes() const noexcept { return passes_; }
 
@@ -204,6 +204,7 @@ class Session final {
   std::vector<Decision> accepted_;         // decisions of the completed moves, in order
   std::size_t journalled_ = 0;             // of accepted_, how many are in the journal
   std::size_t notified_ = 0;               // of accepted_, whose notices were given
+  std::size_t unaccepted_answers_ = 0;     // answers journalled after the last decision
   std::map<QuestionKey, Stored> answers_;  // the move under way
   using Seat = std::pair<std::uint32_t, std::uint32_t>;  // (state, move or turn)
   std::map<Seat, Clock::time_point> deadlines_;
