@@ -320,7 +320,8 @@ int run_debrief(const DebriefOptions& opt) {
     }
     const wargame::JoinFit join_fit =
         wargame::fit_joining(joins, sc.calibration.join_alignment, max_factor);
-    if (!joins.empty() && !inviters.empty()) {
+    // A room that joined as the model would gets no second parameter: nothing to vary.
+    if (!joins.empty() && !inviters.empty() && join_fit.factor != 1.0) {
       doctrines.back().joining = join_fit.factor;
       doctrines.back().inviters = inviters;
     }

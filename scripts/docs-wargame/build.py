@@ -91,12 +91,22 @@ for z in dict.fromkeys(c[0] for c in counts):
     label = "(none)" if z == "none" else z
     rows.append(f"| {label} | {q[2]} of {q[6]} | {q[3]} | {q[4]} | {q[5]} | {y[2]} of {y[6]} |")
 
+# The pacing table the session prints at its start.
+banner_lines = text("transcript.txt").split("\n")
+p0 = next(i for i, l in enumerate(banner_lines) if l.startswith("Questions a year"))
+p1 = next(i for i, l in enumerate(banner_lines) if l.startswith("  0.6"))
+pacing = "```\n" + "\n".join(banner_lines[p0:p1 + 1]) + "\n```"
+
+compare = text("compare.txt").rstrip("\n")
+csv_head = "\n".join(text("decisions.csv").split("\n")[:5])
+
 version = text("version.txt").split("cyberdeter ", 1)[1].strip()
 version = re.sub(r" \(git [0-9a-f]+(-dirty)?\)", "", version)
 
 doc = (here / "wargame.md.in").read_text()
 for key, value in {
-    "VERSION": version, "COUNTS": "\n".join(rows), "TRANSCRIPT": transcript, "RESUME": resume,
+    "VERSION": version, "COUNTS": "\n".join(rows), "PACING": pacing, "COMPARE": compare,
+    "CSV": csv_head, "LAST": text("last_point.txt").strip(), "TRANSCRIPT": transcript, "RESUME": resume,
     "DEBRIEF1": debrief1, "HAWK": hawk, "DEBRIEF_HAWK": debrief_hawk, "EFFECT": effect,
     "WHATIF": whatif, "DECISIONS": decisions_head, "EARLY_TOML": early_toml, "EARLY": early,
     "MISMATCH": mismatch, "HAWK_N": str(text("hawk.txt").count("\n> ")), "HAWK_PY": (here / "hawk.py").read_text().rstrip("\n"), "READ_PY": read_py, "READ": read, "QUIT": "> quit\n" + text("quit.txt").split("> quit\n", 1)[1].rstrip("\n"), "READ_ANALYSIS_PY": (here / "read_analysis.py").read_text().rstrip("\n"), "READ_ANALYSIS": text("read_analysis.txt").rstrip("\n"),

@@ -42,6 +42,10 @@ awk '/^\[\[decision\]\]/{n++} n<=12' decisions.toml | sed 's/choice = "coordinat
 cyberdeter wargame $S --play Japan --horizon-days 400 --decisions whatif.toml --rest doctrine -o whatif.h5 > whatif.txt
 echo "whatif rc=$?" >> rc.txt
 
+# 4b. the what-if against its original, and the decisions as CSV
+cyberdeter debrief whatif.h5 --compare session.h5 > compare.txt; echo "compare rc=$?" >> rc.txt
+cyberdeter debrief session.h5 --csv decisions.csv -q; echo "csv rc=$?" >> rc.txt
+
 # 5. replay identity
 cyberdeter wargame $S --decisions session.h5 --horizon-days 400 -o replay.h5 -q < /dev/null; echo "replay rc=$?" >> rc.txt
 cyberdeter wargame $S --play Japan --decisions decisions.toml --horizon-days 400 -o replay2.h5 -q < /dev/null; echo "replay2 rc=$?" >> rc.txt
@@ -75,8 +79,11 @@ cp ../read.py . && /usr/bin/python3 read.py > read.txt 2>&1
 cp ../hawk.py . && /usr/bin/python3 hawk.py; echo "hawk rc=$?" >> rc.txt
 cyberdeter debrief hawk.h5 --sweep as_played.toml > debrief_hawk.txt; echo "debrief hawk rc=$?" >> rc.txt
 cyberdeter sweep as_played.toml --incidents -o as_played.h5 > sweep.txt 2>&1; echo "sweep rc=$?" >> rc.txt
+# The point "as played" throughout is the last one debrief names.
+last=$(sed -n 's/^with point \([0-9]*\) (as played):$/\1/p' debrief_hawk.txt)
+echo "$last" > last_point.txt
 for m in launched_state_sponsored@Japan public_responses; do
-  PYTHONPATH=$root /usr/bin/python3 -m analysis effect as_played.h5 --points 0 1 --labels scenario 'as played' --metric $m
+  PYTHONPATH=$root /usr/bin/python3 -m analysis effect as_played.h5 --points 0 "$last" --labels scenario 'as played' --metric $m
 done > effect.txt 2>&1
 
 # 9. a hand-written decisions file
