@@ -40,7 +40,7 @@ SIM_TABLES = ["/runs", "/timeseries", "/states", "/attackers", "/beliefs", "/inc
 SESSION_TABLES = ["/wargame/decisions", "/wargame/actions", "/wargame/briefs"]
 DECISION_COLUMNS = ("decision", "day", "state", "kind", "incident", "turn", "named", "confidence",
                     "case_strength", "recommended", "choice", "options", "deviates", "seconds",
-                    "source", "late", "move")
+                    "source", "late", "move", "leader", "p_join")
 RESPOND, JOIN, TURN = 0, 1, 2
 PLAYER_SOURCE, FILE_SOURCE, DOCTRINE_SOURCE = 0, 1, 2
 RUNGS = {"quiet": 0, "attribute": 1, "coordinate": 2, "sanction": 3}
