@@ -108,7 +108,8 @@ std::string decisions_csv(const wargame::StoredSession& stored, const det::Scena
         number(r.seconds, 4),
         d.rationale};
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      out += (i > 0 ? "," : "") + csv_field(cells[i]);
+      if (i > 0) out += ',';
+      out += csv_field(cells[i]);
     }
     out += "\n";
   }
