@@ -323,10 +323,11 @@ void TerminalFrontEnd::form(
     out += std::string(width, '=') + "\n";
     const std::size_t n = form.items.size();
     const std::string count = std::to_string(n) + (n == 1 ? " question" : " questions");
-    const std::string intro = form.follow_up
-                                  ? "The answers changed what followed: " + count + " for " + me +
-                                        " that the form did not list, or that changed."
-                                  : me + "'s " + count + " this move, each below with its brief:";
+    const std::string intro =
+        form.follow_up ? "The answers changed what followed: " + count + " for " + me +
+                             " that the form did not list, or that changed."
+                       : me + "'s " + count + " this move, " +
+                             (n == 1 ? "below with its brief:" : "each below with its brief:");
     for (const auto& l : wrap(intro, width - 1, 0)) out += " " + l + "\n";
     for (std::size_t i = 0; i < n; ++i) {
       const auto& item = form.items[i];

@@ -33,16 +33,18 @@ banner = bs[0][1]
 transcript = "\n\n".join([
     banner,
     pick(bs, "TURN 1 |"),
+    pick(bs, "MOVE 2 |"),
     pick(bs, "DECISION 3 |"),
     pick(bs, "DECISION 4 |"),
     "[... DECISION 8, the United States' invitation to sanctions against APT10, and TURN 2:\n"
     "     Enter ...]",
+    pick(bs, "MOVE 3 |"),
     pick(bs, "DECISION 12 |"),
-    "[... TURN 3, DECISION 20 (an invitation) and TURN 4: Enter ...]",
+    "[... TURN 3, MOVE 4 with DECISION 20 (an invitation), and TURN 4: Enter ...]",
     pick(bs, "AFTER-ACTION"),
 ])
-expected = ["TURN 1", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "DECISION 12",
-            "TURN 3", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
+expected = ["TURN 1", "MOVE 2", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "MOVE 3",
+            "DECISION 12", "TURN 3", "MOVE 4", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
 assert [h.split(" |")[0] for h in heads[1:]] == expected, heads
 
 resume_lines = text("resume.txt").split("\n")
@@ -98,7 +100,9 @@ p1 = next(i for i, l in enumerate(banner_lines) if l.startswith("  0.6"))
 pacing = "```\n" + "\n".join(banner_lines[p0:p1 + 1]) + "\n```"
 
 compare = text("compare.txt").rstrip("\n")
-csv_head = "\n".join(text("decisions.csv").split("\n")[:5])
+csv_lines = [l for l in text("decisions.csv").split("\n") if l]
+with_reason = [l for l in csv_lines[1:] if not l.endswith(",")]
+csv_head = "\n".join(csv_lines[:4] + ["[...]"] + with_reason)
 
 version = text("version.txt").split("cyberdeter ", 1)[1].strip()
 version = re.sub(r" \(git [0-9a-f]+(-dirty)?\)", "", version)

@@ -18,7 +18,7 @@ S=scenarios/japan_2015_2021.toml
 cyberdeter --version > version.txt
 
 # 1. the transcript
-printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\n\n\nc\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
+printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\n\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o session.h5 > transcript.txt
 echo "transcript rc=$?" > rc.txt
 
@@ -29,7 +29,7 @@ cyberdeter debrief session.h5 --decisions decisions.toml > debrief1.txt; echo "d
 for z in none 0 0.2 0.4 0.6; do
   for t in 91.3125 365.25; do
     a=(); [ $z = none ] || a=(--delegate-below $z)
-    yes '' | cyberdeter wargame $S --play Japan "${a[@]}" --turn-days $t -o d.h5 -q > /dev/null
+    yes "" | cyberdeter wargame $S --play Japan "${a[@]}" --turn-days $t -o d.h5 --force -q > /dev/null
     /usr/bin/python3 -c "
 import h5py, pandas as pd
 d = pd.DataFrame(h5py.File('d.h5')['/wargame/decisions'][:]); p = d[d.source == 0]
@@ -62,7 +62,7 @@ PY
 # 6. quit, then resume
 printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\nquit\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o part.h5 > quit.txt; echo "quit rc=$?" >> rc.txt
-printf '\n\nc\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
+printf '\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
 /usr/bin/python3 - >> identity.txt <<'PY'
 import h5py, numpy as np
 a = h5py.File('session.h5'); b = h5py.File('part.h5')
