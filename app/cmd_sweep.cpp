@@ -138,7 +138,7 @@ bool already_complete(const std::string& output, const det::SweepPlan& plan,
   }
 }
 
-int run_sweep(const SweepOptions& opt) {
+int run_sweep(SweepOptions opt) {
   const int launched = sim::mpi::launched_world_size();
   std::unique_ptr<sim::mpi::World> world;
   if (launched > 1) {
@@ -159,6 +159,9 @@ int run_sweep(const SweepOptions& opt) {
   std::optional<sim::Shard> shard;
   try {
     plan = std::make_unique<det::SweepPlan>(det::plan_sweep(opt.file));
+    // A question that needs the incidents' records (a window, counts by attacker kind)
+    // gets them without --incidents, so that `analysis answer` works on the output.
+    if (plan->sweep.question && plan->sweep.question->needs_incidents) opt.incidents = true;
     try {
       shard =
           !opt.shard.empty() ? sim::parse_shard(opt.shard) : sim::shard_from_slurm_environment();
@@ -221,6 +224,7 @@ int run_sweep(const SweepOptions& opt) {
   output.incidents = opt.incidents;
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
+  output.check_interrupted = check_interrupted;
   output.program_version = version_string();
   output.shard = shard_text;
   const sim::SweepJob job = det::make_sweep_job(*plan, output);
@@ -274,8 +278,14 @@ int run_sweep(const SweepOptions& opt) {
   progress.finish();
   if (!root) return exit_success;
 
-  const std::uint64_t rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir),
-                                                   expected, shard_text, opt.output);
+  std::uint64_t rows = 0;
+  try {
+    rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir), expected, shard_text,
+                                 opt.output);
+  } catch (const Interrupted& e) {
+    throw Interrupted(std::string(e.what()) + " during the final merge: every run is saved in " +
+                      parts_dir + "; run the same command with --resume to merge them");
+  }
   fs::remove_all(parts_dir);
 
   if (!opt.quiet) {

@@ -673,7 +673,7 @@ void Loader::read_programs() {
       t.fail("detection_bound", "applies only to programs of kind \"capacity_building\"");
     }
     for (const char* key : {"retained", "retention_days"}) {
-      if (t.has(key) && p.resilience <= 0.0) {
+      if (t.has(key) && !t.has("resilience")) {
         t.fail(key, "describes what a program's `resilience` leaves behind; give `resilience`");
       }
     }

@@ -301,6 +301,7 @@ std::uint64_t merge_tables(const SweepPlan& plan, const OpenParts& parts, sim::h
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
   sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of, one_run,
                    words);
+  if (output.check_interrupted) output.check_interrupted();
   // One row per state and per attacker of each run, one per reporting period.
   const auto per_task = [&plan](RowsPerPoint& rows) {
     return [&plan, &rows](std::uint64_t task) {
@@ -362,6 +363,9 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   write_scenario(file, plan.base);
   write_design(file, plan.sweep, plan.points);
   const std::uint64_t rows = merge_tables(plan, open, file, output, extras);
+  // A signal that came during the merge: the output is not published (the parts stay for
+  // --resume, which merges them again).
+  if (output.check_interrupted) output.check_interrupted();
   file.commit();
   return rows;
 }
@@ -483,13 +487,21 @@ MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std
   // The header is rebuilt from the texts the parts carry, not copied: the merge needs
   // neither the sweep file nor the base scenario, and checks that the texts are the ones
   // the sweep id was made from.
-  const SweepPlan plan = plan_sweep_text(first.read_dataset<std::string>("/sweep/text"),
-                                         first.read_attribute<std::string>("/sweep", "source_path"),
-                                         first.read_dataset<std::string>("/scenario/text"));
-  if (plan.sweep_id != open.inputs.front().info.sweep_id) {
+  std::string sweep_text, source_path, base_text;
+  try {
+    sweep_text = first.read_dataset<std::string>("/sweep/text");
+    source_path = first.read_attribute<std::string>("/sweep", "source_path");
+    base_text = first.read_dataset<std::string>("/scenario/text");
+  } catch (const sim::h5::H5Error& e) {
+    throw sim::MergeError(first.path() + ": cannot be read as a part of a sweep: " + e.what());
+  }
+  // Checked before the texts are read as a sweep: a part whose texts were damaged is
+  // refused as such, not reported as a bad sweep file.
+  if (sim::sha1_hex(sweep_text + '\0' + base_text) != open.inputs.front().info.sweep_id) {
     throw sim::MergeError(first.path() +
                           ": its sweep file and base scenario texts do not give its sweep id");
   }
+  const SweepPlan plan = plan_sweep_text(std::move(sweep_text), source_path, base_text);
   MergeSummary summary;
   summary.sweep_name = plan.sweep.name.empty() ? plan.sweep.path : plan.sweep.name;
   summary.replications = plan.sweep.replications;
