@@ -615,3 +615,21 @@ def test_a_played_ally_too_late_for_the_deadline_is_asked_and_both_sides_are_tol
         assert f"NOTICE | {leader} {ally} did not answer {leader}'s invitation on incident " \
                f"{row['incident']} by the deadline" in flat
     assert flat.count("NOTICE |") == 2 * len(late)
+
+
+def test_one_question_at_a_time_the_timer_times_each_question(binary, source_dir, tmp_path):
+    out = tmp_path / "each.h5"
+    term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o", out,
+                             "--horizon-days", "120", "--seed", SEED, "--move-days", "0",
+                             "--move-minutes", "0.01"], tmp_path)  # 0.6 s a question
+    deadline = time.monotonic() + 60
+    while term.proc.poll() is None:
+        assert time.monotonic() < deadline, "the session did not go on by itself"
+        time.sleep(0.2)
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
+    rows = table(out, "/wargame/decisions")
+    asked = rows[rows["source"] != DOCTRINE_SOURCE]
+    assert len(asked) >= 2 and np.all(asked["source"] == TIMEOUT_SOURCE)
+    # Each question had its own 0.6 s, not one clock for the session.
+    assert stdout.count("time is up") == len(asked)

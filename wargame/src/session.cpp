@@ -491,13 +491,14 @@ void Session::store(const QuestionKey& key, const Stored& s, std::uint32_t move)
 
 std::optional<Clock::time_point> Session::deadline(std::uint32_t state, std::uint32_t move) {
   if (!(options_.move_seconds > 0.0)) return std::nullopt;
+  const auto limit = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options_.move_seconds));
+  // One question at a time: each question (each action of a turn) has the time.
+  if (!(info_.move_days > 0.0)) return Clock::now() + limit;
   const auto key = std::make_pair(state, move);
   auto it = deadlines_.find(key);
   if (it == deadlines_.end()) {
-    it = deadlines_
-             .emplace(key, Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                              std::chrono::duration<double>(options_.move_seconds)))
-             .first;
+    it = deadlines_.emplace(key, Clock::now() + limit).first;
   }
   return it->second;
 }
