@@ -9,6 +9,7 @@
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/sim/design.hpp"
 #include "toml_reader.hpp"
 
@@ -194,6 +195,14 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
 }
 
 void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
+  if (sw.model == "anu_deterrence") {
+    if (sw.base_text) {
+      anu::load_anu_scenario_text(*sw.base_text, sw.base_path, overrides);
+    } else {
+      anu::load_anu_scenario(sw.base_path, overrides);
+    }
+    return;
+  }
   if (sw.base_text) {
     deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
   } else {
@@ -243,18 +252,19 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
                                               : std::filesystem::path(path).parent_path() / base;
   sw.base_path = base_path.lexically_normal().string();
   sw.name = root.string("name", "");
-  if (!sw.base_text) {
+  {
     std::string model;
     try {
-      model = model_of(sw.base_path);
+      model = sw.base_text ? model_of_text(*sw.base_text, sw.base_path) : model_of(sw.base_path);
     } catch (const ScenarioError& e) {
       root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
     }
-    if (model != "deterrence") {
+    if (model != "deterrence" && model != "anu_deterrence") {
       root.fail("base", "'" + sw.base_path + "' is a " + model +
-                            " scenario; sweeps run deterrence scenarios only (sweeps of the "
-                            "reference models and the formal games are not supported yet)");
+                            " scenario; sweeps run deterrence and anu_deterrence scenarios "
+                            "(sweeps of PHOLD, hold and the formal games are not supported yet)");
     }
+    sw.model = model;
   }
   try {
     load_base(sw, {});
