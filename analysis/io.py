@@ -50,9 +50,9 @@ SCHEMA_VERSION = "0.1"
 KEYS = {
     "runs": ("point", "replication"),
     "timeseries": ("point", "replication", "period"),
-    "states": ("replication", "state"),
-    "attackers": ("replication", "attacker"),
-    "beliefs": ("replication", "attacker", "state"),
+    "states": ("point", "replication", "state"),
+    "attackers": ("point", "replication", "attacker"),
+    "beliefs": ("point", "replication", "attacker", "state"),
     "incidents": ("point", "replication", "incident"),
     "choices": ("replication", "decision", "target"),
 }
@@ -572,8 +572,8 @@ class CyberFile:
                              "--incidents`)",
                 "choices": " (run with `cyberdeter run --choices`)",
                 "timeseries": " (sweeps write it with `cyberdeter sweep --timeseries`)",
-                "states": " (only run files have it)",
-                "attackers": " (only run files have it)",
+                "states": " (files of cyberdeter before 0.2 wrote it for runs only)",
+                "attackers": " (files of cyberdeter before 0.2 wrote it for runs only)",
                 "beliefs": " (only run files have it)",
             }.get(table, "")
             raise BadInput(f"{self.path}: has no /{table} table{hint}")
@@ -957,9 +957,9 @@ def _member_spec(cf: CyberFile, metric: str) -> MetricSpec:
         return MetricSpec(f"{col}@{member}", "incidents", (what, kind), _column("value"), unit,
                           label, entity, member)
     if table not in cf.h5:
-        raise BadInput(f"'{metric}': per-{entity} metrics come from /{table}, which only run "
-                       f"files have")
-    cols = [c for c in cf.columns(table) if c not in ("replication", "state", "attacker")]
+        raise BadInput(f"'{metric}': per-{entity} metrics come from /{table}, which this file "
+                       f"does not have (files of cyberdeter before 0.2 wrote it for runs only)")
+    cols = [c for c in cf.columns(table) if c not in ("point", "replication", "state", "attacker")]
     if col not in cols:
         raise BadInput(f"unknown /{table} column '{col}' in '{metric}'{did_you_mean(col, cols)}")
     unit = cf._vu(cf.units(table)[col])
@@ -995,9 +995,13 @@ def _member_metric(cf: CyberFile, spec: MetricSpec, base: pd.DataFrame) -> np.nd
     idx_col = spec.entity
     member = (cf.names("states") if spec.entity == "state" else cf.names("attackers")).index(spec.member)
     df = df[df[idx_col].to_numpy() == member]
-    s = pd.Series(df[spec.columns[0]].to_numpy(float), index=df["replication"].to_numpy(np.int64))
+    # A sweep's /states and /attackers carry the design point; files before 0.2 had none.
+    rows_point = (df["point"].to_numpy(np.int64) if "point" in df
+                  else np.zeros(len(df), np.int64))
+    s = pd.Series(df[spec.columns[0]].to_numpy(float),
+                  index=rows_point * R + df["replication"].to_numpy(np.int64))
     s = s.groupby(level=0).sum()
-    return s.reindex(rep).to_numpy(float)
+    return s.reindex(key).to_numpy(float)
 
 
 def morris_unit(values: np.ndarray, params: Sequence[Parameter], levels: int) -> np.ndarray:

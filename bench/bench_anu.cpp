@@ -38,8 +38,7 @@ std::vector<double> hand_loop(const AnuParams& p, const sim::RunId& id) {
   };
   const auto rescan = [&](std::uint32_t d) {
     std::uint32_t b = 0;
-    for (std::uint32_t k = 0; k < kn; ++k) {
-      ev[d * kn + k] = expected(d * kn + k, k);
+    for (std::uint32_t k = 1; k < kn; ++k) {
       if (ev[d * kn + k] > ev[d * kn + b]) b = k;
     }
     best[d] = b;
@@ -47,7 +46,10 @@ std::vector<double> hand_loop(const AnuParams& p, const sim::RunId& id) {
   for (std::uint32_t turn = 0; turn < p.turns; ++turn) {
     for (std::uint32_t s = 0; s < n; ++s) value[s] = 0.0;
     for (std::size_t c = 0; c < ign.size(); ++c) ign[c] = ret[c] = 1;
-    for (std::uint32_t d = 0; d < n; ++d) rescan(d);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      for (std::uint32_t k = 0; k < kn; ++k) ev[d * kn + k] = expected(d * kn + k, k);
+      rescan(d);
+    }
     for (std::uint32_t round = 0; round < p.rounds_per_turn; ++round) {
       for (std::uint32_t a = 0; a < n; ++a) {
         std::uint32_t d = static_cast<std::uint32_t>(attack[a].below(n - 1));

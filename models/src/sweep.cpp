@@ -11,6 +11,7 @@
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/sim/design.hpp"
+#include "sweep_question.hpp"
 #include "toml_reader.hpp"
 
 namespace cyberdeter::models {
@@ -62,6 +63,12 @@ std::string_view shape(const toml::node& n) {
   return "a number, boolean or string";
 }
 
+bool toml_literal_is_number(const std::string& literal) {
+  return !literal.empty() &&
+         (std::isdigit(static_cast<unsigned char>(literal[0])) || literal[0] == '-' ||
+          literal[0] == '+' || literal == "inf" || literal == "nan");
+}
+
 // The value of a parameter at unit coordinate u in [0, 1).
 std::pair<double, std::string> at(const SweepParameter& p, double u) {
   if (!p.values.empty()) {
@@ -103,9 +110,154 @@ std::vector<std::pair<double, std::string>> grid_values(const SweepParameter& p)
   return out;
 }
 
-SweepParameter read_parameter(Reader& t, DesignKind design) {
+// The overrides that give parameter `p` the value `text` (a TOML literal) at every path.
+std::vector<std::string> overrides(const SweepParameter& p, const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < p.paths.size(); ++k) {
+    if (p.link == Link::scale) {
+      const double factor = std::stod(text == "inf" ? "inf" : text);
+      out.push_back(p.paths[k] + "=" + detail::toml_number(p.base_values[k] * factor));
+    } else {
+      out.push_back(p.paths[k] + "=" + text);
+    }
+  }
+  return out;
+}
+
+// The segment of a key path as written in a path: bare if it can be, quoted otherwise.
+std::string path_segment(const std::string& name) {
+  const bool bare = !name.empty() && name.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_-") == std::string::npos;
+  return bare ? name : "\"" + name + "\"";
+}
+
+// Does `table` hold every key of `where` with the same value?
+bool matches(const toml::table& table, const toml::table& where) {
+  for (auto&& [key, wanted] : where) {
+    const toml::node* have = table.get(key.str());
+    if (have == nullptr || literal(*have) != literal(wanted)) return false;
+  }
+  return true;
+}
+
+// Expands the `*` segments of `path` ("attackers.*.sanction_cost", "programs[*].rate")
+// over the tables of the resolved base scenario, keeping the tables that match `where`.
+void expand_path(const toml::node* node, const std::vector<std::string>& segments, std::size_t i,
+                 const std::string& prefix, const toml::table* where,
+                 std::vector<std::string>& out) {
+  const auto join = [&](const std::string& segment) {
+    return prefix.empty() ? segment : prefix + "." + segment;
+  };
+  if (i == segments.size()) {
+    out.push_back(prefix);
+    return;
+  }
+  const std::string& segment = segments[i];
+  const toml::table* table = node != nullptr ? node->as_table() : nullptr;
+  if (segment == "*") {
+    if (table == nullptr) return;
+    for (auto&& [key, child] : *table) {
+      if (!child.is_table()) continue;
+      if (where != nullptr && !matches(*child.as_table(), *where)) continue;
+      expand_path(&child, segments, i + 1, join(path_segment(std::string(key.str()))), where, out);
+    }
+    return;
+  }
+  if (segment.size() > 3 && segment.ends_with("[*]")) {
+    const std::string name = segment.substr(0, segment.size() - 3);
+    const toml::node* array = table != nullptr ? table->get(name) : nullptr;
+    if (array == nullptr || !array->is_array_of_tables()) return;
+    const auto& items = *array->as_array();
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      if (where != nullptr && !matches(*items[k].as_table(), *where)) continue;
+      expand_path(&items[k], segments, i + 1, join(name + "[" + std::to_string(k) + "]"), where,
+                  out);
+    }
+    return;
+  }
+  // A plain segment (or "name[k]"): followed through the base where it exists; a key the
+  // base does not hold is left to the scenario loader to accept or refuse.
+  const toml::node* next = table != nullptr ? table->get(segment) : nullptr;
+  if (next == nullptr && table != nullptr) {
+    const auto open = segment.find('[');
+    if (open != std::string::npos && open > 0 && segment.back() == ']') {
+      const toml::node* array = table->get(segment.substr(0, open));
+      const std::string digits = segment.substr(open + 1, segment.size() - open - 2);
+      if (array != nullptr && array->is_array_of_tables() && !digits.empty() &&
+          digits.find_first_not_of("0123456789") == std::string::npos) {
+        next = array->as_array()->get(std::stoul(digits));
+      }
+    }
+  }
+  const bool indexed = segment.find('[') != std::string::npos;
+  expand_path(next, segments, i + 1, join(indexed ? segment : path_segment(segment)), where, out);
+}
+
+// The value at a (wildcard-free) path of the resolved base, if it is a number.
+std::optional<double> base_number(const toml::table& base, const std::string& path) {
+  const toml::node* node = &base;
+  for (const std::string& segment : detail::split_key_path(path)) {
+    const toml::table* table = node->as_table();
+    if (table == nullptr) return std::nullopt;
+    const toml::node* next = table->get(segment);
+    const auto open = segment.find('[');
+    if (next == nullptr && open != std::string::npos && segment.back() == ']') {
+      const toml::node* array = table->get(segment.substr(0, open));
+      if (array != nullptr && array->is_array_of_tables()) {
+        next = array->as_array()->get(std::stoul(segment.substr(open + 1)));
+      }
+    }
+    if (next == nullptr) return std::nullopt;
+    node = next;
+  }
+  return node->value<double>();
+}
+
+SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& base) {
   SweepParameter p;
-  p.path = t.required_string("path");
+  std::vector<std::string> written;
+  if (t.has("path") && t.has("paths")) t.fail("paths", "give either `path` or `paths`, not both");
+  if (t.has("paths")) {
+    written = t.string_array("paths");
+    if (written.empty()) t.fail("paths", "expected a non-empty array of scenario paths");
+    for (const auto& w : written) p.path += (p.path.empty() ? "" : ", ") + w;
+  } else {
+    p.path = t.required_string("path");
+    written = {p.path};
+  }
+  const std::string key = t.has("paths") ? "paths" : "path";
+  const toml::node* where = t.raw("where");
+  if (where != nullptr && (!where->is_table() || where->as_table()->empty())) {
+    t.fail("where", "expected an inline table of keys and values, e.g. { kind = \"criminal\" }");
+  }
+  const bool wildcard = std::any_of(written.begin(), written.end(), [](const std::string& w) {
+    for (const auto& segment : detail::split_key_path(w)) {
+      if (segment == "*" || segment.ends_with("[*]")) return true;
+    }
+    return false;
+  });
+  if (where && !wildcard) {
+    t.fail("where",
+           "`where` selects among the tables a `*` in the path matches; the path has none");
+  }
+  const toml::table* filter = where != nullptr ? where->as_table() : nullptr;
+  for (std::size_t k = 0; k < written.size(); ++k) {
+    const auto before = p.paths.size();
+    expand_path(&base, detail::split_key_path(written[k]), 0, "", filter, p.paths);
+    if (p.paths.size() == before) {
+      const std::string what = "'" + written[k] + "' matches no key of the base scenario" +
+                               (filter ? " with these `where` values" : "");
+      if (t.has("paths")) t.fail_item("paths", k, what);
+      t.fail("path", what);
+    }
+  }
+  for (std::size_t k = 0; k < p.paths.size(); ++k) {
+    if (std::find(p.paths.begin(), p.paths.begin() + static_cast<std::ptrdiff_t>(k), p.paths[k]) !=
+        p.paths.begin() + static_cast<std::ptrdiff_t>(k)) {
+      t.fail(key, "'" + p.paths[k] + "' is named twice");
+    }
+  }
   p.name = t.string("name", p.path);
   // The name becomes the dataset /design/NAME and a column label in analysis.
   if (p.name.empty()) t.fail("name", "a parameter's name may not be empty");
@@ -179,6 +331,21 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
       }
     }
   }
+  p.link = t.choice("link", "same", {"same", "scale"}) == "scale" ? Link::scale : Link::same;
+  if (p.link == Link::scale) {
+    const bool numeric =
+        p.has_range || std::all_of(p.values.begin(), p.values.end(),
+                                   [](const std::string& v) { return toml_literal_is_number(v); });
+    if (!numeric) t.fail("link", "`link = \"scale\"` multiplies numbers: give numeric values");
+    for (const auto& path : p.paths) {
+      const auto value = base_number(base, path);
+      if (!value) {
+        t.fail("link",
+               "`link = \"scale\"` needs a number at '" + path + "' in the base scenario to scale");
+      }
+      p.base_values.push_back(*value);
+    }
+  }
   p.log_scale = t.choice("scale", "linear", {"linear", "log"}) == "log";
   if (p.log_scale && !(p.has_range && p.lo > 0.0)) {
     t.fail("scale", "a log scale needs a range with low > 0");
@@ -194,6 +361,7 @@ SweepParameter read_parameter(Reader& t, DesignKind design) {
   return p;
 }
 
+// Loads the base scenario with `overrides` (throws ScenarioError if the model rejects them).
 void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
   if (sw.model == "anu_deterrence") {
     if (sw.base_text) {
@@ -201,13 +369,24 @@ void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
     } else {
       anu::load_anu_scenario(sw.base_path, overrides);
     }
-    return;
-  }
-  if (sw.base_text) {
+  } else if (sw.base_text) {
     deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
   } else {
     deterrence::load_scenario(sw.base_path, overrides);
   }
+}
+
+// The base scenario's resolved parameters as TOML, and the scenario itself when it is the
+// deterrence model's (a [question] needs it).
+std::string resolved_base(const Sweep& sw, std::optional<deterrence::Scenario>& scenario) {
+  if (sw.model == "anu_deterrence") {
+    return (sw.base_text ? anu::load_anu_scenario_text(*sw.base_text, sw.base_path)
+                         : anu::load_anu_scenario(sw.base_path))
+        .resolved_toml();
+  }
+  scenario = sw.base_text ? deterrence::load_scenario_text(*sw.base_text, sw.base_path)
+                          : deterrence::load_scenario(sw.base_path);
+  return deterrence::resolved_toml(*scenario);
 }
 
 // Every value a parameter can take must be accepted by the base scenario: check the
@@ -222,10 +401,10 @@ void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
   }
   for (std::size_t k = 0; k < probes.size(); ++k) {
     try {
-      load_base(sw, {p.path + "=" + probes[k]});
+      load_base(sw, overrides(p, probes[k]));
     } catch (const ScenarioError& e) {
       const std::string label = p.labels.empty() ? "" : " ('" + p.labels[k] + "')";
-      t.fail("path",
+      t.fail(t.has("paths") ? "paths" : "path",
              "with value " + probes[k] + label + " the base scenario is invalid: " + e.message());
     }
   }
@@ -266,8 +445,10 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     }
     sw.model = model;
   }
+  toml::table resolved;
+  std::optional<deterrence::Scenario> base_scenario;
   try {
-    load_base(sw, {});
+    resolved = toml::parse(resolved_base(sw, base_scenario));
   } catch (const ScenarioError& e) {
     root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
   }
@@ -308,9 +489,14 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
   auto parameters = root.table_array("parameters");
   if (parameters.empty()) root.fail_table("a sweep needs at least one [[parameters]] table");
   for (auto& t : parameters) {
-    SweepParameter p = read_parameter(t, sw.design);
+    SweepParameter p = read_parameter(t, sw.design, resolved);
     for (const auto& other : sw.parameters) {
-      if (other.path == p.path) t.fail("path", "'" + p.path + "' is swept twice");
+      for (const auto& swept : p.paths) {
+        if (std::find(other.paths.begin(), other.paths.end(), swept) != other.paths.end()) {
+          t.fail(t.has("paths") ? "paths" : "path",
+                 "'" + swept + "' is swept twice (also by parameter '" + other.name + "')");
+        }
+      }
       if (other.name == p.name) {
         t.fail(t.has("name") ? "name" : "path",
                "two parameters are named '" + p.name + "': give each its own `name`");
@@ -318,6 +504,13 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     }
     check_against_base(sw, t, p);
     sw.parameters.push_back(std::move(p));
+  }
+  if (auto question = root.table("question")) {
+    if (!base_scenario) {
+      question->fail_table("a [question] names the deterrence model's metrics; " + sw.model +
+                           " sweeps have none");
+    }
+    sw.question = detail::read_question(*question, sw, *base_scenario);
   }
   root.finish();
   return sw;
@@ -348,7 +541,7 @@ std::vector<DesignPoint> expand(const Sweep& sw) {
       for (std::size_t i = 0; i < d; ++i) {
         const auto& [value, text] = levels[i][static_cast<std::size_t>(row[i])];
         point.values.push_back(value);
-        point.overrides.push_back(sw.parameters[i].path + "=" + text);
+        for (auto& o : overrides(sw.parameters[i], text)) point.overrides.push_back(std::move(o));
       }
       out.push_back(std::move(point));
     }
@@ -370,7 +563,7 @@ std::vector<DesignPoint> expand(const Sweep& sw) {
       const double u = std::min(row[i], std::nextafter(1.0, 0.0));
       const auto [value, text] = at(sw.parameters[i], u);
       point.values.push_back(value);
-      point.overrides.push_back(sw.parameters[i].path + "=" + text);
+      for (auto& o : overrides(sw.parameters[i], text)) point.overrides.push_back(std::move(o));
     }
     out.push_back(std::move(point));
   }

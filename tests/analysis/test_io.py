@@ -241,8 +241,17 @@ def test_metrics(run_file, grid_file):
             with pytest.raises(BadInput, match=hint):
                 f.metric_spec(bad)
     with open_file(grid_file) as f:
-        with pytest.raises(BadInput, match="only run files"):
-            f.metric("launched@Homeland")
+        # Sweeps carry /states and /attackers with the design point of every row.
+        per_state = f.metric("launched@Homeland")
+        st = f.states(["launched"], decode=False)
+        st = st[st.state == 0]
+        assert np.array_equal(per_state[["point", "replication"]].to_numpy(),
+                              st[["point", "replication"]].to_numpy())
+        assert np.allclose(per_state["value"], st["launched"])
+        assert not np.allclose(per_state["value"], per_state["value"].iloc[0]), "per run"
+        named = f.metric("named@RivalAPT", points=[3])
+        at = f.attackers(["named"], decode=False)
+        assert np.allclose(named["value"], at[(at.point == 3) & (at.attacker == 0)]["named"])
         assert len(f.metric("launched", points=[3, 4])) == 6
         with pytest.raises(BadInput, match="no design point 10"):
             f.metric("launched", points=[10])
@@ -311,8 +320,7 @@ def test_missing_optional_table_is_explained(saltelli_file):
     with open_file(saltelli_file) as f:
         with pytest.raises(BadInput, match="--incidents"):
             f.incidents()
-        with pytest.raises(BadInput, match="only run files"):
-            f.states()
+        assert len(f.states()) == len(f.runs()) * len(f.names("states"))
 
 
 def test_fixed_length_string_columns_are_decoded(run_file, tmp_path):

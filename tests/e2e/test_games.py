@@ -229,5 +229,5 @@ def test_a_sweep_of_another_model_is_refused_at_its_base_key(cli, source_dir, tm
     r = cli("sweep", sweep, "-o", out)
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{sweep}:1:" in r.stderr and "base" in r.stderr
-    assert "sweeps run deterrence scenarios only" in r.stderr
+    assert "sweeps run deterrence and anu_deterrence scenarios" in r.stderr
     assert not out.exists() and not (tmp_path / "out.h5.parts").exists()

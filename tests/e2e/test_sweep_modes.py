@@ -131,7 +131,7 @@ def assert_same_file(a, b):
     attribute equal."""
     with h5py.File(a) as fa, h5py.File(b) as fb:
         assert sorted(fa) == sorted(fb)
-        for name in ("/runs", "/timeseries"):
+        for name in ("/runs", "/states", "/attackers", "/timeseries"):
             if name in fa or name in fb:
                 assert_same_table(fa[name][:], fb[name][:], name)
     ca, cb = contents(a), contents(b)
@@ -275,6 +275,41 @@ def test_the_reference_is_what_it_should_be(small):
     periods = table(small.ref_ts, "/timeseries")
     assert len(periods) > len(rows)
     assert set(row_tasks(periods, 20).tolist()) == set(range(SMALL_TASKS))
+    # One /states row per state and one /attackers row per attacker of every run, in task
+    # order, so that metric@State and metric@Attacker work on sweeps as on run files.
+    with h5py.File(small.ref) as f:
+        n_states = len(f["/scenario/states"])
+        n_attackers = len(f["/scenario/attackers"])
+    for name, n, column in (("/states", n_states, "state"),
+                            ("/attackers", n_attackers, "attacker")):
+        agents = table(small.ref, name)
+        assert len(agents) == SMALL_TASKS * n, name
+        assert list(row_tasks(agents, 20)) == [t for t in range(SMALL_TASKS) for _ in range(n)]
+        assert list(agents[column]) == list(range(n)) * SMALL_TASKS, name
+
+
+def test_agent_rows_of_a_sweep_equal_those_of_run(run, small, source_dir, tmp_path):
+    """Point 4 of the sweep is `cyberdeter run` of that point's scenario with the sweep's
+    seed: its /states and /attackers rows are the same, but for the `point` column."""
+    with h5py.File(small.ref) as f:
+        sets = []
+        for name in f["/design"].attrs["parameters"]:
+            d = f["/design"][name]
+            value = d.attrs["values"][int(d[4])] if "values" in d.attrs else repr(d[4])
+            sets += ["--set", f"{d.attrs['path']}={value}"]
+    out = tmp_path / "point4.h5"
+    r = run("run", source_dir / "scenarios/minimal.toml", "-o", out, "--replications", 20,
+            "--seed", 17, *sets, "-q")
+    assert r.returncode == 0, r.stderr
+    for name in ("/states", "/attackers"):
+        swept = table(small.ref, name)
+        swept = swept[swept["point"] == 4]
+        single = table(out, name)
+        assert len(swept) == len(single) > 0
+        assert (single["point"] == 0).all()
+        columns = [c for c in single.dtype.names if c != "point"]
+        for c in columns:
+            assert np.array_equal(swept[c], single[c]), f"{name}.{c}"
 
 
 # --- the same file whatever runs it ------------------------------------------------------

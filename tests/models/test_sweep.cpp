@@ -287,3 +287,217 @@ TEST_CASE("table values and labels are checked", "[sweep]") {
   CHECK(e->key() == "parameters[0].labels");
   CHECK_THAT(e->message(), Catch::Contains("not a `range`"));
 }
+
+namespace {
+
+// Three groups of two kinds, with their own sanction costs, for linked parameters.
+const char* const linked_base = R"(
+[states.Home]
+[states.Ally]
+[states.Rival]
+targetable = false
+[attackers.Alpha]
+kind = "state_sponsored"
+sponsor = "Rival"
+sanction_cost = 0.1
+[attackers.Beta]
+kind = "state_sponsored"
+sponsor = "Rival"
+sanction_cost = 0.3
+[attackers.Crew]
+kind = "criminal"
+sanction_cost = 0.02
+[[programs]]
+kind = "training"
+owner = "Home"
+rate = 0.05
+[[programs]]
+kind = "training"
+owner = "Ally"
+rate = 0.2
+)";
+
+Sweep linked(const std::string& parameter) {
+  return load_sweep_text(
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\n" + parameter, "sweep.toml",
+      linked_base);
+}
+
+std::optional<ScenarioError> linked_error(const std::string& parameter) {
+  try {
+    linked(parameter);
+    return std::nullopt;
+  } catch (const ScenarioError& e) {
+    return e;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("one parameter sets several paths: listed, or by a wildcard filtered by where",
+          "[sweep][linked]") {
+  SECTION("paths listed, the same value at each") {
+    const Sweep sw = linked(
+        "name = \"cost\"\npaths = [\"attackers.Alpha.sanction_cost\", "
+        "\"attackers.Crew.sanction_cost\"]\nvalues = [0.5, 2.0]\n");
+    REQUIRE(sw.parameters[0].paths == std::vector<std::string>{"attackers.Alpha.sanction_cost",
+                                                               "attackers.Crew.sanction_cost"});
+    const auto points = expand(sw);
+    REQUIRE(points.size() == 2);
+    CHECK(points[1].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=2.0",
+                                                          "attackers.Crew.sanction_cost=2.0"});
+    CHECK(points[1].values == std::vector<double>{1.0});
+  }
+  SECTION("a wildcard over the state groups, scaling each group's own value") {
+    const Sweep sw = linked(
+        "name = \"state cost x\"\npath = \"attackers.*.sanction_cost\"\n"
+        "where = { kind = \"state_sponsored\" }\nlink = \"scale\"\nrange = [1.0, 10.0]\n"
+        "steps = 2\n");
+    const SweepParameter& p = sw.parameters[0];
+    CHECK(p.path == "attackers.*.sanction_cost");
+    REQUIRE(p.paths == std::vector<std::string>{"attackers.Alpha.sanction_cost",
+                                                "attackers.Beta.sanction_cost"});
+    CHECK(p.base_values == std::vector<double>{0.1, 0.3});
+    const auto points = expand(sw);
+    REQUIRE(points.size() == 2);
+    CHECK(points[0].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=0.1",
+                                                          "attackers.Beta.sanction_cost=0.3"});
+    CHECK(points[1].overrides == std::vector<std::string>{"attackers.Alpha.sanction_cost=1.0",
+                                                          "attackers.Beta.sanction_cost=3.0"});
+    CHECK(points[1].values == std::vector<double>{10.0});
+    // The overrides load: each point's groups have the scaled costs.
+    const auto sc = deterrence::load_scenario_text(linked_base, "base.toml", points[1].overrides);
+    CHECK(sc.attackers[0].sanction_cost == 1.0);
+    CHECK(sc.attackers[1].sanction_cost == 3.0);
+    CHECK(sc.attackers[2].sanction_cost == 0.02);
+  }
+  SECTION("a wildcard over an array of tables") {
+    const Sweep sw = linked("path = \"programs[*].rate\"\nlink = \"scale\"\nvalues = [2.0]\n");
+    CHECK(sw.parameters[0].paths ==
+          std::vector<std::string>{"programs[0].rate", "programs[1].rate"});
+    CHECK(expand(sw)[0].overrides ==
+          std::vector<std::string>{"programs[0].rate=0.1", "programs[1].rate=0.4"});
+  }
+}
+
+TEST_CASE("bad linked parameters name the line and the key", "[sweep][linked][errors]") {
+  struct Case {
+    std::string parameter;
+    std::string key;
+    std::string phrase;
+  };
+  // clang-format off
+  const std::vector<Case> cases{
+      {"path = \"attackers.Alpha.gain\"\npaths = [\"attackers.Beta.gain\"]\nvalues = [1.0]\n", "parameters[0].paths", "either `path` or `paths`"},
+      {"paths = []\nvalues = [1.0]\n", "parameters[0].paths", "non-empty array"},
+      {"path = \"attackers.*.gain\"\nwhere = { kind = \"spy\" }\nvalues = [1.0]\n", "parameters[0].path", "matches no key of the base scenario with these `where` values"},
+      {"path = \"attackers.Alpha.gain\"\nwhere = { kind = \"criminal\" }\nvalues = [1.0]\n", "parameters[0].where", "the path has none"},
+      {"path = \"attackers.*.kind\"\nlink = \"scale\"\nvalues = [\"criminal\"]\n", "parameters[0].link", "give numeric values"},
+      {"path = \"attackers.*.sponsor\"\nwhere = { kind = \"state_sponsored\" }\nlink = \"scale\"\nvalues = [2.0]\n", "parameters[0].link", "needs a number at 'attackers.Alpha.sponsor'"},
+      {"paths = [\"attackers.Alpha.gain\", \"attackers.*.gain\"]\nvalues = [1.0]\n", "parameters[0].paths", "'attackers.Alpha.gain' is named twice"},
+      {"path = \"attackers.*.capability\"\nvalues = [1.5]\n", "parameters[0].path", "with value 1.5 the base scenario is invalid"},
+      {"path = \"attackers.*.gain\"\nvalues = [1.0]\n[[parameters]]\npath = \"attackers.Crew.gain\"\nvalues = [2.0]\n", "parameters[1].path", "'attackers.Crew.gain' is swept twice (also by parameter 'attackers.*.gain')"},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.parameter);
+    const auto e = linked_error(c.parameter);
+    REQUIRE(e);
+    INFO(e->what());
+    CHECK(e->key() == c.key);
+    CHECK(e->line() > 0);
+    CHECK_THAT(e->message(), Catch::Contains(c.phrase));
+  }
+}
+
+namespace {
+
+const char* const question_base = R"(
+[run]
+start_date = "2015-01-01"
+horizon_days = 2000
+[states.Home]
+[states.Ally]
+[states.Rival]
+targetable = false
+[attackers.Alpha]
+kind = "state_sponsored"
+sponsor = "Rival"
+[[mega_events]]
+name = "Games"
+host = "Home"
+start_day = 100
+end_day = 130
+)";
+
+Sweep with_question(const std::string& question) {
+  return load_sweep_text(
+      "base = \"base.toml\"\n[design]\nkind = \"grid\"\n[[parameters]]\nname = \"sanctions\"\n"
+      "path = \"states.Home.doctrine.sanction.enabled\"\nvalues = [false, true]\n"
+      "labels = [\"off\", \"on\"]\n[[parameters]]\nname = \"capability\"\n"
+      "path = \"attackers.Alpha.capability\"\nrange = [0.2, 0.8]\nsteps = 3\n[question]\n" +
+          question,
+      "sweep.toml", question_base);
+}
+
+}  // namespace
+
+TEST_CASE("a sweep may state its question", "[sweep][question]") {
+  const Sweep sw = with_question(
+      "text = \"Do sanctions deter Alpha?\"\nmetric = \"launched@Home\"\ncompare = "
+      "\"sanctions\"\nbaseline = \"off\"\ntreatment = \"on\"\nwindow = \"Games\"\n");
+  REQUIRE(sw.question);
+  CHECK(sw.question->metric == "launched@Home");
+  CHECK(sw.question->baseline == "off");
+  CHECK(sw.question->window == std::make_pair(100.0, 130.0));
+  CHECK(sw.question->window_name == "Games");
+  CHECK(with_question("metric = \"detected/launched\"\ncompare = \"capability\"\nwindow = "
+                      "[\"2015-04-11\", 200]\n")
+            .question->window == std::make_pair(100.0, 200.0));
+  CHECK(with_question("metric = \"response_rate\"\ncompare = \"sanctions\"\nbaseline = false\n")
+            .question->baseline == "false");
+  CHECK(!with_question("metric = \"named@Alpha\"\n").question->window);
+}
+
+TEST_CASE("bad questions name the line and the key", "[sweep][question][errors]") {
+  struct Case {
+    std::string question;
+    std::string key;
+    std::string phrase;
+  };
+  // clang-format off
+  const std::vector<Case> cases{
+      {"compare = \"sanctions\"\n", "question", "missing required key 'metric'"},
+      {"metric = \"lanched\"\n", "question.metric", "unknown metric 'lanched' (did you mean 'launched'?)"},
+      {"metric = \"launched@Hom\"\n", "question.metric", "'Hom' is neither a state nor an attacker of the base scenario (did you mean 'Home'?)"},
+      {"metric = \"lanched@Home\"\n", "question.metric", "'lanched' is not a per-state metric (did you mean 'launched'?)"},
+      {"metric = \"named@Home\"\n", "question.metric", "'named' is not a per-state metric"},
+      {"metric = \"detected/lanched\"\n", "question.metric", "'lanched' in 'detected/lanched' is not a /runs column"},
+      {"metric = \"launched\"\ncompare = \"sanction\"\n", "question.compare", "no parameter is named 'sanction' (did you mean 'sanctions'?)"},
+      {"metric = \"launched\"\nbaseline = \"off\"\n", "question", "values of the parameter named by `compare`"},
+      {"metric = \"launched\"\ncompare = \"sanctions\"\nbaseline = \"of\"\n", "question.baseline", "'of' is not a value of parameter 'sanctions' (did you mean 'off'?)"},
+      {"metric = \"launched\"\ncompare = \"capability\"\nbaseline = 0.9\n", "question.baseline", "expected a number in [0.2, 0.8]"},
+      {"metric = \"launched\"\ncompare = \"sanctions\"\nbaseline = \"on\"\ntreatment = \"on\"\n", "question.treatment", "must differ from the baseline"},
+      {"metric = \"launched\"\nwindow = \"Game\"\n", "question.window", "'Game' is not a mega-event of the base scenario (did you mean 'Games'?)"},
+      {"metric = \"launched\"\nwindow = [300, 200]\n", "question.window", "ends before it starts"},
+      {"metric = \"launched\"\nwindow = [0, 5000]\n", "question.window", "outside the horizon"},
+      {"metric = \"launched\"\nwindow = [\"2015-02-30\", 200]\n", "question.window", "not a calendar date"},
+      {"metric = \"launched\"\nwindow = 3\n", "question.window", "expected a mega-event's name"},
+      {"metric = \"launched\"\nwhen = 3\n", "question.when", "unknown key"},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.question);
+    std::optional<ScenarioError> e;
+    try {
+      with_question(c.question);
+    } catch (const ScenarioError& error) {
+      e = error;
+    }
+    REQUIRE(e);
+    INFO(e->what());
+    CHECK(e->key() == c.key);
+    CHECK(e->line() > 0);
+    CHECK_THAT(e->message(), Catch::Contains(c.phrase));
+  }
+}

@@ -106,7 +106,8 @@ TableSchema<PeriodRow> timeseries_schema() {
 
 TableSchema<StateRow> states_schema() {
   TableSchema<StateRow> s("One row per state and replication: counts as victim");
-  s.add("replication", &StateRow::replication, "1", "Replication index")
+  s.add("point", &StateRow::point, "1", "Design point of a sweep (index into /design); 0 for run")
+      .add("replication", &StateRow::replication, "1", "Replication index")
       .add("state", &StateRow::state, "1", "State index into /scenario/states");
   add_counts(s, "", [](const StateRow& r) -> const Counts& { return r.counts; });
   s.add("final_defense", &StateRow::final_defense, "1", "Defense D at the end")
@@ -118,7 +119,9 @@ TableSchema<StateRow> states_schema() {
 
 TableSchema<AttackerRow> attackers_schema() {
   TableSchema<AttackerRow> s("One row per attacker and replication");
-  s.add("replication", &AttackerRow::replication, "1", "Replication index")
+  s.add("point", &AttackerRow::point, "1",
+        "Design point of a sweep (index into /design); 0 for run")
+      .add("replication", &AttackerRow::replication, "1", "Replication index")
       .add("attacker", &AttackerRow::attacker, "1", "Attacker index into /scenario/attackers")
       .add("opportunities", &AttackerRow::opportunities, "count", "Opportunities considered")
       .add("launched", &AttackerRow::launched, "count", "Operations launched")
@@ -144,7 +147,8 @@ TableSchema<AttackerRow> attackers_schema() {
 
 TableSchema<BeliefRow> beliefs_schema() {
   TableSchema<BeliefRow> s("Final beliefs of each attacker about each of its targets");
-  s.add("replication", &BeliefRow::replication, "1", "Replication index")
+  s.add("point", &BeliefRow::point, "1", "Design point of a sweep (index into /design); 0 for run")
+      .add("replication", &BeliefRow::replication, "1", "Replication index")
       .add("attacker", &BeliefRow::attacker, "1", "Attacker index")
       .add("state", &BeliefRow::state, "1", "Target state index")
       .add("p_attributed", &BeliefRow::p_attributed, "1", "P̂_attr: posterior mean of being named");

@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "../toml_reader.hpp"
 #include "cyberdeter/models/deterrence/model.hpp"
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
@@ -23,6 +24,8 @@ std::string read_text(const std::string& path) {
   if (!in) throw ScenarioError(path, 0, 0, "", "cannot read the file");
   return text.str();
 }
+
+std::size_t split_count(const std::string& path) { return detail::split_key_path(path).size(); }
 
 std::string overrides_text(const DesignPoint& point) {
   std::string values;
@@ -43,6 +46,8 @@ sim::PartInfo part_info(const SweepPlan& plan, std::string shard, sim::TaskSet t
 // A block's rows, from a worker to the writer.
 struct Block final : sim::BlockOutput {
   std::vector<RunRow> runs;
+  std::vector<StateRow> states;
+  std::vector<AttackerRow> attackers;
   std::vector<PeriodRow> periods;
   std::vector<IncidentRow> incidents;
 };
@@ -84,10 +89,18 @@ class Runner final : public sim::TaskRunner {
         loaded_point_ = point;
       }
       BlockSink sink(*out, output_, point);
-      RunRow row =
-          run_replication(*scenario_, plan_.run_id(task), sink, {output_.incidents, false}).run;
-      row.point = point;
-      out->runs.push_back(row);
+      RunResult result =
+          run_replication(*scenario_, plan_.run_id(task), sink, {output_.incidents, false});
+      result.run.point = point;
+      out->runs.push_back(result.run);
+      for (StateRow& row : result.states) {
+        row.point = point;
+        out->states.push_back(row);
+      }
+      for (AttackerRow& row : result.attackers) {
+        row.point = point;
+        out->attackers.push_back(row);
+      }
     }
     return out;
   }
@@ -108,6 +121,8 @@ class Part final : public sim::PartWriter {
         file_(sim::h5::File::create(path)) {
     if (output.provenance) output.provenance(file_);
     runs_.emplace(file_.create_table("/runs", runs_schema(), output.storage));
+    states_.emplace(file_.create_table("/states", states_schema(), output.storage));
+    attackers_.emplace(file_.create_table("/attackers", attackers_schema(), output.storage));
     if (output.timeseries) {
       periods_.emplace(file_.create_table("/timeseries", timeseries_schema(), output.storage));
     }
@@ -118,6 +133,8 @@ class Part final : public sim::PartWriter {
   void write(const sim::BlockOutput& output) override {
     const auto& block = static_cast<const Block&>(output);
     runs_->append(std::span<const RunRow>(block.runs));
+    states_->append(std::span<const StateRow>(block.states));
+    attackers_->append(std::span<const AttackerRow>(block.attackers));
     if (periods_) periods_->append(std::span<const PeriodRow>(block.periods));
     if (incidents_) incidents_->append(std::span<const IncidentRow>(block.incidents));
   }
@@ -136,6 +153,8 @@ class Part final : public sim::PartWriter {
   std::string shard_;
   sim::h5::File file_;
   std::optional<sim::h5::Table<RunRow>> runs_;
+  std::optional<sim::h5::Table<StateRow>> states_;
+  std::optional<sim::h5::Table<AttackerRow>> attackers_;
   std::optional<sim::h5::Table<PeriodRow>> periods_;
   std::optional<sim::h5::Table<IncidentRow>> incidents_;
 };
@@ -187,28 +206,46 @@ OpenParts open_parts(const std::vector<std::string>& paths) {
   return parts;
 }
 
-// The number of /timeseries rows of each design point's runs: the base scenario's unless
-// the sweep varies the horizon or the reporting period, then each point's (loaded once).
-class PeriodsPerPoint {
+// The number of rows a table holds for each run of a design point: the base scenario's
+// count unless the sweep varies what decides it, then each point's (loaded once).
+class RowsPerPoint {
  public:
-  explicit PeriodsPerPoint(const SweepPlan& plan) : plan_(plan) {
+  using Count = std::uint64_t (*)(const Scenario&);
+  // `decides` tells whether a swept path can change the count.
+  RowsPerPoint(const SweepPlan& plan, Count count, bool (*decides)(const std::string& path))
+      : plan_(plan), count_(count) {
     for (const auto& p : plan.sweep.parameters) {
-      if (p.path == "run.horizon_days" || p.path == "run.reporting_days") per_point_ = true;
+      for (const auto& path : p.paths) per_point_ = per_point_ || decides(path);
     }
-    base_ = reporting_periods(plan.base.run);
+    base_ = count(plan.base);
   }
   std::uint64_t operator()(std::uint64_t point) {
     if (!per_point_) return base_;
     if (const auto it = cache_.find(point); it != cache_.end()) return it->second;
-    return cache_[point] = reporting_periods(plan_.scenario(point).run);
+    return cache_[point] = count_(plan_.scenario(point));
   }
 
  private:
   const SweepPlan& plan_;
+  Count count_;
   bool per_point_ = false;
   std::uint64_t base_ = 0;
   std::map<std::uint64_t, std::uint64_t> cache_;
 };
+
+std::uint64_t periods_of(const Scenario& sc) { return reporting_periods(sc.run); }
+std::uint64_t states_of(const Scenario& sc) { return sc.states.size(); }
+std::uint64_t attackers_of(const Scenario& sc) { return sc.attackers.size(); }
+bool decides_periods(const std::string& path) {
+  return path == "run.horizon_days" || path == "run.reporting_days";
+}
+// A whole table of states or attackers (`states`, `states.NAME`) can add or remove some.
+bool decides_states(const std::string& path) {
+  return path == "states" || (path.starts_with("states.") && split_count(path) == 2);
+}
+bool decides_attackers(const std::string& path) {
+  return path == "attackers" || (path.starts_with("attackers.") && split_count(path) == 2);
+}
 
 std::uint64_t merge_tables(const SweepPlan& plan, const OpenParts& parts, sim::h5::File& out,
                            const SweepOutput& output, const Extras& extras) {
@@ -225,14 +262,25 @@ std::uint64_t merge_tables(const SweepPlan& plan, const OpenParts& parts, sim::h
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
   sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of, one_run,
                    words);
-  if (extras.timeseries) {
-    PeriodsPerPoint periods_of(plan);
-    const auto periods_of_task = [&](std::uint64_t task) {
-      return std::optional<std::uint64_t>(periods_of(plan.point_of(task)));
+  // One row per state and per attacker of each run, one per reporting period.
+  const auto per_task = [&plan](RowsPerPoint& rows) {
+    return [&plan, &rows](std::uint64_t task) {
+      return std::optional<std::uint64_t>(rows(plan.point_of(task)));
     };
+  };
+  RowsPerPoint states_per_point(plan, states_of, decides_states);
+  auto states = out.create_table("/states", states_schema(), output.storage);
+  sim::merge_table(parts.pointers, parts.inputs, "/states", states_schema(), states, task_of,
+                   per_task(states_per_point), words);
+  RowsPerPoint attackers_per_point(plan, attackers_of, decides_attackers);
+  auto attackers = out.create_table("/attackers", attackers_schema(), output.storage);
+  sim::merge_table(parts.pointers, parts.inputs, "/attackers", attackers_schema(), attackers,
+                   task_of, per_task(attackers_per_point), words);
+  if (extras.timeseries) {
+    RowsPerPoint periods_per_point(plan, periods_of, decides_periods);
     auto periods = out.create_table("/timeseries", timeseries_schema(), output.storage);
     sim::merge_table(parts.pointers, parts.inputs, "/timeseries", timeseries_schema(), periods,
-                     task_of, periods_of_task, words);
+                     task_of, per_task(periods_per_point), words);
   }
   if (extras.incidents) {
     auto incidents = out.create_table("/incidents", incidents_schema(), output.storage);
@@ -296,6 +344,8 @@ void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<Design
                        p.values.empty() ? "Value of " + p.path + " at each point"
                                         : "Index into the `values` attribute at each point");
     file.set_attribute(dataset, "path", p.path);
+    file.set_attribute(dataset, "paths", std::span(p.paths));
+    file.set_attribute(dataset, "link", std::string(p.link == Link::scale ? "scale" : "same"));
     if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
     if (!p.labels.empty()) file.set_attribute(dataset, "labels", std::span(p.labels));
     names.push_back(p.name);

@@ -76,7 +76,11 @@ class World {
     std::fill(retaliates_.begin(), retaliates_.end(), 1u);
     std::fill(attacks_turn_.begin(), attacks_turn_.end(), 0u);
     for (auto& bucket : pending_) bucket.clear();
-    for (std::uint32_t d = 0; d < n_; ++d) rescan(d);
+    for (std::uint32_t d = 0; d < n_; ++d) {
+      for (std::uint32_t k = 0; k < k_; ++k)
+        expected_[std::size_t{d} * k_ + k] = expected_value(d, k);
+      rescan(d);
+    }
   }
 
   /// Every state attacks once, in state order.
@@ -136,12 +140,13 @@ class World {
   }
 
   // best_[d] is the first intensity of greatest expected value (Python's max keeps the
-  // first of equals), kept up to date as d's counts change.
+  // first of equals), kept up to date as d's counts change: only the changed intensity's
+  // value is computed again.
   void rescan(std::uint32_t d) {
+    const double* ev = &expected_[std::size_t{d} * k_];
     std::uint32_t best = 0;
-    for (std::uint32_t k = 0; k < k_; ++k) {
-      expected_[d * k_ + k] = expected_value(d, k);
-      if (expected_[d * k_ + k] > expected_[d * k_ + best]) best = k;
+    for (std::uint32_t k = 1; k < k_; ++k) {
+      if (ev[k] > ev[best]) best = k;
     }
     best_[d] = best;
   }

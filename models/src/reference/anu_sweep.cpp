@@ -35,7 +35,9 @@ struct Plan {
   // Rows of /intensities per task, when every point has the same number of intensities.
   std::optional<std::uint64_t> intensities_per_task() const {
     for (const auto& p : sweep.parameters) {
-      if (p.path == "anu.intensities" || p.path == "anu") return std::nullopt;
+      for (const auto& path : p.paths) {
+        if (path == "anu.intensities" || path == "anu") return std::nullopt;
+      }
     }
     return base.params.intensities;
   }

@@ -17,10 +17,24 @@ enum class DesignKind { grid, latin_hypercube, sobol, saltelli, morris };
 /// "grid", "latin_hypercube", "sobol", "saltelli" or "morris", as in sweep files.
 std::string_view to_string(DesignKind kind) noexcept;
 
+/// How a parameter that sets several paths sets them.
+enum class Link {
+  same,   ///< every path takes the value
+  scale,  ///< every path takes its base value times the value
+};
+
 /// [[parameters]]: one swept parameter.
 struct SweepParameter {
   std::string name;  ///< `name`, default: the path
-  std::string path;  ///< `path`, a scenario key path such as "attackers.APT10.capability"
+  /// `path`, a scenario key path such as "attackers.APT10.capability", as written (it may
+  /// hold a `*` segment); for `paths = [...]`, the paths joined by ", ".
+  std::string path;
+  /// The scenario paths the parameter sets: `path` or `paths` in the order written, each
+  /// `*` segment expanded over the base scenario's tables (filtered by `where`) in the order
+  /// of their names (arrays of tables: by index).
+  std::vector<std::string> paths;
+  Link link = Link::same;           ///< `link`
+  std::vector<double> base_values;  ///< with Link::scale: each path's value in the base
   /// `values`: explicit values as TOML literals: numbers, booleans or strings, or inline
   /// tables or arrays (which replace the whole table or array at `path`). A continuous
   /// design picks value floor(u · count) for a unit coordinate u.
@@ -32,6 +46,19 @@ struct SweepParameter {
   bool integer = false;    ///< both range bounds are TOML integers: values are integers
   bool log_scale = false;  ///< `scale = "log"` (range must be positive)
   std::size_t steps = 0;   ///< `steps` (grid with a range): evenly spaced values, ends included
+};
+
+/// [question]: what the sweep asks, so that `analysis report` opens on the answer. The
+/// loader checks it against the base scenario and the parameters; analysis computes it.
+struct SweepQuestion {
+  std::string text;       ///< `text`: the question in words
+  std::string metric;     ///< `metric`: COLUMN, COLUMN@STATE, COLUMN@ATTACKER or A/B
+  std::string compare;    ///< `compare`: the parameter whose values are compared
+  std::string baseline;   ///< `baseline`: a label or value of `compare` (default: its first)
+  std::string treatment;  ///< `treatment`: the value compared with it (default: every other)
+  /// `window`: a mega-event's name, or [start, end] in days or dates (resolved to days).
+  std::optional<std::pair<double, double>> window;
+  std::string window_name;  ///< the mega-event's name when the window was given by one
 };
 
 struct Sweep {
@@ -51,6 +78,7 @@ struct Sweep {
   std::uint64_t seed = 1;             ///< [run] `seed`: master seed
   bool common_random_numbers = true;  ///< [run] `common_random_numbers`
   std::vector<SweepParameter> parameters;
+  std::optional<SweepQuestion> question;  ///< [question], if the sweep states one
 };
 
 /// One point of the design: each parameter's value, as a number (for a parameter given by

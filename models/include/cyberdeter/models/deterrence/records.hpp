@@ -64,6 +64,7 @@ struct PeriodRow {
 
 /// One row of /states_summary: one victim in one replication.
 struct StateRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint32_t state = 0;
   Counts counts;  ///< as victim (or leader of the response)
@@ -75,6 +76,7 @@ struct StateRow {
 /// One row of /attackers_summary: one attacker in one replication, with its final beliefs
 /// averaged over its targets.
 struct AttackerRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint32_t attacker = 0;
   std::uint64_t opportunities = 0;
@@ -92,6 +94,7 @@ struct AttackerRow {
 
 /// One row of /beliefs: an attacker's final belief about one target.
 struct BeliefRow {
+  std::uint64_t point = 0;  ///< design point of a sweep (0 for `run`)
   std::uint64_t replication = 0;
   std::uint32_t attacker = 0;
   std::uint32_t state = 0;

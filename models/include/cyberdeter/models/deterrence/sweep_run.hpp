@@ -5,7 +5,8 @@
 // Task t of a sweep is design point t / R, replication t % R (R replications per point),
 // so /runs in task order is point-major. Every output file of a sweep, whether a
 // checkpoint part, a shard's file or the merged file, has the same groups (/sweep with its
-// identity and the tasks it holds, /scenario, /design, /runs, optionally /timeseries);
+// identity and the tasks it holds, /scenario, /design, /runs, /states, /attackers,
+// optionally /timeseries and /incidents);
 // checkpoint parts carry only /sweep and the tables.
 
 #include <cstdint>
