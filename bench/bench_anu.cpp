@@ -54,9 +54,16 @@ std::vector<double> hand_loop(const AnuParams& p, const sim::RunId& id) {
       for (std::uint32_t a = 0; a < n; ++a) {
         std::uint32_t d = static_cast<std::uint32_t>(attack[a].below(n - 1));
         if (d >= a) ++d;
-        const std::uint32_t k = attack[a].uniform() > p.rationality
-                                    ? static_cast<std::uint32_t>(attack[a].below(kn))
-                                    : best[d];
+        std::uint32_t k;
+        if (attack[a].uniform() > p.rationality) {
+          k = static_cast<std::uint32_t>(attack[a].below(kn));
+        } else {
+          if (p.rationality == 0.0) {
+            for (std::uint32_t j = 0; j < kn; ++j) ev[d * kn + j] = expected(d * kn + j, j);
+            rescan(d);
+          }
+          k = best[d];
+        }
         const double x = k + 1.0;
         const std::size_t c = std::size_t{d} * kn + k;
         bool hit;
@@ -74,6 +81,7 @@ std::vector<double> hand_loop(const AnuParams& p, const sim::RunId& id) {
           hit = true;
         }
         ++(hit ? ret[c] : ign[c]);
+        if (p.rationality == 0.0) continue;  // best replies only when the draw is exactly 0
         const double before = ev[c];
         ev[c] = expected(c, k);
         if (k == best[d]) {

@@ -53,6 +53,7 @@ class World {
         attacks_(k_),
         attacks_turn_(k_),
         retaliations_(k_),
+        retaliations_turn_(k_),
         effect_(p.retaliation_effect * (1.0 + static_cast<double>(p.partners))) {
     attack_rng_.reserve(n_);
     response_rng_.reserve(n_);
@@ -75,6 +76,7 @@ class World {
     std::fill(ignores_.begin(), ignores_.end(), 1u);
     std::fill(retaliates_.begin(), retaliates_.end(), 1u);
     std::fill(attacks_turn_.begin(), attacks_turn_.end(), 0u);
+    std::fill(retaliations_turn_.begin(), retaliations_turn_.end(), 0u);
     for (auto& bucket : pending_) bucket.clear();
     for (std::uint32_t d = 0; d < n_; ++d) {
       for (std::uint32_t k = 0; k < k_; ++k)
@@ -86,7 +88,11 @@ class World {
   /// Every state attacks once, in state order.
   void play_round(std::uint32_t round) {
     if (!pending_.empty()) publish(round);
-    for (std::uint32_t a = 0; a < n_; ++a) attack(a, round);
+    // The rules in locals: stores to the states' values cannot alias them, so they stay in
+    // registers through the loop.
+    const Rules rules{p_.rationality, p_.attribution, p_.defender_cost, p_.retaliation_cost,
+                      p_.retaliation_effect};
+    for (std::uint32_t a = 0; a < n_; ++a) attack(a, round, rules);
   }
 
   /// Selection and mutation: the state of least value copies, intensity by intensity, its
@@ -121,6 +127,13 @@ class World {
     return n_ > 1 ? std::sqrt(ss / static_cast<double>(n_ - 1)) : 0.0;
   }
 
+  /// Adds the turn's counts to the run's; called once after each turn.
+  void count_turn() {
+    for (std::uint32_t k = 0; k < k_; ++k) {
+      attacks_[k] += attacks_turn_[k];
+      retaliations_[k] += retaliations_turn_[k];
+    }
+  }
   std::uint64_t attacks(std::uint32_t k) const { return attacks_[k]; }
   std::uint64_t attacks_turn(std::uint32_t k) const { return attacks_turn_[k]; }
   std::uint64_t retaliations(std::uint32_t k) const { return retaliations_[k]; }
@@ -153,6 +166,7 @@ class World {
   void count(std::uint32_t d, std::uint32_t k, bool retaliated) {
     const std::size_t c = std::size_t{d} * k_ + k;
     ++(retaliated ? retaliates_[c] : ignores_[c]);
+    if (!track_best_) return;
     const double before = expected_[c];
     const double now = expected_value(d, k);
     expected_[c] = now;
@@ -165,6 +179,15 @@ class World {
     }
   }
 
+  // The best intensity from the counts, for rationality 0, where a best reply happens only
+  // when the draw is exactly 0 and keeping best_ up to date would cost every attack.
+  std::uint32_t best_now(std::uint32_t d) {
+    for (std::uint32_t k = 0; k < k_; ++k)
+      expected_[std::size_t{d} * k_ + k] = expected_value(d, k);
+    rescan(d);
+    return best_[d];
+  }
+
   // Public attribution with a delay: responses of round r reach attackers at round r + delay.
   void publish(std::uint32_t round) {
     auto& bucket = pending_[round % pending_.size()];
@@ -172,42 +195,45 @@ class World {
     bucket.clear();
   }
 
-  void attack(std::uint32_t a, std::uint32_t round) {
+  struct Rules {
+    double rationality, attribution, defender_cost, retaliation_cost, retaliation_effect;
+  };
+
+  void attack(std::uint32_t a, std::uint32_t round, const Rules& r) {
     auto& rng = attack_rng_[a];
     std::uint32_t d = static_cast<std::uint32_t>(rng.below(n_ - 1));
     if (d >= a) ++d;  // uniform over the other states, as the original's choice-and-retry
     std::uint32_t k;
-    if (rng.uniform() > p_.rationality) {
+    if (rng.uniform() > r.rationality) {
       k = static_cast<std::uint32_t>(rng.below(k_));
     } else {
-      k = best_[d];
+      k = track_best_ ? best_[d] : best_now(d);
       ++rational_;
     }
     const double intensity = static_cast<double>(k + 1);
-    ++attacks_[k];
     ++attacks_turn_[k];
     auto& response = response_rng_[d];
     std::uint64_t outcome;
     bool retaliated;
     if (response.uniform() > table_[std::size_t{d} * k_ + k]) {
       value_[a] += intensity;
-      value_[d] -= intensity * p_.defender_cost;
+      value_[d] -= intensity * r.defender_cost;
       retaliated = false;
       outcome = 0;
-    } else if (response.uniform() > p_.attribution) {
+    } else if (response.uniform() > r.attribution) {
       value_[a] += intensity;
-      value_[d] -= intensity * p_.retaliation_cost;
+      value_[d] -= intensity * r.retaliation_cost;
       retaliated = true;
       outcome = 1;
     } else {
-      value_[a] -= intensity * p_.retaliation_effect;
-      value_[d] -= intensity * p_.retaliation_cost;
+      value_[a] -= intensity * r.retaliation_effect;
+      value_[d] -= intensity * r.retaliation_cost;
       if (p_.partners > 0) join(a, d, intensity);
       retaliated = true;
       outcome = 2;
       ++successes_;
     }
-    if (retaliated) ++retaliations_[k];
+    if (retaliated) ++retaliations_turn_[k];
     if (pending_.empty()) {
       count(d, k, retaliated);
     } else {
@@ -251,10 +277,11 @@ class World {
   std::vector<double> expected_;                     // expected value of each (target, intensity)
   std::vector<std::uint32_t> best_;                  // each target's best intensity
   std::vector<double> value_;                        // this turn's value of each state
-  std::vector<std::uint64_t> attacks_, attacks_turn_, retaliations_;
+  std::vector<std::uint64_t> attacks_, attacks_turn_, retaliations_, retaliations_turn_;
   std::vector<std::vector<Response>> pending_;  // unpublished responses, by round mod delay
   std::vector<std::uint32_t> chosen_;
   const double effect_;  // what a successful retaliation costs the attacker per unit
+  const bool track_best_ = p_.rationality > 0.0;
   std::uint64_t rational_ = 0, successes_ = 0;
   std::uint64_t digest_ = 0xcbf29ce484222325ULL;
 };
@@ -301,6 +328,7 @@ AnuResult run_anu(const AnuParams& p, const sim::RunId& id) {
           return;
         }
         world.end_turn();
+        world.count_turn();
         const std::uint32_t done = e.turn + 1;
         if (done == p.turns || (p.trajectory_turns > 0 && done % p.trajectory_turns == 0)) {
           record(done);
