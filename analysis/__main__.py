@@ -40,11 +40,18 @@ def _positive(text: str) -> int:
     return v
 
 
+WINDOW_HELP = ("count only days START..END of each run: days (1247..1277), dates relative to "
+               "the scenario's run.start_date (2023-06-01..2023-07-01; a date is its "
+               "midnight), or a mega-event's name; exact from /incidents, else whole "
+               "reporting periods of /timeseries (the span used is printed)")
+
+
 def _metric_help(extra: str = "") -> str:
     return ("metric: a /runs column (launched, damage, attributed, public_responses, "
             "launched_state_sponsored, …), a derived measure (success_rate, detection_rate, "
             "attribution_accuracy, mean_detection_delay, …), a ratio COLUMN/COLUMN "
-            "(detected/launched), or COLUMN@STATE / COLUMN@ATTACKER for run files; "
+            "(detected/launched), or COLUMN@STATE / COLUMN@ATTACKER (/states, /attackers; "
+            "per-kind counts such as launched_state_sponsored@STATE from /incidents); "
             f"`{PROG} metrics FILE` lists them{extra}")
 
 
@@ -82,6 +89,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", nargs=2, metavar=("A", "B"),
                    help="names of the two conditions (default: file names or point values)")
     p.add_argument("--what", help='the metric in words for the sentence, e.g. "state-sponsored attacks"')
+    p.add_argument("--window", metavar="START..END|EVENT", help=WINDOW_HELP)
+    p.add_argument("--no-displacement", dest="displace", action="store_false",
+                   help="for COLUMN@STATE (or @ATTACKER): skip the effect on every other state "
+                        "(attacker) and the total")
+    p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--n-boot", type=_positive, default=10_000, help="bootstrap resamples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser(
+        "answer", help="the answer to the question a sweep file states ([question])",
+        description="The answer to the sweep file's [question]: the paired effect of each "
+                    "treatment value of the compared parameter against the baseline (pooled "
+                    "over the other parameters, and at each of their combinations), in the "
+                    "question's window, with the displacement to other states or attackers "
+                    "for a COLUMN@NAME metric; or the dose-response slope for a continuous "
+                    "parameter without baseline and treatment. Options replace the "
+                    "question's fields (or ask one of a sweep without [question]).")
+    p.add_argument("file", metavar="SWEEP.h5")
+    p.add_argument("--metric", "-m", help="replace the question's metric; " + _metric_help())
+    p.add_argument("--compare", metavar="P", help="replace the compared parameter")
+    p.add_argument("--baseline", metavar="V", help="a label or value of the compared parameter")
+    p.add_argument("--treatment", metavar="V", action="append",
+                   help="a label or value of the compared parameter (repeat for several)")
+    p.add_argument("--window", metavar="START..END|EVENT", help="replace the question's window; "
+                   + WINDOW_HELP)
+    p.add_argument("--details", action="store_true",
+                   help="also the intervals, each combination of the other parameters and "
+                        "the displacement table (default: the answer's sentences)")
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=_positive, default=10_000, help="bootstrap resamples (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
@@ -98,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bins", type=_positive, default=8,
                    help="quantile bins for a continuous parameter of a sampled design (default 8)")
     p.add_argument("--points", type=int, nargs="+", metavar="P", help="only these design points")
+    p.add_argument("--window", metavar="START..END|EVENT", help=WINDOW_HELP)
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
 
     p = sub.add_parser("sensitivity", help="Sobol indices (saltelli) or Morris screening (morris)",
@@ -151,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, nargs="+", metavar="P", help="only these design points (sweeps)")
     p.add_argument("--band", choices=("ci", "runs"), default="ci",
                    help="ci: interval of the mean (default); runs: central share of the runs")
+    p.add_argument("--window", metavar="START..END|EVENT",
+                   help="only the reporting periods wholly inside days START..END (days, dates "
+                        "or a mega-event's name, as for effect)")
     p.add_argument("--level", type=_level, default=0.95, help="level of the band (default 0.95)")
 
     p = sub.add_parser("report", help="self-contained HTML report of a file",
@@ -168,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="outcome of interest: metric < threshold")
     p.add_argument("--timeseries-metrics", default="launched,attributed,public_responses",
                    help="comma-separated time-series metrics")
+    p.add_argument("--window", metavar="START..END|EVENT",
+                   help="answer the sweep's [question] in this window instead of its own, "
+                        "and count the design table, dose-response and time series over it "
+                        "(default: the question's window for the answer, every day for the "
+                        "rest); " + WINDOW_HELP)
     p.add_argument("--title", help="title of the page")
     p.add_argument("--level", type=_level, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=_positive, default=1000, help="bootstrap resamples (default 1000)")
@@ -253,24 +298,46 @@ def cmd_metrics(a) -> int:
                 spec = cf.metric_spec(name)
                 print(f"  {name:<30} [{spec.unit}]  {spec.label} ({'/'.join(spec.columns)})")
         print("ratios: any COLUMN/COLUMN, e.g. detected/launched")
+        from .io import KINDS
+        from .window import ATTACKER_COUNTS, STATE_COUNTS
         if "states" in cf.h5:
-            print(f"per state (run files): COLUMN@STATE with COLUMN of /states, STATE in "
+            cols = [c for c in cf.columns("states") if c not in ("point", "replication", "state")]
+            print(f"per state: COLUMN@STATE with COLUMN of /states ({', '.join(cols)}), STATE in "
                   f"{', '.join(cf.names('states'))}")
-            if "incidents" in cf.h5:
-                print("  and launched_state_sponsored@STATE (… _criminal, _hacktivist; succeeded_*, "
-                      "damage_*) from /incidents")
+        if "incidents" in cf.h5:
+            print("  and launched_state_sponsored@STATE (… _criminal, _hacktivist; succeeded_*, "
+                  "damage_*) from /incidents")
         if "attackers" in cf.h5:
-            print(f"per attacker: COLUMN@ATTACKER with COLUMN of /attackers, ATTACKER in "
-                  f"{', '.join(cf.names('attackers'))}")
+            cols = [c for c in cf.columns("attackers") if c not in ("point", "replication", "attacker")]
+            print(f"per attacker: COLUMN@ATTACKER with COLUMN of /attackers ({', '.join(cols)}), "
+                  f"ATTACKER in {', '.join(cf.names('attackers'))}")
+        if "states" not in cf.h5 and "attackers" not in cf.h5 and cf.model == "deterrence":
+            print("per state and per attacker: none (this file has no /states or /attackers; "
+                  "sweeps write them since git 1f9edcd of cyberdeter 0.1.0)")
+        if "incidents" in cf.h5:
+            print(f"in a window (--window), exact from /incidents: /runs counts "
+                  f"{', '.join(c for c in cf.metric_names() if c in cf.columns('runs') and _windowable(c))}"
+                  f" and their ratios; per state {', '.join(c for c in STATE_COUNTS if not c.endswith(KINDS))}"
+                  f" (and the per-kind counts); per attacker {', '.join(ATTACKER_COUNTS)}")
+        elif "timeseries" in cf.h5:
+            print("in a window (--window): /runs counts that /timeseries has, over the whole "
+                  "reporting periods inside the window; per state and per attacker only with "
+                  "/incidents (re-run with --incidents)")
         if "timeseries" in cf.h5:
             from .timeseries import available_metrics
             print(f"time series (timeseries --metrics): {', '.join(available_metrics(cf))}")
     return 0
 
 
+def _windowable(column: str) -> bool:
+    from .window import countable
+    return countable(column, None)
+
+
 def cmd_effect(a) -> int:
     from .report import effect_between_files, effect_between_points
-    kw = dict(labels=a.labels, what=a.what, level=a.level, n_boot=a.n_boot, seed=a.seed)
+    kw = dict(labels=a.labels, what=a.what, level=a.level, n_boot=a.n_boot, seed=a.seed,
+              window=a.window, displace=a.displace)
     if a.points is not None:
         if len(a.files) != 1:
             raise BadInput("--points compares two points of ONE sweep file: give one FILE")
@@ -289,10 +356,24 @@ def cmd_effect(a) -> int:
     return 0
 
 
+def cmd_answer(a) -> int:
+    from .question import answer, read_question
+    with _open(a.file) as cf:
+        q = read_question(cf, metric=a.metric, compare=a.compare, baseline=a.baseline,
+                          treatment=a.treatment)
+        ans = answer(cf, q, level=a.level, n_boot=a.n_boot, seed=a.seed, window=a.window)
+    if a.json:
+        _dump(ans.to_dict())
+    else:
+        print(ans.text(details=a.details))
+    return 0
+
+
 def cmd_dose(a) -> int:
     from .doseresponse import dose_response
     with _open(a.file) as cf:
-        dr = dose_response(cf, a.metric, a.param, level=a.level, bins=a.bins, points=a.points)
+        dr = dose_response(cf, a.metric, a.param, level=a.level, bins=a.bins, points=a.points,
+                           window=a.window)
         paths = dr.write(a.output)
     import pandas as pd
     with pd.option_context("display.width", 160, "display.max_columns", 20):
@@ -357,7 +438,7 @@ def cmd_timeseries(a) -> int:
     from .timeseries import timeseries
     metrics = [m for m in a.metrics.split(",") if m.strip()]
     with _open(a.file) as cf:
-        ts = timeseries(cf, metrics, points=a.points, level=a.level, band=a.band)
+        ts = timeseries(cf, metrics, points=a.points, level=a.level, band=a.band, window=a.window)
         paths = ts.write(a.output)
     print(ts.note())
     _written(paths)
@@ -370,7 +451,7 @@ def cmd_report(a, argv) -> int:
         raise BadInput("--discover-metric and --threshold go together")
     out = build_report(a.file, a.output, metric=a.metric, discover_metric=a.discover_metric,
                        threshold=a.threshold, above=a.above, level=a.level, n_boot=a.n_boot,
-                       title=a.title, argv=argv,
+                       title=a.title, argv=argv, window=a.window,
                        timeseries_metrics=[m for m in a.timeseries_metrics.split(",") if m.strip()])
     print(f"wrote {out}")
     return 0
@@ -384,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     handlers = {"summary": cmd_summary, "metrics": cmd_metrics, "effect": cmd_effect,
+                "answer": cmd_answer,
                 "dose": cmd_dose, "sensitivity": cmd_sensitivity, "discover": cmd_discover,
                 "timeseries": cmd_timeseries}
     try:

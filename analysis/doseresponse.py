@@ -72,15 +72,19 @@ class DoseResponse:
     log_x: bool = False
     dropped: int = 0
     source: str = ""
+    window_text: str = ""
 
     @property
     def stem(self) -> str:
-        return "dose_" + safe_name(self.metric) + "_" + "_".join(safe_name(p) for p in self.params)
+        return ("dose_" + safe_name(self.metric) + "_" + "_".join(safe_name(p) for p in self.params)
+                + ("_window" if self.window_text else ""))
 
     def note(self) -> str:
         parts = [f"Mean of {self.metric} per run at each value of {' and '.join(self.params)}, "
                  f"with the {self.level:.0%} t interval of the mean; other swept parameters "
                  f"are averaged over as the design spreads them."]
+        if self.window_text:
+            parts.append(f"Window: {self.window_text}.")
         for p, edges in self.binned.items():
             parts.append(f"{p} is continuous in this design: its values are grouped in "
                          f"{len(edges) - 1} quantile bins (plotted at the bin's median).")
@@ -108,7 +112,8 @@ class DoseResponse:
 
 
 def dose_response(cf: CyberFile, metric: str, params: Sequence[str], *, level: float = 0.95,
-                  bins: int = 8, points: Sequence[int] | None = None) -> DoseResponse:
+                  bins: int = 8, points: Sequence[int] | None = None,
+                  window=None) -> DoseResponse:
     """The dose-response table of METRIC against one or two of the sweep's PARAMS."""
     if cf.kind != "sweep":
         raise BadInput(f"{cf.path}: dose-response needs a sweep file (cyberdeter sweep or "
@@ -122,7 +127,8 @@ def dose_response(cf: CyberFile, metric: str, params: Sequence[str], *, level: f
         raise BadInput(f"the same parameter twice: {params[0]}")
     if not 0 < level < 1:
         raise BadInput(f"--level must be in (0, 1), got {level}")
-    mf = cf.metric(metric, with_design=True, points=points)
+    mf = cf.metric(metric, with_design=True, points=points, window=window)
+    use = mf.attrs.get("window")
     dropped = int((~np.isfinite(mf["value"].to_numpy(float))).sum())
     binned = {}
     frame = mf[["point", "value", *params]].copy()
@@ -159,4 +165,5 @@ def dose_response(cf: CyberFile, metric: str, params: Sequence[str], *, level: f
         labels.append(lab + (f" [{unit}]" if unit and unit != "1" else ""))
     return DoseResponse(metric=spec.name, label=spec.label, unit=spec.unit, params=params,
                         param_labels=labels, table=table, level=level, binned=binned,
-                        log_x=ps[0].kind == "log range", dropped=dropped, source=str(cf.path))
+                        log_x=ps[0].kind == "log range", dropped=dropped, source=str(cf.path),
+                        window_text=use.text() if use is not None else "")

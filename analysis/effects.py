@@ -15,6 +15,21 @@ accelerated (BCa) bootstrap interval (Efron 1987, JASA 82:171–185; Efron & Tib
 1993, An Introduction to the Bootstrap, ch. 14) with Hesterberg's (2015) small-sample
 expansion, which resamples pairs and so needs no normality. The relative change is a
 ratio of means, for which only the bootstrap interval is given (the same method).
+
+The two intervals are compared (:func:`interval_caution`), because each fails in its own
+way: a bootstrap cannot reach beyond the differences it resamples, so when few pairs
+differ it under-covers and reads one-sided (49 pairs at 0 and one at −1 give
+"−0.02, bootstrap [−0.1, 0]" beside paired t [−0.06, 0.02]); the t interval ignores
+skewness. They *disagree materially* when exactly one of them excludes 0, when an
+endpoint of one lies more than ``DISAGREEMENT`` (20 %) of the t interval's width from the
+other's, or when fewer than ``FEW_DIFFERING`` (15) pairs differ from the most common
+difference (measured by ``python3 -m analysis.coverage``: below that the bootstrap's
+coverage falls to 0.84–0.93 at a nominal 0.95 while the t interval keeps 0.94–0.98;
+docs/analysis.md "Intervals"). Then the
+sentence shows both intervals, says why they disagree, and claims an effect only if both
+exclude 0. (Skewed differences make both intervals under-cover a little at n = 50: 0.92
+for exponential differences; the caution says so rather than preferring one.) All differences equal (all 0, or every pair the same) is stated as such, with
+the exact binomial bound on the share of replications that could differ.
 """
 
 from __future__ import annotations
@@ -30,10 +45,16 @@ from scipy import special, stats
 if TYPE_CHECKING:  # pandas is only needed by paired_frames; import it lazily there
     import pandas as pd
 
-__all__ = ["Effect", "paired_effect", "paired_frames"]
+__all__ = ["Effect", "interval_caution", "paired_effect", "paired_frames", "ratio_of_means"]
 
 # Upper bound on the number of entries of one block of bootstrap indices (memory ~ 8×this).
 _BOOTSTRAP_BLOCK = 1 << 21
+
+#: Endpoints further apart than this share of the t interval's width disagree materially.
+DISAGREEMENT = 0.20
+#: Fewer pairs than this differing from the most common difference: the bootstrap is
+#: unreliable (it under-covers; see the module docstring).
+FEW_DIFFERING = 15
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,12 @@ class Effect:
             mean_a == 0.
         p_value: two-sided p-value of the paired t test of E[b − a] = 0.
         level: confidence level of the intervals, in (0, 1).
+        n_boot, seed: bootstrap resamples and the seed of their generator.
+        n_differing: pairs whose difference is not the most common difference.
+        modal_difference: the most common difference (the smallest of ties).
+        skewness: sample skewness of the differences (0 when they are all equal).
+        caution: '' when the two intervals agree; otherwise why they disagree
+            (:func:`interval_caution`).
     """
 
     metric: str
@@ -70,19 +97,61 @@ class Effect:
     relative_ci: tuple[float, float]
     p_value: float
     level: float
+    n_boot: int = 0
+    seed: int = 0
+    n_differing: int = 0
+    modal_difference: float = 0.0
+    skewness: float = 0.0
+    caution: str = ""
+
+    @property
+    def degenerate(self) -> bool:
+        """Every pair has the same difference: there is no interval to estimate."""
+        return self.n_differing == 0
+
+    @property
+    def bound_differing(self) -> float:
+        """Exact one-sided upper confidence bound (at `level`) on the share of replications
+        whose difference is not the modal one, given that n_differing of n are not:
+        Clopper–Pearson; 1 − (1 − level)^(1/n) when none is (the "rule of three")."""
+        k, n = self.n_differing, self.n
+        if k >= n:
+            return 1.0
+        return float(stats.beta.ppf(self.level, k + 1, n - k))
+
+    @property
+    def detectable(self) -> bool:
+        """An effect is claimed only if both intervals exclude 0 (the relative change's
+        bootstrap interval where it is defined, the difference's otherwise)."""
+        if self.degenerate:
+            return self.difference != 0.0
+        boot = self.relative_ci if self._relative_ok else self.ci_bootstrap
+        return _excludes_zero(self.ci_t) and _excludes_zero(boot)
+
+    @property
+    def _relative_ok(self) -> bool:
+        return math.isfinite(self.relative) and all(map(math.isfinite, self.relative_ci))
+
+    @property
+    def method(self) -> str:
+        """What the intervals are, in words."""
+        return (f"paired t; BCa bootstrap ({self.n_boot:,} resamples of the {self.n} pairs, "
+                f"seed {self.seed})")
 
     def sentence(self, what: str | None = None, unit: str | None = None) -> str:
         """One sentence for a report, e.g.
 
         "Compared with no sanctions, sanctions reduced state-sponsored attacks on Japan
-        by 23 % (95 % CI 18–28 %), n = 400 paired runs."
+        by 23 % (BCa bootstrap 95 % CI 18–28 %), n = 400 paired runs."
 
-        The verb is "reduced" or "increased" when the bootstrap interval of the relative
-        change excludes 0, and "did not detectably change" when it contains 0. When the
-        relative change is undefined (mean_a == 0, or some resample had mean_a == 0) the
-        absolute difference and its bootstrap interval are used instead. Percentages are
-        magnitudes relative to |mean_a|, so the wording stays right for a negative
-        baseline.
+        The verb is "reduced" or "increased" when both the bootstrap interval (of the
+        relative change where it is defined) and the paired t interval exclude 0, and
+        "did not detectably change" otherwise. When the relative change is undefined
+        (mean_a == 0, or some resample had mean_a == 0) the absolute difference is used
+        instead. Percentages are magnitudes relative to |mean_a|, so the wording stays
+        right for a negative baseline. When the two intervals disagree materially
+        (`caution`), both are shown and a second sentence says why; when every pair has
+        the same difference, the sentence says so instead of giving an interval.
 
         Args:
             what: the metric in words (default: the metric's name).
@@ -90,9 +159,13 @@ class Effect:
                 this unit, e.g. unit="attacks per replication".
         """
         what = what or self.metric or "the metric"
-        level = f"{_format_number(100.0 * self.level)} % CI"
+        pct = _format_number(100.0 * self.level)
+        runs = "paired run" if self.n == 1 else "paired runs"
+        head = f"Compared with {self.label_a}, {self.label_b}"
+        if self.degenerate:
+            return head + " " + self._degenerate_body(what, unit, pct, runs)
         sign = math.copysign(1.0, self.mean_a) if self.mean_a != 0 else 1.0
-        relative_ok = math.isfinite(self.relative) and all(map(math.isfinite, self.relative_ci))
+        relative_ok = self._relative_ok
         if relative_ok:
             # Express as a change relative to |mean_a|: same sign as the difference.
             estimate = sign * self.relative
@@ -102,7 +175,26 @@ class Effect:
             estimate = self.difference
             low, high = self.ci_bootstrap
             values, suffix = [estimate, low, high], (f" {unit}" if unit else "")
-        detectable = not (low <= 0.0 <= high)
+        detectable = self.detectable
+        absolute = [self.difference, *self.ci_bootstrap]
+        unit_text = f" {unit}" if unit else ""
+        if self.caution:
+            # Both intervals of the difference, and the relative change without an interval.
+            digits = _decimals([self.difference, *self.ci_t, *self.ci_bootstrap])
+            if detectable:
+                verb = "reduced" if self.difference < 0 else "increased"
+                body = f"{verb} {what} by "
+                body += (f"{_fixed(abs(100.0 * estimate), _decimals([100.0 * estimate]))} % ("
+                         f"{_signed(self.difference, digits)}{unit_text}; "
+                         if relative_ok else
+                         f"{_fixed(abs(self.difference), digits)}{unit_text} (")
+            else:
+                body = (f"did not detectably change {what} "
+                        f"({_signed(self.difference, digits)}{unit_text}; ")
+            body += (f"{pct} % CI paired t {_range(*self.ci_t, digits)}, BCa bootstrap "
+                     f"{_range(*self.ci_bootstrap, digits)})")
+            return f"{head} {body}, n = {self.n} {runs}. Caution: {self.caution}"
+        level = f"BCa bootstrap {pct} % CI"
         if detectable:
             verb = "reduced" if estimate < 0 else "increased"
             magnitude = [abs(v) for v in values]
@@ -116,18 +208,35 @@ class Effect:
                     f"({_signed(values[0], digits)}{suffix}, "
                     f"{level} {_range(values[1], values[2], digits)}{suffix}")
         if unit and relative_ok:
-            absolute = [self.difference, *self.ci_bootstrap]
             digits = _decimals(absolute)
             body += (f"; {_signed(absolute[0], digits)} {unit}, "
-                     f"{level} {_range(absolute[1], absolute[2], digits)}")
-        runs = "paired run" if self.n == 1 else "paired runs"
-        return f"Compared with {self.label_a}, {self.label_b} {body}), n = {self.n} {runs}."
+                     f"{pct} % CI {_range(absolute[1], absolute[2], digits)}")
+        return f"{head} {body}), n = {self.n} {runs}."
+
+    def _degenerate_body(self, what: str, unit: str | None, pct: str, runs: str) -> str:
+        share = _fixed(100.0 * self.bound_differing, 1)
+        c = self.difference
+        if c == 0.0:
+            return (f"left {what} unchanged in every one of the {self.n} {runs} (every "
+                    f"difference is 0): there is no variation to put an interval on; with "
+                    f"{pct} % confidence B and A differ in fewer than {share} % of "
+                    f"replications (exact binomial bound).")
+        digits = _decimals([c])
+        verb = "reduced" if c < 0 else "increased"
+        by = f"{_fixed(abs(c), digits)}{f' {unit}' if unit else ''}"
+        rel = (f" ({_fixed(abs(100.0 * self.relative), _decimals([100.0 * self.relative]))} %)"
+               if math.isfinite(self.relative) else "")
+        return (f"{verb} {what} by exactly {by}{rel} in every one of the {self.n} {runs}: the "
+                f"difference does not vary between replications, so its interval is that "
+                f"point; with {pct} % confidence fewer than {share} % of replications would "
+                f"differ by another amount (exact binomial bound).")
 
     def to_dict(self) -> dict[str, Any]:
         """A flat dict of plain Python scalars (JSON- and DataFrame-friendly).
 
         Scalar fields keep their names; each interval field `x` becomes `x_low` and
         `x_high` (ci_t_low, ci_t_high, ci_bootstrap_low, ..., relative_ci_high).
+        `detectable`, `degenerate` and `method` are added.
         """
         out: dict[str, Any] = {}
         for name in self.__dataclass_fields__:
@@ -140,6 +249,9 @@ class Effect:
                 out[name] = float(value)
             else:
                 out[name] = value
+        out["detectable"] = self.detectable
+        out["degenerate"] = self.degenerate
+        out["method"] = self.method
         return out
 
 
@@ -230,11 +342,90 @@ def paired_effect(a: Any, b: Any, *, metric: str = "", label_a: str = "A", label
     else:
         relative, relative_ci = math.nan, (math.nan, math.nan)
 
+    values, counts = np.unique(d, return_counts=True)
+    modal = float(values[int(np.argmax(counts))])
+    n_differing = int(n - counts.max())
+    skewness = float(stats.skew(d, bias=False)) if n > 2 and sd > 0.0 else 0.0
+    ci_t = (float(ci_t[0]), float(ci_t[1]))
+    caution = (interval_caution(ci_t, ci_boot, n=n, n_differing=n_differing, modal=modal,
+                                skewness=skewness) if n_differing else "")
     return Effect(metric=metric, label_a=label_a, label_b=label_b, n=n,
                   mean_a=mean_a, mean_b=mean_b, difference=diff,
-                  ci_t=(float(ci_t[0]), float(ci_t[1])), ci_bootstrap=ci_boot,
+                  ci_t=ci_t, ci_bootstrap=ci_boot,
                   relative=float(relative), relative_ci=relative_ci,
-                  p_value=p_value, level=float(level))
+                  p_value=p_value, level=float(level), n_boot=int(n_boot), seed=int(seed),
+                  n_differing=n_differing, modal_difference=modal, skewness=skewness,
+                  caution=caution)
+
+
+def ratio_of_means(numerator: Any, denominator: Any, *, level: float = 0.95,
+                   n_boot: int = 10_000, seed: int = 0) -> tuple[float, tuple[float, float]]:
+    """mean(numerator) / mean(denominator) over paired rows, with the expanded BCa
+    bootstrap interval of `paired_effect` (rows resampled together). (nan, (nan, nan))
+    when the denominator's mean is 0, or some resample's is."""
+    x = _as_vector(numerator, "numerator")
+    y = _as_vector(denominator, "denominator")
+    if x.size != y.size or x.size < 2:
+        raise ValueError(f"need at least 2 paired rows, got {x.size} and {y.size}")
+    n = x.size
+    if y.mean() == 0.0:
+        return math.nan, (math.nan, math.nan)
+    estimate = float(x.mean() / y.mean())
+    boot_x, boot_y = _bootstrap_means(np.column_stack([x, y]), n_boot, np.random.default_rng(seed))
+    jack_x, jack_y = (x.sum() - x) / (n - 1), (y.sum() - y) / (n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot, jack = boot_x / boot_y, jack_x / jack_y
+    if not (np.all(np.isfinite(boot)) and np.all(np.isfinite(jack))):
+        return estimate, (math.nan, math.nan)
+    return estimate, _bca_interval(estimate, boot, jack, level)
+
+
+def interval_caution(ci_t: tuple[float, float], ci_boot: tuple[float, float], *, n: int,
+                     n_differing: int, modal: float, skewness: float) -> str:
+    """'' when the paired t and bootstrap intervals agree; otherwise one sentence saying
+    that they disagree and why (the rule is in the module docstring).
+
+    Args:
+        ci_t, ci_boot: the two intervals of the mean difference.
+        n: pairs; n_differing: pairs whose difference is not the modal one, `modal`.
+        skewness: sample skewness of the differences.
+    """
+    width = ci_t[1] - ci_t[0]
+    verdicts = _excludes_zero(ci_t) != _excludes_zero(ci_boot)
+    apart = max(abs(ci_t[0] - ci_boot[0]), abs(ci_t[1] - ci_boot[1]))
+    far = width > 0.0 and apart > DISAGREEMENT * width
+    few = n_differing < FEW_DIFFERING
+    if not (verdicts or far or few):
+        return ""
+    if verdicts:
+        which = "bootstrap" if _excludes_zero(ci_boot) else "paired t"
+        other = "paired t" if which == "bootstrap" else "bootstrap"
+        what = f"the {which} interval excludes 0 but the {other} interval does not"
+    elif far:
+        what = (f"the paired t and bootstrap intervals disagree (ends up to "
+                f"{_format_number(round(100.0 * apart / width))} % of the t interval's width "
+                f"apart)")
+    else:
+        what = "the paired t and bootstrap intervals agree here, but"
+    modal_text = "0" if modal == 0.0 else _fixed(modal, max(0, 3 - _magnitude(modal)))
+    if few:
+        which = (f"there are only {n} pairs" if n - n_differing == 1 else
+                 f"only {n_differing} of {n} pairs differ from {modal_text}")
+        why = (f"{which}, and a bootstrap cannot reach beyond the differences it resamples, "
+               f"so with so few it under-covers while the paired t interval holds its level; "
+               f"read the t interval, and run more replications for a firmer answer")
+        if not (verdicts or far):
+            return f"{what} {why}."
+        return f"{what}: {why}."
+    if abs(skewness) >= 1.0:
+        why = (f"the differences are skewed (skewness {_fixed(skewness, 1)}): the t interval "
+               f"ignores that and the bootstrap corrects only part of it, and both cover less "
+               f"than their level at this n; report both, and run more replications for a "
+               f"firmer answer")
+    else:
+        why = ("the differences are far from normal at this n; report both, and run more "
+               "replications for a firmer answer")
+    return f"{what}: {why}."
 
 
 def paired_frames(runs_a: pd.DataFrame, runs_b: pd.DataFrame, metric: str, *,
@@ -341,6 +532,16 @@ def _bca_interval(estimate: float, replicates: np.ndarray, jackknife: np.ndarray
             alphas = special.ndtr(z0 + (z0 + z_alpha) / pole)
     low, high = np.quantile(replicates, alphas)
     return float(low), float(high)
+
+
+def _magnitude(x: float) -> int:
+    """Digits before the point of |x| (1 for 1–9.99, 0 below 1)."""
+    return max(0, math.floor(math.log10(abs(x))) + 1) if x else 0
+
+
+def _excludes_zero(interval: tuple[float, float]) -> bool:
+    low, high = interval
+    return bool(math.isfinite(low) and math.isfinite(high) and not (low <= 0.0 <= high))
 
 
 def _decimals(values: Sequence[float]) -> int:

@@ -20,7 +20,7 @@ become categoricals over the names in ``/scenario`` (``decode=False`` keeps the 
 
 Metrics (:func:`metric_spec`, :meth:`CyberFile.metric`) are any ``/runs`` column, a
 derived measure (:data:`DERIVED`), a ratio of two columns (``"detected/launched"``), or a
-per-state / per-attacker column of a run file (``"launched@Japan"`` from ``/states``,
+per-state / per-attacker column of a run or sweep file (``"launched@Japan"`` from ``/states``,
 ``"named@APT10"`` from ``/attackers``; ``launched_state_sponsored@Japan`` and the other
 per-kind counts come from ``/incidents`` when the file has it).
 
@@ -572,8 +572,10 @@ class CyberFile:
                              "--incidents`)",
                 "choices": " (run with `cyberdeter run --choices`)",
                 "timeseries": " (sweeps write it with `cyberdeter sweep --timeseries`)",
-                "states": " (files of cyberdeter before 0.2 wrote it for runs only)",
-                "attackers": " (files of cyberdeter before 0.2 wrote it for runs only)",
+                "states": " (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: re-run "
+                          "an older sweep)",
+                "attackers": " (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: re-run "
+                             "an older sweep)",
                 "beliefs": " (only run files have it)",
             }.get(table, "")
             raise BadInput(f"{self.path}: has no /{table} table{hint}")
@@ -701,7 +703,8 @@ class CyberFile:
         df["kind"] = pd.Categorical.from_codes(df["kind"].astype(np.int64),
                                                categories=["respond", "join", "turn"])
         df["source"] = pd.Categorical.from_codes(df["source"].astype(np.int64),
-                                                 categories=["player", "file", "doctrine"])
+                                                 categories=["player", "file", "doctrine",
+                                                             "timeout"])
         for col, which in (("state", "states"), ("named", "attackers")):
             names = self.names(which)
             codes = df[col].to_numpy().astype(np.int64)
@@ -862,12 +865,19 @@ class CyberFile:
         return metric_spec(self, metric)
 
     def metric(self, metric: str, *, points: Sequence[int] | None = None,
-               with_design: bool = False) -> pd.DataFrame:
+               with_design: bool = False, window=None) -> pd.DataFrame:
         """Per-run values of METRIC: columns point, replication, seed, value (float; NaN
         where a ratio divides by zero), plus the design's parameters if asked.
-        ``attrs``: metric, unit, label."""
+        WINDOW (``"START..END"``, a mega-event's name, or an :class:`analysis.window.Window`)
+        counts the metric over those days only (see analysis.window).
+        ``attrs``: metric, unit, label, and ``window`` (a WindowUse) when one was given."""
         spec = metric_spec(self, metric)
-        if spec.table == "runs":
+        use = None
+        if window is not None:
+            from .window import parse_window, windowed_values
+            df = self.runs(["seed"])
+            value, use = windowed_values(self, spec, parse_window(self, window))
+        elif spec.table == "runs":
             need = [c for c in spec.columns if c not in ("point", "replication", "seed")]
             df = self.runs(["seed", *need])
             value = spec.compute(df)
@@ -895,7 +905,50 @@ class CyberFile:
                     else pd.Categorical(joined[c])
         out.attrs = {"metric": spec.name, "unit": spec.unit, "label": spec.label,
                      "source": str(self.path)}
+        if use is not None:
+            out.attrs["window"] = use
         return out
+
+    def members(self, metric: str, *, window=None) -> tuple[pd.DataFrame, list[str]]:
+        """A per-state or per-attacker metric (``COLUMN@NAME``) for every member of its
+        kind at once: a frame of point, replication, seed and one column per state (or
+        attacker), in /runs row order, and the member names. The total over members is
+        the column ``total`` (for counts and values; the frame has no total for levels
+        such as final_defense or beliefs). ``attrs``: as :meth:`metric`, plus ``entity``,
+        ``member`` (the one named) and ``additive``."""
+        spec = metric_spec(self, metric)
+        if spec.entity is None:
+            raise BadInput(f"'{metric}' is not a per-state or per-attacker metric (COLUMN@NAME)")
+        column = spec.name.split("@", 1)[0]
+        names = self.names("states" if spec.entity == "state" else "attackers")
+        base = self.runs(["seed"])
+        use = None
+        if window is not None:
+            from .window import member_counts, parse_window
+            values, use = member_counts(self, column, spec.entity, parse_window(self, window),
+                                        spec.name)
+        elif spec.table == "incidents":
+            from .window import Window, incident_counts
+            everything = Window(-np.inf, np.inf, "all days")
+            values = incident_counts(self, [column], everything, group="victim",
+                                     n_groups=len(names))[column]
+        else:
+            values = _member_matrix(self, spec, base, len(names))
+        out = pd.DataFrame({"point": base["point"].to_numpy(np.int64),
+                            "replication": base["replication"].to_numpy(np.int64),
+                            "seed": base["seed"].to_numpy()})
+        for i, n in enumerate(names):
+            out[n] = values[:, i]
+        raw_unit = "count" if spec.table == "incidents" else self.units(spec.table)[column]
+        additive = raw_unit in ("count", "VU")  # counts and values add up; levels do not
+        if additive:
+            out["total"] = values.sum(axis=1)
+        out.attrs = {"metric": spec.name, "unit": spec.unit, "label": spec.label,
+                     "source": str(self.path), "entity": spec.entity, "member": spec.member,
+                     "column": column, "additive": bool(additive)}
+        if use is not None:
+            out.attrs["window"] = use
+        return out, names
 
 
 def metric_spec(cf: CyberFile, metric: str) -> MetricSpec:
@@ -925,7 +978,7 @@ def metric_spec(cf: CyberFile, metric: str) -> MetricSpec:
     choices = cf.metric_names()
     raise BadInput(f"unknown metric '{metric}'{did_you_mean(metric, choices)}; metrics are "
                    f"/runs columns, derived measures ({', '.join(DERIVED)}), ratios like "
-                   f"detected/launched, or COLUMN@STATE for run files "
+                   f"detected/launched, or COLUMN@STATE and COLUMN@ATTACKER "
                    f"(`python3 -m analysis metrics FILE` lists them)")
 
 
@@ -958,7 +1011,8 @@ def _member_spec(cf: CyberFile, metric: str) -> MetricSpec:
                           label, entity, member)
     if table not in cf.h5:
         raise BadInput(f"'{metric}': per-{entity} metrics come from /{table}, which this file "
-                       f"does not have (files of cyberdeter before 0.2 wrote it for runs only)")
+                       f"does not have (sweeps write it since git 1f9edcd of cyberdeter 0.1.0: "
+                       f"re-run an older sweep)")
     cols = [c for c in cf.columns(table) if c not in ("point", "replication", "state", "attacker")]
     if col not in cols:
         raise BadInput(f"unknown /{table} column '{col}' in '{metric}'{did_you_mean(col, cols)}")
@@ -995,13 +1049,29 @@ def _member_metric(cf: CyberFile, spec: MetricSpec, base: pd.DataFrame) -> np.nd
     idx_col = spec.entity
     member = (cf.names("states") if spec.entity == "state" else cf.names("attackers")).index(spec.member)
     df = df[df[idx_col].to_numpy() == member]
-    # A sweep's /states and /attackers carry the design point; files before 0.2 had none.
+    # A sweep's /states and /attackers carry the design point; older run files had none.
     rows_point = (df["point"].to_numpy(np.int64) if "point" in df
                   else np.zeros(len(df), np.int64))
     s = pd.Series(df[spec.columns[0]].to_numpy(float),
                   index=rows_point * R + df["replication"].to_numpy(np.int64))
     s = s.groupby(level=0).sum()
     return s.reindex(key).to_numpy(float)
+
+
+def _member_matrix(cf: CyberFile, spec: MetricSpec, base: pd.DataFrame, n: int) -> np.ndarray:
+    """COLUMN of /states or /attackers for every member, shape (runs of BASE, n)."""
+    rep = base["replication"].to_numpy(np.int64)
+    point = base["point"].to_numpy(np.int64)
+    R = int(rep.max()) + 1 if len(rep) else 1
+    position = pd.Series(np.arange(len(rep)), index=point * R + rep)
+    df = cf.table(spec.table, [spec.columns[0]], decode=False)
+    rows_point = df["point"].to_numpy(np.int64) if "point" in df else np.zeros(len(df), np.int64)
+    row = position.reindex(rows_point * R + df["replication"].to_numpy(np.int64)).to_numpy()
+    member = df[spec.entity].to_numpy(np.int64)
+    ok = ~np.isnan(row) & (member >= 0) & (member < n)
+    out = np.full((len(rep), n), np.nan)
+    out[row[ok].astype(np.int64), member[ok]] = df[spec.columns[0]].to_numpy(float)[ok]
+    return out
 
 
 def morris_unit(values: np.ndarray, params: Sequence[Parameter], levels: int) -> np.ndarray:

@@ -144,11 +144,24 @@ def summary_text(cf: CyberFile, *, level: float = 0.95) -> str:
     lines.append(f"  command      {p.get('command_line')}")
     tables = [f"/{t} ({cf.h5[t].shape[0]:,} rows)" for t in cf.tables]
     lines.append(f"  tables       {', '.join(tables)}")
+    question = (cf.sweep_spec.get("question") or {}) if cf.kind == "sweep" else {}
+    if question:
+        asked = question.get("text") or question.get("metric")
+        lines.append(f"  question     {asked} (`python3 -m analysis answer {cf.path}`)")
     km = key_metrics(cf, level=level)
     lines.append(f"  mean per run over {cf.n_runs} runs ({level:.0%} CI):")
     for r in km.itertuples():
         unit = "" if r.unit in ("count", "1") else f" {r.unit}"
         lines.append(f"    {r.metric:<28} {_num(r.mean):>10}{unit}   [{_num(r.ci_low)}, {_num(r.ci_high)}]")
+    for table, title in (("states", "launched per state (as victim)"),
+                         ("attackers", "launched per attacker")):
+        if table in cf.h5 and "launched" in cf.columns(table) and cf.names(table):
+            frame, names = cf.members(f"launched@{cf.names(table)[0]}")
+            means = frame[names].mean()
+            shown = [f"{n} {_num(float(v))}" for n, v in means.items() if v != 0]
+            if shown:
+                lines.append(f"  {title}, mean per run over {cf.n_runs} runs:")
+                lines.append("    " + ", ".join(shown))
     for w in cf.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
@@ -184,18 +197,21 @@ class EffectOutput:
     unit: str
     what: str
     info: dict = field(default_factory=dict)
+    extra_lines: list = field(default_factory=list)
+    displacement: object = None     # analysis.displacement.Displacement, for @ metrics
 
     def table(self) -> pd.DataFrame:
         e = self.effect
         pct = lambda v: 100 * v  # noqa: E731
+        boot = f"BCa bootstrap CI, {e.n_boot:,} resamples, seed {e.seed}"
         return pd.DataFrame([
             {"quantity": f"mean under {e.label_a}", "estimate": e.mean_a, "low": np.nan, "high": np.nan},
             {"quantity": f"mean under {e.label_b}", "estimate": e.mean_b, "low": np.nan, "high": np.nan},
             {"quantity": "difference (paired t CI)", "estimate": e.difference,
              "low": e.ci_t[0], "high": e.ci_t[1]},
-            {"quantity": "difference (BCa bootstrap CI)", "estimate": e.difference,
+            {"quantity": f"difference ({boot})", "estimate": e.difference,
              "low": e.ci_bootstrap[0], "high": e.ci_bootstrap[1]},
-            {"quantity": "relative change [%] (bootstrap CI)", "estimate": pct(e.relative),
+            {"quantity": f"relative change [%] ({boot})", "estimate": pct(e.relative),
              "low": pct(e.relative_ci[0]), "high": pct(e.relative_ci[1])},
         ])
 
@@ -204,24 +220,37 @@ class EffectOutput:
         lines = [self.sentence, ""]
         unit = "" if self.unit in ("", "1") else f" [{self.unit}]"
         lines.append(f"  metric          {e.metric}{unit}  ({self.what})")
-        lines.append(f"  {e.label_a[:14]:<15} {_num(e.mean_a):>12}  (mean, A)")
-        lines.append(f"  {e.label_b[:14]:<15} {_num(e.mean_b):>12}  (mean, B)")
+        if self.info.get("window_text"):
+            lines.append(f"  window          {self.info['window_text']}")
+        lines.append(f"  mean A          {_num(e.mean_a):>12}  {e.label_a}")
+        lines.append(f"  mean B          {_num(e.mean_b):>12}  {e.label_b}")
         lines.append(f"  difference B−A  {_num(e.difference):>12}  {e.level:.0%} CI paired t "
-                     f"[{_num(e.ci_t[0])}, {_num(e.ci_t[1])}], bootstrap "
+                     f"[{_num(e.ci_t[0])}, {_num(e.ci_t[1])}]; BCa bootstrap "
                      f"[{_num(e.ci_bootstrap[0])}, {_num(e.ci_bootstrap[1])}]")
         if math.isfinite(e.relative):
-            lines.append(f"  relative        {100 * e.relative:>11.1f} %  {e.level:.0%} CI "
-                         f"[{100 * e.relative_ci[0]:.1f}, {100 * e.relative_ci[1]:.1f}] %")
+            lines.append(f"  relative        {100 * e.relative:>11.1f} %  {e.level:.0%} CI BCa "
+                         f"bootstrap [{100 * e.relative_ci[0]:.1f}, {100 * e.relative_ci[1]:.1f}] %")
+        lines.append(f"  bootstrap       {e.n_boot:,} resamples of the {e.n} pairs, seed {e.seed} "
+                     f"(expanded BCa)")
         lines.append(f"  p (paired t)    {e.p_value:>12.3g}")
-        lines.append(f"  pairs           {e.n:>12}")
+        differ = ("none differs from another" if e.degenerate else
+                  f"{e.n - e.n_differing} at the most common difference "
+                  f"{_num(e.modal_difference)}, {e.n_differing} elsewhere")
+        lines.append(f"  pairs           {e.n:>12}  ({differ})")
+        if e.caution:
+            lines.append("  intervals       read them with the caution above")
         for w in self.info.get("warnings", []):
             lines.append(f"  note: {w}")
+        for extra in self.extra_lines:
+            lines.append(extra)
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         d = dict(self.effect.to_dict())
         d.update({"sentence": self.sentence, "unit": self.unit, "what": self.what})
         d.update({k: v for k, v in self.info.items()})
+        if self.displacement is not None:
+            d["displacement"] = self.displacement.to_dict()
         return d
 
 
@@ -260,27 +289,81 @@ def _pair(ma: pd.DataFrame, mb: pd.DataFrame, metric: str, *, label_a: str, labe
     return EffectOutput(eff, eff.sentence(what=what, unit=unit_words), unit, what, info)
 
 
+def _window_of_both(a: CyberFile, b: CyberFile, window):
+    """The window as both files read it; BadInput if their scenarios place it differently."""
+    if window is None:
+        return None
+    from .window import parse_window
+    wa, wb = parse_window(a, window), parse_window(b, window)
+    if (wa.start, wa.end) != (wb.start, wb.end):
+        raise BadInput(f"window '{wa.text}' is days {wa.start:g}–{wa.end:g} in {a.path} but "
+                       f"{wb.start:g}–{wb.end:g} in {b.path} (their scenarios differ): give "
+                       f"the window in days")
+    return wa
+
+
+def _with_window(info: dict, frame: pd.DataFrame) -> None:
+    use = frame.attrs.get("window")
+    if use is not None:
+        info.update(use.to_dict())
+
+
+def _displacement(ta: pd.DataFrame, tb: pd.DataFrame, names: list[str], out: EffectOutput, *,
+                  level: float, n_boot: int, seed: int):
+    from .displacement import displacement
+    e = out.effect
+    disp = displacement(ta, tb, names, metric=e.metric, column=ta.attrs["column"],
+                        entity=ta.attrs["entity"], target=ta.attrs["member"], unit=out.unit,
+                        label_a=e.label_a, label_b=e.label_b, level=level, n_boot=n_boot,
+                        seed=seed, window_text=out.info.get("window_text", ""))
+    out.displacement = disp
+    out.extra_lines.extend(disp.lines())
+    return disp
+
+
 def effect_between_files(a: CyberFile, b: CyberFile, metric: str, *, labels=None, what=None,
                          level=0.95, n_boot=10_000, seed=0, point_a: int | None = None,
-                         point_b: int | None = None) -> EffectOutput:
-    """The paired effect of B versus A (two run files, or a point of each sweep)."""
+                         point_b: int | None = None, window=None,
+                         displace: bool = True) -> EffectOutput:
+    """The paired effect of B versus A (two run files, or a point of each sweep); for a
+    per-state or per-attacker metric also on every other member and in total."""
     spec_a, spec_b = a.metric_spec(metric), b.metric_spec(metric)
     for f, p in ((a, point_a), (b, point_b)):
         if f.kind == "sweep" and f.n_points > 1 and p is None:
             raise BadInput(f"{f.path} is a sweep of {f.n_points} points: compare two of its "
                            f"points with `effect {f.path} --points P Q`")
-    ma = a.metric(metric, points=None if point_a is None else [point_a])
-    mb = b.metric(metric, points=None if point_b is None else [point_b])
+    w = _window_of_both(a, b, window)
+    ma = a.metric(metric, points=None if point_a is None else [point_a], window=w)
+    mb = b.metric(metric, points=None if point_b is None else [point_b], window=w)
     label_a, label_b = labels or (a.path.stem, b.path.stem)
     info = {"a": str(a.path), "b": str(b.path), "metric": spec_a.name}
+    _with_window(info, ma)
     if spec_a.unit != spec_b.unit:
         info.setdefault("warnings", []).append(
             f"units differ: {spec_a.unit} (A) vs {spec_b.unit} (B)")
     if a.scenario_attrs.get("master_seed") != b.scenario_attrs.get("master_seed"):
         info.setdefault("warnings", []).append(
             f"master seeds differ ({a.master_seed} vs {b.master_seed})")
-    return _pair(ma, mb, spec_a.name, label_a=label_a, label_b=label_b, what=what, level=level,
-                 n_boot=n_boot, seed=seed, unit=spec_a.unit, label=spec_a.label, info=info)
+    out = _pair(ma, mb, spec_a.name, label_a=label_a, label_b=label_b, what=what, level=level,
+                n_boot=n_boot, seed=seed, unit=spec_a.unit, label=spec_a.label, info=info)
+    if displace and spec_a.entity is not None:
+        ta, names = a.members(metric, window=w)
+        tb, names_b = b.members(metric, window=w)
+        if names != names_b:
+            out.info.setdefault("warnings", []).append(
+                f"no displacement: the files' {spec_a.entity}s differ")
+        else:
+            attrs = dict(ta.attrs)
+            if point_a is not None:
+                ta = ta[ta.point == point_a]
+            if point_b is not None:
+                tb = tb[tb.point == point_b]
+            common = sorted(set(ta.replication) & set(tb.replication))
+            ta = ta[ta.replication.isin(common)].sort_values("replication")
+            tb = tb[tb.replication.isin(common)].sort_values("replication")
+            ta.attrs = tb.attrs = attrs
+            _displacement(ta, tb, names, out, level=level, n_boot=n_boot, seed=seed)
+    return out
 
 
 def point_label(cf: CyberFile, point: int) -> str:
@@ -297,23 +380,38 @@ def point_label(cf: CyberFile, point: int) -> str:
 
 
 def effect_between_points(cf: CyberFile, p: int, q: int, metric: str, *, labels=None, what=None,
-                          level=0.95, n_boot=10_000, seed=0) -> EffectOutput:
-    """The paired effect of point Q versus point P of one sweep (pairs = replications)."""
+                          level=0.95, n_boot=10_000, seed=0, window=None,
+                          displace: bool = True) -> EffectOutput:
+    """The paired effect of point Q versus point P of one sweep (pairs = replications); for
+    a per-state or per-attacker metric also on every other member and in total."""
     if cf.kind != "sweep":
         raise BadInput(f"{cf.path}: --points needs a sweep file")
     if p == q:
         raise BadInput(f"--points: the same point twice ({p})")
     spec = cf.metric_spec(metric)
-    mf = cf.metric(metric, points=[p, q])
+    if window is not None:
+        from .window import parse_window
+        window = parse_window(cf, window)
+    mf = cf.metric(metric, points=[p, q], window=window)
     ma, mb = mf[mf.point == p], mf[mf.point == q]
     label_a, label_b = labels or (point_label(cf, p), point_label(cf, q))
     info = {"file": str(cf.path), "points": [p, q], "metric": spec.name}
+    _with_window(info, mf)
     if not cf.common_random_numbers:
         info.setdefault("warnings", []).append(
             "the sweep ran without common random numbers: pairs by replication index are "
             "independent runs")
-    return _pair(ma, mb, spec.name, label_a=label_a, label_b=label_b, what=what, level=level,
-                 n_boot=n_boot, seed=seed, unit=spec.unit, label=spec.label, info=info)
+    out = _pair(ma, mb, spec.name, label_a=label_a, label_b=label_b, what=what, level=level,
+                n_boot=n_boot, seed=seed, unit=spec.unit, label=spec.label, info=info)
+    if displace and spec.entity is not None:
+        table, names = cf.members(metric, window=window)
+        ta = table[table.point == p].sort_values("replication")
+        tb = table[table.point == q].sort_values("replication")
+        common = set(ta.replication) & set(tb.replication)
+        ta, tb = ta[ta.replication.isin(common)], tb[tb.replication.isin(common)]
+        ta.attrs = tb.attrs = table.attrs
+        _displacement(ta, tb, names, out, level=level, n_boot=n_boot, seed=seed)
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -465,7 +563,7 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}
 pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.8em;max-height:40em}
 details{margin:.6em 0}summary{cursor:pointer;font-weight:600}
-.note{font-size:.88em;color:#555}.warn{color:#a40000}.sentence{font-size:1.05em;background:#f2f7ff;
+.question{font-size:1.1em;font-weight:600}.note{font-size:.88em;color:#555}.warn{color:#a40000}.sentence{font-size:1.05em;background:#f2f7ff;
 padding:.6em .8em;border-left:4px solid #4a7fd4}
 code{font-size:.92em}
 """
@@ -606,22 +704,38 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
                  discover_metric: str | None = None, threshold: float | None = None,
                  above: bool = True, level: float = 0.95, n_boot: int = 1000,
                  title: str | None = None, argv: Sequence[str] | None = None,
-                 timeseries_metrics: Sequence[str] | None = None) -> Path:
-    """Writes OUTDIR/report.html (+ figures/, tables/); returns the HTML's path."""
+                 timeseries_metrics: Sequence[str] | None = None, window=None) -> Path:
+    """Writes OUTDIR/report.html (+ figures/, tables/); returns the HTML's path.
+
+    A sweep whose file states a [question] opens on its answer (analysis.question); the
+    primary metric is then the question's unless METRIC is given. WINDOW restricts the
+    answer (in place of the question's window) and the design table, dose-response and
+    time series; the key metrics stay over every day."""
     from .timeseries import DEFAULT_METRICS, available_metrics, timeseries
     t0 = time.perf_counter()
     outdir = Path(outdir)
     if (discover_metric is None) != (threshold is None):
         raise BadInput("--discover-metric and --threshold go together")
     with open_file(path) as cf:
+        if window is not None:
+            from .window import parse_window
+            window = parse_window(cf, window)  # a bad window fails before anything is written
         rep = _Report(outdir)
         notes: list[str] = list(cf.warnings)
+        question = None
+        if cf.kind == "sweep" and cf.sweep_spec.get("question"):
+            from .question import read_question
+            question = read_question(cf)
         # the primary metric
         names = cf.metric_names()
-        primary = metric or next((m for m in ("launched", "events") if m in names), names[0])
+        primary = (metric or (question.metric if question else None)
+                   or next((m for m in ("launched", "events") if m in names), names[0]))
         spec = cf.metric_spec(primary)
         if discover_metric is not None:
             cf.metric_spec(discover_metric)  # fail early on a bad name
+
+        if question is not None:
+            _question_section(cf, rep, question, level=level, n_boot=n_boot, window=window)
 
         # -- summary --------------------------------------------------------------------
         rep.h2("Summary")
@@ -640,9 +754,9 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
                   f"{level:.0%} t interval of the mean (units per run).")
 
         if cf.kind == "run":
-            _run_sections(cf, rep, spec, primary, level)
+            _run_sections(cf, rep, spec, primary, level, window)
         else:
-            _sweep_sections(cf, rep, spec, primary, level, n_boot)
+            _sweep_sections(cf, rep, spec, primary, level, n_boot, window)
 
         # -- time series ----------------------------------------------------------------
         if "timeseries" in cf.h5:
@@ -650,7 +764,7 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
             ms = [m for m in (timeseries_metrics or DEFAULT_METRICS) if m in avail]
             if ms:
                 rep.h2("Time series")
-                ts = timeseries(cf, ms, level=level)
+                ts = timeseries(cf, ms, level=level, window=window)
                 paths = rep.adopt(ts.write(rep.figdir, "timeseries"))
                 rep.figure(paths, ts.note())
                 if len(ts.events):
@@ -712,9 +826,80 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
         return out
 
 
-def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float) -> None:
+def _question_section(cf: CyberFile, rep: _Report, question, *, level: float, n_boot: int,
+                      window) -> None:
+    """The report's first section: the sweep file's question and its answer."""
+    from .question import answer
+    rep.h2("Question")
+    if question.text:
+        rep.p(question.text, "question")
+    try:
+        ans = answer(cf, question, level=level, n_boot=n_boot, window=window)
+    except BadInput as e:
+        rep.p(f"The question cannot be answered from this file: {e}", "warn")
+        return
+    for sentence in ans.sentences():
+        rep.p(sentence, "sentence")
+    facts = [("metric", f"{ans.metric} [{ans.unit}]"),
+             ("compared", f"{question.compare}: " + (
+                 f"{ans.baseline} (baseline) against "
+                 f"{', '.join(c.treatment for c in ans.comparisons)}"
+                 if ans.mode == "effect" else "dose-response slope over its range")),
+             ("window", ans.window_text or "every day of the runs"),
+             ("other parameters", (", ".join(ans.others) + (
+                 ": the headline pools their combinations (per replication, the mean over "
+                 "them); each combination is listed" if ans.mode == "effect" else
+                 ": varied within each replication's regression")) if ans.others else "none"),
+             ("intervals", f"{level:.0%} paired t and expanded BCa bootstrap ({n_boot:,} "
+                           f"resamples, seed 0), pairs = replications (common random numbers "
+                           f"{'on' if cf.common_random_numbers else 'off'})"),
+             ("question from", question.source)]
+    rep.table(pd.DataFrame(facts, columns=["field", "value"]), "question",
+              "What the sweep file asks, and how it is answered.", kv=True)
+    captions = {"": "The answer: means, the paired difference with both intervals, the "
+                    "relative change.",
+                "_by_combination": "The same comparison at each combination of the other "
+                                   "parameters (B − A per run).",
+                "_displacement": "Displacement: the paired change on every state (or "
+                                 "attacker) and in total; states at 0 in every run are left out."}
+    for name, frame in ans.tables().items():
+        suffix = next((k for k in ("_by_combination", "_displacement") if name.endswith(k)), "")
+        rep.table(frame, name, captions.get(suffix, "The dose-response slope with both "
+                                                    "intervals."), max_rows=80)
+    for n in ans.notes:
+        rep.p(n, "note")
+    if ans.mode == "slope":
+        dr = dose_response(cf, ans.metric, [question.compare], level=level,
+                           window=window if window is not None else question.window)
+        rep.figure(rep.adopt(dr.write(rep.figdir)), dr.note())
+
+
+def _members_by_point(cf: CyberFile, rep: _Report, level: float) -> None:
+    """Sweeps: operations launched against each state and by each attacker, mean per run
+    at each design point (where displacement shows)."""
+    for table, entity, title in (("states", "state", "Per state (as victim), by design point"),
+                                 ("attackers", "attacker", "Per attacker, by design point")):
+        if table not in cf.h5 or "launched" not in cf.columns(table):
+            continue
+        names = cf.names(table)
+        if not names:
+            continue
+        frame, names = cf.members(f"launched@{names[0]}")
+        means = frame.groupby("point")[names].mean()
+        means = means.loc[:, (means != 0).any(axis=0)]
+        rep.h3(title)
+        rep.table(means.reset_index(), f"{table}_launched_by_point",
+                  f"Operations launched {'against each state' if entity == 'state' else 'by each attacker'}"
+                  f", mean per run at each design point over its {cf.replications} replications "
+                  f"(columns at 0 everywhere are left out; `effect FILE --points P Q -m "
+                  f"launched@NAME` gives a paired comparison with the displacement).",
+                  max_rows=40)
+
+
+def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float,
+                  window=None) -> None:
     from . import plots
-    v = cf.metric(primary)["value"].to_numpy(float)
+    v = cf.metric(primary, window=window)["value"].to_numpy(float)
     rep.h2("Distribution over replications")
     rep.figure(plots.save(plots.histogram(v, plots.axis_label(spec.label, spec.unit, per_run=True),
                                           title=f"{primary} per replication"),
@@ -766,10 +951,10 @@ def _run_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float)
 
 
 def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: float,
-                    n_boot: int) -> None:
+                    n_boot: int, window=None) -> None:
     rep.h2("Design")
     design = cf.design()
-    mf = cf.metric(primary)
+    mf = cf.metric(primary, window=window)
     per_point = summarise(mf, ["point"], level=level)
     table = design.merge(per_point[["point", "n", "mean", "ci_low", "ci_high"]], on="point", how="left")
     table = table.rename(columns={"mean": f"{primary} mean", "ci_low": "ci_low", "ci_high": "ci_high",
@@ -783,8 +968,11 @@ def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: floa
                                               f"[{p.lo:g}, {p.hi:g}]" if p.lo is not None else "")}
                          for p in params])
     rep.table(ptab, "parameters", "Swept parameters.")
+    use = mf.attrs.get("window")
     rep.table(table, "design", f"Design points with the mean of {primary} per point "
-              f"({level:.0%} t interval over its replications).", max_rows=40)
+              f"({level:.0%} t interval over its replications)"
+              + (f"; window: {use.text()}" if use is not None else "") + ".", max_rows=40)
+    _members_by_point(cf, rep, level)
     kind = cf.design_kind
     if kind in ("saltelli", "morris"):
         rep.h2("Sensitivity")
@@ -815,11 +1003,12 @@ def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: floa
     if kind not in ("saltelli",) and params:
         rep.h2("Dose-response")
         for p in params:
-            dr = dose_response(cf, primary, [p.name], level=level)
+            dr = dose_response(cf, primary, [p.name], level=level, window=window)
             paths = rep.adopt(dr.write(rep.figdir))
             rep.figure(paths, dr.note())
         if kind == "grid" and len(params) >= 2:
-            dr = dose_response(cf, primary, [params[0].name, params[1].name], level=level)
+            dr = dose_response(cf, primary, [params[0].name, params[1].name], level=level,
+                               window=window)
             paths = rep.adopt(dr.write(rep.figdir))
             rep.figure(paths, dr.note())
     if "incidents" in cf.h5:

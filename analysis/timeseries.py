@@ -42,6 +42,7 @@ class TimeSeries:
     points: list[int] | None
     start_date: str | None
     source: str = ""
+    window_text: str = ""
 
     def note(self) -> str:
         what = (f"the {self.level:.0%} t interval of the mean over runs" if self.band == "ci"
@@ -56,7 +57,8 @@ class TimeSeries:
                    f"between points: the markers show the base scenario's days."
                    if self.varied else "")
                 + (" The last period is shorter than the others (the horizon's remainder) "
-                   "and is left out of the plot." if self.table["partial"].any() else ""))
+                   "and is left out of the plot." if self.table["partial"].any() else "")
+                + (f" Window: {self.window_text}." if self.window_text else ""))
 
     def plot(self, title: str | None = None):
         from . import plots
@@ -88,8 +90,9 @@ def available_metrics(cf: CyberFile) -> list[str]:
 
 def timeseries(cf: CyberFile, metrics: Sequence[str] = DEFAULT_METRICS, *,
                points: Sequence[int] | None = None, level: float = 0.95, band: str = "ci",
-               chunk_rows: int = CHUNK_ROWS) -> TimeSeries:
-    """Summary per reporting period of METRICS over the runs (of POINTS, if given)."""
+               chunk_rows: int = CHUNK_ROWS, window=None) -> TimeSeries:
+    """Summary per reporting period of METRICS over the runs (of POINTS, if given); with
+    WINDOW only the periods wholly inside it (BadInput if there is none)."""
     if "timeseries" not in cf.h5:
         raise BadInput(f"{cf.path}: has no /timeseries table (a sweep writes it with "
                        f"`cyberdeter sweep --timeseries`)")
@@ -110,6 +113,19 @@ def timeseries(cf: CyberFile, metrics: Sequence[str] = DEFAULT_METRICS, *,
         for c in SUMS.get(m, (m,)) if m not in cols else (m,):
             if c not in need:
                 need.append(c)
+    window_text = ""
+    first_period, last_period = 0, None
+    if window is not None:
+        from .window import parse_window, to_date, whole_periods
+        w = parse_window(cf, window)
+        first_period, last_period, lo, hi = whole_periods(cf, w)
+        span = f"days {lo:g}–{hi:g}"
+        if w.start_date:
+            span += f" ({to_date(w.start_date, lo)} to {to_date(w.start_date, hi)})"
+        which = (f"period {first_period}" if first_period == last_period
+                 else f"periods {first_period}–{last_period}")
+        window_text = (f"{w.describe()} asked; the reporting {which} wholly inside it are "
+                       f"shown, {span}")
     if points is not None:
         points = sorted({int(p) for p in points})
         bad = [p for p in points if not 0 <= p < cf.n_points]
@@ -182,6 +198,9 @@ def timeseries(cf: CyberFile, metrics: Sequence[str] = DEFAULT_METRICS, *,
                                     "end_day": en, "mid_day": (st + en) / 2, "n": n.astype(int),
                                     "mean": mean, "sd": sd, "low": low, "high": high}))
     table = pd.concat(frames, ignore_index=True)
+    if last_period is not None:
+        table = table[(table.period >= first_period) & (table.period <= last_period)]
+        table = table.reset_index(drop=True)
     # a period shorter than half the nominal one (the horizon's remainder) is flagged:
     # its counts are not comparable, and the plot leaves it out
     nominal = float(cf.scenario_attrs.get("reporting_days") or np.median(en - st))
@@ -201,12 +220,17 @@ def timeseries(cf: CyberFile, metrics: Sequence[str] = DEFAULT_METRICS, *,
         table.loc[table.metric == m, "unit"] = unit
         table.loc[table.metric == m, "description"] = name
     events = cf.events()
+    if last_period is not None:  # only the events the shown periods touch
+        shown = table[["start_day", "end_day"]]
+        events = events[(events.end_day >= shown.start_day.min())
+                        & (events.start_day <= shown.end_day.max())].reset_index(drop=True)
     varied = [p.name for p in cf.parameters
               if p.path.startswith(("mega_events", "policy_changes"))]
     start_date = cf.scenario_attrs.get("start_date") or None
     return TimeSeries(table=table, metrics=metrics, labels=labels, events=events,
                       base=cf.kind == "sweep", varied=varied, level=level,
-                      band=band, points=points, start_date=start_date, source=str(cf.path))
+                      band=band, points=points, start_date=start_date, source=str(cf.path),
+                      window_text=window_text)
 
 
 def _metric_values(chunk: np.ndarray, m: str, cols: list[str]) -> np.ndarray:

@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "cyberdeter/models/catalog.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "cyberdeter/models/games/timing.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
@@ -19,6 +18,8 @@
 #include "cyberdeter/sim/build_info.hpp"
 #include "cyberdeter/sim/merge.hpp"
 #include "cyberdeter/sim/time.hpp"
+#include "cyberdeter/wargame/journal.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
 namespace cyberdeter::app {
 namespace {
@@ -85,9 +86,17 @@ void watch_interrupts() {
   std::signal(SIGTERM, on_interrupt);
 }
 
+void watch_hangup() {
+  struct sigaction current {};
+  if (::sigaction(SIGHUP, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) return;
+  std::signal(SIGHUP, on_interrupt);
+}
+
 void check_interrupted() {
   if (interrupt_signal != 0) {
-    throw Interrupted(interrupt_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+    throw Interrupted(interrupt_signal == SIGINT   ? "interrupted (SIGINT)"
+                      : interrupt_signal == SIGHUP ? "hung up (SIGHUP)"
+                                                   : "terminated (SIGTERM)");
   }
 }
 
@@ -120,10 +129,33 @@ void write_provenance(sim::h5::File& file) {
                                    invocation(), "", models::schema_version});
 }
 
-models::deterrence::StoredSession read_session_file(const std::string& path) {
+wargame::StoredSession read_session_file(const std::string& path) {
   if (!std::filesystem::exists(path)) throw UsageError("session file " + path + " does not exist");
   try {
-    return models::deterrence::read_session(path);
+    return wargame::read_session(path);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+}
+
+wargame::StoredSession read_session_or_journal(const std::string& path) {
+  const std::string suffix = ".journal";
+  const bool journal_given = path.size() > suffix.size() &&
+                             path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  const std::string session = journal_given ? path.substr(0, path.size() - suffix.size()) : path;
+  const std::string journal = wargame::journal_path(session);
+  std::optional<wargame::StoredSession> stored;
+  if (!journal_given && std::filesystem::exists(session)) {
+    stored = read_session_file(session);
+    if (stored->info.complete) return *stored;
+  }
+  if (!std::filesystem::exists(journal)) {
+    if (stored) return *stored;
+    throw UsageError("session file " + session + " does not exist (nor its journal)");
+  }
+  try {
+    // A session that stopped early: its journal holds every decision, its file may not.
+    return wargame::stored_session(wargame::read_journal(journal), session);
   } catch (const std::exception& e) {
     throw UsageError(e.what());
   }
@@ -196,6 +228,38 @@ CLI::Validator days_check() {
                  detail_number(longest) + ", got '" + text + "'";
         }
         return std::string();
+      },
+      "DAYS");
+}
+
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const bool digits = !text.empty() && text.size() <= 20 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        // 18446744073709551615 has 20 digits; a longer or larger one does not fit.
+        if (digits && (text.size() < 20 || text <= "18446744073709551615")) return std::string();
+        return "expected a whole number from 0 to 18446744073709551615, got '" +
+               text.substr(0, 40) + (text.size() > 40 ? "...'" : "'");
+      },
+      "N");
+}
+
+CLI::Validator days_or_zero_check() {
+  const CLI::Validator days = days_check();
+  return CLI::Validator(
+      [days](std::string& text) {
+        double value = 0.0;
+        // Zero written as zero: an underflow such as 1e-400 is a span, and too short.
+        if (!text.empty() && text.find_first_not_of("0.") == std::string::npos &&
+            parse_finite(text, value)) {
+          return std::string();
+        }
+        std::string copy = text;
+        const std::string error = days(copy);
+        return error.empty()
+                   ? error
+                   : "expected 0 (none) or " + error.substr(error.find("a number of days"));
       },
       "DAYS");
 }

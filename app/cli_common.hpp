@@ -14,7 +14,7 @@
 
 #include "cyberdeter/sim/hdf5.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
 struct StoredSession;
 }
 
@@ -34,7 +34,10 @@ class Interrupted : public std::runtime_error {
 
 /// Installs handlers for SIGINT and SIGTERM that only set a flag.
 void watch_interrupts();
-/// Throws Interrupted if SIGINT or SIGTERM arrived.
+/// Treats SIGHUP (a closed terminal window, a dropped SSH connection) like SIGTERM, unless
+/// it is ignored (nohup).
+void watch_hangup();
+/// Throws Interrupted if SIGINT, SIGTERM (or SIGHUP, when watched) arrived.
 void check_interrupted();
 /// The same, for commands that write nothing when interrupted (the message says so).
 void check_interrupted_no_output();
@@ -69,7 +72,11 @@ void write_provenance(sim::h5::File& file);
 
 /// Reads a war-game session file; a missing file or one that is not a session is bad
 /// input (UsageError).
-models::deterrence::StoredSession read_session_file(const std::string& path);
+wargame::StoredSession read_session_file(const std::string& path);
+
+/// The same, or the session a journal records (SESSION.h5.journal, given or next to a
+/// SESSION.h5 that is missing or stopped early).
+wargame::StoredSession read_session_or_journal(const std::string& path);
 
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);
@@ -84,6 +91,12 @@ CLI::Validator finite_range(double lo, double hi);
 /// A CLI11 check for a span of simulated time in days: at least one tick (one second, the
 /// engine's resolution) and at most its longest horizon.
 CLI::Validator days_check();
+
+/// A CLI11 check for a whole number in [0, 2^64 - 1], written in decimal digits (CLI11
+/// alone saturates 2^64 to the largest value).
+CLI::Validator whole_number();
+/// A CLI11 check for 0 or a span of days as days_check() accepts.
+CLI::Validator days_or_zero_check();
 
 /// Adds the positional FILE and the repeatable --set option to `cmd`.
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);

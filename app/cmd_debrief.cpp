@@ -11,10 +11,10 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "cyberdeter/models/deterrence/doctrine_fit.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/sweep.hpp"
+#include "cyberdeter/wargame/doctrine_fit.hpp"
+#include "cyberdeter/wargame/record.hpp"
 #include "wargame_terminal.hpp"
 
 namespace cyberdeter::app {
@@ -50,7 +50,7 @@ std::string rung_cell(const det::Doctrine& d, det::Rung r) {
 }
 
 int run_debrief(const DebriefOptions& opt) {
-  const det::StoredSession stored = read_session_file(opt.session);
+  const wargame::StoredSession stored = read_session_or_journal(opt.session);
   det::Scenario sc =
       det::load_scenario_text(stored.scenario_resolved, opt.session + ":/scenario/resolved");
   for (const auto& out : {opt.sweep, opt.decisions}) {
@@ -69,26 +69,26 @@ int run_debrief(const DebriefOptions& opt) {
     }
   }
 
-  std::vector<det::PlayedDoctrine> doctrines;
+  std::vector<wargame::PlayedDoctrine> doctrines;
   for (const auto& name : stored.info.played) {
     const auto s = sc.state_index(name);
     if (!s) throw UsageError(opt.session + ": played state '" + name + "' is not in its scenario");
-    std::vector<det::PlayedResponse> answers;
+    std::vector<wargame::PlayedResponse> answers;
     std::size_t by_player = 0;
     for (const auto& d : stored.decisions) {
       if (d.row.state != *s ||
-          d.row.kind != static_cast<std::uint8_t>(det::DecisionKind::respond)) {
+          d.row.kind != static_cast<std::uint8_t>(wargame::DecisionKind::respond)) {
         continue;
       }
-      det::PlayedResponse a;
+      wargame::PlayedResponse a;
       a.case_strength = d.row.case_strength;
       a.chosen = static_cast<det::Rung>(d.row.choice);
       for (std::size_t k = 0; k < det::rung_count; ++k) a.enabled[k] = (d.row.options >> k) & 1u;
       answers.push_back(a);
-      by_player += d.row.source != static_cast<std::uint8_t>(det::DecisionSource::doctrine);
+      by_player += d.row.source != static_cast<std::uint8_t>(wargame::DecisionSource::doctrine);
     }
     const det::State& state = sc.states[*s];
-    const det::DoctrineFit fit = det::fit_doctrine(answers, state.doctrine, state.resolve);
+    const wargame::DoctrineFit fit = wargame::fit_doctrine(answers, state.doctrine, state.resolve);
     doctrines.push_back({*s, state.doctrine, fit.doctrine});
     if (opt.quiet) continue;
     std::printf("%s: %zu responses recorded (%zu by players, %zu left to the doctrine)\n",
@@ -114,7 +114,7 @@ int run_debrief(const DebriefOptions& opt) {
           name.c_str(), state.resolve, name.c_str());
     }
     std::printf("  as TOML: states.\"%s\".doctrine = %s\n\n", name.c_str(),
-                det::doctrine_inline_toml(fit.doctrine).c_str());
+                wargame::doctrine_inline_toml(fit.doctrine).c_str());
   }
 
   if (!opt.sweep.empty()) {
@@ -144,8 +144,8 @@ int run_debrief(const DebriefOptions& opt) {
           " The base scenario is the "
           "session's, as resolved: " +
           base.filename().string() + ".";
-      return det::as_played_sweep_toml(sc, doctrines, base.filename().string(), opt.replications,
-                                       sc.run.seed, header);
+      return wargame::as_played_sweep_toml(sc, doctrines, base.filename().string(),
+                                           opt.replications, sc.run.seed, header);
     };
     // Check the pair loads as a sweep before either file appears.
     const auto points =
@@ -164,12 +164,12 @@ int run_debrief(const DebriefOptions& opt) {
     }
   }
   if (!opt.decisions.empty()) {
-    write_text_file(opt.decisions,
-                    det::decisions_toml(stored.decisions, sc,
-                                        "War-game decisions from " + opt.session +
-                                            ". Replay (or edit, then replay) with:\n  cyberdeter "
-                                            "wargame SCENARIO --decisions " +
-                                            opt.decisions + " -o SESSION.h5"));
+    write_text_file(opt.decisions, wargame::decisions_toml(
+                                       stored.decisions, sc,
+                                       "War-game decisions from " + opt.session +
+                                           ". Replay (or edit, then replay) with:\n  cyberdeter "
+                                           "wargame SCENARIO --decisions " +
+                                           opt.decisions + " -o SESSION.h5"));
     if (!opt.quiet) {
       std::printf("Wrote %zu decision(s) to %s.\n", stored.decisions.size(), opt.decisions.c_str());
     }

@@ -72,9 +72,25 @@ double pct(std::uint64_t part, std::uint64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
+// The attack margin by attacker kind (docs/model.md §13), summed over replications.
+// Decisions held back for a scarce capability's stakes are not deterrence: left out.
+struct Margins {
+  std::array<double, 3> decisions{}, launched{}, margin{};
+  void add(const models::deterrence::RunResult& result, const models::deterrence::Scenario& sc) {
+    for (const auto& a : result.attackers) {
+      const auto k = static_cast<std::size_t>(sc.attackers[a.attacker].kind);
+      decisions[k] += static_cast<double>(a.decisions - a.held);
+      launched[k] += static_cast<double>(a.launched);
+      margin[k] += a.margin_mean * static_cast<double>(a.decisions);
+      weight[k] += static_cast<double>(a.decisions);
+    }
+  }
+  std::array<double, 3> weight{};
+};
+
 void print_summary(const models::deterrence::Scenario& sc, const std::string& output,
-                   const std::vector<models::deterrence::RunRow>& runs, std::uint64_t periods,
-                   double seconds) {
+                   const std::vector<models::deterrence::RunRow>& runs, const Margins& margins,
+                   std::uint64_t periods, double seconds) {
   using models::deterrence::Counts;
   Counts t;
   std::array<std::uint64_t, 3> by_kind{};
@@ -126,6 +142,18 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
       "unilateral\n",
       per(static_cast<double>(invited), n), per(static_cast<double>(signers), invited),
       pct(failed, invited));
+  // How near the attackers were to holding: deterrence can only move a decision that is
+  // close (docs/model.md §13).
+  const char* kinds[] = {"state-sponsored", "criminal", "hacktivist"};
+  bool first = true;
+  for (std::size_t k = 0; k < 3; ++k) {
+    if (margins.decisions[k] <= 0.0) continue;
+    std::printf("%s%-15s attack at %.0f %% of their decisions, best EU %+.1f %s\n",
+                first ? "  margin        " : "                ", kinds[k],
+                100.0 * margins.launched[k] / margins.decisions[k],
+                margins.margin[k] / margins.weight[k], sc.run.value_unit.c_str());
+    first = false;
+  }
   std::printf("  damage        %.1f %s per replication\n", per(t.damage, n),
               sc.run.value_unit.c_str());
   std::printf(
@@ -150,6 +178,7 @@ int run_deterrence(const RunOptions& opt) {
   det::write_scenario(file, sc);
   const det::RunOptions run_options{opt.incidents, opt.choices};
   std::vector<det::RunRow> runs;
+  Margins margins;
   std::uint64_t periods = 0;
   const auto start = std::chrono::steady_clock::now();
   {
@@ -166,6 +195,7 @@ int run_deterrence(const RunOptions& opt) {
       const det::RunResult result = det::run_replication(sc, r, sink, run_options);
       sink.finish(result);
       runs.push_back(result.run);
+      margins.add(result, sc);
     }
     sink.close();
     periods = sink.periods;
@@ -173,7 +203,7 @@ int run_deterrence(const RunOptions& opt) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   file.commit();
-  if (!opt.quiet) print_summary(sc, opt.output, runs, periods, seconds);
+  if (!opt.quiet) print_summary(sc, opt.output, runs, margins, periods, seconds);
   return exit_success;
 }
 

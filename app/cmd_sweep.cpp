@@ -139,7 +139,7 @@ bool already_complete(const std::string& output, const models::SweepBackend& pla
   }
 }
 
-int run_sweep(const SweepOptions& opt) {
+int run_sweep(SweepOptions opt) {
   const int launched = sim::mpi::launched_world_size();
   std::unique_ptr<sim::mpi::World> world;
   if (launched > 1) {
@@ -160,6 +160,9 @@ int run_sweep(const SweepOptions& opt) {
   std::optional<sim::Shard> shard;
   try {
     plan = models::plan_any_sweep(opt.file);
+    // A question that needs the incidents' records (a window, counts by attacker kind)
+    // gets them without --incidents, so that `analysis answer` works on the output.
+    if (plan->sweep().question && plan->sweep().question->needs_incidents) opt.incidents = true;
     if (!plan->has_extras() && (opt.timeseries || opt.incidents)) {
       throw UsageError("--timeseries and --incidents apply to sweeps of the deterrence model; " +
                        opt.file + " sweeps " + plan->model());
@@ -226,6 +229,7 @@ int run_sweep(const SweepOptions& opt) {
   output.incidents = opt.incidents;
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
+  output.check_interrupted = check_interrupted;
   output.program_version = version_string();
   output.shard = shard_text;
   const sim::SweepJob job = plan->make_job(output);
@@ -279,8 +283,13 @@ int run_sweep(const SweepOptions& opt) {
   progress.finish();
   if (!root) return exit_success;
 
-  const std::uint64_t rows =
-      plan->write_file(output, committed_parts(parts_dir), expected, shard_text, opt.output);
+  std::uint64_t rows = 0;
+  try {
+    rows = plan->write_file(output, committed_parts(parts_dir), expected, shard_text, opt.output);
+  } catch (const Interrupted& e) {
+    throw Interrupted(std::string(e.what()) + " during the final merge: every run is saved in " +
+                      parts_dir + "; run the same command with --resume to merge them");
+  }
   fs::remove_all(parts_dir);
 
   if (!opt.quiet) {

@@ -18,19 +18,22 @@
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
-#include "wargame_report.hpp"
+#include "cyberdeter/wargame/after_action.hpp"
+#include "cyberdeter/wargame/journal.hpp"
+#include "cyberdeter/wargame/record.hpp"
+#include "cyberdeter/wargame/session.hpp"
 #include "wargame_terminal.hpp"
 
 namespace cyberdeter::app {
 namespace {
 
 namespace det = models::deterrence;
-using det::Decision;
-using det::DecisionKind;
-using det::DecisionSource;
 using det::Rung;
+using wargame::Decision;
+using wargame::DecisionKind;
+using wargame::DecisionSource;
+using wargame::PlayedRun;
 using Clock = std::chrono::steady_clock;
 
 constexpr double quarter_days = 365.25 / 4.0;
@@ -48,322 +51,12 @@ struct WargameOptions {
   std::optional<double> horizon_days;
   std::optional<double> delegate_below;
   bool quiet = false;
+  bool force = false;
 };
 
-/// A player typed `quit`, or input ended: the session stops and is saved.
-struct SessionStopped : std::runtime_error {
-  SessionStopped(const std::string& why, int exit_status)
-      : std::runtime_error(why), status(exit_status) {}
-  int status;
-};
-
-// Takes the played states' decisions: first from a script (a decisions file or the session
-// being resumed), then from the terminal or the doctrine; records each with its brief.
-class SessionDecider final : public det::Decider {
- public:
-  SessionDecider(const det::Scenario& sc, std::vector<Decision> script, std::string script_path,
-                 bool rest_doctrine, double turn_days, double delegate_below, bool quiet)
-      : sc_(sc),
-        script_(script.begin(), script.end()),
-        script_path_(std::move(script_path)),
-        rest_doctrine_(rest_doctrine),
-        turn_days_(turn_days),
-        delegate_below_(delegate_below),
-        quiet_(quiet) {}
-
-  Rung respond(const det::ResponseBrief& b) override {
-    Decision d = start(DecisionKind::respond, b.state, b.day);
-    d.row.incident = static_cast<std::int64_t>(b.incident);
-    d.row.named = static_cast<std::int32_t>(b.named);
-    d.row.confidence = b.confidence;
-    d.row.case_strength = b.case_strength;
-    d.row.recommended = static_cast<std::int8_t>(b.recommended);
-    for (const Rung r : b.options())
-      d.row.options |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
-    d.brief = render_response(sc_, b, d.row.decision + 1);
-    Rung chosen = b.recommended;
-    // A weak case the script does not mention is left to the doctrine, so a hand-written
-    // decisions file need not list the cases --delegate-below would never show.
-    const bool delegated = b.case_strength < delegate_below_ && !next_scripted_is(d);
-    if (delegated) {
-      d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
-    } else if (const Decision* s = scripted(d)) {
-      const auto r = static_cast<Rung>(s->row.choice);
-      const auto options = b.options();
-      if (std::find(options.begin(), options.end(), r) == options.end()) {
-        fail(*s, "chooses " + std::string(det::to_string(r)) + ", which is not enabled in " +
-                     sc_.states[b.state].name + "'s doctrine on " + when(sc_, b.day));
-      }
-      chosen = r;
-    } else if (!rest_doctrine_) {
-      const auto answer =
-          ask(d.brief, response_prompt(b), response_help(sc_, b),
-              [&](const std::string& line) { return parse_response(sc_, b, line); });
-      chosen = static_cast<Rung>(answer);
-      d.row.seconds = last_seconds_;
-    }
-    d.row.choice = static_cast<std::int8_t>(chosen);
-    d.row.deviates = chosen != b.recommended;
-    d.action = std::string(det::rung_word(chosen));
-    record(std::move(d));
-    return chosen;
-  }
-
-  bool join(const det::JoinBrief& b) override {
-    Decision d = start(DecisionKind::join, b.state, b.day);
-    d.row.incident = static_cast<std::int64_t>(b.incident);
-    d.row.named = static_cast<std::int32_t>(b.named);
-    d.row.confidence = b.confidence;
-    d.row.recommended = b.model_answer ? 1 : 0;
-    d.brief = render_join(sc_, b, d.row.decision + 1);
-    bool joins = b.model_answer;
-    if (const Decision* s = scripted(d)) {
-      joins = s->row.choice == 1;
-    } else if (!rest_doctrine_) {
-      joins = ask(d.brief, join_prompt(b), join_help(sc_, b),
-                  [&](const std::string& line) { return parse_join(b, line); }) == 1;
-      d.row.seconds = last_seconds_;
-    }
-    d.row.choice = joins ? 1 : 0;
-    d.row.deviates = joins != b.model_answer;
-    d.action = joins ? "join" : "decline";
-    record(std::move(d));
-    return joins;
-  }
-
-  det::DoctrineAction turn(const det::TurnBrief& b) override {
-    Decision d = start(DecisionKind::turn, b.state, b.day);
-    d.row.turn = b.turn;
-    const bool first = !(seen_turn_ == b.turn && seen_state_ == b.state);
-    seen_turn_ = b.turn;
-    seen_state_ = b.state;
-    // The brief is recorded with the turn's first action; later actions of the turn show
-    // only the doctrine as it now stands.
-    d.brief = render_turn(sc_, b, turn_days_);
-    det::DoctrineAction action;
-    if (const Decision* s = scripted(d)) {
-      try {
-        action = det::parse_action(s->action, sc_);
-      } catch (const std::invalid_argument& e) {
-        fail(*s, e.what());  // a session file of another scenario
-      }
-      if (const auto why = det::check_action(sc_, b, action)) fail(*s, *why);
-    } else if (!rest_doctrine_) {
-      // The turn's brief is shown once, even when its first actions were replayed.
-      const bool shown = shown_turn_ == b.turn && shown_state_ == b.state;
-      shown_turn_ = b.turn;
-      shown_state_ = b.state;
-      action = ask_action(shown ? std::string() : d.brief, b);
-      d.row.seconds = last_seconds_;
-    }
-    if (!first) d.brief.clear();
-    d.row.choice = static_cast<std::int8_t>(action.kind);
-    d.row.deviates = action.kind != det::ActionKind::done;
-    d.action = det::format_action(action, sc_);
-    if (!quiet_ && action.kind != det::ActionKind::done && replaying_) {
-      std::printf("  turn %u, %s: %s\n", b.turn, sc_.states[b.state].name.c_str(),
-                  d.action.c_str());
-    } else if (action.kind != det::ActionKind::done && !replaying_ && !rest_doctrine_) {
-      std::printf("  ok: %s\n", d.action.c_str());
-    }
-    record(std::move(d));
-    return action;
-  }
-
-  const std::vector<Decision>& decisions() const noexcept { return decisions_; }
-  double day() const noexcept { return decisions_.empty() ? 0.0 : decisions_.back().row.day; }
-
-  /// Every scripted decision must have been asked for.
-  void check_script_used() const {
-    if (script_.empty()) return;
-    const Decision& s = script_.front();
-    fail(s, std::to_string(script_.size()) +
-                " scripted decision(s) were never asked for: the session ended first. The "
-                "decisions come from another scenario, seed, replication or --turn-days");
-  }
-
- private:
-  Decision start(DecisionKind kind, std::uint32_t state, double day) const {
-    Decision d;
-    d.row.decision = decisions_.size();
-    d.row.day = day;
-    d.row.state = state;
-    d.row.kind = static_cast<std::uint8_t>(kind);
-    d.row.source = static_cast<std::uint8_t>(
-        rest_doctrine_ && script_.empty() ? DecisionSource::doctrine : DecisionSource::player);
-    return d;
-  }
-
-  // True if the script's next decision is the one `d` is about.
-  bool next_scripted_is(const Decision& d) const {
-    if (script_.empty()) return false;
-    const det::DecisionRow& s = script_.front().row;
-    return s.kind == d.row.kind && s.state == d.row.state &&
-           (static_cast<DecisionKind>(d.row.kind) == DecisionKind::turn
-                ? s.turn == d.row.turn
-                : s.incident == d.row.incident);
-  }
-
-  // The next scripted decision, checked against the one the session asks for; it sets
-  // `d`'s source and time. Null when the script has run out.
-  const Decision* scripted(Decision& d) {
-    if (script_.empty()) {
-      if (replaying_ && !quiet_ && replayed_ > 0) {
-        std::printf("Replayed %zu decision(s) to %s.\n", replayed_, when(sc_, d.row.day).c_str());
-      }
-      replaying_ = false;
-      return nullptr;
-    }
-    if (!next_scripted_is(d)) {
-      const Decision& s = script_.front();
-      fail(s, "is " + describe(s) + ", but the session asks for " + describe(d) +
-                  ": the decisions come from another scenario, seed, replication or "
-                  "--turn-days, or an earlier decision differs");
-    }
-    current_ = script_.front();
-    script_.pop_front();
-    const Decision& s = current_;
-    d.row.seconds = s.row.seconds;
-    // Who took the decision in the session it came from (a hand-written one: the file).
-    d.row.source = s.row.source;
-    ++replayed_;
-    return &current_;
-  }
-
-  std::string describe(const Decision& d) const {
-    const auto kind = static_cast<DecisionKind>(d.row.kind);
-    const std::string state = sc_.states.at(d.row.state).name;
-    if (kind == DecisionKind::turn) return state + "'s turn " + std::to_string(d.row.turn);
-    return (kind == DecisionKind::respond ? state + "'s response to incident "
-                                          : state + "'s answer to an invitation about incident ") +
-           std::to_string(d.row.incident);
-  }
-
-  [[noreturn]] void fail(const Decision& s, const std::string& message) const {
-    const std::string what = "decision " + std::to_string(s.row.decision + 1);
-    if (s.line > 0) {
-      throw models::ScenarioError(script_path_, static_cast<int>(s.line), 1, what, message);
-    }
-    throw UsageError(script_path_ + ": " + what + " " + message);
-  }
-
-  void record(Decision d) {
-    if (replaying_ && !quiet_ && static_cast<DecisionKind>(d.row.kind) != DecisionKind::turn) {
-      const bool respond = static_cast<DecisionKind>(d.row.kind) == DecisionKind::respond;
-      std::printf("  %s  %s, %s %lld: %s\n", when(sc_, d.row.day).c_str(),
-                  sc_.states.at(d.row.state).name.c_str(), respond ? "incident" : "invitation on",
-                  static_cast<long long>(d.row.incident), d.action.c_str());
-    }
-    decisions_.push_back(std::move(d));
-  }
-
-  std::string read_line(const std::string& prompt) {
-    std::fputs(prompt.c_str(), stdout);
-    std::fflush(stdout);
-    auto line = input_.next();
-    if (!line) {
-      std::fputs("\n", stdout);
-      throw SessionStopped("standard input ended before the session did", exit_failure);
-    }
-    if (!input_.interactive()) {
-      std::printf("%s\n", shown_input(*line, 48).c_str());  // a readable transcript
-    }
-    return *line;
-  }
-
-  // Counts a refused answer. Without a terminal nobody can correct them: after a run of
-  // refusals the session stops (and is saved) instead of re-prompting for ever.
-  void refused() {
-    if (input_.interactive() || ++refusals_ < max_refusals) return;
-    throw SessionStopped(std::to_string(max_refusals) +
-                             " answers in a row were refused; look at the input's answers "
-                             "(? at a prompt lists what each one accepts)",
-                         exit_bad_input);
-  }
-
-  // Shows the brief and asks until the answer parses; ?, help and brief are answered here.
-  template <class Parse>
-  int ask(const std::string& brief, const std::string& prompt, const std::string& help,
-          Parse parse) {
-    std::fputs(("\n" + brief).c_str(), stdout);
-    const auto begin = Clock::now();
-    for (;;) {
-      const std::string line = read_line(prompt);
-      if (meta(line, brief, help)) continue;
-      const ParsedAnswer answer = parse(line);
-      if (answer.value) {
-        last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
-        refusals_ = 0;
-        return *answer.value;
-      }
-      std::fputs(error_line(answer.error).c_str(), stdout);
-      refused();
-    }
-  }
-
-  det::DoctrineAction ask_action(const std::string& brief, const det::TurnBrief& b) {
-    if (!brief.empty()) std::fputs(("\n" + brief).c_str(), stdout);
-    const auto begin = Clock::now();
-    for (;;) {
-      const std::string line = read_line(turn_prompt());
-      if (meta(line, render_turn(sc_, b, turn_days_), turn_help(sc_, b))) continue;
-      try {
-        const det::DoctrineAction a = line.find_first_not_of(" \t\r") == std::string::npos
-                                          ? det::DoctrineAction{}
-                                          : det::parse_action(line, sc_);
-        if (const auto why = det::check_action(sc_, b, a)) {
-          std::fputs(error_line(*why).c_str(), stdout);
-          refused();
-          continue;
-        }
-        last_seconds_ = std::chrono::duration<double>(Clock::now() - begin).count();
-        refusals_ = 0;
-        return a;
-      } catch (const std::invalid_argument& e) {
-        std::fputs(error_line(e.what()).c_str(), stdout);
-        refused();
-      }
-    }
-  }
-
-  // Handles help, brief and quit; true if the line was one of them.
-  bool meta(const std::string& line, const std::string& brief, const std::string& help) {
-    std::string w = normalise_answer(line);
-    std::erase_if(w, [](char c) { return c == ' ' || c == '\t'; });  // blanks inside too
-    if (w == "?" || w == "help" || w == "h") {
-      std::fputs(help.c_str(), stdout);
-      return true;
-    }
-    if (w == "brief" || w == "b") {
-      std::fputs(("\n" + brief).c_str(), stdout);
-      return true;
-    }
-    if (w == "quit" || w == "exit" || w == "save") {
-      throw SessionStopped("the session was stopped by a player (quit)", exit_success);
-    }
-    return false;
-  }
-
-  const det::Scenario& sc_;
-  std::deque<Decision> script_;
-  std::string script_path_;
-  bool rest_doctrine_;
-  double turn_days_;
-  double delegate_below_;  // responses to weaker cases are left to the doctrine
-  bool quiet_;
-  bool replaying_ = true;
-  std::size_t replayed_ = 0;
-  Decision current_;
-  LineInput input_;
-  std::vector<Decision> decisions_;
-  double last_seconds_ = 0.0;  // of the last answer asked for
-  static constexpr int max_refusals = 20;
-  int refusals_ = 0;             // answers refused in a row
-  std::uint32_t seen_turn_ = 0;  // the turn whose first action was recorded last
-  std::uint32_t seen_state_ = 0;
-  std::uint32_t shown_turn_ = 0;  // the turn whose brief a player saw last
-  std::uint32_t shown_state_ = 0;
-};
+// A session has at most this many turns: more could never be played by a room, and each
+// is an event of the run.
+constexpr double max_turns = 10'000;
 
 struct CollectingSink final : det::RunSink {
   std::vector<det::PeriodRow> periods;
@@ -388,15 +81,58 @@ std::string state_list(const det::Scenario& sc) {
   return out;
 }
 
-void save_partial(const std::string& output, const det::Scenario& sc, det::SessionInfo info,
-                  const SessionDecider& decider) {
+void save_partial(const std::string& output, const det::Scenario& sc, wargame::SessionInfo info,
+                  const wargame::Session& session) {
   info.complete = false;
-  info.day_reached = decider.day();
+  info.day_reached = session.day();
   auto file = sim::h5::File::create(output);
   write_provenance(file);
   det::write_scenario(file, sc);
-  det::write_session(file, info, decider.decisions());
+  wargame::write_session(file, info, session.decisions());
   file.commit();
+}
+
+// Where a session to resume is: its file, its journal, or both (the journal, written as
+// the players answer, is the more recent).
+struct ResumeSource {
+  std::string session_path;  // SESSION.h5
+  std::optional<wargame::JournalContents> journal;
+  std::optional<wargame::StoredSession> stored;  // the file, when there is no journal
+};
+
+ResumeSource find_resume(const std::string& given) {
+  ResumeSource r;
+  const std::string suffix = ".journal";
+  const bool journal_given =
+      given.size() > suffix.size() &&
+      given.compare(given.size() - suffix.size(), suffix.size(), suffix) == 0;
+  r.session_path = journal_given ? given.substr(0, given.size() - suffix.size()) : given;
+  const std::string journal = wargame::journal_path(r.session_path);
+  if (std::filesystem::exists(journal)) {
+    try {
+      r.journal = wargame::read_journal(journal);
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+    if (r.journal->complete) {
+      throw UsageError(r.session_path +
+                       " is a complete session: nothing to resume (replay it with "
+                       "--decisions " +
+                       r.session_path + ")");
+    }
+    return r;
+  }
+  if (!std::filesystem::exists(r.session_path)) {
+    throw UsageError("session file " + r.session_path + " does not exist (nor its journal)");
+  }
+  r.stored = read_session_file(r.session_path);
+  if (r.stored->info.complete) {
+    throw UsageError(r.session_path +
+                     " is a complete session: nothing to resume (replay it with "
+                     "--decisions " +
+                     r.session_path + ")");
+  }
+  return r;
 }
 
 int run_wargame(const WargameOptions& opt) {
@@ -408,6 +144,8 @@ int run_wargame(const WargameOptions& opt) {
   double turn_days = opt.turn_days.value_or(quarter_days);
   double delegate_below = opt.delegate_below.value_or(-std::numeric_limits<double>::infinity());
   std::string output = opt.output;
+  std::string rest = opt.rest;
+  std::optional<ResumeSource> resume;
 
   if (!opt.resume.empty()) {
     if (!opt.scenario.file.empty()) {
@@ -420,26 +158,38 @@ int run_wargame(const WargameOptions& opt) {
           "--resume keeps the session's settings: --set, --seed, --replication, --turn-days, "
           "--horizon-days and --delegate-below do not apply");
     }
-    const det::StoredSession stored = read_session_file(opt.resume);
-    if (stored.info.complete) {
-      throw UsageError(opt.resume +
-                       " is a complete session: nothing to resume (replay it with "
-                       "--decisions " +
-                       opt.resume + ")");
+    resume = find_resume(opt.resume);
+    wargame::SessionInfo info;
+    std::string resolved, text, path;
+    if (resume->journal) {
+      const wargame::JournalHeader& h = resume->journal->header;
+      info = h.info;
+      resolved = h.scenario_resolved;
+      text = h.scenario_text;
+      path = h.scenario_path;
+      script = resume->journal->decisions;
+      rest = h.rest;
+    } else {
+      info = resume->stored->info;
+      resolved = resume->stored->scenario_resolved;
+      text = resume->stored->scenario_text;
+      path = resume->stored->scenario_path;
+      script = resume->stored->decisions;
     }
-    sc = det::load_scenario_text(stored.scenario_resolved, opt.resume + ":/scenario/resolved");
-    sc.text = stored.scenario_text;
-    sc.path = stored.scenario_path;
-    if (!play.empty() && play != stored.info.played) {
+    sc = det::load_scenario_text(resolved, resume->session_path + ":/scenario/resolved");
+    sc.text = text;
+    sc.path = path;
+    if (!play.empty() && play != info.played) {
       throw UsageError("--play differs from the session's players; --resume keeps them");
     }
-    play = stored.info.played;
-    replication = stored.info.replication;
-    turn_days = stored.info.turn_days;
-    delegate_below = stored.info.delegate_below;
-    script = stored.decisions;
-    script_path = opt.resume;
-    if (output.empty()) output = opt.resume;
+    play = info.played;
+    sc.run.seed = info.seed;
+    replication = info.replication;
+    turn_days = info.turn_days;
+    delegate_below = info.delegate_below;
+    script_path =
+        resume->journal ? wargame::journal_path(resume->session_path) : resume->session_path;
+    if (output.empty()) output = resume->session_path;
   } else {
     if (opt.scenario.file.empty()) {
       throw UsageError("give a scenario FILE to play, or --resume SESSION.h5");
@@ -458,7 +208,7 @@ int run_wargame(const WargameOptions& opt) {
       script_path = opt.decisions;
       if (is_hdf5_file(opt.decisions)) {
         // A session replays with its own settings unless told otherwise.
-        const det::StoredSession stored = read_session_file(opt.decisions);
+        const wargame::StoredSession stored = read_session_file(opt.decisions);
         script = stored.decisions;
         if (play.empty()) play = stored.info.played;
         if (!opt.seed) sc.run.seed = stored.info.seed;
@@ -466,7 +216,7 @@ int run_wargame(const WargameOptions& opt) {
         if (!opt.turn_days) turn_days = stored.info.turn_days;
         if (!opt.delegate_below) delegate_below = stored.info.delegate_below;
       } else {
-        script = det::read_decisions_file(opt.decisions, sc);
+        script = wargame::read_decisions_file(opt.decisions, sc);
       }
     }
     if (opt.seed) sc.run.seed = *opt.seed;
@@ -492,8 +242,26 @@ int run_wargame(const WargameOptions& opt) {
     played.push_back(*s);
   }
   check_output_path(output);
+  const std::string journal_file = wargame::journal_path(output);
+  const bool in_place = resume && output == resume->session_path;
+  // A session being resumed is completed in place; any other session is kept.
+  if (!opt.force && !in_place) {
+    if (std::filesystem::exists(output)) {
+      throw UsageError(output + " exists: give another -o, or --force to replace it");
+    }
+    if (std::filesystem::exists(journal_file)) {
+      throw UsageError(journal_file + " exists: a session that stopped early; continue it with " +
+                       "cyberdeter wargame --resume " + output + ", or give --force to replace it");
+    }
+  }
+  if (turn_days > 0.0 && sc.run.horizon_days / turn_days > max_turns) {
+    throw UsageError("--turn-days " + std::to_string(turn_days) + " gives more than " +
+                     std::to_string(static_cast<long>(max_turns)) + " turns in " +
+                     std::to_string(sc.run.horizon_days) +
+                     " days: give 0 (no turns) or a longer turn");
+  }
 
-  det::SessionInfo info;
+  wargame::SessionInfo info;
   info.played = play;
   info.turn_days = turn_days;
   info.delegate_below = delegate_below;
@@ -518,8 +286,9 @@ int run_wargame(const WargameOptions& opt) {
                   turn_days);
     }
     std::printf(
-        "Type ? at any prompt for help. Ctrl-C or 'quit' saves the session; continue it\n"
-        "with: cyberdeter wargame --resume %s\n",
+        "Type ? at any prompt for help. Every answer is saved as it is given; 'quit'\n"
+        "stops, and so does a closed window. Continue with:\n"
+        "  cyberdeter wargame --resume %s\n",
         output.c_str());
     if (!script.empty()) {
       std::printf("Replaying %zu decision(s) from %s.\n", script.size(), script_path.c_str());
@@ -527,19 +296,42 @@ int run_wargame(const WargameOptions& opt) {
     std::fflush(stdout);
   }
 
-  SessionDecider decider(sc, std::move(script), script_path, opt.rest == "doctrine", turn_days,
-                         delegate_below, opt.quiet);
-  const det::Wargame game{played, turn_days, &decider};
-  det::RunOptions session_options;
-  session_options.incidents = true;
-  session_options.wargame = &game;
+  // The journal: continued in place, or started (with the decisions being resumed).
+  wargame::SessionOptions session_options;
+  session_options.rest_doctrine = rest == "doctrine";
+  session_options.script_path = script_path;
+  std::optional<wargame::Journal> journal;
+  if (in_place && resume->journal) {
+    journal = wargame::Journal::append_to(journal_file, resume->journal->good_bytes);
+    journal->resumed(script.size());
+    session_options.journalled = script.size();
+  } else {
+    wargame::JournalHeader header;
+    header.info = info;
+    header.rest = rest;
+    header.scenario_resolved = det::resolved_toml(sc);
+    header.scenario_text = sc.text;
+    header.scenario_path = wargame::printable(sc.path, 4096);
+    header.scenario_name = sc.name;
+    header.program_version = version_string();
+    header.command_line = wargame::printable(invocation(), 65536);
+    journal = wargame::Journal::create(journal_file, header);
+  }
+
+  watch_hangup();
+  TerminalFrontEnd terminal(sc, turn_days, opt.quiet);
+  wargame::Session session(sc, info, std::move(script), session_options, terminal, &*journal);
+  const det::Wargame game{played, turn_days, &session};
+  det::RunOptions run_options;
+  run_options.incidents = true;
+  run_options.wargame = &game;
   const sim::RunId id{sc.run.seed, replication, {}};
-  PlayedRun session;
+  PlayedRun played_run;
   try {
     CollectingSink sink;
-    session.result = det::run_replication(sc, id, sink, session_options);
-    session.incidents = std::move(sink.incidents);
-    decider.check_script_used();
+    played_run.result = det::run_replication(sc, id, sink, run_options);
+    played_run.incidents = std::move(sink.incidents);
+    session.check_script_used();
     // Everything below is computed from the finished session; the periods go to the file.
     det::RunOptions doctrine_options;
     doctrine_options.incidents = true;
@@ -551,7 +343,7 @@ int run_wargame(const WargameOptions& opt) {
     info.complete = true;
     info.day_reached = sc.run.horizon_days;
     const std::string summary =
-        after_action(sc, info, played, decider.decisions(), session, doctrine, output);
+        wargame::after_action(sc, info, played, session.decisions(), played_run, doctrine, output);
 
     auto file = sim::h5::File::create(output);
     write_provenance(file);
@@ -561,11 +353,11 @@ int run_wargame(const WargameOptions& opt) {
       table_options.incidents = true;
       det::H5Sink tables(file, table_options);
       for (const auto& row : sink.periods) tables.period(row);
-      for (const auto& row : session.incidents) tables.incident(row);
-      tables.finish(session.result);
+      for (const auto& row : played_run.incidents) tables.incident(row);
+      tables.finish(played_run.result);
       tables.close();
     }
-    det::write_session(file, info, decider.decisions());
+    wargame::write_session(file, info, session.decisions());
     file.write_text("/wargame/after_action", summary,
                     "The after-action summary printed at the end of the session");
     file.create_group("/wargame/counterfactual");
@@ -583,21 +375,32 @@ int run_wargame(const WargameOptions& opt) {
     incidents.append(std::span<const det::IncidentRow>(doctrine.incidents));
     incidents.flush();
     file.commit();
+    journal->completed(session.decisions().size());
     if (!opt.quiet) std::printf("\n%s\nSession saved to %s.\n", summary.c_str(), output.c_str());
     return exit_success;
-  } catch (const SessionStopped& e) {
-    save_partial(output, sc, info, decider);
+  } catch (const wargame::ScriptMismatch& e) {
+    // Bad input: nothing of this session is kept, unless it continues a journal.
+    journal.reset();
+    if (!(in_place && resume->journal)) std::filesystem::remove(journal_file);
+    if (e.line_number > 0) {
+      throw models::ScenarioError(e.path, static_cast<int>(e.line_number), 1, e.key, e.what());
+    }
+    throw UsageError(e.path + ": " + e.key + " " + e.what());
+  } catch (const wargame::SessionStopped& e) {
+    journal->stopped(e.what(), session.decisions().size());
+    save_partial(output, sc, info, session);
     std::printf(
         "\nThe session stopped: %s.\nSaved to %s: %zu decision(s), up to %s.\n"
         "Continue with: cyberdeter wargame --resume %s\n",
-        e.what(), output.c_str(), decider.decisions().size(), when(sc, decider.day()).c_str(),
+        e.what(), output.c_str(), session.decisions().size(), when(sc, session.day()).c_str(),
         output.c_str());
     return e.status;
   } catch (const Interrupted& e) {
-    save_partial(output, sc, info, decider);
+    journal->stopped(e.what(), session.decisions().size());
+    save_partial(output, sc, info, session);
     std::printf("\n");
     throw Interrupted(std::string(e.what()) + "; session saved to " + output + " after " +
-                      std::to_string(decider.decisions().size()) +
+                      std::to_string(session.decisions().size()) +
                       " decision(s). Continue with: cyberdeter wargame --resume " + output);
   }
 }
@@ -631,18 +434,22 @@ void add_wargame_command(CLI::App& app, Action& action) {
                   "doctrine")
       ->check(CLI::IsMember({"ask", "doctrine"}))
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Master seed (overrides [run])");
+  cmd->add_option("--seed", opt->seed, "Master seed (overrides [run])")->check(whole_number());
   cmd->add_option("--replication", opt->replication,
-                  "Which replication to play (its random numbers); default 0");
+                  "Which replication to play (its random numbers); default 0")
+      ->check(whole_number());
   cmd->add_option("--turn-days", opt->turn_days,
                   "Days between turns at which players may change their doctrine; 0: no turns "
                   "(default: a quarter, 91.3 days)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(days_or_zero_check());
   cmd->add_option("--delegate-below", opt->delegate_below,
-                  "Leave responses to cases weaker than this case strength z to the doctrine "
-                  "(recorded as the doctrine's), so players see only the cases that matter");
+                  "Leave responses to cases weaker than this case strength z (0 to 1e12) to "
+                  "the doctrine (recorded as the doctrine's), so players see only the cases "
+                  "that matter")
+      ->check(finite_range(0.0, 1e12));
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days of the session")
-      ->check(CLI::PositiveNumber);
+      ->check(days_check());
+  cmd->add_flag("--force", opt->force, "Replace the session file -o if it exists");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print only what players must see (briefs and prompts)");
   cmd->callback([&action, opt] { action = [opt] { return run_wargame(*opt); }; });
 }

@@ -1,6 +1,7 @@
 // cyberdeter: the command line. Parsing and error reporting live here; each subcommand
 // is a thin file that reads its options and calls models/ and sim/.
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -8,6 +9,7 @@
 #include <system_error>
 
 #include "cli_common.hpp"
+#include "cyberdeter/models/suggest.hpp"
 
 int main(int argc, char** argv) {
   using namespace cyberdeter::app;
@@ -32,6 +34,23 @@ int main(int argc, char** argv) {
   add_equilibrium_command(app, action);
   add_wargame_command(app, action);
   add_debrief_command(app, action);
+
+  // A first word that is not an option must be a command: name it and suggest one, rather
+  // than "A subcommand is required" (or the main help for `cyberdeter foo --help`).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({})) commands.push_back(sub->get_name());
+    const std::string word = argv[1];
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      std::string list;
+      for (const auto& c : commands) list += (list.empty() ? "" : ", ") + c;
+      const auto close = cyberdeter::models::closest_name(word, commands);
+      std::cerr << "cyberdeter: unknown command '" << word << "'"
+                << (close ? " (did you mean '" + *close + "'?)" : std::string())
+                << "; the commands are " << list << ". Run 'cyberdeter --help' for usage.\n";
+      return exit_bad_input;
+    }
+  }
 
   try {
     app.parse(argc, argv);

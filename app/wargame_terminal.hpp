@@ -10,8 +10,15 @@
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/session.hpp"
+#include "cyberdeter/wargame/text.hpp"
 
 namespace cyberdeter::app {
+
+using wargame::normalise_answer;
+using wargame::shown_input;
+using wargame::when;
+using wargame::wrap;
 
 /// Reads lines from standard input without blocking signals: Ctrl-C (SIGINT) or SIGTERM
 /// while waiting throws Interrupted.
@@ -30,52 +37,40 @@ class LineInput {
   bool interactive_ = false;
 };
 
-/// `text` as it may be shown back to a player: control characters (a NUL among them) as
-/// '?', and at most `limit` characters, the rest counted ("… (6400000 characters)").
-std::string shown_input(std::string_view text, std::size_t limit = 200);
-
-/// "2016-02-16 (day 412)" when the scenario has a start date, else "day 412".
-std::string when(const models::deterrence::Scenario& sc, double day);
-
-/// The briefs, as shown; `number` is the decision's sequence number in the session.
-std::string render_response(const models::deterrence::Scenario& sc,
-                            const models::deterrence::ResponseBrief& b, std::uint64_t number);
-std::string render_join(const models::deterrence::Scenario& sc,
-                        const models::deterrence::JoinBrief& b, std::uint64_t number);
-std::string render_turn(const models::deterrence::Scenario& sc,
-                        const models::deterrence::TurnBrief& b, double turn_days);
-
-/// The prompts' lines and their help.
-std::string response_prompt(const models::deterrence::ResponseBrief& b);
-std::string response_help(const models::deterrence::Scenario& sc,
-                          const models::deterrence::ResponseBrief& b);
-std::string join_prompt(const models::deterrence::JoinBrief& b);
-std::string join_help(const models::deterrence::Scenario& sc,
-                      const models::deterrence::JoinBrief& b);
-std::string turn_prompt();
-std::string turn_help(const models::deterrence::Scenario& sc,
-                      const models::deterrence::TurnBrief& b);
-
-/// A typed answer as the prompts compare it: without surrounding blanks, in lower case.
-std::string normalise_answer(const std::string& line);
-
-/// `text` broken at spaces into lines of at most `room` characters (a longer word is
-/// cut). Continuation lines start with `hang` spaces; by default, the first line's
-/// leading spaces plus two.
-std::vector<std::string> wrap(const std::string& text, std::size_t room,
-                              std::optional<std::size_t> hang = std::nullopt);
-
 /// A message about a rejected answer, " ! " first, wrapped to the width.
 std::string error_line(const std::string& message);
 
-/// A player's answer to a response prompt: a rung, or an error to show before asking
-/// again. Empty input takes the recommendation.
-struct ParsedAnswer {
-  std::optional<int> value;  ///< respond: the rung; join: 1 join, 0 decline
-  std::string error;
+/// The terminal as a front end of a session: it prints each brief and reads the players'
+/// answers line by line (standard input, a terminal or a pipe), with ?, brief and quit at
+/// every prompt.
+class TerminalFrontEnd final : public wargame::FrontEnd {
+ public:
+  TerminalFrontEnd(const models::deterrence::Scenario& sc, double turn_days, bool quiet)
+      : sc_(sc), turn_days_(turn_days), quiet_(quiet) {}
+
+  wargame::Answer respond(const models::deterrence::ResponseBrief& b,
+                          const std::string& brief) override;
+  wargame::Answer join(const models::deterrence::JoinBrief& b, const std::string& brief) override;
+  wargame::ActionAnswer turn(const models::deterrence::TurnBrief& b,
+                             const std::string& brief) override;
+  void replayed(const wargame::Decision& d) override;
+  void replay_done(std::size_t count, double day) override;
+  void notice(std::uint32_t state, const std::string& text) override;
+
+ private:
+  std::string read_line(const std::string& prompt);
+  void refused();
+  bool meta(const std::string& line, const std::string& brief, const std::string& help);
+  template <class Parse>
+  wargame::Answer ask(const std::string& brief, const std::string& prompt, const std::string& help,
+                      Parse parse);
+
+  const models::deterrence::Scenario& sc_;
+  double turn_days_;
+  bool quiet_;
+  LineInput input_;
+  static constexpr int max_refusals = 20;
+  int refusals_ = 0;  // answers refused in a row
 };
-ParsedAnswer parse_response(const models::deterrence::Scenario& sc,
-                            const models::deterrence::ResponseBrief& b, const std::string& line);
-ParsedAnswer parse_join(const models::deterrence::JoinBrief& b, const std::string& line);
 
 }  // namespace cyberdeter::app

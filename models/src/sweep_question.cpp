@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <sstream>
 
 #include "cyberdeter/models/deterrence/output.hpp"
@@ -227,6 +228,9 @@ SweepQuestion read_question(Reader& t, const Sweep& sweep, const deterrence::Sce
     }
   }
   t.finish();
+  static const std::regex by_kind(
+      "^(launched|succeeded|damage)_(state_sponsored|criminal|hacktivist)@.*");
+  q.needs_incidents = q.window.has_value() || std::regex_match(q.metric, by_kind);
   return q;
 }
 

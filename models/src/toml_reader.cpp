@@ -1,5 +1,7 @@
 #include "toml_reader.hpp"
 
+#include "cyberdeter/models/suggest.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -568,3 +570,12 @@ std::optional<std::string> closest_match(std::string_view word,
 }
 
 }  // namespace cyberdeter::models::detail
+
+namespace cyberdeter::models {
+
+std::optional<std::string> closest_name(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  return detail::closest_match(word, candidates);
+}
+
+}  // namespace cyberdeter::models

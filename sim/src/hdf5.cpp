@@ -1017,6 +1017,9 @@ TableWriter::TableWriter(File& file, std::string_view path, const RowLayout& lay
     check_ok(H5Pset_deflate(creation.get(), static_cast<unsigned>(options.compression_level)),
              failed, st.path);
   }
+  // A checksum of every stored chunk, compressed or not, so that a flipped byte is found
+  // when the chunk is read (by merge, --resume or analysis), not merged silently.
+  check_ok(H5Pset_fletcher32(creation.get()), failed, st.path);
   const Handle links = link_create_list(st.path);
   table->dataset = Handle(H5Dcreate2(st.file.get(), table->path.c_str(), file_type.get(),
                                      space.get(), links.get(), creation.get(), H5P_DEFAULT),

@@ -7,6 +7,9 @@ run with the policy change switched off (the counterfactual, same seed), and thr
 of minimal.toml with --timeseries: a grid (5 × 2 points), a Saltelli design (N = 16 base
 samples of 3 parameters) and a Morris design (8 trajectories of 3 parameters, one given by
 `values`, one an integer range); with `cyberdeter sweep --incidents` when the binary has it.
+For windows, displacement and questions: minimal.toml with a second targetable state, Ally,
+swept over Homeland's defense (labelled values) and RivalAPT's capability, with a
+[question] and --incidents --timeseries.
 """
 from __future__ import annotations
 
@@ -90,6 +93,38 @@ range = [1, 8]
 """
 
 
+ALLY = """
+[states.Ally]
+economy = 0.05
+defense = 0.2
+"""
+
+DISPLACEMENT = """\
+base = "{base}"
+name = "analysis-displacement"
+[run]
+replications = 8
+seed = 11
+[design]
+kind = "grid"
+[[parameters]]
+name = "defense"
+path = "states.Homeland.defense"
+values = [0.2, 0.8]
+labels = ["as is", "hardened"]
+[[parameters]]
+name = "capability"
+path = "attackers.RivalAPT.capability"
+values = [0.7, 0.9]
+[question]
+text = "Does hardening Homeland deter RivalAPT, or move it to Ally?"
+metric = "launched@Homeland"
+compare = "defense"
+baseline = "as is"
+window = ["2022-01-01", 1827]
+"""
+
+
 @pytest.fixture(scope="session")
 def binary() -> str:
     path = os.environ.get("CYBERDETER_BIN") or str(SOURCE / "build" / "ci" / "app" / "cyberdeter")
@@ -156,6 +191,25 @@ def saltelli_file(binary, data_dir) -> Path:
 @pytest.fixture(scope="session")
 def morris_file(binary, data_dir) -> Path:
     return _sweep(binary, data_dir, "morris", MORRIS)
+
+
+@pytest.fixture(scope="session")
+def ally_scenario(data_dir) -> Path:
+    """minimal.toml with a second state RivalAPT can attack (Ally)."""
+    out = data_dir / "ally.toml"
+    out.write_text(MINIMAL.read_text() + ALLY)
+    return out
+
+
+@pytest.fixture(scope="session")
+def displacement_file(binary, data_dir, ally_scenario) -> Path:
+    """2 × 2 grid (Homeland's defense as is / hardened × RivalAPT's capability), 8
+    replications, with [question], /incidents and /timeseries."""
+    spec = data_dir / "displacement.toml"
+    spec.write_text(DISPLACEMENT.format(base=ally_scenario))
+    out = data_dir / "displacement.h5"
+    _run(binary, "sweep", spec, "-o", out, "--timeseries", "--incidents", "-q", "--threads", 2)
+    return out
 
 
 @pytest.fixture(scope="session")

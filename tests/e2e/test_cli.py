@@ -29,6 +29,20 @@ def test_bad_command_lines_exit_2(cli, args):
     assert r.stderr.strip(), "a bad command line must say what is wrong"
 
 
+@pytest.mark.parametrize("args,phrase", [
+    (["foo"], "unknown command 'foo'; the commands are run, validate"),
+    (["swep", "x.toml"], "unknown command 'swep' (did you mean 'sweep'?)"),
+    (["calibrat", "--help"], "unknown command 'calibrat'"),
+])
+def test_an_unknown_command_is_named_with_a_suggestion(cli, args, phrase):
+    """`cyberdeter foo` said "A subcommand is required", and `cyberdeter calibrate --help`
+    printed the main help with exit 0."""
+    r = cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    assert phrase in r.stderr, r.stderr
+
+
 def test_every_designed_subcommand_is_available(cli):
     r = cli("--help")
     assert r.returncode == 0

@@ -336,3 +336,38 @@ def test_a_run_past_its_event_budget_stops_with_a_message(cli, source_dir, tmp_p
     assert "run.max_events: replication 0 reached 1000 events at day" in r.stderr, r.stderr
     assert "raise run.max_events" in r.stderr
     assert listing(tmp_path) == [], "no half-written output"
+
+
+# --- checksums ------------------------------------------------------------------------------
+
+def flip_a_byte(path, table):
+    """Flips one byte inside the first stored chunk of `table`, as a failing disk could."""
+    with h5py.File(path, "r") as f:
+        chunk = f[table].id.get_chunk_info(0)
+    with open(path, "r+b") as raw:
+        raw.seek(chunk.byte_offset + chunk.size // 2)
+        byte = raw.read(1)
+        raw.seek(chunk.byte_offset + chunk.size // 2)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+
+
+@pytest.mark.parametrize("table", ["/runs", "/states", "/attackers"])
+def test_a_flipped_byte_in_an_uncompressed_part_is_bad_input(cli, source_dir, tmp_path, table):
+    """Without compression nothing checked a part's data: a flipped byte merged silently.
+    Every table carries HDF5's Fletcher32 checksum now."""
+    sweep = write_sweep(tmp_path / "sweep.toml", source_dir)
+    parts = []
+    for i in (1, 2):
+        parts.append(tmp_path / f"p{i}.h5")
+        r = cli("sweep", sweep, "-o", parts[-1], "--shard", f"{i}/2", "-q", "--compression", 0)
+        assert r.returncode == 0, r.stderr
+    with h5py.File(parts[1]) as f:
+        assert all(f[t].fletcher32 for t in ("runs", "states", "attackers")), "checksummed"
+        assert f[table].compression is None
+    flip_a_byte(parts[1], table)
+    r = cli("merge", *parts, "-o", tmp_path / "m.h5", "-q")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert f"p2.h5: table {table}: cannot be read, the part is damaged" in r.stderr, r.stderr
+    assert "Fletcher32" in r.stderr
+    assert not (tmp_path / "m.h5").exists()

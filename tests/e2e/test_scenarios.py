@@ -78,13 +78,25 @@ def test_every_table_is_there_and_consistent(outputs, name):
     assert np.allclose(choices.utility, choices.p_success * choices.gain - choices.cost - choices.consequence)
 
 
+TYPES = {"u8": "uint64", "i8": "int64", "f8": "float64", "u4": "uint32", "i4": "int32",
+         "u1": "uint8", "i1": "int8", "b1": "bool"}
+
+
 def test_every_column_is_documented(outputs, source_dir):
+    """Each table's section of docs/hdf5-schema.md lists exactly its columns, in order,
+    with their types and units."""
     doc = (source_dir / "docs/hdf5-schema.md").read_text()
     with h5py.File(outputs["japan_2015_2021"]) as f:
         for t in ("runs", "timeseries", "states", "attackers", "beliefs", "incidents", "choices"):
             assert f"`/{t}`" in doc, f"/{t} is not in docs/hdf5-schema.md"
-            for column in f[t].dtype.names:
-                assert f"`{column}`" in doc, f"/{t} column {column} is not documented"
+            ds = f[t]
+            units = [u.decode() if isinstance(u, bytes) else u for u in ds.attrs["units"]]
+            actual = [(name, TYPES[ds.dtype[name].kind + str(ds.dtype[name].itemsize)], unit)
+                      for name, unit in zip(ds.dtype.names, units)]
+            rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ([^|]+) \|",
+                              section(doc, f"### `/{t}`"), re.M)
+            documented = [(name, kind, unit.strip()) for name, kind, unit in rows]
+            assert documented == actual, f"docs/hdf5-schema.md /{t} differs from the file"
 
 
 @pytest.fixture(scope="module")

@@ -161,13 +161,13 @@ def committed_parts(parts_dir):
     return sorted(p for p in parts_dir.glob("*.h5") if p.is_file())
 
 
-def saved_tasks(parts_dir):
+def saved_tasks(parts_dir, replications=400):
     """Tasks held by the committed parts, counted from their rows and checked against
     what each part says it holds."""
     total = 0
     for part in committed_parts(parts_dir):
         rows = table(part)
-        assert set(row_tasks(rows, 400).tolist()) == tasks_of(part), part.name
+        assert set(row_tasks(rows, replications).tolist()) == tasks_of(part), part.name
         assert sweep_attrs(part)["tasks"] == len(rows)
         total += len(rows)
     return total
@@ -822,3 +822,39 @@ def test_quiet_sweep_and_merge_print_nothing(run, small, pieces, tmp_path):
             tmp_path / "m.h5", "-q")
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
     assert_same_file(small.ref, tmp_path / "m.h5")
+
+
+def test_a_signal_during_the_final_merge_publishes_nothing_and_resume_merges(binary, run,
+                                                                          source_dir, tmp_path):
+    """SIGTERM while the parts are merged: the merge stops (exit 130), the output is not
+    published, every part stays, and --resume merges them into the same file."""
+    sweep = write_sweep(tmp_path / "sweep.toml", source_dir, template=LONG, replications=50,
+                        seed=5)
+    ref = tmp_path / "ref.h5"
+    args = ["sweep", sweep, "--threads", 2, "-q", "--timeseries", "--compression", 9]
+    assert run(*args, "-o", ref).returncode == 0
+    out = tmp_path / "out.h5"
+    proc = subprocess.Popen([binary, *map(str, args), "-o", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=environment())
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob("out.h5.partial-*")):
+            assert proc.poll() is None, "the sweep ended before its merge could be stopped"
+            assert time.monotonic() < deadline, "no merge after 120 s"
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if proc.returncode == 0:
+        pytest.skip("the merge finished before the signal arrived (a fast machine)")
+    assert proc.returncode == 130, stderr
+    assert "during the final merge" in stderr and "--resume" in stderr, stderr
+    assert not out.exists(), "an interrupted merge never publishes"
+    assert not list(tmp_path.glob("out.h5.partial-*")), "nor leaves its partial file"
+    assert saved_tasks(tmp_path / "out.h5.parts", 50) == 8 * 50
+    r = run(*args, "-o", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert_same_file(ref, out)

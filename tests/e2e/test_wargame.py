@@ -36,7 +36,7 @@ SIM_TABLES = ["/runs", "/timeseries", "/states", "/attackers", "/beliefs", "/inc
 SESSION_TABLES = ["/wargame/decisions", "/wargame/actions", "/wargame/briefs"]
 DECISION_COLUMNS = ("decision", "day", "state", "kind", "incident", "turn", "named", "confidence",
                     "case_strength", "recommended", "choice", "options", "deviates", "seconds",
-                    "source")
+                    "source", "late")
 RESPOND, JOIN, TURN = 0, 1, 2
 PLAYER_SOURCE, FILE_SOURCE, DOCTRINE_SOURCE = 0, 1, 2
 RUNGS = {"quiet": 0, "attribute": 1, "coordinate": 2, "sanction": 3}
@@ -103,12 +103,13 @@ def parse_prompt(transcript):
     if " Respond:" in tail:
         line = tail[tail.rindex(" Respond:"):].splitlines()[0]
         options = [LETTERS[m] for m in re.findall(r"\[(\w)\]", line)]
-        default = re.search(r"Enter = (\w+) \(the doctrine's choice\)", tail).group(1)
+        default = re.search(r"Enter = (\w+) \(the doctrine's advice\)", tail).group(1)
         incident = int(re.search(r"\| incident (\d+)$", header).group(1))
         return Prompt(RESPOND, default, options, incident, header)
     if "[j]oin  [d]ecline" in tail:
-        default = re.search(r"Enter = (\w+) \(the model's answer\)", tail).group(1)
-        return Prompt(JOIN, default, header=header)
+        # No prediction of a played state's own answer: Enter leaves it to the simulation.
+        assert "Enter = leave it to the simulation" in tail
+        return Prompt(JOIN, "", header=header)
     if "Action, or Enter to end the turn" in tail:
         turn = int(re.search(r"^TURN (\d+) \|", header).group(1))
         return Prompt(TURN, "", number=turn, header=header)
@@ -183,7 +184,7 @@ def play(terminal, choose):
 
 
 class Deviator:
-    """Answers like the doctrine, except: joins the first invitation the model would decline,
+    """Answers like the doctrine, except: joins the first invitation (whatever the model would do),
     changes the doctrine at turn 1 (enables sanctions, lowers the coordinate threshold,
     starts an exercise), and attributes publicly the first case the doctrine keeps quiet."""
 
@@ -194,7 +195,7 @@ class Deviator:
         self.turn_1 = list(self.TURN_1)
 
     def __call__(self, p):
-        if p.kind == JOIN and p.default == "decline" and not self.joined:
+        if p.kind == JOIN and not self.joined:
             self.joined = True
             return "j"
         if p.kind == RESPOND and p.default == "quiet" and "attribute" in p.options \
@@ -206,13 +207,13 @@ class Deviator:
         return ""
 
 
-def expected_choice(answer):
+def expected_choice(answer, row):
     """The choice column a row must hold for an answer typed at a prompt."""
     p, line = answer.prompt, answer.line.strip().lower()
     if p.kind == RESPOND:
         return RUNGS[LETTERS.get(line, line) if line else p.default]
     if p.kind == JOIN:
-        return int((line or p.default[0]) in ("j", "join"))
+        return int(line in ("j", "join")) if line else int(row["recommended"])
     return ACTION_KINDS[line.split()[0] if line else "done"]
 
 
@@ -296,21 +297,23 @@ def test_scripted_session_records_every_decision_as_answered(played):
     assert np.all(shown[shown["kind"] == RESPOND]["case_strength"] >= DELEGATE)
     assert list(shown["kind"]) == kinds
     for row, a in zip(shown, answers):
-        assert row["choice"] == expected_choice(a), (row, a)
+        assert row["choice"] == expected_choice(a, row), (row, a)
         if a.prompt.kind == RESPOND:
             assert row["incident"] == a.prompt.number
             assert row["recommended"] == RUNGS[a.prompt.default]
             offered = {r for r in range(4) if row["options"] >> r & 1}
             assert offered == {RUNGS[o] for o in a.prompt.options}
         elif a.prompt.kind == JOIN:
-            assert row["recommended"] == (a.prompt.default == "join")
+            assert row["recommended"] in (0, 1)
         else:
             assert row["turn"] == a.prompt.number and row["incident"] == -1
             assert row["recommended"] == -1
         assert row["deviates"] == (row["choice"] != row["recommended"]
                                    if a.prompt.kind != TURN else row["choice"] != 0)
         assert row["seconds"] >= 0
-    assert shown["deviates"].sum() == 5  # join, attribute, three doctrine changes
+    first_join = shown[shown["kind"] == JOIN][0]
+    # attribute, three doctrine changes, and the join if the model would have declined
+    assert shown["deviates"].sum() == 4 + (first_join["recommended"] == 0)
 
     # The doctrine changes took effect: sanctions are offered at every later response.
     turn_1_day = rows[(rows["kind"] == TURN) & (rows["turn"] == 1)]["day"][0]
@@ -533,12 +536,15 @@ def test_invalid_answers_are_asked_again_and_change_nothing(binary, source_dir, 
                ("?", "Answer United States's invitation"),
                ("brief", "DECISION 1 | JAPAN")],
         RESPOND: [("xyz", " ! 'xyz' is not an answer"),
-                  ("s", " ! sanction is not enabled in Japan's doctrine"),
-                  ("sanction", " ! sanction is not enabled in Japan's doctrine"),
+                  ("retaliate # hard", " ! 'retaliate' is not an answer"),
                   ("help", "Choose how Japan responds")],
         TURN: [("threshold attribute 5", " ! the attribute threshold must be at most the "
                                          "coordinate threshold"),
-               ("threshold sanction -1", " ! a threshold is a number >= 0"),
+               ("threshold sanction -1", " ! a threshold is a case strength from 0 to 1e+12"),
+               ("threshold sanction 1e57", " ! a threshold is a case strength from 0 to 1e+12"),
+               ("threshold sanction 0x1p3", " ! expected a number for the threshold, got "
+                                            "'0x1p3'"),
+               ("program training rate 1 years 1e100", " ! the session ends in "),
                ("threshold coordinate x", " ! expected a number for the threshold, got 'x'"),
                ("program juggling", " ! 'juggling' is not a program"),
                ("program sharing Nowhere", " ! no community 'Nowhere' (the scenario has: "),
@@ -885,9 +891,11 @@ def test_tmux_terminal_session(binary, source_dir, tmp_path):
         for label in ("Incident", "Attribution", "Sponsor", "Allies", "Doctrine", "So far"):
             assert label in labels, (label, brief)
         assert labels.index("Incident") < labels.index("Attribution") < labels.index("Doctrine")
-        assert re.search(r"^ Respond:  \[q\]uiet  \[a\]ttribute  \[c\]oordinate\s*$", brief, re.M)
-        assert re.search(r"^ Enter = \w+ \(the doctrine's choice\)   \? = help\s*$", brief, re.M)
-        assert "recommends: " in brief
+        # Every rung may be chosen; the doctrine advises (ICD 203 words for likelihood).
+        assert re.search(r"^ Respond:  \[q\]uiet  \[a\]ttribute  \[c\]oordinate  \[s\]anction\s*$",
+                         brief, re.M)
+        assert re.search(r"^ Enter = \w+ \(the doctrine's advice\)   \? = help\s*$", brief, re.M)
+        assert "advises: " in brief and "likelihood: " in brief and "confidence: " in brief
         for line in screen.splitlines():
             assert len(line.rstrip()) <= 80, f"wider than the terminal: {line!r}"
 
@@ -966,3 +974,221 @@ def test_endless_invalid_input_stops_after_a_bounded_number_of_refusals(binary, 
     assert b"20 answers in a row were refused" in out
     assert len(out) < 100_000, f"{len(out)} bytes of output (740 MB a minute before)"
     interrupted_checks(path, 0)
+
+
+# ---- the journal: no answer is lost (issue: never lose a session) --------------------------
+
+def journal_of(path):
+    return Path(str(path) + ".journal")
+
+
+def player_decisions_in_journal(path):
+    j = journal_of(path)
+    if not j.exists():
+        return 0
+    return sum(1 for l in j.read_text(errors="replace").splitlines()
+               if l.startswith("decision = {") and ", source = 0," in l)
+
+
+@pytest.mark.parametrize("how", ["hangup", "kill"])
+def test_tmux_killed_mid_turn_resumes_to_the_uninterrupted_session(how, played, binary, wg,
+                                                                   source_dir, tmp_path):
+    """A closed window (SIGHUP: tmux kill-session) or a crash (SIGKILL) inside turn 1, after
+    its first action: every answer given is in the journal, and --resume with the remaining
+    answers gives the session played without a break."""
+    exe = shutil.which("tmux")
+    if exe is None:
+        pytest.skip("tmux is not installed (scripts/install-deps.sh installs it)")
+    lines = answer_lines(played)
+    k = lines.index(Deviator.TURN_1[0]) + 1  # "enable sanction" given; the turn goes on
+    path = tmp_path / "killed.h5"
+    tmux = Tmux(exe, 80, 50)
+    command = (f"exec {shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
+               f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} "
+               f"--delegate-below {DELEGATE} -o {shlex.quote(str(path))}")
+    tmux.start(command, tmp_path)
+    try:
+        pid = int(tmux("display-message", "-p", "-t", "wg", "#{pane_pid}").stdout.strip())
+        tmux.wait_for(waiting, "the first prompt")
+        for i, line in enumerate(lines[:k]):
+            tmux.type(line)
+            deadline = time.monotonic() + TIMEOUT
+            while player_decisions_in_journal(path) < i + 1 or not waiting(tmux.screen()):
+                assert time.monotonic() < deadline, f"answer {i} ({line!r}) not journalled"
+                time.sleep(0.05)
+        if how == "hangup":
+            tmux("kill-session", "-t", "wg")
+        else:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + TIMEOUT
+        while Path(f"/proc/{pid}").exists():
+            assert time.monotonic() < deadline, "the session did not end"
+            time.sleep(0.05)
+    finally:
+        tmux.kill()
+    assert player_decisions_in_journal(path) == k
+    if how == "hangup":
+        interrupted_checks(path, k)  # a hang-up saves the session file too
+        assert "stop = {" in journal_of(path).read_text()
+    else:
+        assert not path.exists()  # a crash leaves only the journal
+        r = subprocess.run([binary, "debrief", path], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert "an interrupted session" in r.stdout
+
+    r = wg("--resume", path, stdin="".join(f"{l}\n" for l in lines[k:]))
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert wargame_attrs(path)["status"] == "complete"
+    assert_same_tables(played["path"], path, SIM_TABLES + ["/wargame/actions"])
+    assert differing_columns(table(path, "/wargame/decisions"),
+                             table(played["path"], "/wargame/decisions"),
+                             ignore=("seconds",)) == []
+    assert "complete = {" in journal_of(path).read_text()
+
+
+def test_a_torn_last_line_of_the_journal_is_ignored_and_a_damaged_one_refused(played, wg,
+                                                                              source_dir,
+                                                                              tmp_path):
+    lines = answer_lines(played)
+    path = tmp_path / "torn.h5"
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", path, *SETTINGS,
+           "--delegate-below", DELEGATE, stdin="".join(f"{l}\n" for l in lines[:3]))
+    assert r.returncode == 1, r.stderr
+    path.unlink()  # as after a power cut: only the journal
+    journal = journal_of(path)
+    good = journal.read_text()
+    journal.write_text(good + 'decision = {decision = 99, day = 1')  # cut short
+    r = wg("--resume", path, stdin="".join(f"{l}\n" for l in lines[3:]))
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert_same_tables(played["path"], path, SIM_TABLES)
+
+    damaged = tmp_path / "damaged.h5"
+    text = good.splitlines(keepends=True)
+    text[3] = text[3].replace("day = ", "day = 1")  # its check sum no longer matches
+    journal_of(damaged).write_text("".join(text))
+    r = wg("--resume", damaged)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"{journal_of(damaged)}:4: a damaged record" in r.stderr
+
+
+def test_o_refuses_an_existing_session_without_force(played, wg, source_dir, tmp_path):
+    done = tmp_path / "done.h5"
+    shutil.copy(played["path"], done)
+    before = done.read_bytes()
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", done, stdin="quit\n")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "done.h5 exists: give another -o, or --force" in r.stderr
+    assert done.read_bytes() == before and not journal_of(done).exists()
+    # A journal left by a session that stopped early is refused too.
+    crashed = tmp_path / "crashed.h5"
+    journal_of(crashed).write_text("x")
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", crashed, stdin="quit\n")
+    assert r.returncode == 2 and "--resume" in r.stderr and not crashed.exists()
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", done, "--force", *SETTINGS,
+           stdin="quit\n")
+    assert r.returncode == 0, r.stderr
+    assert wargame_attrs(done)["status"] == "interrupted"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--turn-days", "1e-9"], "--turn-days"),
+    (["--turn-days", "1e-400"], "--turn-days"),
+    (["--turn-days", "0x1p3"], "--turn-days"),
+    (["--turn-days", "0.01"], "turns in"),
+    (["--horizon-days", "1e-7"], "--horizon-days"),
+    (["--delegate-below", "nan"], "--delegate-below"),
+    (["--delegate-below", "-5"], "--delegate-below"),
+    (["--seed", "18446744073709551616"], "--seed"),
+    (["--replication", "-1"], "--replication"),
+])
+def test_out_of_range_flags_exit_2_without_output(args, message, wg, source_dir, tmp_path):
+    out = tmp_path / "x.h5"
+    r = wg(source_dir / SCENARIO, "--play", PLAYER, "-o", out, *args, stdin="quit\n")
+    assert r.returncode == 2, (args, r.stdout, r.stderr)
+    assert message in r.stderr, r.stderr
+    assert not out.exists() and not journal_of(out).exists()
+
+
+def test_headers_and_briefs_fit_80_columns_with_long_names(wg, source_dir, tmp_path):
+    out = tmp_path / "wide.h5"
+    r = wg(source_dir / SCENARIO, "--play", "United States", "--play", "European Union",
+           "--play", PLAYER, "-o", out, *SETTINGS, "--turn-days", 0, stdin="\n" * 500)
+    assert r.returncode == 0, r.stderr
+    wide = [l for l in r.stdout.splitlines() if len(l) > 80 and str(out) not in l]
+    assert wide == []
+    assert "invitation from" in r.stdout
+
+
+def test_a_rationale_after_hash_is_kept_and_exported(wg, cli, source_dir, tmp_path):
+    out = tmp_path / "why.h5"
+    term = Terminal(os.environ["CYBERDETER_BIN"],
+                    [source_dir / SCENARIO, "--play", PLAYER, "-o", out, *SETTINGS,
+                     "--turn-days", 0], tmp_path)
+    given = False
+    while term.screen() is not None:
+        p = parse_prompt(term.out)
+        if p.kind == RESPOND and not given:
+            term.answer("q # we need more evidence")
+            given = True
+        else:
+            term.answer("")
+    status, _, stderr = term.finish()
+    assert status == 0 and given, stderr
+    rows = table(out, "/wargame/decisions")
+    rationales = strings(out, "/wargame/rationales")
+    i = next(i for i, r in enumerate(rows) if r["kind"] == RESPOND and r["source"] == 0)
+    assert rationales[i] == "we need more evidence" and rows[i]["choice"] == 0
+    exported = tmp_path / "d.toml"
+    assert cli("debrief", out, "--decisions", exported, "-q").returncode == 0
+    assert 'rationale = "we need more evidence"' in exported.read_text()
+
+
+def test_random_bytes_at_every_prompt_never_crash_hang_or_lose_an_answer(binary, source_dir,
+                                                                          tmp_path):
+    """A bounded fuzz: random lines (bytes, lengths up to 5000, NUL and escape sequences
+    among them) at every prompt. Each run ends within its time with 0, 1 or 2 and its
+    journal holds exactly the decisions of its session file."""
+    rng = np.random.default_rng(15)
+    deadline = time.monotonic() + float(os.environ.get("CYBERDETER_FUZZ_SECONDS", "20"))
+    runs = 0
+    alphabet = list(b"qacsjd0123456789.e-+ #?\x00\x1b[A\t\r") + list(range(256))
+    while time.monotonic() < deadline or runs < 3:
+        lines = []
+        for _ in range(int(rng.integers(1, 60))):
+            n = int(rng.choice([0, 1, 2, 5, 30, 5000]))
+            lines.append(bytes(rng.choice(alphabet, size=n).astype(np.uint8)).replace(b"\n", b" "))
+        path = tmp_path / f"fuzz{runs}.h5"
+        r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER,
+                            "-o", path, *map(str, SETTINGS)], input=b"\n".join(lines) + b"\n",
+                           capture_output=True, timeout=60)
+        assert r.returncode in (0, 1, 2), (r.returncode, r.stderr[-2000:])
+        assert b"std::" not in r.stderr and b"terminate" not in r.stderr, r.stderr[-2000:]
+        assert path.exists(), r.stderr[-2000:]
+        saved = table(path, "/wargame/decisions")
+        journal = [l for l in journal_of(path).read_text().splitlines()
+                   if l.startswith("decision = {")]
+        assert len(journal) == len(saved)
+        runs += 1
+
+
+def test_random_decisions_files_are_refused_with_exit_2(binary, source_dir, tmp_path,
+                                                         played):
+    rng = np.random.default_rng(16)
+    good = decisions_toml(played["path"]).encode()
+    deadline = time.monotonic() + float(os.environ.get("CYBERDETER_FUZZ_SECONDS", "10"))
+    runs = 0
+    while time.monotonic() < deadline or runs < 3:
+        data = bytearray(good)
+        for _ in range(int(rng.integers(1, 20))):
+            i = int(rng.integers(0, len(data)))
+            data[i] = int(rng.integers(0, 256))
+        script = tmp_path / "fuzz.toml"
+        script.write_bytes(bytes(data))
+        out = tmp_path / f"fuzz{runs}.h5"
+        r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "-o",
+                            out, *map(str, SETTINGS), "--decisions", script, "--rest",
+                            "doctrine"], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert r.returncode in (0, 2), (r.returncode, r.stderr[-2000:])
+        if r.returncode == 2:
+            assert not out.exists() and not journal_of(out).exists(), r.stderr
+        runs += 1

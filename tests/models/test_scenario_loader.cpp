@@ -70,6 +70,8 @@ hardening = 0.03
 workforce = 90000
 in_house_share = 0.4
 board_engagement = 0.7
+resilience = 0.15
+recovery_days = 21
 targetable = true
 
 [states."United States".doctrine]
@@ -145,6 +147,8 @@ discount = 0.002
 rationality = inf
 observe_others = 0.5
 preparation_days = 14
+silence_days = 200
+disruption = 0.25
 targets = ["Japan", "United States"]
 
 [attackers.APT10.prior]
@@ -214,6 +218,10 @@ kind = "exercise"
 owner = "Japan"
 start_day = 150
 detection_multiplier = 3.0
+resilience = 0.2
+retained = 0.6
+retention_days = 365
+cost_per_year = 4.0
 
 [[programs]]
 kind = "capacity_building"
@@ -221,6 +229,7 @@ owner = "United States"
 beneficiary = "Japan"
 start_day = 0
 end_day = 730
+detection_bound = 1.5
 
 [[programs]]
 kind = "information_sharing"
@@ -246,6 +255,35 @@ day = 400.5
 state = "Japan"
 rung = "coordinate"
 threshold = 0.7
+
+[[scheduled]]
+name = "Joint sanctions on APT10"
+state = "United States"
+action = "sanction"
+target = "APT10"
+signers = ["Japan"]
+on = "detected"
+victim = "Japan"
+after_day = 100
+delay_days = 30
+
+[[scheduled]]
+state = "Japan"
+action = "disclose"
+target = "Fancy Bear"
+day = 300
+capability_loss = 0.3
+duration_days = 90
+enabled = false
+
+[[scheduled]]
+state = "Japan"
+action = "policy"
+rung = "attribute"
+threshold = 0.4
+rung_enabled = true
+on = "attributed"
+target = "APT10"
 )";
 
 const char* const minimal_scenario = "[states.Only]\n[attackers.Lone]\n";
@@ -458,12 +496,19 @@ TEST_CASE("a complete scenario loads with every field as written", "[scenario]")
   CHECK(exercise.end_day == 150.0 + 60.0);  // start + [calibration] exercise_window_days
   CHECK(exercise.detection_multiplier == 3.0);
   CHECK_FALSE(exercise.bound);
+  CHECK(exercise.resilience == 0.2);
+  CHECK(exercise.retained == 0.6);
+  CHECK(exercise.retention_days == 365.0);
+  CHECK(exercise.cost_per_year == 4.0);
+  CHECK(sc.programs[0].resilience == 0.0);  // the default: no resilience, no cost
+  CHECK(sc.programs[0].cost_per_year == 0.0);
   const Program& capacity = sc.programs[3];
   CHECK(capacity.kind == ProgramKind::capacity_building);
   CHECK(capacity.owner == 0);
   CHECK(capacity.beneficiary == 1);
   CHECK(capacity.end_day == 730.0);
   CHECK_FALSE(capacity.bound);  // the model's default ceiling applies
+  CHECK(capacity.detection_bound == 1.5);
   const Program& sharing = sc.programs[4];
   CHECK(sharing.kind == ProgramKind::information_sharing);
   CHECK(sharing.beneficiary == 0);
@@ -487,6 +532,40 @@ TEST_CASE("a complete scenario loads with every field as written", "[scenario]")
   CHECK(sc.policy_changes[1].rung == Rung::coordinate);
   CHECK_FALSE(sc.policy_changes[1].enabled);
   CHECK(sc.policy_changes[1].threshold == std::optional<double>(0.7));
+
+  REQUIRE(sc.scheduled.size() == 3);
+  const ScheduledEvent& joint = sc.scheduled[0];
+  CHECK(joint.name == "Joint sanctions on APT10");
+  CHECK(joint.enabled);
+  CHECK(joint.state == 0);
+  CHECK(joint.action == ScheduledAction::sanction);
+  CHECK(joint.target == std::optional<std::size_t>(0));
+  CHECK(joint.signers == std::vector<std::size_t>{1});
+  CHECK(joint.trigger == ScheduledTrigger::detected);
+  CHECK(joint.victim == std::optional<std::size_t>(1));
+  CHECK(joint.after_day == 100.0);
+  CHECK(joint.delay_days == 30.0);
+  const ScheduledEvent& disclose = sc.scheduled[1];
+  CHECK_FALSE(disclose.enabled);
+  CHECK(disclose.action == ScheduledAction::disclose);
+  CHECK(disclose.trigger == ScheduledTrigger::day);
+  CHECK(disclose.day == 300.0);
+  CHECK(disclose.capability_loss == 0.3);
+  CHECK(disclose.duration_days == 90.0);
+  const ScheduledEvent& policy = sc.scheduled[2];
+  CHECK(policy.action == ScheduledAction::policy);
+  CHECK(policy.trigger == ScheduledTrigger::attributed);
+  CHECK_FALSE(policy.victim);  // operations against the acting state
+  CHECK(policy.rung == Rung::attribute);
+  CHECK(policy.rung_enabled == std::optional<bool>(true));
+  CHECK(policy.threshold == std::optional<double>(0.4));
+
+  CHECK(us.resilience == 0.15);
+  CHECK(us.recovery_days == 21.0);
+  CHECK(apt10.silence_days == 200.0);
+  CHECK(apt10.disruption == 0.25);
+  CHECK(bear.silence_days == 365.0);  // the default
+  CHECK(bear.disruption == 0.0);
 }
 
 TEST_CASE("a minimal scenario gets every default", "[scenario]") {
@@ -995,5 +1074,50 @@ TEST_CASE("a scenario parsed once loads every variant as a fresh parse would", "
       }
       CHECK(copied.text == fresh.text);
     }
+  }
+}
+
+TEST_CASE("bad scheduled events and program keys name the line and the key",
+          "[scenario][errors][scheduled]") {
+  struct Case {
+    std::string text;
+    std::string key;
+    std::string phrase;
+  };
+  const std::string head = core + "[states.Korea]\n";
+  // clang-format off
+  const std::vector<Case> cases{
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\n", "scheduled[0].day", "give either `day`"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\nday = 5\non = \"detected\"\n", "scheduled[0].on", "not both"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"name\"\ntarget = \"APT10\"\nday = 5\n", "scheduled[0].action", "expected one of"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\nday = 5\n", "scheduled[0].target", "missing: the attacker the act is about"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT1\"\nday = 5\n", "scheduled[0].target", "APT10"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\nday = 5\nsigners = [\"Korea\"]\n", "scheduled[0].signers", "applies only to `action` = \"coordinate\" or \"sanction\""},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"sanction\"\ntarget = \"APT10\"\nday = 5\nsigners = [\"China\"]\n", "scheduled[0].signers", "sponsors the target"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"sanction\"\ntarget = \"APT10\"\nday = 5\nsigners = [\"Korea\", \"Korea\"]\n", "scheduled[0].signers", "listed twice"},
+      {"[[scheduled]]\nstate = \"China\"\naction = \"attribute\"\ntarget = \"APT10\"\nday = 5\n", "scheduled[0].state", "sponsors 'APT10'"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\nday = 5\nvictim = \"Japan\"\n", "scheduled[0].victim", "triggered `on` an operation"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\nday = 5\ncapability_loss = 0.5\n", "scheduled[0].capability_loss", "only to `action` = \"disclose\""},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"disclose\"\ntarget = \"APT10\"\nday = 5\ncapability_loss = 1.5\n", "scheduled[0].capability_loss", "[0, 1]"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"policy\"\nday = 5\nthreshold = 0.5\n", "scheduled[0].rung", "missing: the rung"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"policy\"\nday = 5\nrung = \"sanction\"\n", "scheduled[0]", "must set `rung_enabled`, `threshold` or both"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"policy\"\nday = 5\nrung = \"attribute\"\nthreshold = 0.9\n", "scheduled[0].threshold", "would no longer be ordered"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"policy\"\non = \"detected\"\nrung = \"attribute\"\nthreshold = 0.5\n", "scheduled[0].target", "whose operation triggers the change"},
+      {"[[scheduled]]\nstate = \"Japan\"\naction = \"attribute\"\ntarget = \"APT10\"\non = \"landed\"\n", "scheduled[0].on", "expected one of"},
+      {"[[programs]]\nkind = \"training\"\nowner = \"Japan\"\nretained = 0.5\n", "programs[0].retained", "give `resilience`"},
+      {"[[programs]]\nkind = \"training\"\nowner = \"Japan\"\nresilience = 0.99\n", "programs[0].resilience", "[0, 0.95]"},
+      {"[[programs]]\nkind = \"exercise\"\nowner = \"Japan\"\ndetection_bound = 3\n", "programs[0].detection_bound", "only to programs of kind \"capacity_building\""},
+      {"[[programs]]\nkind = \"exercise\"\nowner = \"Japan\"\ncost_per_year = -1\n", "programs[0].cost_per_year", "[0, 1e+12]"},
+      {"[states.Korea.x]\n", "states.Korea.x", "unknown key"},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.text);
+    const auto e = error_of(head + c.text);
+    REQUIRE(e);
+    INFO(e->what());
+    CHECK(e->key() == c.key);
+    CHECK(e->line() > 0);
+    CHECK_THAT(e->message(), Catch::Contains(c.phrase));
   }
 }

@@ -1,7 +1,7 @@
 // War-gaming hooks (wargame.hpp): a decider that answers as the model changes nothing;
 // a departure changes the future and not the past; briefs say what the state knows;
 // turns change doctrine and start programs exactly as scenario keys would; the words of
-// actions and decisions files round-trip.
+// actions round-trip.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +14,6 @@
 #include "cyberdeter/models/deterrence/model.hpp"
 #include "cyberdeter/models/deterrence/rules.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
 #include "deterrence_world.hpp"
 
@@ -127,7 +126,10 @@ TEST_CASE("a departure from the doctrine changes the future, not the past", "[wa
   double first_departure = -1.0;
   // The victim always goes as far as it can: a coordinated statement.
   d.on_respond = [&](const ResponseBrief& b) {
-    const Rung highest = b.options().back();
+    Rung highest = Rung::none;  // the highest rung its doctrine enables
+    for (const Rung k : {Rung::attribute, Rung::coordinate, Rung::sanction}) {
+      if (b.doctrine.rung(k).enabled) highest = k;
+    }
     if (highest != b.recommended && first_departure < 0.0) first_departure = b.day;
     return highest;
   };
@@ -164,7 +166,7 @@ TEST_CASE("a brief tells what the state knows, and the model's own answer", "[wa
     CHECK(b.recommended == respond(b.doctrine, b.resolve, b.case_strength));
     const auto options = b.options();
     CHECK(options.front() == Rung::none);
-    CHECK(std::find(options.begin(), options.end(), Rung::sanction) == options.end());
+    CHECK(options.size() == rung_count);  // every rung may be chosen
     CHECK(b.record.judgements >= last_judgements);
     last_judgements = b.record.judgements;
     CHECK(b.record.judgements <= b.record.detected);
@@ -254,12 +256,45 @@ TEST_CASE("a turn's changes act like the same keys in the scenario", "[wargame][
   }
 }
 
-TEST_CASE("a decider may not choose what the doctrine does not allow", "[wargame]") {
+TEST_CASE("the doctrine is advice: a decider may choose any rung", "[wargame]") {
   const Scenario sc = world();
   ScriptedDecider d;
-  d.on_respond = [](const ResponseBrief&) { return Rung::sanction; };  // not enabled
+  d.on_respond = [](const ResponseBrief& b) {
+    CHECK(b.options().size() == rung_count);
+    return Rung::sanction;  // not enabled in the victim's doctrine
+  };
   Collect rows;
-  CHECK_THROWS_AS(play(sc, d, {0}, 0.0, rows), std::logic_error);
+  const RunResult r = play(sc, d, {0}, 0.0, rows);
+  REQUIRE(!d.responses.empty());
+  CHECK(!sc.states[0].doctrine.sanction.enabled);
+  CHECK(r.states[0].counts.sanctions_imposed == d.responses.size());
+}
+
+TEST_CASE("a played ally is asked every invitation; a late answer does not count",
+          "[wargame][coalitions]") {
+  Scenario sc = world();
+  sc.calibration.coordination_days = 60.0;  // most answers miss the 30-day deadline
+  Collect base_rows;
+  const RunResult base = plain(sc, base_rows);
+  ScriptedDecider d;
+  Collect rows;
+  const RunResult r = play(sc, d, {1}, 0.0, rows);  // the ally is played
+  std::size_t late = 0;
+  for (const JoinBrief& b : d.joins) {
+    CHECK(b.deadline_day == b.invited_day + sc.calibration.coalition_deadline_days);
+    if (b.late) {
+      ++late;
+      CHECK(!b.model_answer);
+      CHECK(b.day == Approx(b.deadline_day).margin(1e-5));
+    } else {
+      CHECK(b.day <= b.deadline_day + 1e-5);
+    }
+  }
+  CHECK(late > 0);
+  CHECK(late < d.joins.size());
+  // Asking changes nothing: the same rows, fingerprint included.
+  CHECK(r.run.fingerprint == base.run.fingerprint);
+  CHECK(r.run.coalition_signers_sum == base.run.coalition_signers_sum);
 }
 
 TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]") {
@@ -312,51 +347,4 @@ TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]"
   CHECK(parse_error("threshold coordinate high").find("expected a number") != std::string::npos);
   CHECK(parse_error("program sharing Nowhere").find("CERT forum") != std::string::npos);
   CHECK(parse_error("program exercise years 2").find("usage") != std::string::npos);
-}
-
-TEST_CASE("a decisions file round-trips and names the line of a bad decision",
-          "[wargame][decisions]") {
-  const Scenario sc = world();
-  std::vector<Decision> decisions(3);
-  decisions[0].row = {0, 12.5, 0, 0, 7, 0, 0, 0.8, 0.4, 1, 2, 7, true, 3.5, 0};
-  decisions[0].action = "coordinate";
-  decisions[1].row = {1, 20.0, 1, 1, 9, 0, 1, 0.6, 0.0, 0, 1, 0, true, 1.0, 1};
-  decisions[1].action = "join";
-  decisions[2].row = {2, 100.0, 0, 2, -1, 1, -1, 0.0, 0.0, -1, 1, 0, true, 8.25, 2};
-  decisions[2].action = "enable sanction";
-  const auto dir = std::filesystem::temp_directory_path();
-  const std::string path = (dir / "cyberdeter_test_decisions.toml").string();
-  {
-    std::ofstream out(path);
-    out << decisions_toml(decisions, sc, "test\nheader");
-  }
-  const auto back = read_decisions_file(path, sc);
-  REQUIRE(back.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) {
-    CHECK(back[i].row.state == decisions[i].row.state);
-    CHECK(back[i].row.kind == decisions[i].row.kind);
-    CHECK(back[i].row.incident == (i == 2 ? -1 : decisions[i].row.incident));
-    CHECK(back[i].row.turn == decisions[i].row.turn);
-    CHECK(back[i].row.choice == decisions[i].row.choice);
-    CHECK(back[i].row.day == decisions[i].row.day);
-    CHECK(back[i].row.seconds == decisions[i].row.seconds);
-    CHECK(back[i].row.source == decisions[i].row.source);
-    CHECK(back[i].action == decisions[i].action);
-    CHECK(back[i].line > 0);
-  }
-  {
-    std::ofstream out(path);
-    out << "[[decision]]\nstate = \"Victim\"\nkind = \"respond\"\nincident = 3\n"
-           "choice = \"attribute\"\n\n[[decision]]\nstate = \"Victim\"\nkind = \"respond\"\n"
-           "incident = 4\nchoice = \"retaliate\"\n";
-  }
-  try {
-    read_decisions_file(path, sc);
-    FAIL("a bad choice was accepted");
-  } catch (const cyberdeter::models::ScenarioError& e) {
-    CHECK(e.line() == 11);
-    CHECK(e.key() == "decision[1].choice");
-    CHECK(e.message().find("quiet, attribute, coordinate or sanction") != std::string::npos);
-  }
-  std::filesystem::remove(path);
 }

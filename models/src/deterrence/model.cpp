@@ -41,7 +41,13 @@ enum class Kind : std::uint8_t {
   capability_decay,    // agent: attacker, slot: period number k
   report,              // agent: period number
   turn,                // agent: turn number k (war-game only)
+  verdict,             // slot: incident; the culprit's silence window ends
+  scheduled,           // agent: scheduled event; slot: incident that triggered it, or none
+  retooled,            // agent: attacker; a disclosure's capability loss ends
 };
+
+// The slot of an event that refers to no incident.
+constexpr std::uint32_t no_incident = 0xffffffffU;
 
 struct Event {
   Kind kind;
@@ -72,12 +78,20 @@ constexpr double quarter_days = days_per_year / 4.0;  // the briefs' recent wind
 
 using Sim = sim::Simulation<Event>;
 
+// An incident's slot is in use (`live`) from the decision until both its own flow has
+// ended (`closed`: quiet or public) and no event still refers to it (`pending`: the
+// culprit's verdict, scheduled acts it triggered); its row is written then.
 struct Incident {
   IncidentRow row;
   double normalised_severity = 0.0;
   std::uint32_t joiners = 0;
   double joined_weight = 0.0;
   bool live = false;
+  bool closed = false;
+  std::uint32_t pending = 0;
+  bool learned = false;                    // the culprit has counted this operation's outcome
+  bool learned_named = false;              // ... as named publicly (α), not as unattributed (β)
+  std::vector<std::uint32_t> late_played;  // played allies whose answer misses the deadline
 };
 
 class Model {
@@ -163,6 +177,16 @@ class Model {
       attacker_rows_[a].replication = replication_;
       attacker_rows_[a].attacker = static_cast<std::uint32_t>(a);
     }
+    capability_factor_.assign(n_attackers, 1.0);
+    burned_day_.assign(n_attackers, -1.0);
+    by_state_recovery_.assign(n_states, 0.0);
+    scheduled_fired_.assign(sc.scheduled.size(), 0);
+    disclosed_.assign(sc.scheduled.size(), 0);
+    for (std::size_t i = 0; i < sc.scheduled.size(); ++i) {
+      scheduled_rng_.push_back(
+          streams_.stream(sim::StreamKey("scheduled", static_cast<std::uint64_t>(i))));
+    }
+    final_year_ = sim::to_ticks(std::max(0.0, sc.run.horizon_days - days_per_year));
   }
 
   void start(Sim& sim) {
@@ -180,6 +204,14 @@ class Model {
     for (std::size_t i = 0; i < sc_.policy_changes.size(); ++i) {
       sim.schedule_at(sim::to_ticks(sc_.policy_changes[i].day),
                       {Kind::policy_change, static_cast<std::uint32_t>(i), 0}, priority_policy);
+    }
+    for (std::size_t i = 0; i < sc_.scheduled.size(); ++i) {
+      const ScheduledEvent& e = sc_.scheduled[i];
+      if (!e.enabled || e.trigger != ScheduledTrigger::day) continue;
+      const Tick at = sim::to_ticks(e.day + e.delay_days);
+      if (at > horizon_) continue;
+      sim.schedule_at(at, {Kind::scheduled, static_cast<std::uint32_t>(i), no_incident},
+                      e.action == ScheduledAction::policy ? priority_policy : priority_flow);
     }
     schedule_report(sim, 1);
     if (options_.wargame && !options_.wargame->played.empty() &&
@@ -205,6 +237,9 @@ class Model {
       case Kind::capability_decay: return on_capability_decay(sim, e.agent, e.slot);
       case Kind::report: return on_report(sim, e.agent);
       case Kind::turn: return on_turn(sim, e.agent);
+      case Kind::verdict: return on_verdict(sim, e.slot);
+      case Kind::scheduled: return on_scheduled(sim, e.agent, e.slot);
+      case Kind::retooled: return set_disclosed(e.agent, e.slot, false);
     }
   }
 
@@ -224,8 +259,17 @@ class Model {
       for (const IncidentRow* row : open) sink_.incident(*row);
     }
 
+    // Programs cost their owner while they run, up to the end of the run (§9.3).
+    std::vector<double> program_cost(sc_.states.size(), 0.0);
+    const double end = sim.now_days();
+    for (const Program& p : programs_) {
+      const double days = std::max(0.0, std::min(p.end_day, end) - p.start_day);
+      program_cost[p.owner] += p.cost_per_year * days / days_per_year;
+    }
+
     RunResult out;
     RunRow& r = run_;
+    r.program_cost = std::accumulate(program_cost.begin(), program_cost.end(), 0.0);
     r.replication = replication_;
     r.seed = streams_.seed();
     r.events = sim.events_processed();
@@ -242,11 +286,19 @@ class Model {
       row.final_defense = defense_[s];
       row.final_detection_rate = detection_rate(s, sim.now());
       row.final_workforce = workforce_[s];
+      row.final_resilience = resilience(s, sim.now());
+      row.recovery_days = by_state_recovery_[s];
+      row.program_cost = program_cost[s];
       out.states.push_back(row);
     }
     for (std::size_t a = 0; a < sc_.attackers.size(); ++a) {
       AttackerRow row = attacker_rows_[a];
       row.stock = stock_[a];
+      if (row.decisions > 0) {
+        row.margin_mean /= static_cast<double>(row.decisions);
+        row.p_none_mean /= static_cast<double>(row.decisions);
+      }
+      if (row.decisions_final > 0) row.margin_final /= static_cast<double>(row.decisions_final);
       const auto& targets = sc_.attackers[a].targets;
       for (const std::size_t s : targets) {
         const Belief& b = beliefs_[a][s];
@@ -292,14 +344,37 @@ class Model {
     for (std::size_t c = 0; c < sc_.communities.size(); ++c) {
       if (membership_[c][s] > 0) rate *= sc_.communities[c].detection_factor;
     }
+    // Exercises do not stack: the state is as watchful as its most intense running one.
     const double day = sim::to_days(t);
+    double exercise = 1.0;
     for (const Program& p : programs_) {
       if (p.kind == ProgramKind::exercise && p.beneficiary == s && day >= p.start_day &&
           day < p.end_day) {
-        rate *= p.detection_multiplier;
+        exercise = std::max(exercise, p.detection_multiplier);
       }
     }
-    return rate;
+    return rate * exercise;
+  }
+
+  // r_s(t) of §5.5: independent layers (the state's own, each program's while it runs and
+  // what it retains after), r = 1 − Π(1 − r_i), so that layers have diminishing returns.
+  double resilience(std::size_t s, Tick t) const {
+    double kept = 1.0 - sc_.states[s].resilience;
+    const double day = sim::to_days(t);
+    for (const Program& p : programs_) {
+      if (p.beneficiary != s || p.resilience <= 0.0 || day < p.start_day) continue;
+      double layer = p.resilience;
+      if (day >= p.end_day) {
+        layer *= p.retained * std::exp2(-(day - p.end_day) / p.retention_days);
+      }
+      kept *= 1.0 - layer;
+    }
+    return 1.0 - kept;
+  }
+
+  // κ_a, lowered while a disclosure of its capabilities lasts (§10.3).
+  double capability(std::size_t a) const {
+    return sc_.attackers[a].capability * capability_factor_[a];
   }
 
   double attribution_accuracy(std::size_t s) const {
@@ -313,8 +388,10 @@ class Model {
   // ---- attackers ----------------------------------------------------------------------
 
   double expected_gain(std::size_t a, std::size_t s, Tick t) const {
-    return sc_.attackers[a].gain_by_target[s] * mega_multiplier(s, t) *
-           expected_sector_multiplier_[a];
+    const Attacker& att = sc_.attackers[a];
+    const double gain =
+        att.gain_by_target[s] * mega_multiplier(s, t) * expected_sector_multiplier_[a];
+    return att.disruption > 0.0 ? gain * (1.0 - att.disruption * resilience(s, t)) : gain;
   }
 
   // The threshold of an attacker with scarce capabilities: T* of the timing game
@@ -385,14 +462,26 @@ class Model {
     const Tick now = sim.now();
     terms_.clear();
     utilities_.clear();
+    const double defense_factor = capability_factor_[a];  // 1 unless disclosed
     for (const std::size_t s : att.targets) {
-      terms_.push_back(evaluate(att, consequence(a, s), defense_[s], expected_gain(a, s, now)));
+      // A disclosure lowers κ_a: the same as a defense of 1 − factor (1 − D).
+      const double effective_defense = 1.0 - defense_factor * (1.0 - defense_[s]);
+      terms_.push_back(
+          evaluate(att, consequence(a, s), effective_defense, expected_gain(a, s, now)));
       utilities_.push_back(terms_.back().utility);
     }
-    const std::size_t pick = choose(utilities_, att.rationality, choice_rng_[a]);
+    // The choice (§4.4) and how far it was from holding: the attack margin (§13).
+    choice_probabilities(utilities_, att.rationality, probabilities_);
+    const std::size_t pick = std::isinf(att.rationality)
+                                 ? static_cast<std::size_t>(std::find(probabilities_.begin(),
+                                                                      probabilities_.end(), 1.0) -
+                                                            probabilities_.begin())
+                                 : choice_rng_[a].categorical(probabilities_);
+    record_margin(a, now);
     const bool held = pick > 0 && att.scarce.enabled &&
                       terms_[pick - 1].p_success * terms_[pick - 1].gain < threshold_[a];
     if (options_.choices) record_choice(a, now, pick, held);
+    if (held) ++attacker_rows_[a].held;
     if (pick == 0 || held) return;
 
     const std::size_t victim = att.targets[pick - 1];
@@ -408,9 +497,21 @@ class Model {
     sim.schedule_in(sim::to_ticks(delay), {Kind::attack_lands, a, slot}, priority_flow);
   }
 
+  void record_margin(std::uint32_t a, Tick now) {
+    const double best = *std::max_element(utilities_.begin(), utilities_.end());
+    AttackerRow& row = attacker_rows_[a];
+    ++row.decisions;
+    row.margin_mean += best;
+    row.p_none_mean += probabilities_[0];
+    if (now >= final_year_) {
+      ++row.decisions_final;
+      row.margin_final += best;
+    }
+  }
+
   void record_choice(std::uint32_t a, Tick now, std::size_t pick, bool held) {
     const Attacker& att = sc_.attackers[a];
-    const auto p = choice_probabilities(utilities_, att.rationality);
+    const auto& p = probabilities_;
     for (std::size_t i = 0; i < att.targets.size(); ++i) {
       ChoiceRow row;
       row.replication = replication_;
@@ -471,17 +572,25 @@ class Model {
     row.sector = static_cast<std::uint32_t>(rng.categorical(att.sector_weights));
     const double mega = mega_multiplier(s, now);
     row.mega_event = mega > 1.0;
-    row.success = rng.bernoulli(att.capability * (1.0 - defense_[s]));
+    row.success = rng.bernoulli(capability(a) * (1.0 - defense_[s]));
+    row.resilience = resilience(s, now);
     if (row.success) {
       const double gain = att.gain_by_target[s] * mega * sc_.sectors[row.sector].value_multiplier;
       const double sigma = sc_.calibration.severity_sigma;
       // Mean-preserving log-normal: E[severity] = gain.
       row.severity = gain * rng.lognormal(-0.5 * sigma * sigma, sigma);
+      // Resilience takes its share of the damage and of the recovery time (§5.5).
+      row.damage = row.severity * (1.0 - row.resilience);
+      row.recovery_days = sc_.states[s].recovery_days * (1.0 - row.resilience);
     }
-    inc.normalised_severity = row.severity / sc_.calibration.severity_reference;
-    // The capability was committed at the decision; stealth decides whether it comes back.
+    inc.normalised_severity = row.damage / sc_.calibration.severity_reference;
+    // What the culprit can observe: a public naming within its silence window, or none.
+    ++inc.pending;
+    sim.schedule_in(sim::to_ticks(att.silence_days), {Kind::verdict, a, slot}, priority_flow);
+    // The capability was committed at the decision; stealth decides whether it comes back,
+    // unless a disclosure since the decision burned it.
     if (att.scarce.enabled && capability_rng_[a].bernoulli(att.scarce.stealth) &&
-        stock_[a] < att.scarce.max_stock) {
+        stock_[a] < att.scarce.max_stock && row.decided_day >= burned_day_[a]) {
       ++stock_[a];
     }
 
@@ -489,21 +598,23 @@ class Model {
     count(s, [&](Counts& c) {
       ++c.launched;
       if (row.success) ++c.succeeded;
-      c.damage += row.severity;
+      c.damage += row.damage;
     });
+    by_state_recovery_[s] += row.recovery_days;
     ++run_.launched_by_kind[kind];
     ++period_launched_by_kind_[kind];
     if (row.success) ++run_.succeeded_by_kind[kind];
-    run_.damage_by_kind[kind] += row.severity;
+    run_.damage_by_kind[kind] += row.damage;
     AttackerRow& ar = attacker_rows_[a];
     ++ar.launched;
     if (row.success) ++ar.succeeded;
-    ar.gain += row.severity;
+    // The victim's resilience takes the disruptive share of the attacker's gain (§5.5).
+    ar.gain += row.severity * (1.0 - att.disruption * row.resilience);
 
     const State& st = sc_.states[s];
     const double delay = detection_rng_[s].exponential(detection_rate(s, now));
     if (delay > st.detection_window_days) {
-      return close_quietly(slot);  // never found
+      return close_quietly(sim, slot);  // never found
     }
     sim.schedule_in(sim::to_ticks(delay), {Kind::detected, a, slot}, priority_flow);
   }
@@ -523,6 +634,7 @@ class Model {
     const double mean = st.attribution_days / workforce_scale(s);
     const double delay = attribution_rng_[s].gamma_mean(st.attribution_shape, mean);
     sim.schedule_in(sim::to_ticks(delay), {Kind::attributed, row.attacker, slot}, priority_flow);
+    trigger(sim, ScheduledTrigger::detected, slot, row.attacker);
   }
 
   void on_attributed(Sim& sim, std::uint32_t slot) {
@@ -549,7 +661,7 @@ class Model {
         named == culprit ? sc_.calibration.confidence_correct : sc_.calibration.confidence_wrong;
     const double kappa = sc_.calibration.confidence_concentration;
     const double confidence = rng.beta(m * kappa, (1.0 - m) * kappa);
-    if (!named) return close_quietly(slot);  // no plausible actor to name: inconclusive
+    if (!named) return close_quietly(sim, slot);  // no plausible actor to name: inconclusive
 
     row.attributed = true;
     row.attributed_day = sim.now_days();
@@ -574,13 +686,14 @@ class Model {
     if (doctrine_[s].noise > 0.0) z += doctrine_rng_[s].normal(0.0, doctrine_[s].noise);
     row.case_strength = z;
     ++known_named_[s][*named];
+    trigger(sim, ScheduledTrigger::attributed, slot, *named);
     Rung rung = respond(doctrine_[s], st.resolve, z);
     if (played_[s]) rung = ask_response(sim, inc, rung, sponsor, dependence);
     row.rung_decided = static_cast<std::uint8_t>(rung);
 
     if (rung == Rung::none) {
       count(s, [](Counts& c) { ++c.responses[0]; });
-      return close_quietly(slot);
+      return close_quietly(sim, slot);
     }
     if (rung == Rung::attribute) return go_public(sim, slot, Rung::attribute, 1);
 
@@ -598,6 +711,8 @@ class Model {
       if (answer <= deadline) {
         sim.schedule_in(sim::to_ticks(answer),
                         {Kind::ally_answer, static_cast<std::uint32_t>(t), slot}, priority_flow);
+      } else if (played_[t]) {
+        inc.late_played.push_back(static_cast<std::uint32_t>(t));  // asked at the deadline
       }
     }
     if (row.invited == 0) return on_coalition_deadline(sim, slot);  // nobody to wait for
@@ -646,6 +761,9 @@ class Model {
 
   void on_coalition_deadline(Sim& sim, std::uint32_t slot) {
     Incident& inc = incidents_[slot];
+    // A played ally whose answer cannot arrive in time is still asked (docs/model.md
+    // §11.5); its answer counts for nothing, and no random number is drawn for it.
+    for (const std::uint32_t ally : inc.late_played) ask_late_join(sim, inc, ally);
     const auto decided = static_cast<Rung>(inc.row.rung_decided);
     if (inc.joiners == 0) ++run_.coalitions_failed;
     run_.coalition_signers_sum += 1 + inc.joiners;
@@ -702,28 +820,174 @@ class Model {
     seen.sanction_days = row.sanction_days;
     const std::uint32_t culprit = row.attacker;
     for (std::size_t b = 0; b < sc_.attackers.size(); ++b) {
-      Belief& belief = belief_to_update(b, s);
       if (b == culprit && row.correct) {
-        observe_own(belief, seen);
+        learn(sim, slot, &seen);
       } else {
-        if (b == culprit) observe_own(belief, Observation{});
-        observe_other(belief, seen, sc_.attackers[b].observe_others);
+        if (b == culprit) learn(sim, slot, nullptr);  // it sees another named for its operation
+        observe_other(belief_to_update(b, s), seen, sc_.attackers[b].observe_others);
       }
     }
     close(slot);
   }
 
-  // An incident that ends without a public response: the culprit counts it as "not
-  // attributed", unless the scenario lets it learn of a correct, quiet attribution.
-  void close_quietly(std::uint32_t slot) {
+  // The culprit counts its operation's outcome: named publicly (`seen`, with the rung and
+  // what it cost) or not (nullptr). Each operation counts once in P̂_attr: a naming that
+  // comes after the silence window had counted it as unattributed replaces that count.
+  void learn(const Sim& sim, std::uint32_t slot, const Observation* seen) {
+    Incident& inc = incidents_[slot];
+    Belief& belief = belief_to_update(inc.row.attacker, inc.row.victim);
+    if (seen == nullptr) {
+      if (inc.learned) return;
+      observe_own(belief, Observation{});
+    } else if (!inc.learned) {
+      observe_own(belief, *seen);
+    } else if (!inc.learned_named) {
+      belief.not_attributed -= 1.0;  // counted as unattributed when its silence ended
+      observe_own(belief, *seen);
+    } else {
+      observe_other(belief, *seen, 1.0);  // named again for it: only the rung is news
+      return;
+    }
+    inc.learned = true;
+    inc.learned_named = seen != nullptr && seen->attributed;
+    inc.row.learned_day = sim.now_days();
+    inc.row.learned_named = inc.learned_named;
+  }
+
+  void on_verdict(const Sim& sim, std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    learn(sim, slot, nullptr);  // nothing public named it within the window
+    --inc.pending;
+    release_if_done(slot);
+  }
+
+  // An incident that ends without a public response. The culprit cannot see that: its
+  // silence window will count the operation as not attributed (on_verdict), unless the
+  // scenario lets it learn of a correct, quiet attribution now.
+  void close_quietly(const Sim& sim, std::uint32_t slot) {
     const IncidentRow& row = incidents_[slot].row;
-    Observation o;
     if (sc_.calibration.learn_quiet_hardening && row.attributed && row.correct) {
+      Observation o;
       o.attributed = true;
       o.rung = Rung::none;
+      learn(sim, slot, &o);
     }
-    observe_own(belief_to_update(row.attacker, row.victim), o);
     close(slot);
+  }
+
+  // ---- scheduled events (§10.3) ----------------------------------------------------------
+
+  // The first detection (of an operation by the target) or judgement (naming it) that
+  // matches a conditional scheduled event fires it, after its delay, once.
+  void trigger(Sim& sim, ScheduledTrigger what, std::uint32_t slot, std::size_t attacker) {
+    Incident& inc = incidents_[slot];
+    const double day = sim.now_days();
+    for (std::size_t i = 0; i < sc_.scheduled.size(); ++i) {
+      const ScheduledEvent& e = sc_.scheduled[i];
+      if (!e.enabled || e.trigger != what || scheduled_fired_[i] || e.target != attacker) continue;
+      if (inc.row.victim != e.victim.value_or(e.state) || day < e.after_day) continue;
+      scheduled_fired_[i] = 1;
+      ++inc.pending;  // the act is about this operation
+      sim.schedule_in(sim::to_ticks(e.delay_days),
+                      {Kind::scheduled, static_cast<std::uint32_t>(i), slot},
+                      e.action == ScheduledAction::policy ? priority_policy : priority_flow);
+    }
+  }
+
+  void on_scheduled(Sim& sim, std::uint32_t index, std::uint32_t slot) {
+    const ScheduledEvent& e = sc_.scheduled[index];
+    const std::size_t s = e.state;
+    count(s, [](Counts& c) { ++c.scheduled_acts; });
+    switch (e.action) {
+      case ScheduledAction::policy: {
+        RungPolicy& policy = doctrine_[s].rung(e.rung);
+        if (e.rung_enabled) policy.enabled = *e.rung_enabled;
+        if (e.threshold) policy.threshold = *e.threshold;
+        break;
+      }
+      case ScheduledAction::disclose: {
+        const std::size_t a = *e.target;
+        if (sc_.attackers[a].scarce.enabled) stock_[a] = 0;  // its tools are burned,
+        burned_day_[a] = sim.now_days();                     // those in flight too
+        set_disclosed(static_cast<std::uint32_t>(a), index, true);
+        ++attacker_rows_[a].disclosed;
+        sim.schedule_in(sim::to_ticks(e.duration_days),
+                        {Kind::retooled, static_cast<std::uint32_t>(a), index}, priority_flow);
+        break;
+      }
+      case ScheduledAction::attribute:
+      case ScheduledAction::coordinate:
+      case ScheduledAction::sanction: scheduled_public_act(sim, index, slot); break;
+    }
+    if (slot != no_incident) {
+      --incidents_[slot].pending;
+      release_if_done(slot);
+    }
+  }
+
+  // A public act that no doctrine decided: costs, counts and beliefs as for a response
+  // (§7.3, §8), with the signers the scenario names.
+  void scheduled_public_act(Sim& sim, std::uint32_t index, std::uint32_t slot) {
+    const ScheduledEvent& e = sc_.scheduled[index];
+    const std::size_t s = e.state;
+    const auto named = static_cast<std::uint32_t>(*e.target);
+    const Attacker& target = sc_.attackers[named];
+    const Rung rung = e.action == ScheduledAction::sanction     ? Rung::sanction
+                      : e.action == ScheduledAction::coordinate ? Rung::coordinate
+                                                                : Rung::attribute;
+    const double signers = 1.0 + static_cast<double>(e.signers.size());
+    Observation seen;
+    seen.attributed = true;
+    seen.rung = rung;
+    seen.coalition_size = signers;
+    const double reputation = target.reputation_cost * std::pow(signers, target.coalition_exponent);
+    double sanction = 0.0;
+    if (rung == Rung::sanction) {
+      double weight = sc_.states[s].economy;
+      for (const std::size_t t : e.signers) weight += sc_.states[t].economy;
+      const double days = scheduled_rng_[index].exponential(1.0 / doctrine_[s].sanction_days);
+      seen.sanction_weight = weight;
+      seen.sanction_days = days;
+      sanction = target.sanction_cost * weight * days;
+      ++active_sanctions_;
+      count(s, [](Counts& c) { ++c.sanctions_imposed; });
+      sim.schedule_in(sim::to_ticks(days), {Kind::sanctions_lifted, named, 0}, priority_flow);
+      ++sanctioned_[named];
+    }
+    run_.reputation_cost += reputation;
+    run_.sanction_cost += sanction;
+    AttackerRow& ar = attacker_rows_[named];
+    ++ar.named;
+    ar.reputation_cost += reputation;
+    ar.sanction_cost += sanction;
+    // Beliefs: about the victim of the operation that triggered it, else the acting state.
+    const std::size_t about = slot != no_incident ? incidents_[slot].row.victim : s;
+    if (slot != no_incident) {
+      const IncidentRow& row = incidents_[slot].row;
+      seen.delay_days = sim.now_days() - row.landed_day;
+    }
+    for (std::size_t b = 0; b < sc_.attackers.size(); ++b) {
+      if (b != named) {
+        observe_other(belief_to_update(b, about), seen, sc_.attackers[b].observe_others);
+      } else if (slot != no_incident && incidents_[slot].row.attacker == named) {
+        learn(sim, slot, &seen);  // named for this very operation
+      } else {
+        observe_own(belief_to_update(b, about), seen);
+      }
+    }
+  }
+
+  // Marks disclosure `index` of attacker `a` as lasting or over; κ_a is lowered by every
+  // disclosure that lasts.
+  void set_disclosed(std::uint32_t a, std::uint32_t index, bool on) {
+    disclosed_[index] = on ? 1 : 0;
+    double factor = 1.0;
+    for (std::size_t i = 0; i < sc_.scheduled.size(); ++i) {
+      if (disclosed_[i] && sc_.scheduled[i].target == a) {
+        factor *= 1.0 - sc_.scheduled[i].capability_loss;
+      }
+    }
+    capability_factor_[a] = factor;
   }
 
   // ---- programs and policies ------------------------------------------------------------
@@ -754,7 +1018,10 @@ class Model {
         break;
       case ProgramKind::capacity_building:
         defense_[b] = grow(defense_[b], p, p.rate, years, p.bound.value_or(default_defense_bound));
-        detection_boost_[b] *= std::pow(1.0 + p.rate, years);
+        // Diminishing returns: the partner's detection grows up to the program's ceiling.
+        detection_boost_[b] = std::max(
+            detection_boost_[b],
+            std::min(detection_boost_[b] * std::pow(1.0 + p.rate, years), p.detection_bound));
         break;
       default: break;
     }
@@ -903,6 +1170,7 @@ class Model {
     const auto named = static_cast<std::uint32_t>(row.named);
     JoinBrief b;
     b.day = sim.now_days();
+    b.late = lateness_;
     b.state = static_cast<std::uint32_t>(ally);
     b.leader = row.victim;
     b.incident = row.incident;
@@ -918,8 +1186,24 @@ class Model {
     b.dependence = dependence;
     b.p_join = p;
     b.model_answer = model_answer;
+    b.invited_day = row.attributed_day;
+    b.deadline_day = row.attributed_day + sc_.calibration.coalition_deadline_days;
     b.record = record(ally, b.day);
     return decider().join(b);
+  }
+
+  void ask_late_join(const Sim& sim, const Incident& inc, std::size_t ally) {
+    const IncidentRow& row = inc.row;
+    const auto sponsor = sc_.attackers[static_cast<std::size_t>(row.named)].sponsor;
+    const double alignment =
+        sc_.alignment(static_cast<Eigen::Index>(row.victim), static_cast<Eigen::Index>(ally));
+    const double dependence = sponsor ? sc_.dependence(static_cast<Eigen::Index>(ally),
+                                                       static_cast<Eigen::Index>(*sponsor))
+                                      : 0.0;
+    const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
+    lateness_ = true;
+    ask_join(sim, inc, ally, alignment, dependence, p, false);
+    lateness_ = false;
   }
 
   static sim::Periodic turn_schedule(double turn_days) { return {0, sim::to_ticks(turn_days)}; }
@@ -1048,7 +1332,15 @@ class Model {
 
   void close(std::uint32_t slot) {
     Incident& inc = incidents_[slot];
-    CYBERDETER_CHECK(inc.live, "incident closed twice");
+    CYBERDETER_CHECK(inc.live && !inc.closed, "incident closed twice");
+    inc.closed = true;
+    release_if_done(slot);
+  }
+
+  // Writes the incident and frees its slot once nothing more can happen to it.
+  void release_if_done(std::uint32_t slot) {
+    Incident& inc = incidents_[slot];
+    if (!inc.closed || inc.pending > 0) return;
     if (options_.incidents) sink_.incident(inc.row);
     inc.live = false;
     free_incidents_.push_back(slot);
@@ -1095,12 +1387,21 @@ class Model {
   std::vector<std::uint8_t> played_;                     // [state]: a player decides
   std::vector<StateRecord> previous_record_;             // [state]: at its last turn
   std::vector<std::vector<double>> detected_days_;       // [state]: war-game only
+  bool lateness_ = false;                                // asking a late played ally
   std::vector<AttackerRow> attacker_rows_;
   RunRow run_;
+  std::vector<double> by_state_recovery_;         // [state]: recovery days of its incidents
+  std::vector<double> capability_factor_;         // [attacker]: 1 unless disclosed
+  std::vector<double> burned_day_;                // [attacker]: day of its last disclosure, or -1
+  std::vector<std::uint8_t> scheduled_fired_;     // [scheduled]: a conditional one has fired
+  std::vector<std::uint8_t> disclosed_;           // [scheduled]: its disclosure lasts
+  std::vector<sim::RandomStream> scheduled_rng_;  // [scheduled]: sanction durations
+  Tick final_year_ = 0;                           // decisions from here count in margin_final
 
   // Scratch space reused by every decision (no allocation per event).
   std::vector<ChoiceTerms> terms_;
   std::vector<double> utilities_;
+  std::vector<double> probabilities_;
   std::vector<std::uint32_t> candidates_;
 };
 

@@ -41,6 +41,8 @@ void add_counts(TableSchema<Row>& s, const std::string& prefix, Get get) {
   col("sanctions_imposed", &Counts::sanctions_imposed, "count", "Sanctions imposed");
   col("innocent_punished", &Counts::innocent_punished, "count",
       "Public responses that named an actor other than the culprit");
+  col("scheduled_acts", &Counts::scheduled_acts, "count",
+      "Scheduled events carried out (docs/model.md §10.3), by the acting state");
 }
 
 template <class Row, class E, std::size_t N>
@@ -83,6 +85,7 @@ TableSchema<RunRow> runs_schema() {
            "Invitations that no ally joined")
       .add("reputation_cost", &RunRow::reputation_cost, "VU", "Cost imposed by statements")
       .add("sanction_cost", &RunRow::sanction_cost, "VU", "Cost imposed by sanctions")
+      .add("program_cost", &RunRow::program_cost, "VU", "Spent by states on their programs")
       .add("fingerprint", &RunRow::fingerprint, "1", "Hash of the event trajectory");
   return s;
 }
@@ -113,7 +116,12 @@ TableSchema<StateRow> states_schema() {
   s.add("final_defense", &StateRow::final_defense, "1", "Defense D at the end")
       .add("final_detection_rate", &StateRow::final_detection_rate, "1/day",
            "Effective detection rate at the end")
-      .add("final_workforce", &StateRow::final_workforce, "persons", "Workforce at the end");
+      .add("final_workforce", &StateRow::final_workforce, "persons", "Workforce at the end")
+      .add("final_resilience", &StateRow::final_resilience, "1",
+           "Resilience r at the end: share of damage avoided")
+      .add("recovery_days", &StateRow::recovery_days, "day",
+           "Recovery time of its successful incidents, summed (divide by succeeded)")
+      .add("program_cost", &StateRow::program_cost, "VU", "Spent on the programs it owns");
   return s;
 }
 
@@ -142,6 +150,20 @@ TableSchema<AttackerRow> attackers_schema() {
         std::string("Final belief that an attribution leads to '") + rung_names[k] +
             "', mean over targets");
   }
+  s.add("decisions", &AttackerRow::decisions, "count",
+        "Opportunities it decided on (with a capability to attack with)")
+      .add("held", &AttackerRow::held, "count",
+           "Decisions to attack held back to save a scarce capability")
+      .add("margin_mean", &AttackerRow::margin_mean, "VU",
+           "Attack margin: mean over decisions of the best target's EU (0 if none)")
+      .add("p_none_mean", &AttackerRow::p_none_mean, "1",
+           "Mean probability of holding (no operation) at its decisions")
+      .add("decisions_final", &AttackerRow::decisions_final, "count",
+           "Decisions in the horizon's last 365.25 days")
+      .add("margin_final", &AttackerRow::margin_final, "VU",
+           "Attack margin over the last year's decisions (0 if none)")
+      .add("disclosed", &AttackerRow::disclosed, "count",
+           "Times its capabilities were disclosed by a scheduled event");
   return s;
 }
 
@@ -178,7 +200,11 @@ TableSchema<IncidentRow> incidents_schema() {
       .add("decided_day", &IncidentRow::decided_day, "day", "When the attacker decided")
       .add("landed_day", &IncidentRow::landed_day, "day", "When the operation landed")
       .add("success", &IncidentRow::success, "1", "The operation succeeded")
-      .add("severity", &IncidentRow::severity, "VU", "Damage (0 on failure)")
+      .add("severity", &IncidentRow::severity, "VU", "What the operation achieved (0 on failure)")
+      .add("resilience", &IncidentRow::resilience, "1", "The victim's resilience r at landing")
+      .add("damage", &IncidentRow::damage, "VU", "Damage to the victim: severity × (1 − r)")
+      .add("recovery_days", &IncidentRow::recovery_days, "day",
+           "The victim's recovery time (0 on failure)")
       .add("mega_event", &IncidentRow::mega_event, "1", "Landed during a mega-event of the victim")
       .add("detected", &IncidentRow::detected, "1", "Detected within the window")
       .add("detected_day", &IncidentRow::detected_day, "day", "When detected (-1 if not)")
@@ -198,7 +224,11 @@ TableSchema<IncidentRow> incidents_schema() {
       .add("reputation_cost", &IncidentRow::reputation_cost, "VU", "ρ·k^β borne by the named")
       .add("sanction_weight", &IncidentRow::sanction_weight, "1", "Imposers' economic weight W")
       .add("sanction_days", &IncidentRow::sanction_days, "day", "Duration of the sanctions")
-      .add("sanction_cost", &IncidentRow::sanction_cost, "VU", "σ·W·duration borne by the named");
+      .add("sanction_cost", &IncidentRow::sanction_cost, "VU", "σ·W·duration borne by the named")
+      .add("learned_day", &IncidentRow::learned_day, "day",
+           "When the culprit counted the outcome (-1 if not yet)")
+      .add("learned_named", &IncidentRow::learned_named, "1",
+           "The culprit counted the operation as named publicly");
   return s;
 }
 

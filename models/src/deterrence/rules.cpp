@@ -118,7 +118,14 @@ ChoiceTerms evaluate(const Attacker& a, const ConsequenceTerms& c, double defens
 }
 
 std::vector<double> choice_probabilities(std::span<const double> utilities, double rationality) {
-  std::vector<double> p(utilities.size() + 1, 0.0);
+  std::vector<double> p;
+  choice_probabilities(utilities, rationality, p);
+  return p;
+}
+
+void choice_probabilities(std::span<const double> utilities, double rationality,
+                          std::vector<double>& p) {
+  p.assign(utilities.size() + 1, 0.0);
   if (std::isinf(rationality)) {
     std::size_t best = 0;
     double best_u = 0.0;
@@ -129,7 +136,7 @@ std::vector<double> choice_probabilities(std::span<const double> utilities, doub
       }
     }
     p[best] = 1.0;
-    return p;
+    return;
   }
   // Subtract the maximum before exponentiating so large utilities cannot overflow.
   double top = 0.0;
@@ -140,7 +147,6 @@ std::vector<double> choice_probabilities(std::span<const double> utilities, doub
   }
   const double total = std::accumulate(p.begin(), p.end(), 0.0);
   for (double& x : p) x /= total;
-  return p;
 }
 
 std::size_t choose(std::span<const double> utilities, double rationality, sim::RandomStream& rng) {

@@ -53,4 +53,15 @@ std::string_view to_string(ProgramKind k) noexcept {
   return "?";
 }
 
+std::string_view to_string(ScheduledAction a) noexcept {
+  switch (a) {
+    case ScheduledAction::attribute: return "attribute";
+    case ScheduledAction::coordinate: return "coordinate";
+    case ScheduledAction::sanction: return "sanction";
+    case ScheduledAction::disclose: return "disclose";
+    case ScheduledAction::policy: return "policy";
+  }
+  return "?";
+}
+
 }  // namespace cyberdeter::models::deterrence

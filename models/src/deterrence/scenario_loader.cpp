@@ -37,6 +37,7 @@ constexpr double max_factor = 1e6;          // multipliers, weights, sensitiviti
 constexpr double max_count = 1e9;           // pseudo-observations, persons
 constexpr double max_severity_sigma = 5.0;  // the median severity is then e^-12.5 of the mean
 constexpr double max_product = 1e30;        // multipliers that compound (exercises, mega-events)
+constexpr double max_resilience = 0.95;     // [M] no layer of resilience avoids all damage
 const double max_rate = static_cast<double>(sim::ticks_per_day);  // per day: one per tick
 const double one_tick = sim::to_days(1);
 
@@ -134,6 +135,7 @@ class Loader {
   void read_programs();
   void read_mega_events();
   void read_policy_changes();
+  void read_scheduled();
 
   std::size_t state_ref(const Reader& t, std::string_view key, const std::string& name) const;
   std::size_t state_item(const Reader& t, std::string_view key, std::size_t index,
@@ -159,7 +161,8 @@ Scenario Loader::load() {
   // Unknown top-level keys first: "[attacker.X]" should be named as a typo, not as "no
   // attackers".
   root_.finish({"model", "name", "description", "run", "calibration", "sectors", "states",
-                "attackers", "communities", "programs", "mega_events", "policy_changes"});
+                "attackers", "communities", "programs", "mega_events", "policy_changes",
+                "scheduled"});
   if (const std::string name = root_.string("model", "deterrence"); name != "deterrence") {
     root_.fail("model", "expected \"deterrence\" (or no 'model' key), got \"" + name + "\"");
   }
@@ -174,6 +177,7 @@ Scenario Loader::load() {
   read_programs();
   read_mega_events();
   read_policy_changes();
+  read_scheduled();
   root_.finish();
   return std::move(sc_);
 }
@@ -334,6 +338,8 @@ void Loader::read_state(Reader& t, std::size_t index) {
   s.workforce = t.number("workforce", s.workforce, pseudo_count());
   s.in_house_share = t.number("in_house_share", s.in_house_share, Range::open_closed(0.0, 1.0));
   s.board_engagement = t.number("board_engagement", s.board_engagement, Range::probability());
+  s.resilience = t.number("resilience", s.resilience, Range::closed(0.0, max_resilience));
+  s.recovery_days = t.number("recovery_days", s.recovery_days, mean_days());
   s.targetable = t.boolean("targetable", s.targetable);
   DoctrinePlaces places;
   if (auto d = t.table("doctrine")) read_doctrine(*d, s.doctrine, places);
@@ -472,6 +478,8 @@ void Loader::read_attacker(Reader& t, Attacker& a) {
   a.rationality = t.number("rationality", a.rationality, positive_or_inf());
   a.observe_others = t.number("observe_others", a.observe_others, Range::probability());
   a.preparation_days = t.number("preparation_days", a.preparation_days, day());
+  a.silence_days = t.number("silence_days", a.silence_days, Range::closed(one_tick, max_days));
+  a.disruption = t.number("disruption", a.disruption, Range::probability());
   check_events(t, "opportunity_rate", a.opportunity_rate * sc_.run.horizon_days, "opportunities");
   const auto targets = t.string_array("targets");
   auto gains = t.table("gain_by_target");
@@ -641,6 +649,11 @@ void Loader::read_programs() {
         t.choice("mode", "multiplicative", {"multiplicative", "additive"}) == "multiplicative";
     p.bound = t.optional_number("bound", pseudo_count());
     p.detection_multiplier = t.number("detection_multiplier", p.detection_multiplier, multiplier());
+    p.detection_bound = t.number("detection_bound", p.detection_bound, multiplier());
+    p.resilience = t.number("resilience", p.resilience, Range::closed(0.0, max_resilience));
+    p.retained = t.number("retained", p.retained, Range::probability());
+    p.retention_days = t.number("retention_days", p.retention_days, mean_days());
+    p.cost_per_year = t.number("cost_per_year", p.cost_per_year, value());
     const std::string community = t.string("community", "");
     // A key that the program's kind ignores is a misunderstanding worth naming.
     const bool grows = p.kind == ProgramKind::training || p.kind == ProgramKind::investment ||
@@ -655,6 +668,14 @@ void Loader::read_programs() {
     }
     if (p.kind != ProgramKind::exercise && t.has("detection_multiplier")) {
       t.fail("detection_multiplier", "applies only to programs of kind \"exercise\"");
+    }
+    if (p.kind != ProgramKind::capacity_building && t.has("detection_bound")) {
+      t.fail("detection_bound", "applies only to programs of kind \"capacity_building\"");
+    }
+    for (const char* key : {"retained", "retention_days"}) {
+      if (t.has(key) && !t.has("resilience")) {
+        t.fail(key, "describes what a program's `resilience` leaves behind; give `resilience`");
+      }
     }
     if (p.kind != ProgramKind::information_sharing && t.has("community")) {
       t.fail("community", "applies only to programs of kind \"information_sharing\"");
@@ -714,28 +735,29 @@ void Loader::read_programs() {
         std::max(0.0, std::min(p.end_day, sc_.run.horizon_days) - p.start_day) / 365.25;
     const double growth = std::exp(active_years * std::log1p(p.rate));
     if (p.kind == ProgramKind::training && !p.bound) {
-      const double reached =
-          p.multiplicative ? b.workforce * growth : b.workforce + p.rate * active_years;
-      if (!(reached <= max_count)) {
-        t.fail("rate", "grows the workforce of '" + b.name + "' from " + show(b.workforce) +
-                           " to " + show(reached) + " by the horizon, more than " +
-                           show(max_count) + ": give a `bound` or a lower rate");
-      }
-    }
-    if (p.kind == ProgramKind::capacity_building && !(growth <= max_product)) {
-      t.fail("rate", "multiplies the detection rate of '" + b.name + "' by " + show(growth) +
-                         " by the horizon, more than " + show(max_product) +
-                         ": give a lower rate or an earlier end_day");
-    }
-    if (p.kind == ProgramKind::exercise) {
-      double product = p.detection_multiplier;
+      // Together with the beneficiary's other unbounded training programs.
+      double multiplied = p.multiplicative ? growth : 1.0;
+      double added = p.multiplicative ? 0.0 : p.rate * active_years;
       for (const Program& other : sc_.programs) {
-        if (other.kind == ProgramKind::exercise && other.beneficiary == p.beneficiary) {
-          product *= other.detection_multiplier;
+        if (other.kind != ProgramKind::training || other.bound ||
+            other.beneficiary != p.beneficiary) {
+          continue;
+        }
+        const double years =
+            std::max(0.0, std::min(other.end_day, sc_.run.horizon_days) - other.start_day) / 365.25;
+        if (other.multiplicative) {
+          multiplied *= std::exp(years * std::log1p(other.rate));
+        } else {
+          added += other.rate * years;
         }
       }
-      check_product(t, "detection_multiplier", product,
-                    "the exercises of '" + b.name + "' (if they overlap)");
+      const double reached = b.workforce * multiplied + added;
+      if (!(reached <= max_count)) {
+        t.fail("rate", "grows the workforce of '" + b.name + "' from " + show(b.workforce) +
+                           " to " + show(reached) + " by the horizon (with its other training " +
+                           "programs without bound), more than " + show(max_count) +
+                           ": give a `bound` or a lower rate");
+      }
     }
     sc_.programs.push_back(std::move(p));
   }
@@ -850,6 +872,144 @@ void Loader::read_policy_changes() {
                                            ")");
     }
     first = last;
+  }
+}
+
+void Loader::read_scheduled() {
+  std::vector<std::string> attacker_names;
+  for (const auto& a : sc_.attackers) attacker_names.push_back(a.name);
+  const auto attacker_ref = [&](Reader& t, std::string_view key) {
+    const std::string name = t.string(key, "");
+    const auto i = find_name(attacker_names, name);
+    if (!i) t.fail(key, unknown_name("attacker", "attackers", name, attacker_names));
+    return *i;
+  };
+  for (auto& t : root_.table_array("scheduled")) {
+    ScheduledEvent e;
+    e.name = t.string("name", "");
+    e.enabled = t.boolean("enabled", e.enabled);
+    if (!t.has("state")) t.fail("state", "missing: the state that acts");
+    e.state = state_ref(t, "state", t.string("state", ""));
+    if (!t.has("action")) {
+      t.fail("action",
+             "missing: one of \"attribute\", \"coordinate\", \"sanction\", \"disclose\", "
+             "\"policy\"");
+    }
+    const std::string action =
+        t.choice("action", "", {"attribute", "coordinate", "sanction", "disclose", "policy"});
+    e.action = action == "attribute"    ? ScheduledAction::attribute
+               : action == "coordinate" ? ScheduledAction::coordinate
+               : action == "sanction"   ? ScheduledAction::sanction
+               : action == "disclose"   ? ScheduledAction::disclose
+                                        : ScheduledAction::policy;
+    // When: a day, or the first detection or judgement of the target's operations.
+    if (t.has("day") == t.has("on")) {
+      t.fail(t.has("day") ? "on" : "day",
+             "give either `day` (when it happens) or `on` = \"detected\" or \"attributed\" (the "
+             "first such operation of `target` triggers it), not both and not neither");
+    }
+    if (t.has("day")) {
+      e.day = t.number("day", e.day, day());
+    } else {
+      const std::string on = t.choice("on", "detected", {"detected", "attributed"});
+      e.trigger = on == "detected" ? ScheduledTrigger::detected : ScheduledTrigger::attributed;
+      if (t.has("victim")) e.victim = state_ref(t, "victim", t.string("victim", ""));
+      e.after_day = t.number("after_day", e.after_day, day());
+    }
+    if (e.trigger == ScheduledTrigger::day) {
+      for (const char* key : {"victim", "after_day"}) {
+        if (t.has(key)) t.fail(key, "applies only to an event triggered `on` an operation");
+      }
+    }
+    e.delay_days = t.number("delay_days", e.delay_days, day());
+    const bool names = e.action != ScheduledAction::policy;
+    if (t.has("target")) {
+      e.target = attacker_ref(t, "target");
+    } else if (names || e.trigger != ScheduledTrigger::day) {
+      t.fail("target", names ? "missing: the attacker the act is about"
+                             : "missing: the attacker whose operation triggers the change");
+    }
+    if (!names && e.trigger == ScheduledTrigger::day && t.has("target")) {
+      t.fail("target", "a policy change on a day names no attacker");
+    }
+    if (t.has("signers")) {
+      if (e.action != ScheduledAction::coordinate && e.action != ScheduledAction::sanction) {
+        t.fail("signers", "applies only to `action` = \"coordinate\" or \"sanction\"");
+      }
+      const auto signers = t.string_array("signers");
+      for (std::size_t k = 0; k < signers.size(); ++k) {
+        const std::size_t signer = state_item(t, "signers", k, signers[k]);
+        if (signer == e.state) t.fail_item("signers", k, "the acting state signs already");
+        if (signer == sc_.attackers[*e.target].sponsor) {
+          t.fail_item("signers", k, "'" + signers[k] + "' sponsors the target");
+        }
+        if (std::find(e.signers.begin(), e.signers.end(), signer) != e.signers.end()) {
+          t.fail_item("signers", k, "'" + signers[k] + "' is listed twice");
+        }
+        e.signers.push_back(signer);
+      }
+    }
+    if (names && e.target && sc_.attackers[*e.target].sponsor == e.state) {
+      t.fail("state",
+             "'" + sc_.states[e.state].name + "' sponsors '" + sc_.attackers[*e.target].name + "'");
+    }
+    const bool disclose = e.action == ScheduledAction::disclose;
+    e.capability_loss = t.number("capability_loss", e.capability_loss, Range::probability());
+    e.duration_days = t.number("duration_days", e.duration_days, mean_days());
+    for (const char* key : {"capability_loss", "duration_days"}) {
+      if (!disclose && t.has(key)) t.fail(key, "applies only to `action` = \"disclose\"");
+    }
+    const bool policy = e.action == ScheduledAction::policy;
+    if (t.has("rung")) {
+      const std::string rung = t.choice("rung", "", {"attribute", "coordinate", "sanction"});
+      e.rung = rung == "attribute"    ? Rung::attribute
+               : rung == "coordinate" ? Rung::coordinate
+                                      : Rung::sanction;
+    }
+    if (t.has("rung_enabled")) e.rung_enabled = t.boolean("rung_enabled", false);
+    e.threshold = t.optional_number("threshold", value());
+    for (const char* key : {"rung", "rung_enabled", "threshold"}) {
+      if (!policy && t.has(key)) t.fail(key, "applies only to `action` = \"policy\"");
+    }
+    t.finish();
+    if (policy) {
+      if (!t.has("rung")) t.fail("rung", "missing: the rung of the doctrine it changes");
+      if (!e.rung_enabled && !e.threshold) {
+        t.fail_table("a policy change must set `rung_enabled`, `threshold` or both");
+      }
+      // It may happen at any time: the doctrine must stay ordered whatever the scenario's
+      // policy changes have done by then.
+      Doctrine doctrine = sc_.states[e.state].doctrine;
+      std::vector<const PolicyChange*> changes;
+      for (const auto& c : sc_.policy_changes) {
+        if (c.state == e.state) changes.push_back(&c);
+      }
+      std::stable_sort(changes.begin(), changes.end(),
+                       [](const auto* a, const auto* b) { return a->day < b->day; });
+      for (std::size_t k = 0; k <= changes.size(); ++k) {
+        Doctrine changed = doctrine;
+        RungPolicy& p = changed.rung(e.rung);
+        if (e.rung_enabled) p.enabled = *e.rung_enabled;
+        if (e.threshold) p.threshold = *e.threshold;
+        const auto chain = threshold_chain(sc_.states[e.state].resolve, changed);
+        if (const auto broken = first_disorder(chain)) {
+          t.fail(
+              "threshold",
+              std::string("the doctrine of '") + sc_.states[e.state].name +
+                  "' would no longer be ordered" +
+                  (k == 0 ? "" : " after the policy changes of day " + show(changes[k - 1]->day)) +
+                  ": " + rung_name(*broken) + " = " + show(chain[*broken]) + " > " +
+                  rung_name(*broken + 1) + " = " + show(chain[*broken + 1]) + " (" + ordering_rule +
+                  ")");
+        }
+        if (k < changes.size()) {
+          RungPolicy& q = doctrine.rung(changes[k]->rung);
+          if (changes[k]->enabled) q.enabled = *changes[k]->enabled;
+          if (changes[k]->threshold) q.threshold = *changes[k]->threshold;
+        }
+      }
+    }
+    sc_.scheduled.push_back(std::move(e));
   }
 }
 
@@ -1016,6 +1176,8 @@ std::string resolved_toml(const Scenario& sc) {
     w.number("workforce", s.workforce);
     w.number("in_house_share", s.in_house_share);
     w.number("board_engagement", s.board_engagement);
+    w.number("resilience", s.resilience);
+    w.number("recovery_days", s.recovery_days);
     w.boolean("targetable", s.targetable);
     w.table(head + ".doctrine");
     w.number("sanction_days", s.doctrine.sanction_days);
@@ -1061,6 +1223,8 @@ std::string resolved_toml(const Scenario& sc) {
     w.number("rationality", a.rationality);
     w.number("observe_others", a.observe_others);
     w.number("preparation_days", a.preparation_days);
+    w.number("silence_days", a.silence_days);
+    w.number("disruption", a.disruption);
     w.line("targets", name_list(sc, a.targets));
     // Every target's gain, and the gains set for states that are not targets.
     std::string gains;
@@ -1123,7 +1287,14 @@ std::string resolved_toml(const Scenario& sc) {
       }
     }
     if (p.kind == ProgramKind::exercise) w.number("detection_multiplier", p.detection_multiplier);
+    if (p.kind == ProgramKind::capacity_building) w.number("detection_bound", p.detection_bound);
     if (p.community) w.string("community", sc.communities[*p.community].name);
+    w.number("resilience", p.resilience);
+    if (p.resilience > 0.0) {
+      w.number("retained", p.retained);
+      w.number("retention_days", p.retention_days);
+    }
+    w.number("cost_per_year", p.cost_per_year);
   }
 
   for (const auto& e : sc.mega_events) {
@@ -1142,6 +1313,35 @@ std::string resolved_toml(const Scenario& sc) {
     w.string("rung", to_string(c.rung));
     if (c.enabled) w.boolean("enabled", *c.enabled);
     if (c.threshold) w.number("threshold", *c.threshold);
+  }
+
+  for (const auto& e : sc.scheduled) {
+    w.array_table("scheduled");
+    w.string("name", e.name);
+    w.boolean("enabled", e.enabled);
+    w.string("state", sc.states[e.state].name);
+    w.string("action", to_string(e.action));
+    if (e.target) w.string("target", sc.attackers[*e.target].name);
+    if (e.action == ScheduledAction::coordinate || e.action == ScheduledAction::sanction) {
+      w.line("signers", name_list(sc, e.signers));
+    }
+    if (e.trigger == ScheduledTrigger::day) {
+      w.number("day", e.day);
+    } else {
+      w.string("on", e.trigger == ScheduledTrigger::detected ? "detected" : "attributed");
+      w.string("victim", sc.states[e.victim.value_or(e.state)].name);
+      w.number("after_day", e.after_day);
+    }
+    w.number("delay_days", e.delay_days);
+    if (e.action == ScheduledAction::disclose) {
+      w.number("capability_loss", e.capability_loss);
+      w.number("duration_days", e.duration_days);
+    }
+    if (e.action == ScheduledAction::policy) {
+      w.string("rung", to_string(e.rung));
+      if (e.rung_enabled) w.boolean("rung_enabled", *e.rung_enabled);
+      if (e.threshold) w.number("threshold", *e.threshold);
+    }
   }
   return w.str();
 }

@@ -262,6 +262,7 @@ std::uint64_t merge_tables(const SweepPlan& plan, const OpenParts& parts, sim::h
   auto runs = out.create_table("/runs", runs_schema(), output.storage);
   sim::merge_table(parts.pointers, parts.inputs, "/runs", runs_schema(), runs, task_of, one_run,
                    words);
+  if (output.check_interrupted) output.check_interrupted();
   // One row per state and per attacker of each run, one per reporting period.
   const auto per_task = [&plan](RowsPerPoint& rows) {
     return [&plan, &rows](std::uint64_t task) {
@@ -323,6 +324,9 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   write_scenario(file, plan.base);
   write_design(file, plan.sweep, plan.points);
   const std::uint64_t rows = merge_tables(plan, open, file, output, extras);
+  // A signal that came during the merge: the output is not published (the parts stay for
+  // --resume, which merges them again).
+  if (output.check_interrupted) output.check_interrupted();
   file.commit();
   return rows;
 }

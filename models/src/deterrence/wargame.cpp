@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 
@@ -15,6 +17,21 @@ namespace {
 
 constexpr double default_defense_bound = 0.95;  // as the loader and the model
 constexpr double days_per_year = 365.25;
+// A threshold is a case strength in the loader's range of values (docs/model.md §7.1).
+constexpr double max_threshold = 1e12;
+constexpr std::size_t longest_quote = 40;  // characters of a typed word a message repeats
+
+// A typed word as a message repeats it: at most `longest_quote` characters, control and
+// non-ASCII bytes as '?'.
+std::string quote(std::string_view word) {
+  std::string out(word.substr(0, longest_quote));
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) c = '?';
+  }
+  if (word.size() > longest_quote) out += "...";
+  return "'" + out + "'";
+}
 
 std::vector<std::string> words(std::string_view text) {
   std::istringstream in{std::string(text)};
@@ -28,18 +45,16 @@ Rung parse_rung(const std::string& word) {
   if (w == "attribute" || w == "attribution") return Rung::attribute;
   if (w == "coordinate" || w == "coordinated" || w == "statement") return Rung::coordinate;
   if (w == "sanction" || w == "sanctions") return Rung::sanction;
-  throw std::invalid_argument("'" + word +
-                              "' is not a rung: expected attribute, coordinate or sanction");
+  throw std::invalid_argument(quote(word) +
+                              " is not a rung: expected attribute, coordinate or sanction");
 }
 
 double parse_number(const std::string& word, const std::string& what) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(word, &used);
-    if (used == word.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
+  double v = 0.0;
+  if (!parse_decimal(word, v)) {
+    throw std::invalid_argument("expected a number for " + what + ", got " + quote(word));
   }
-  throw std::invalid_argument("expected a number for " + what + ", got '" + word + "'");
+  return v;
 }
 
 // The shortest text that reads back as `v`, without TOML's ".0" on whole numbers.
@@ -51,12 +66,31 @@ std::string show(double v) {
 
 }  // namespace
 
-std::vector<Rung> ResponseBrief::options() const {
-  std::vector<Rung> out{Rung::none};
-  for (const Rung r : {Rung::attribute, Rung::coordinate, Rung::sanction}) {
-    if (doctrine.rung(r).enabled) out.push_back(r);
+bool parse_decimal(std::string_view text, double& value) {
+  if (text.empty() || text.size() > 64) return false;
+  // Decimal only: no hexadecimal floats, no inf or nan.
+  for (const char c : text) {
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' ||
+          c == '+' || c == '-')) {
+      return false;
+    }
   }
-  return out;
+  const std::string copy(text);
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size()) return false;
+  if (errno == ERANGE && std::abs(v) < 1.0) {
+    value = 0.0;  // an underflow is a tiny number, which the range checks judge
+    return true;
+  }
+  if (!std::isfinite(v)) return false;
+  value = v;
+  return true;
+}
+
+std::vector<Rung> ResponseBrief::options() const {
+  return {Rung::none, Rung::attribute, Rung::coordinate, Rung::sanction};
 }
 
 std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& brief,
@@ -75,7 +109,9 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
       return std::nullopt;
     case ActionKind::threshold: {
       if (a.rung == Rung::none) return "only attribute, coordinate and sanction have thresholds";
-      if (!std::isfinite(a.value) || a.value < 0.0) return "a threshold is a number >= 0";
+      if (!std::isfinite(a.value) || a.value < 0.0 || a.value > max_threshold) {
+        return "a threshold is a case strength from 0 to " + show(max_threshold);
+      }
       // resolve <= attribute <= coordinate <= sanction, as the loader requires.
       const std::array<double, 4> chain{brief.resolve, d.attribute.threshold,
                                         d.coordinate.threshold, d.sanction.threshold};
@@ -91,8 +127,18 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
       }
       return std::nullopt;
     }
-    case ActionKind::program:
-      if (a.years && !(*a.years > 0.0)) return "a program lasts a positive number of years";
+    case ActionKind::program: {
+      if (a.years) {
+        const double left = (sc.run.horizon_days - brief.day) / days_per_year;
+        if (!(*a.years > 0.0) || !std::isfinite(*a.years)) {
+          return "a program lasts a positive number of years";
+        }
+        if (*a.years > left) {
+          return "the session ends in " + show(std::floor(left * 100.0) / 100.0) +
+                 " years: a program lasts at most that long (without years, it runs to the "
+                 "end)";
+        }
+      }
       switch (a.program) {
         case ProgramKind::training:
         case ProgramKind::investment:
@@ -119,6 +165,7 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
         case ProgramKind::capacity_building:
           return "capacity building is not offered in a war-game";
       }
+    }
   }
   return "unknown action";
 }
@@ -197,17 +244,17 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
         std::string known;
         for (const auto& c : sc.communities) known += (known.empty() ? "" : ", ") + c.name;
         throw std::invalid_argument(
-            "no community '" + name + "'" +
+            "no community " + quote(name) +
             (known.empty() ? " (the scenario has none)" : " (the scenario has: " + known + ")"));
       }
       return a;
     }
-    throw std::invalid_argument("'" + w[1] +
-                                "' is not a program: expected training, investment, exercise "
+    throw std::invalid_argument(quote(w[1]) +
+                                " is not a program: expected training, investment, exercise "
                                 "or sharing");
   }
-  throw std::invalid_argument("'" + w[0] +
-                              "' is not an action: expected done, enable, disable, threshold or "
+  throw std::invalid_argument(quote(w[0]) +
+                              " is not an action: expected done, enable, disable, threshold or "
                               "program (type ? for help)");
 }
 

@@ -165,16 +165,19 @@ std::uint64_t write_merged(const Plan& plan, const deterrence::SweepOutput& outp
   const auto one = [](std::uint64_t) { return std::optional<std::uint64_t>(1); };
   auto runs = file.create_table("/runs", anu_runs_schema(), output.storage);
   sim::merge_table(pointers, inputs, "/runs", anu_runs_schema(), runs, task_of, one, words);
+  if (output.check_interrupted) output.check_interrupted();
   auto intensities = file.create_table("/intensities", anu_intensities_schema(), output.storage);
   const auto per_task = plan.intensities_per_task();
   const auto intensity_rows = [per_task](std::uint64_t) { return per_task; };
   sim::merge_table(pointers, inputs, "/intensities", anu_intensities_schema(), intensities, task_of,
                    intensity_rows, words);
+  if (output.check_interrupted) output.check_interrupted();
   auto trajectory = file.create_table("/trajectory", anu_trajectory_schema(), output.storage);
   sim::merge_table(pointers, inputs, "/trajectory", anu_trajectory_schema(), trajectory, task_of,
                    sim::AnyRowCount{}, words);
+  if (output.check_interrupted) output.check_interrupted();
   const std::uint64_t rows = runs.size();
-  file.commit();
+  file.commit();  // after the last check: a stopped sweep never publishes its output
   return rows;
 }
 

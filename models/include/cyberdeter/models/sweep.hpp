@@ -59,6 +59,9 @@ struct SweepQuestion {
   /// `window`: a mega-event's name, or [start, end] in days or dates (resolved to days).
   std::optional<std::pair<double, double>> window;
   std::string window_name;  ///< the mega-event's name when the window was given by one
+  /// The answer needs /incidents (a window, or counts by victim and attacker kind), so a
+  /// sweep with this question writes them whether or not --incidents was given.
+  bool needs_incidents = false;
 };
 
 struct Sweep {

@@ -23,6 +23,7 @@ struct Counts {
   std::array<std::uint64_t, rung_count> responses{};  ///< final rung of each judgement
   std::uint64_t sanctions_imposed = 0;
   std::uint64_t innocent_punished = 0;  ///< public responses naming a wrong actor
+  std::uint64_t scheduled_acts = 0;     ///< scheduled events carried out (§10.3), by acting state
 };
 
 /// One row of /runs: a whole replication.
@@ -45,6 +46,7 @@ struct RunRow {
   std::uint64_t coalitions_failed = 0;      ///< invitations that ended unilateral
   double reputation_cost = 0.0;             ///< VU imposed by statements
   double sanction_cost = 0.0;               ///< VU imposed by sanctions
+  double program_cost = 0.0;                ///< VU states spent on programs
   std::uint64_t fingerprint = 0;
 };
 
@@ -71,6 +73,9 @@ struct StateRow {
   double final_defense = 0.0;
   double final_detection_rate = 0.0;  ///< effective, per day, at the end
   double final_workforce = 0.0;
+  double final_resilience = 0.0;  ///< r_s at the end
+  double recovery_days = 0.0;     ///< recovery time of its successful incidents, summed
+  double program_cost = 0.0;      ///< VU it spent on the programs it owns
 };
 
 /// One row of /attackers_summary: one attacker in one replication, with its final beliefs
@@ -90,6 +95,16 @@ struct AttackerRow {
   std::uint32_t stock = 0;                  ///< scarce capabilities left
   double p_attributed = 0.0;                ///< final P̂_attr, mean over targets
   std::array<double, rung_count> p_rung{};  ///< final P̂(k), mean over targets
+  /// The attack margin (§13): decisions it took (opportunities with something to attack
+  /// with), the mean over them of the best target's EU (VU; > 0 favours attacking) and of
+  /// the probability of holding, and the same margin over the horizon's last year.
+  std::uint64_t decisions = 0;
+  std::uint64_t held = 0;  ///< decisions to attack held back to save a scarce capability (§4.6)
+  double margin_mean = 0.0;
+  double p_none_mean = 0.0;
+  std::uint64_t decisions_final = 0;
+  double margin_final = 0.0;
+  std::uint64_t disclosed = 0;  ///< times its capabilities were disclosed (§10.3)
 };
 
 /// One row of /beliefs: an attacker's final belief about one target.
@@ -118,7 +133,10 @@ struct IncidentRow {
   double decided_day = 0.0;
   double landed_day = -1.0;  ///< -1 while not launched
   bool success = false;
-  double severity = 0.0;  ///< VU of damage (0 on failure)
+  double severity = 0.0;       ///< VU the operation achieved (0 on failure)
+  double resilience = 0.0;     ///< the victim's r at landing
+  double damage = 0.0;         ///< VU the victim lost: severity × (1 − resilience)
+  double recovery_days = 0.0;  ///< the victim's recovery time (0 on failure)
   bool mega_event = false;
   bool detected = false;
   double detected_day = -1.0;
@@ -138,6 +156,8 @@ struct IncidentRow {
   double sanction_weight = 0.0;  ///< imposers' economic weight
   double sanction_days = 0.0;
   double sanction_cost = 0.0;
+  double learned_day = -1.0;   ///< when the culprit counted the outcome (-1: not yet)
+  bool learned_named = false;  ///< it counted the operation as named publicly
 };
 
 /// One row of /choices: one target evaluated at one attacker decision, with its EU terms.

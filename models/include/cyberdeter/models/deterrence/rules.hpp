@@ -91,6 +91,9 @@ std::size_t choose(std::span<const double> utilities, double rationality, sim::R
 
 /// Choice probabilities of the logit rule (index 0: no operation).
 std::vector<double> choice_probabilities(std::span<const double> utilities, double rationality);
+/// The same into `out` (no allocation once it has room).
+void choice_probabilities(std::span<const double> utilities, double rationality,
+                          std::vector<double>& out);
 
 /// Case strength z = c·v − ψ·R (docs/model.md §7.1), before noise.
 double case_strength(double confidence, double normalised_severity, double naming_aversion,

@@ -65,8 +65,12 @@ struct State {
                             ///< in-house and at vendors
   double in_house_share = 1.0;    ///< `in_house_share`, h_s in (0, 1]
   double board_engagement = 0.5;  ///< `board_engagement`, b_s in [0, 1]
-  bool targetable = true;         ///< `targetable`: may attackers choose it as a target
-  Doctrine doctrine;              ///< [states.NAME.doctrine]
+  /// `resilience`, r_s in [0, 0.95]: share of a successful operation's damage (and recovery
+  /// time) the state avoids by response and recovery, before programs (docs/model.md §5.5)
+  double resilience = 0.0;
+  double recovery_days = 30.0;  ///< `recovery_days` > 0: recovery time of a success at r = 0
+  bool targetable = true;       ///< `targetable`: may attackers choose it as a target
+  Doctrine doctrine;            ///< [states.NAME.doctrine]
 };
 
 /// [attackers.NAME.prior]: initial beliefs about every target (pseudo-counts).
@@ -116,6 +120,12 @@ struct Attacker {
   double observe_others = 0.3;  ///< `observe_others` in [0, 1]
   double preparation_days =
       7.0;  ///< `preparation_days`, mean decision→landing delay (exponential), >= 0
+  /// `silence_days` > 0: an operation not publicly named within this many days of landing
+  /// counts as not attributed (what the attacker can observe, docs/model.md §8.3)
+  double silence_days = 365.0;
+  /// `disruption` in [0, 1]: share of its gain that comes from the victim's disruption, which
+  /// the victim's resilience takes away (espionage 0, sabotage 1; docs/model.md §5.5)
+  double disruption = 0.0;
   std::vector<std::size_t>
       targets;  ///< `targets` = [STATE, ...]; default every targetable state but its sponsor
   Prior prior;
@@ -160,7 +170,15 @@ struct Program {
   std::optional<double> bound;
   double detection_multiplier =
       2.0;  ///< `detection_multiplier` (exercise): δ factor during the window
+  /// `detection_bound` >= 1 (capacity_building): ceiling of the partner's detection growth
+  double detection_bound = 2.0;
   std::optional<std::size_t> community;  ///< `community` (information_sharing)
+  /// `resilience` in [0, 0.95]: a layer of the beneficiary's resilience while the program
+  /// runs (docs/model.md §9.3)
+  double resilience = 0.0;
+  double retained = 0.0;          ///< `retained` in [0, 1]: share of `resilience` kept after
+  double retention_days = 730.0;  ///< `retention_days` > 0: half-life of what is kept
+  double cost_per_year = 0.0;  ///< `cost_per_year` >= 0 (VU per year while it runs), to the owner
 };
 
 /// [[mega_events]]
@@ -179,6 +197,32 @@ struct PolicyChange {
   Rung rung = Rung::sanction;       ///< `rung` = "attribute" | "coordinate" | "sanction"
   std::optional<bool> enabled;      ///< `enabled`
   std::optional<double> threshold;  ///< `threshold`
+};
+
+/// What a scheduled event does (docs/model.md §10.3).
+enum class ScheduledAction : std::uint8_t { attribute, coordinate, sanction, disclose, policy };
+/// When it happens: at a day, or at the first detection or attribution of an operation.
+enum class ScheduledTrigger : std::uint8_t { day, detected, attributed };
+
+/// [[scheduled]]: a public act or a policy change that happens at a day or on a condition,
+/// whatever the doctrine says (a demonstration in a batch run, a war-game inject).
+struct ScheduledEvent {
+  std::string name;                                     ///< `name`, a label
+  bool enabled = true;                                  ///< `enabled`: a switch for sweeps
+  std::size_t state = 0;                                ///< `state`: who acts
+  ScheduledAction action = ScheduledAction::attribute;  ///< `action`
+  std::optional<std::size_t> target;  ///< `target`: the attacker named, sanctioned or exposed
+  std::vector<std::size_t> signers;   ///< `signers`: states that co-sign (coordinate, sanction)
+  ScheduledTrigger trigger = ScheduledTrigger::day;  ///< `day`, or `on` = "detected"|"attributed"
+  double day = 0.0;                                  ///< `day` (trigger day): when it happens
+  std::optional<std::size_t> victim;  ///< `victim`: only operations against this state
+  double after_day = 0.0;             ///< `after_day`: only operations detected or judged after
+  double delay_days = 0.0;            ///< `delay_days`: from the trigger to the act
+  double capability_loss = 0.5;       ///< `capability_loss` in [0, 1] (disclose)
+  double duration_days = 180.0;       ///< `duration_days` > 0 (disclose): until it re-tools
+  Rung rung = Rung::sanction;         ///< `rung` (policy): the rung it changes
+  std::optional<bool> rung_enabled;   ///< `rung_enabled` (policy): switches the rung on or off
+  std::optional<double> threshold;    ///< `threshold` (policy): the rung's new threshold
 };
 
 /// [calibration]: global modelling choices. (Not [model]: the root key `model` names the
@@ -232,6 +276,7 @@ struct Scenario {
   std::vector<Program> programs;
   std::vector<MegaEvent> mega_events;
   std::vector<PolicyChange> policy_changes;
+  std::vector<ScheduledEvent> scheduled;
   Eigen::MatrixXd alignment;   ///< A(s, t): [states.S.alignment] T = value, in [0, 1]
   Eigen::MatrixXd dependence;  ///< R(s, t): [states.S.dependence] T = value, in [0, 1]
 
@@ -242,5 +287,6 @@ struct Scenario {
 std::string_view to_string(Rung r) noexcept;
 std::string_view to_string(AttackerKind k) noexcept;
 std::string_view to_string(ProgramKind k) noexcept;
+std::string_view to_string(ScheduledAction a) noexcept;
 
 }  // namespace cyberdeter::models::deterrence

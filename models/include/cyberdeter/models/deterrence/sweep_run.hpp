@@ -72,6 +72,9 @@ struct SweepOutput {
   sim::h5::TableOptions storage{};  ///< chunking and compression of the tables
   /// Writes the root provenance attributes (the caller knows the program and command).
   std::function<void(sim::h5::File&)> provenance;
+  /// Called between the merge's tables and before its output is published: throws to stop
+  /// a merge that was interrupted, so that a stopped sweep never publishes its output.
+  std::function<void()> check_interrupted;
   /// Version and revision of the program running the tasks, recorded in every part: parts
   /// of different versions do not merge.
   std::string program_version;

@@ -4,7 +4,9 @@
 // takes, and shows it a brief of what that state knows at that moment:
 //   - a victim's response to an attributed incident (ResponseBrief → a rung);
 //   - an ally's answer to an invitation to a coordinated statement or sanctions
-//     (JoinBrief → join or decline);
+//     (JoinBrief → join or decline); a played ally is asked every invitation, even one
+//     whose answer cannot arrive before the deadline (then at the deadline, and its
+//     answer does not count);
 //   - at fixed turns, changes to the state's own doctrine and programs (TurnBrief →
 //     DoctrineAction, repeatedly, until `done`).
 // The model draws every random number it would draw without players (the doctrine noise,
@@ -72,7 +74,8 @@ struct ResponseBrief {
   std::vector<AllyStance> allies;
   StateRecord record;
 
-  /// The rungs the player may choose: none, and every enabled public rung.
+  /// The rungs the players may choose: every rung. The doctrine is advice; a rung it has
+  /// not enabled, or a public act below resolve, is the players' call.
   std::vector<Rung> options() const;
 };
 
@@ -92,6 +95,11 @@ struct JoinBrief {
   double dependence = 0.0;    ///< R[state][sponsor]
   double p_join = 0.0;        ///< the model's probability of joining
   bool model_answer = false;  ///< what the model would have answered with this draw
+  double invited_day = 0.0;   ///< when the leader sent the invitation
+  double deadline_day = 0.0;  ///< when the statement or sanctions go ahead
+  /// The ally's answer delay passed the deadline: asked at the deadline, its answer does
+  /// not count (model_answer is then false: a lost answer signs nothing).
+  bool late = false;
   StateRecord record;
 };
 
@@ -142,6 +150,10 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
 /// Applies a doctrine action (enable, disable, threshold) to `d`; programs are started by
 /// the model.
 void apply(Doctrine& d, const DoctrineAction& action);
+
+/// A finite decimal number, the whole text (no hexadecimal floats, inf or nan; at most 64
+/// characters); an underflow reads as 0. False if `text` is not one.
+bool parse_decimal(std::string_view text, double& value);
 
 /// Parses the words of a turn action: "done", "enable sanction", "disable coordinate",
 /// "threshold attribute 0.4", "program training [rate R] [years Y]", "program investment

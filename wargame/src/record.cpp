@@ -1,14 +1,22 @@
 // A war-game session as data: /wargame of the session file and TOML decisions files.
 
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 #include <stdexcept>
 
-#include "../toml_reader.hpp"
+#include "toml_reader.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+namespace detail = models::detail;
+using namespace models::deterrence;
+
+namespace {
+constexpr std::size_t max_rationale = 1000;  // characters
+}  // namespace
 
 std::string_view to_string(DecisionKind k) noexcept {
   switch (k) {
@@ -24,6 +32,7 @@ std::string_view to_string(DecisionSource s) noexcept {
     case DecisionSource::player: return "player";
     case DecisionSource::file: return "file";
     case DecisionSource::doctrine: return "doctrine";
+    case DecisionSource::timeout: return "timeout";
   }
   return "?";
 }
@@ -70,7 +79,11 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
         "Time from the brief being shown to the answer being accepted (as recorded)");
   s.add("source", &DecisionRow::source, "enum",
         "Who decided: 0 a player at the terminal, 1 a hand-written decisions file, 2 the "
-        "doctrine (--delegate-below, --rest doctrine); a replayed decision keeps its source");
+        "doctrine (--delegate-below, --rest doctrine), 3 the default answer when a move's "
+        "time ran out; a replayed decision keeps its source");
+  s.add("late", &DecisionRow::late, "bool",
+        "join: the answer could not reach the leader by its coalition deadline and did not "
+        "count (the leader and the ally were told)");
   return s;
 }
 
@@ -86,17 +99,20 @@ void write_session(sim::h5::File& file, const SessionInfo& info,
   file.set_attribute("/wargame", "day_reached", info.day_reached);
   file.set_attribute("/wargame", "decisions", static_cast<std::uint64_t>(decisions.size()));
   auto table = file.create_table("/wargame/decisions", decisions_schema());
-  std::vector<std::string> actions, briefs;
+  std::vector<std::string> actions, briefs, rationales;
   for (const Decision& d : decisions) {
     table.append(d.row);
     actions.push_back(d.action);
     briefs.push_back(d.brief.empty() ? std::string(" ") : d.brief);
+    rationales.push_back(d.rationale.empty() ? std::string(" ") : d.rationale);
   }
   table.flush();
   if (!decisions.empty()) {
     file.write_dataset("/wargame/actions", actions,
                        "Each decision in words, as a decisions file writes it");
     file.write_dataset("/wargame/briefs", briefs, "The brief shown for each decision");
+    file.write_dataset("/wargame/rationales", rationales,
+                       "Each decision's rationale in the players' words (a space: none given)");
   }
 }
 
@@ -131,8 +147,16 @@ StoredSession read_session(const std::string& path) {
     throw std::runtime_error(path + ": /wargame/actions and /wargame/briefs do not match " +
                              "/wargame/decisions row for row");
   }
+  std::vector<std::string> rationales(rows.size(), " ");
+  if (!rows.empty() && file.exists("/wargame/rationales")) {
+    rationales = file.read_dataset<std::vector<std::string>>("/wargame/rationales");
+  }
+  if (rationales.size() != rows.size()) {
+    throw std::runtime_error(path + ": /wargame/rationales does not match /wargame/decisions");
+  }
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    s.decisions.push_back(Decision{rows[i], actions[i], briefs[i] == " " ? "" : briefs[i], 0});
+    s.decisions.push_back(Decision{rows[i], actions[i], briefs[i] == " " ? "" : briefs[i],
+                                   rationales[i] == " " ? "" : rationales[i], 0});
   }
   return s;
 }
@@ -181,12 +205,23 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
         d.action = c;
       }
     }
-    d.row.day = t.number("day", 0.0, detail::Range::non_negative());
-    d.row.seconds = t.number("seconds", 0.0, detail::Range::non_negative());
+    d.row.day = t.number("day", 0.0, detail::Range::closed(0.0, 1e9));
+    d.row.seconds = t.number("seconds", 0.0, detail::Range::closed(0.0, 1e9));
+    d.rationale = t.string("rationale", "");
+    if (d.rationale.size() > max_rationale) {
+      t.fail("rationale", "at most " + std::to_string(max_rationale) + " characters");
+    }
+    if (std::any_of(d.rationale.begin(), d.rationale.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f;
+        })) {
+      t.fail("rationale", "printable ASCII only (no line breaks or control characters)");
+    }
     // Who took it in the session it came from; a hand-written decision is the file's.
-    const std::string source = t.choice("source", "file", {"player", "file", "doctrine"});
+    const std::string source =
+        t.choice("source", "file", {"player", "file", "doctrine", "timeout"});
     d.row.source = static_cast<std::uint8_t>(source == "player"     ? DecisionSource::player
                                              : source == "doctrine" ? DecisionSource::doctrine
+                                             : source == "timeout"  ? DecisionSource::timeout
                                                                     : DecisionSource::file);
     t.finish();
     d.row.decision = out.size();
@@ -215,6 +250,7 @@ std::string decisions_toml(const std::vector<Decision>& decisions, const Scenari
     out << "day = " << detail::toml_number(d.row.day) << "\n";
     out << "seconds = " << detail::toml_number(d.row.seconds) << "\n";
     out << "source = \"" << to_string(static_cast<DecisionSource>(d.row.source)) << "\"\n";
+    if (!d.rationale.empty()) out << "rationale = " << detail::toml_string(d.rationale) << "\n";
   }
   return out.str();
 }
@@ -291,4 +327,4 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
   return out.str();
 }
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame

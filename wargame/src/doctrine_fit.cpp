@@ -7,7 +7,7 @@
 // best ordered chain is found exactly by a dynamic programme over the candidates, in
 // O(n log n + rungs · candidates), instead of by a search over all triples.
 
-#include "cyberdeter/models/deterrence/doctrine_fit.hpp"
+#include "cyberdeter/wargame/doctrine_fit.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +17,9 @@
 #include "cyberdeter/models/deterrence/rules.hpp"
 #include "cyberdeter/sim/check.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+using namespace models::deterrence;
 namespace {
 
 constexpr std::array<Rung, 3> public_rungs{Rung::attribute, Rung::coordinate, Rung::sanction};
@@ -247,4 +249,4 @@ DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine
   return fit;
 }
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame

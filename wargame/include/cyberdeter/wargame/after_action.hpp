@@ -7,9 +7,9 @@
 
 #include "cyberdeter/models/deterrence/records.hpp"
 #include "cyberdeter/models/deterrence/scenario.hpp"
-#include "cyberdeter/models/deterrence/wargame_session.hpp"
+#include "cyberdeter/wargame/record.hpp"
 
-namespace cyberdeter::app {
+namespace cyberdeter::wargame {
 
 /// One replication with its incidents.
 struct PlayedRun {
@@ -17,11 +17,9 @@ struct PlayedRun {
   std::vector<models::deterrence::IncidentRow> incidents;
 };
 
-std::string after_action(const models::deterrence::Scenario& sc,
-                         const models::deterrence::SessionInfo& info,
+std::string after_action(const models::deterrence::Scenario& sc, const SessionInfo& info,
                          const std::vector<std::size_t>& played,
-                         const std::vector<models::deterrence::Decision>& decisions,
-                         const PlayedRun& session, const PlayedRun& doctrine,
-                         const std::string& session_path);
+                         const std::vector<Decision>& decisions, const PlayedRun& session,
+                         const PlayedRun& doctrine, const std::string& session_path);
 
-}  // namespace cyberdeter::app
+}  // namespace cyberdeter::wargame

@@ -13,12 +13,16 @@
 #include "cyberdeter/models/deterrence/wargame.hpp"
 #include "cyberdeter/sim/hdf5.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+using models::deterrence::Doctrine;
+using models::deterrence::Rung;
+using models::deterrence::Scenario;
 
 enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2 };
 /// Who took a decision: a player at the terminal, a decisions file (or the session being
 /// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out).
-enum class DecisionSource : std::uint8_t { player = 0, file = 1, doctrine = 2 };
+enum class DecisionSource : std::uint8_t { player = 0, file = 1, doctrine = 2, timeout = 3 };
 
 std::string_view to_string(DecisionKind k) noexcept;
 std::string_view to_string(DecisionSource s) noexcept;
@@ -43,14 +47,17 @@ struct DecisionRow {
   bool deviates = false;    ///< the choice differs from the model's (turn: any change)
   double seconds = 0.0;     ///< from the brief shown to the answer accepted
   std::uint8_t source = 0;  ///< DecisionSource
+  /// join: the answer could not reach the leader by its deadline, so it did not count
+  bool late = false;
 };
 
 /// A decision with its texts.
 struct Decision {
   DecisionRow row;
-  std::string action;    ///< in words: "coordinate", "join", "threshold sanction 0.8", "done"
-  std::string brief;     ///< the brief as shown (empty when not shown)
-  std::size_t line = 0;  ///< line in the decisions file it came from (0: not from a file)
+  std::string action;     ///< in words: "coordinate", "join", "threshold sanction 0.8", "done"
+  std::string brief;      ///< the brief as shown (empty when not shown)
+  std::string rationale;  ///< why, in the players' words (optional; printable ASCII)
+  std::size_t line = 0;   ///< line in the decisions file it came from (0: not from a file)
 };
 
 sim::h5::TableSchema<DecisionRow> decisions_schema();
@@ -115,4 +122,4 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
 std::string_view rung_word(Rung r) noexcept;
 std::optional<Rung> parse_rung_word(std::string_view word) noexcept;
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame

@@ -7,11 +7,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "cyberdeter/models/deterrence/doctrine_fit.hpp"
 #include "cyberdeter/models/deterrence/rules.hpp"
+#include "cyberdeter/wargame/doctrine_fit.hpp"
 
 using namespace cyberdeter;
 using namespace cyberdeter::models::deterrence;
+using namespace cyberdeter::wargame;
 
 namespace {
 

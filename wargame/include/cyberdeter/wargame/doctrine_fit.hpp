@@ -9,7 +9,11 @@
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 
-namespace cyberdeter::models::deterrence {
+namespace cyberdeter::wargame {
+
+using models::deterrence::Doctrine;
+using models::deterrence::Rung;
+using models::deterrence::rung_count;
 
 /// One recorded answer of a player to an attributed incident.
 struct PlayedResponse {
@@ -42,4 +46,4 @@ Rung respond_available(const Doctrine& doctrine, double resolve, double z,
 DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine& start,
                          double resolve);
 
-}  // namespace cyberdeter::models::deterrence
+}  // namespace cyberdeter::wargame

@@ -1,13 +1,13 @@
-#include "wargame_report.hpp"
+#include "cyberdeter/wargame/after_action.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <set>
 #include <sstream>
 
-#include "wargame_terminal.hpp"
+#include "cyberdeter/wargame/text.hpp"
 
-namespace cyberdeter::app {
+namespace cyberdeter::wargame {
 namespace {
 
 namespace det = models::deterrence;
@@ -76,20 +76,20 @@ double mean_belief(const det::RunResult& r, std::size_t s) {
   return n > 0 ? sum / static_cast<double>(n) : 0.0;
 }
 
-std::string describe(const det::Scenario& sc, const det::Decision& d) {
-  const auto kind = static_cast<det::DecisionKind>(d.row.kind);
+std::string describe(const det::Scenario& sc, const Decision& d) {
+  const auto kind = static_cast<DecisionKind>(d.row.kind);
   const std::string& state = sc.states.at(d.row.state).name;
   switch (kind) {
-    case det::DecisionKind::respond:
+    case DecisionKind::respond:
       return state + " chose " + d.action + " on incident " + std::to_string(d.row.incident) +
              " (named " + sc.attackers.at(static_cast<std::size_t>(d.row.named)).name +
              "); the doctrine said " +
-             std::string(det::rung_word(static_cast<det::Rung>(d.row.recommended)));
-    case det::DecisionKind::join:
+             std::string(rung_word(static_cast<det::Rung>(d.row.recommended)));
+    case DecisionKind::join:
       return state + " chose to " + d.action + " an invitation about incident " +
              std::to_string(d.row.incident) + "; the model would have " +
              (d.row.recommended == 1 ? "joined" : "declined");
-    case det::DecisionKind::turn:
+    case DecisionKind::turn:
       return state + " at turn " + std::to_string(d.row.turn) + ": " + d.action;
   }
   return "";
@@ -97,9 +97,9 @@ std::string describe(const det::Scenario& sc, const det::Decision& d) {
 
 }  // namespace
 
-std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
+std::string after_action(const det::Scenario& sc, const SessionInfo& info,
                          const std::vector<std::size_t>& played,
-                         const std::vector<det::Decision>& decisions, const PlayedRun& session,
+                         const std::vector<Decision>& decisions, const PlayedRun& session,
                          const PlayedRun& doctrine, const std::string& session_path) {
   std::ostringstream out;
   const std::string rule(78, '=');
@@ -113,18 +113,18 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
 
   std::size_t responds = 0, respond_dev = 0, joins = 0, join_dev = 0, changes = 0;
   std::set<std::pair<std::uint32_t, std::uint32_t>> turns;
-  const det::Decision* first_departure = nullptr;
+  const Decision* first_departure = nullptr;
   for (const auto& d : decisions) {
-    switch (static_cast<det::DecisionKind>(d.row.kind)) {
-      case det::DecisionKind::respond:
+    switch (static_cast<DecisionKind>(d.row.kind)) {
+      case DecisionKind::respond:
         ++responds;
         respond_dev += d.row.deviates ? 1 : 0;
         break;
-      case det::DecisionKind::join:
+      case DecisionKind::join:
         ++joins;
         join_dev += d.row.deviates ? 1 : 0;
         break;
-      case det::DecisionKind::turn:
+      case DecisionKind::turn:
         turns.insert({d.row.state, d.row.turn});
         changes += d.row.deviates ? 1 : 0;
         break;
@@ -200,4 +200,4 @@ std::string after_action(const det::Scenario& sc, const det::SessionInfo& info,
   return out.str();
 }
 
-}  // namespace cyberdeter::app
+}  // namespace cyberdeter::wargame
