@@ -1033,14 +1033,14 @@ def _member_metric(cf: CyberFile, spec: MetricSpec, base: pd.DataFrame) -> np.nd
         kind_code = names.index(kind) if kind in names else KINDS.index(kind)
         member = cf.names("states").index(spec.member)
         cols = ["replication", "victim", "attacker_kind"] + (["success"] if what == "succeeded" else []) \
-            + (["severity"] if what == "damage" else [])
+            + (["damage"] if what == "damage" else [])
         inc = cf.incidents(cols, keys=False, decode=False)
         p = (cf.h5["incidents"].fields("point")[()].astype(np.int64)
              if "point" in cf.h5["incidents"].dtype.names else np.zeros(len(inc), np.int64))
         sel = (inc["victim"].to_numpy() == member) & (inc["attacker_kind"].to_numpy() == kind_code)
         if what == "succeeded":
             sel &= inc["success"].to_numpy(bool)
-        weights = inc["severity"].to_numpy(float)[sel] if what == "damage" else None
+        weights = inc["damage"].to_numpy(float)[sel] if what == "damage" else None
         ikey = p[sel] * R + inc["replication"].to_numpy(np.int64)[sel]
         s = pd.Series(weights if weights is not None else np.ones(len(ikey)), index=ikey)
         sums = s.groupby(level=0).sum()

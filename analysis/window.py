@@ -41,7 +41,9 @@ _Inc = dict  # column name -> numpy array
 _COUNTS: dict[str, tuple[str, tuple[str, ...], Callable | None, Callable | None]] = {
     "launched": ("landed_day", (), None, None),
     "succeeded": ("landed_day", ("success",), lambda i: i["success"], None),
-    "damage": ("landed_day", ("severity",), None, lambda i: i["severity"]),
+    "damage": ("landed_day", ("damage",), None, lambda i: i["damage"]),
+    # What the attacker got (docs/model.md §5.5): /attackers' `gain`.
+    "gain": ("landed_day", ("gain",), None, lambda i: i["gain"]),
     "detected": ("detected_day", ("detected",), lambda i: i["detected"], None),
     "attributed": ("attributed_day", ("attributed",), lambda i: i["attributed"], None),
     "attributed_correct": ("attributed_day", ("attributed", "correct"),
@@ -88,7 +90,7 @@ STATE_COUNTS = ("launched", "succeeded", "damage", "detected", "attributed", "at
                                              for k in KINDS)
 #: Per-attacker columns: (the /runs-like count it is, the incident column naming the attacker).
 ATTACKER_COUNTS = {"launched": ("launched", "attacker"), "succeeded": ("succeeded", "attacker"),
-                   "gain": ("damage", "attacker"), "named": ("public_responses", "named"),
+                   "gain": ("gain", "attacker"), "named": ("public_responses", "named"),
                    "named_wrongly": ("innocent_punished", "named"),
                    "reputation_cost": ("reputation_cost", "named"),
                    "sanction_cost": ("sanction_cost", "named")}

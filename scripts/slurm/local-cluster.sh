@@ -235,6 +235,13 @@ if [ $running -eq 0 ]; then
   done
 
   : >"$state/plugstack.conf" # instead of /etc/slurm/plugstack.conf
+  mkdir -p "$state/cgroup/systemd"
+  cat >"$state/cgroup.conf" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=$state/cgroup
+CgroupAutomount=no
+IgnoreSystemd=yes
+EOF
   cat >"$conf" <<EOF
 # Written by scripts/slurm/local-cluster.sh: a single-node cluster for tests.
 ClusterName=cyberdeter-local

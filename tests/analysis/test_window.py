@@ -24,7 +24,8 @@ def test_over_the_whole_horizon_every_incident_count_equals_the_tables(run_file,
             w = W.parse_window(f, f"0..{f.scenario_attrs['horizon_days']}")
             runs = f.runs()
             columns = [c for c in W._COUNTS if c in runs]
-            assert len(columns) == len(W._COUNTS), "every count is a /runs column"
+            # Every count is a /runs column, but the attackers' gain (/attackers only).
+            assert set(W._COUNTS) - set(columns) == {"gain"}
             got = W.incident_counts(f, columns, w)
             for c in columns:
                 assert np.array_equal(got[c], runs[c].to_numpy(float)) or \
@@ -190,3 +191,24 @@ def test_scheduled_public_acts_are_not_placed_by_incidents(binary, data_dir, tmp
     for metric in ("sanctions_imposed@Homeland", "named@RivalAPT", "sanction_cost"):
         status, _, err = cli("effect", out, out, "-m", metric, "--window", "0..1000")
         assert status == 2 and "scheduled public acts" in err, (metric, err)
+
+
+def test_damage_and_gain_in_a_window_are_net_of_resilience(binary, data_dir):
+    """With resilience, the victim's damage and the attacker's gain are less than the
+    severity (docs/model.md §5.5): windows count what the tables count."""
+    out = data_dir / "resilient.h5"
+    args = [binary, "run", MINIMAL, "-o", out, "--replications", 6, "--incidents", "-q",
+            "--set", "states.Homeland.resilience=0.3", "--set", "attackers.RivalAPT.disruption=0.5"]
+    subprocess.run([str(a) for a in args], check=True)
+    with open_file(out) as f:
+        w = W.parse_window(f, f"0..{f.scenario_attrs['horizon_days']}")
+        got = W.incident_counts(f, ["damage"], w)
+        assert np.allclose(got["damage"], f.runs()["damage"].to_numpy(float), rtol=1e-12)
+        inc = f.incidents(decode=False)
+        assert (inc.damage < inc.severity).any(), "resilience took a share"
+        for entity, table, column in (("state", "states", "damage"),
+                                      ("attacker", "attackers", "gain")):
+            values, use = W.member_counts(f, column, entity, w, column)
+            expected = f.table(table, decode=False).pivot_table(
+                index=["point", "replication"], columns=entity, values=column).to_numpy()
+            assert np.allclose(values, expected, rtol=1e-12), (entity, column)

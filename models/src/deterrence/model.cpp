@@ -609,7 +609,8 @@ class Model {
     ++ar.launched;
     if (row.success) ++ar.succeeded;
     // The victim's resilience takes the disruptive share of the attacker's gain (§5.5).
-    ar.gain += row.severity * (1.0 - att.disruption * row.resilience);
+    row.gain = row.severity * (1.0 - att.disruption * row.resilience);
+    ar.gain += row.gain;
 
     const State& st = sc_.states[s];
     const double delay = detection_rng_[s].exponential(detection_rate(s, now));

@@ -203,6 +203,8 @@ TableSchema<IncidentRow> incidents_schema() {
       .add("severity", &IncidentRow::severity, "VU", "What the operation achieved (0 on failure)")
       .add("resilience", &IncidentRow::resilience, "1", "The victim's resilience r at landing")
       .add("damage", &IncidentRow::damage, "VU", "Damage to the victim: severity × (1 − r)")
+      .add("gain", &IncidentRow::gain, "VU",
+           "What the attacker got: severity × (1 − disruption × r)")
       .add("recovery_days", &IncidentRow::recovery_days, "day",
            "The victim's recovery time (0 on failure)")
       .add("mega_event", &IncidentRow::mega_event, "1", "Landed during a mega-event of the victim")

@@ -133,9 +133,10 @@ struct IncidentRow {
   double decided_day = 0.0;
   double landed_day = -1.0;  ///< -1 while not launched
   bool success = false;
-  double severity = 0.0;       ///< VU the operation achieved (0 on failure)
-  double resilience = 0.0;     ///< the victim's r at landing
-  double damage = 0.0;         ///< VU the victim lost: severity × (1 − resilience)
+  double severity = 0.0;    ///< VU the operation achieved (0 on failure)
+  double resilience = 0.0;  ///< the victim's r at landing
+  double damage = 0.0;      ///< VU the victim lost: severity × (1 − resilience)
+  double gain = 0.0;        ///< VU the attacker got: severity × (1 − disruption × resilience)
   double recovery_days = 0.0;  ///< the victim's recovery time (0 on failure)
   bool mega_event = false;
   bool detected = false;
