@@ -3,9 +3,11 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/model.hpp"
+#include "cyberdeter/models/deterrence/ordered_run.hpp"
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
@@ -23,6 +25,7 @@ struct RunOptions {
   bool incidents = false;
   bool choices = false;
   int compression = sim::h5::TableOptions{}.compression_level;
+  unsigned threads = 0;  // 0: all cores
   bool quiet = false;
 };
 
@@ -88,15 +91,15 @@ struct Margins {
   std::array<double, 3> weight{};
 };
 
-void print_summary(const models::deterrence::Scenario& sc, const std::string& output,
-                   const std::vector<models::deterrence::RunRow>& runs, const Margins& margins,
-                   std::uint64_t periods, double seconds) {
-  using models::deterrence::Counts;
-  Counts t;
+// The run's totals, summed replication by replication: memory does not grow with them.
+struct Totals {
+  models::deterrence::Counts t;
   std::array<std::uint64_t, 3> by_kind{};
   double detection_delay = 0, attribution_delay = 0;
-  std::uint64_t events = 0, invited = 0, signers = 0, failed = 0;
-  for (const auto& r : runs) {
+  std::uint64_t n = 0, events = 0, invited = 0, signers = 0, failed = 0;
+
+  void add(const models::deterrence::RunRow& r) {
+    ++n;
     t.opportunities += r.total.opportunities;
     t.launched += r.total.launched;
     t.succeeded += r.total.succeeded;
@@ -113,7 +116,18 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
     signers += r.coalition_signers_sum;
     failed += r.coalitions_failed;
   }
-  const std::uint64_t n = runs.size();
+};
+
+void print_summary(const models::deterrence::Scenario& sc, const std::string& output,
+                   const Totals& totals, const Margins& margins, std::uint64_t periods,
+                   double seconds, unsigned threads) {
+  const auto& t = totals.t;
+  const auto& by_kind = totals.by_kind;
+  const double detection_delay = totals.detection_delay;
+  const double attribution_delay = totals.attribution_delay;
+  const std::uint64_t events = totals.events, invited = totals.invited, signers = totals.signers,
+                      failed = totals.failed;
+  const std::uint64_t n = totals.n;
   std::printf("cyberdeter %s: %s, %llu replication%s of %g days (seed %llu)\n",
               version_string().c_str(), sc.name.empty() ? sc.path.c_str() : sc.name.c_str(),
               static_cast<unsigned long long>(n), n == 1 ? "" : "s", sc.run.horizon_days,
@@ -157,9 +171,10 @@ void print_summary(const models::deterrence::Scenario& sc, const std::string& ou
   std::printf("  damage        %.1f %s per replication\n", per(t.damage, n),
               sc.run.value_unit.c_str());
   std::printf(
-      "  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s\n",
+      "  output        %s (/runs: %llu rows, /timeseries: %llu rows); %s events in %.2f s on "
+      "%u thread%s\n",
       output.c_str(), static_cast<unsigned long long>(n), static_cast<unsigned long long>(periods),
-      sim::thousands(events).c_str(), seconds);
+      sim::thousands(events).c_str(), seconds, threads, threads == 1 ? "" : "s");
 }
 
 int run_deterrence(const RunOptions& opt) {
@@ -177,9 +192,13 @@ int run_deterrence(const RunOptions& opt) {
   write_provenance(file);
   det::write_scenario(file, sc);
   const det::RunOptions run_options{opt.incidents, opt.choices};
-  std::vector<det::RunRow> runs;
+  Totals totals;
   Margins margins;
   std::uint64_t periods = 0;
+  // Threads never change the file: replications are handed to the sink in order.
+  const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(
+      opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency()),
+      sc.run.replications));
   const auto start = std::chrono::steady_clock::now();
   {
     struct CountingSink : det::H5Sink {
@@ -190,20 +209,25 @@ int run_deterrence(const RunOptions& opt) {
         det::H5Sink::period(row);
       }
     } sink(file, run_options, sim::h5::TableOptions{4096, opt.compression});
-    for (std::uint64_t r = 0; r < sc.run.replications; ++r) {
-      check_interrupted_no_output();
-      const det::RunResult result = det::run_replication(sc, r, sink, run_options);
-      sink.finish(result);
-      runs.push_back(result.run);
-      margins.add(result, sc);
-    }
+    det::OrderedRunOptions ordered;
+    ordered.threads = threads;
+    ordered.run = run_options;
+    ordered.check_interrupted = check_interrupted_no_output;
+    det::run_ordered(
+        sc, sc.run.replications, sink,
+        [&](std::uint64_t, const det::RunResult& result) {
+          sink.finish(result);
+          totals.add(result.run);
+          margins.add(result, sc);
+        },
+        ordered);
     sink.close();
     periods = sink.periods;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   file.commit();
-  if (!opt.quiet) print_summary(sc, opt.output, runs, margins, periods, seconds);
+  if (!opt.quiet) print_summary(sc, opt.output, totals, margins, periods, seconds, threads);
   return exit_success;
 }
 
@@ -227,6 +251,10 @@ void add_run_command(CLI::App& app, Action& action) {
                   "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
       ->check(CLI::Range(0, 9))
       ->capture_default_str();
+  cmd->add_option("--threads", opt->threads,
+                  "Threads that run replications (default: all cores); the file is the same "
+                  "for any number")
+      ->check(CLI::Range(1u, 4096u));
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
   cmd->callback([&action, opt] {
     action = [opt] {

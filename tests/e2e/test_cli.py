@@ -2,6 +2,7 @@
 import re
 
 import h5py
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -88,6 +89,54 @@ def test_same_seed_same_runs_table(cli, source_dir, tmp_path):
         with h5py.File(tmp_path / name) as f:
             tables.append(f["/runs"][:])
     assert (tables[0] == tables[1]).all()
+
+
+def datasets(path):
+    """Every dataset of an HDF5 file by name, as NumPy arrays."""
+    out = {}
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
+                     if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
+def test_run_on_any_number_of_threads_writes_the_same_tables(cli, source_dir, tmp_path):
+    scenario = source_dir / "scenarios/japan_2015_2021.toml"
+    files = {}
+    for threads in (1, 2, 5):
+        out = tmp_path / f"t{threads}.h5"
+        r = cli("run", scenario, "-o", out, "--replications", 23, "--incidents", "--choices",
+                "--threads", threads)
+        assert r.returncode == 0, r.stderr
+        assert f"on {threads} thread" in r.stdout, r.stdout
+        files[threads] = datasets(out)
+    assert {"runs", "timeseries", "incidents", "choices"} <= set(files[1])
+    for threads in (2, 5):
+        assert files[threads].keys() == files[1].keys()
+        for name, data in files[1].items():
+            assert np.array_equal(files[threads][name], data), f"{name} differs on {threads} threads"
+
+
+def test_a_failing_replication_is_reported_the_same_on_any_number_of_threads(
+        cli, source_dir, tmp_path):
+    # The budget sits between replication events so that an early one passes and a later
+    # one fails: the error must name that later replication whatever the threads' timing.
+    scenario = source_dir / "scenarios/japan_2015_2021.toml"
+    r = cli("run", scenario, "-o", tmp_path / "all.h5", "--replications", 40, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "all.h5") as f:
+        events = [int(e) for e in f["/runs"]["events"]]
+    passing = max(events[:2])
+    failing = next(i for i, e in enumerate(events) if i >= 2 and e > passing)
+    budget = (passing + events[failing]) // 2
+    for threads in (1, 4):
+        out = tmp_path / f"fail{threads}.h5"
+        r = cli("run", scenario, "-o", out, "--replications", 40, "--threads", threads,
+                "--set", f"run.max_events={budget}", timeout=60)
+        assert r.returncode == 2, r.stderr
+        assert f"run.max_events: replication {failing} reached {budget} events" in r.stderr, \
+            r.stderr
+        assert not out.exists()
 
 
 def test_hold_scenario_runs(cli, source_dir, tmp_path):
