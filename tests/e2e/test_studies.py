@@ -3,8 +3,8 @@ by one `cyberdeter sweep` and one `python3 -m analysis answer`, and its verdict 
 of the effect, and whether both intervals exclude 0 — is pinned here, with the study's own
 seed and replications (60-200, about 45 s in all): the verdicts docs/studies.md states.
 At 40 replications some small effects (H4's few per cent, H5's attribution alone) were
-detectable with one stream of random numbers and not with another (a change of the gamma
-sampler moved them): a pinned verdict must rest on enough runs to be the model's, not the
+detectable with one stream of random numbers and not with another (a trial of another gamma
+sampler, which changes every stream, moved them): a pinned verdict must rest on enough runs to be the model's, not the
 draw's. A verdict that changes is a change of the model or the analysis, to be explained
 in docs/studies.md."""
 import json
