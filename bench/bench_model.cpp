@@ -3,6 +3,8 @@
 // memory, so this measures the model; the HDF5 cost is measured by bench/model_cli.sh).
 #include <benchmark/benchmark.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cyberdeter/models/deterrence/model.hpp"
@@ -44,7 +46,26 @@ void BM_ModelJapan(benchmark::State& state) { run(state, RunOptions{false, false
 void BM_ModelJapanIncidents(benchmark::State& state) { run(state, RunOptions{true, false}); }
 void BM_ModelJapanChoices(benchmark::State& state) { run(state, RunOptions{true, true}); }
 
+// Loading one design point of a sweep: the base parsed once (ScenarioSource), then two
+// overrides applied and the whole scenario validated, as a sweep does for every point.
+void BM_LoadJapanPoint(benchmark::State& state) {
+  const std::string path = std::string(CYBERDETER_SOURCE_DIR) + "/scenarios/japan_2015_2021.toml";
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const ScenarioSource source(text.str(), path);
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    const double x = 0.5 + 1.5 * static_cast<double>(i % 1000) / 1000.0;
+    const Scenario sc = source.load(
+        {"attackers.APT10.operation_cost=" + std::to_string(x), "states.Japan.defense=0.3"});
+    benchmark::DoNotOptimize(sc.attackers.size());
+    ++i;
+  }
+}
+
 BENCHMARK(BM_ModelJapan)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadJapanPoint)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ModelJapanIncidents)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ModelJapanChoices)->Unit(benchmark::kMillisecond);
 
