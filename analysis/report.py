@@ -734,7 +734,11 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
         if discover_metric is not None:
             cf.metric_spec(discover_metric)  # fail early on a bad name
 
-        if question is not None:
+        from .worlds import is_worlds_sweep
+        if question is not None and is_worlds_sweep(cf):
+            from .worlds import report_section
+            report_section(cf, rep, question, window=window)
+        elif question is not None:
             _question_section(cf, rep, question, level=level, n_boot=n_boot, window=window)
 
         # -- summary --------------------------------------------------------------------
