@@ -8,7 +8,7 @@ OUT      ?= out
 SCENARIO ?= scenarios/japan_2015_2021.toml
 RUN_OUT  ?= $(OUT)/$(basename $(notdir $(SCENARIO))).h5
 
-.PHONY: all deps build run test test-asan bench format format-check clean
+.PHONY: all deps build run test test-asan bench fuzz soak format format-check clean
 
 all: build
 
@@ -27,6 +27,18 @@ test: deps
 	@cmake --preset ci >/dev/null
 	@cmake --build --preset ci -j $(JOBS)
 	ctest --preset ci -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+
+# libFuzzer targets of tests/fuzz, FUZZ_SECONDS each (make test runs them 10 s each).
+FUZZ_SECONDS       ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# A million-run sweep killed at random and resumed, against an uninterrupted one.
+soak: build
+	bench/soak.sh build/release/app/cyberdeter $(SOAK_RUNS)
+SOAK_RUNS ?= 1000000
 
 # Slower gates, not part of `make test`.
 test-asan: deps

@@ -69,6 +69,23 @@ def _bootstrap_ratio(num: np.ndarray, den: np.ndarray, rng: np.random.Generator,
     return float(estimate), float(low), float(high)
 
 
+def _bootstrap_median(values_by_replication: list[np.ndarray], rng: np.random.Generator,
+                      n_boot: int) -> tuple[float, float, float]:
+    pooled = np.concatenate(values_by_replication) if values_by_replication else np.array([])
+    if pooled.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    estimate = float(np.median(pooled))
+    k = len(values_by_replication)
+    boots = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, k, size=k)
+        sample = np.concatenate([values_by_replication[i] for i in pick])
+        if sample.size:
+            boots.append(np.median(sample))
+    low, high = np.percentile(boots, [2.5, 97.5])
+    return estimate, float(low), float(high)
+
+
 #: The calibration file whose [[targets]] define the statistics below (one definition:
 #: `cyberdeter calibrate` computes the same numerators and denominators in every run, and
 #: tests/analysis/test_calibration.py checks that the two agree run by run).
@@ -225,9 +242,16 @@ def calibration_table(path: str, *, seed: int = 0, n_boot: int = 2000) -> pd.Dat
             Band.share(count / total, total, "DCID 2.0"),
             ratio("share_" + country.lower().replace(" ", "_")),
             "share", f"DCID: {count} of {total} incidents initiated by these four")
-    # TIES: duration of imposed sanctions.
+    # TIES: duration of imposed sanctions. Not a calibration target (the scenario sets it:
+    # sanction_days = 730 / ln 2), and a replication has two or three sanctions, whose
+    # median per replication would lean towards their mean: the median of them all, with a
+    # bootstrap over replications.
+    durations = [g["sanction_days"].to_numpy()
+                 for _, g in incidents[incidents["rung_final"] == RUNGS.index("sanction")]
+                 .groupby("replication")]
     add("median duration of imposed sanctions (days)", Band("2 years", 730, 730, "TIES 4.1", "median"),
-        ratio("sanction_days"), "days", "mean over replications of each one's median")
+        _bootstrap_median(durations, rng, min(n_boot, 500)), "days",
+        "the median of every sanction (not a calibration target)")
     add("target acquiesced to sanctions, several senders vs unilateral", None,
         (float("nan"),) * 3, "", "TIES 4.1: 51.5 % vs 24.2 %. Targets do not concede in the model; "
         "coalitions raise the cost W an attacker expects instead (docs/model.md §7.3)")

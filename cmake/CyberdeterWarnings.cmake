@@ -14,6 +14,16 @@ if(CYBERDETER_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(CYBERDETER_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "CYBERDETER_FUZZ needs Clang (libFuzzer): use the `fuzz` preset")
+  endif()
+  # Every target is instrumented for coverage and checked; only the fuzz programs link
+  # libFuzzer's main (tests/fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 if(CYBERDETER_CHECKS)
   add_compile_definitions(CYBERDETER_CHECKS=1)
 endif()

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake git pkg-config clang-format
+  build-essential cmake git pkg-config clang-format clang libclang-rt-14-dev
   libboost-dev libeigen3-dev libhdf5-dev hdf5-tools libcli11-dev catch2
   libtomlplusplus-dev libbenchmark-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin

@@ -407,6 +407,60 @@ void check_against_base(const Sweep& sw, Reader& t, const SweepParameter& p) {
   }
 }
 
+// Every point of a design is expanded up front, on every process: the design's size is
+// bounded so that a sweep file cannot ask for more memory than a machine has ([M]: far
+// beyond any study, 100 bytes or so a point and parameter).
+constexpr std::uint64_t max_points = 10'000'000;
+constexpr std::uint64_t max_tasks = 1'000'000'000'000;
+
+// The number of points of the design, or nullopt if it exceeds `max_points`; `culprit`
+// is then the index of the parameter at which a grid passed it.
+std::optional<std::uint64_t> design_size(const Sweep& sw, std::size_t& culprit) {
+  const std::uint64_t d = sw.parameters.size();
+  switch (sw.design) {
+    case DesignKind::grid: {
+      std::uint64_t n = 1;
+      for (std::size_t i = 0; i < sw.parameters.size(); ++i) {
+        const auto& p = sw.parameters[i];
+        const std::uint64_t count = p.values.empty() ? p.steps : p.values.size();
+        if (count != 0 && n > max_points / count) {
+          culprit = i;
+          return std::nullopt;
+        }
+        n *= count;
+      }
+      return n;
+    }
+    case DesignKind::latin_hypercube:
+    case DesignKind::sobol: return sw.points;
+    case DesignKind::saltelli: return sw.points * (d + 2);
+    case DesignKind::morris: return sw.points * (d + 1);
+  }
+  return std::nullopt;
+}
+
+void check_size(const Sweep& sw, Reader& root, Reader& design, std::vector<Reader>& parameters) {
+  std::size_t culprit = 0;
+  const auto n = design_size(sw, culprit);
+  const std::string limit =
+      "more than " + std::to_string(max_points) + " points, which every process expands in memory";
+  if (!n || *n > max_points) {
+    if (sw.design == DesignKind::grid) {
+      Reader& t = parameters[culprit];
+      t.fail(t.has("steps") ? "steps" : "values",
+             "the grid's points multiply past " + std::to_string(max_points) +
+                 " here: use fewer values, or a sampled design (latin_hypercube, sobol)");
+    }
+    design.fail("points", "the design has " + std::to_string(*n) + " points, " + limit);
+  }
+  if (sw.replications > max_tasks / *n) {
+    Reader run = *root.table("run");
+    run.fail("replications", std::to_string(*n) + " points x " + std::to_string(sw.replications) +
+                                 " replications is more than " + std::to_string(max_tasks) +
+                                 " runs");
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(DesignKind kind) noexcept {
@@ -502,6 +556,7 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     check_against_base(sw, t, p);
     sw.parameters.push_back(std::move(p));
   }
+  check_size(sw, root, design, parameters);
   if (auto question = root.table("question")) {
     sw.question = detail::read_question(*question, sw, base_scenario);
   }

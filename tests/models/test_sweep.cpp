@@ -177,6 +177,29 @@ TEST_CASE("bad sweep files name the line and the key", "[sweep]") {
                "path = \"states.Home.defense\"\nvalues = [0.2]\n");
   REQUIRE(e);
   CHECK_THAT(e->message(), Catch::Contains("swept twice"));
+
+  // Designs too large to expand: a grid of 10^12 points failed with std::bad_alloc (exit 1),
+  // and 10^8 sampled points were killed for memory before anything ran.
+  e = error_of(head +
+               "path = \"states.Home.defense\"\nrange = [0.1, 0.9]\nsteps = 1000000\n"
+               "[[parameters]]\npath = \"attackers.Group.capability\"\nrange = [0.1, 0.9]\n"
+               "steps = 1000000\n");
+  REQUIRE(e);
+  CHECK(e->key() == "parameters[1].steps");
+  CHECK_THAT(e->message(), Catch::Contains("the grid's points multiply past 10000000"));
+  e = error_of(
+      "base = \"base.toml\"\n[design]\nkind = \"latin_hypercube\"\npoints = 100000000\n"
+      "[[parameters]]\npath = \"states.Home.defense\"\nrange = [0.0, 0.5]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "design.points");
+  CHECK_THAT(e->message(), Catch::Contains("100000000 points, more than 10000000"));
+  e = error_of(
+      "base = \"base.toml\"\n[run]\nreplications = 1000000000\n[design]\n"
+      "kind = \"latin_hypercube\"\npoints = 10000\n[[parameters]]\n"
+      "path = \"states.Home.defense\"\nrange = [0.0, 0.5]\n");
+  REQUIRE(e);
+  CHECK(e->key() == "run.replications");
+  CHECK_THAT(e->message(), Catch::Contains("more than 1000000000000 runs"));
 }
 
 TEST_CASE("inline-table values replace a whole doctrine and keep their labels", "[sweep]") {

@@ -323,10 +323,10 @@ CalibrationSpec read_calibration(detail::Document doc, std::optional<std::string
   Reader method = root.required_table("method");
   (void)method.choice("kind", "history_matching", {"history_matching"});
   cal.waves = static_cast<std::size_t>(method.integer("waves", 4, 1, 50));
-  cal.points = static_cast<std::size_t>(method.integer("points", 500, 10, 10'000'000));
+  cal.points = static_cast<std::size_t>(method.integer("points", 500, 10, 1'000'000));
   cal.cutoff = method.number("cutoff", 3.0, Range::positive());
   cal.candidates = static_cast<std::size_t>(
-      method.integer("candidates", static_cast<std::int64_t>(40 * cal.points), 1, 1'000'000'000));
+      method.integer("candidates", static_cast<std::int64_t>(40 * cal.points), 1, 100'000'000));
   if (cal.candidates < cal.points) {
     method.fail("candidates", "expected at least `points` (" + std::to_string(cal.points) +
                                   "): the emulators screen candidates to find each wave's worlds");

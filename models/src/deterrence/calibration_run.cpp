@@ -318,21 +318,28 @@ Wave HistoryMatch::next_wave(unsigned threads) const {
     }
     wave.candidates = wave.accepted = cal_.points;
   } else {
-    // Candidates drawn in a fixed order from one stream; screened in parallel.
-    std::vector<std::vector<double>> candidates(cal_.candidates, std::vector<double>(d));
-    for (auto& c : candidates) {
-      for (std::size_t i = 0; i < d; ++i) c[i] = cal_.parameters[i].prior.quantile(rng.uniform());
+    // Candidates drawn in a fixed order from one stream, screened in parallel a chunk at a
+    // time (memory does not grow with `candidates`); kept in draw order.
+    constexpr std::size_t chunk = 65536;
+    std::vector<std::vector<double>> candidates;
+    std::vector<char> keep;
+    for (std::size_t first = 0; first < cal_.candidates; first += chunk) {
+      const std::size_t n = std::min(chunk, cal_.candidates - first);
+      candidates.assign(n, std::vector<double>(d));
+      for (auto& c : candidates) {
+        for (std::size_t i = 0; i < d; ++i) c[i] = cal_.parameters[i].prior.quantile(rng.uniform());
+      }
+      keep.assign(n, 0);
+      parallel_for(n, threads, [&](std::size_t i) {
+        keep[i] = in_region(candidates[i], 0, waves_.size()) ? 1 : 0;
+      });
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!keep[i]) continue;
+        ++wave.accepted;
+        if (wave.values.size() < cal_.points) wave.values.push_back(candidates[i]);
+      }
     }
-    std::vector<char> keep(candidates.size(), 0);
-    parallel_for(candidates.size(), threads, [&](std::size_t i) {
-      keep[i] = in_region(candidates[i], 0, waves_.size()) ? 1 : 0;
-    });
-    wave.candidates = candidates.size();
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      if (!keep[i]) continue;
-      ++wave.accepted;
-      if (wave.values.size() < cal_.points) wave.values.push_back(candidates[i]);
-    }
+    wave.candidates = cal_.candidates;
   }
   wave.plan = wave_plan(cal_, wave.index, wave.values, wave.candidates);
   return wave;

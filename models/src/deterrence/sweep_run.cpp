@@ -665,15 +665,25 @@ MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std
   // The header is rebuilt from the texts the parts carry, not copied: the merge needs
   // neither the sweep file nor the base scenario, and checks that the texts are the ones
   // the sweep id was made from.
-  const SweepPlan plan = plan_sweep_text(
-      first.read_dataset<std::string>("/sweep/text"),
-      first.read_attribute<std::string>("/sweep", "source_path"),
-      first.read_dataset<std::string>("/scenario/text"),
-      first.exists("/sweep/worlds") ? first.read_dataset<std::string>("/sweep/worlds") : "");
-  if (plan.sweep_id != open.inputs.front().info.sweep_id) {
+  std::string sweep_text, source_path, base_text, worlds;
+  try {
+    sweep_text = first.read_dataset<std::string>("/sweep/text");
+    source_path = first.read_attribute<std::string>("/sweep", "source_path");
+    base_text = first.read_dataset<std::string>("/scenario/text");
+    if (first.exists("/sweep/worlds")) worlds = first.read_dataset<std::string>("/sweep/worlds");
+  } catch (const sim::h5::H5Error& e) {
+    throw sim::MergeError(first.path() + ": cannot be read as a part of a sweep: " + e.what());
+  }
+  // Checked before the texts are read as a sweep: a part whose texts were damaged is
+  // refused as such, not reported as a bad sweep file.
+  if (sim::sha1_hex(sweep_text + '\0' + base_text +
+                    (worlds.empty() ? std::string() : '\0' + worlds)) !=
+      open.inputs.front().info.sweep_id) {
     throw sim::MergeError(first.path() +
                           ": its sweep file and base scenario texts do not give its sweep id");
   }
+  const SweepPlan plan =
+      plan_sweep_text(std::move(sweep_text), source_path, base_text, std::move(worlds));
   MergeSummary summary;
   summary.sweep_name = plan.sweep.name.empty() ? plan.sweep.path : plan.sweep.name;
   summary.replications = plan.sweep.replications;
