@@ -328,6 +328,15 @@ int run_calibrate(const CalibrateOptions& opt) {
     }
   }
   if (!root) return exit_success;
+  if (shard) {
+    // Every wave is merged: writing the output is the merge job's (one process, not N).
+    if (!opt.quiet) {
+      std::printf("every wave of %s is merged: cyberdeter calibrate %s -o %s --resume writes "
+                  "the output\n",
+                  opt.file.c_str(), opt.file.c_str(), opt.output.c_str());
+    }
+    return exit_success;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (opt.until_wave >= 0 && static_cast<std::size_t>(opt.until_wave) + 1 < cal->waves &&

@@ -43,6 +43,7 @@ struct SweepOptions {
   bool shard_given = false;
   double checkpoint_seconds = 10.0;
   std::string worlds;  // a calibration's output: run the design in each plausible world
+  std::size_t max_worlds = 0;
 };
 
 std::string parts_dir_of(const std::string& output) { return output + ".parts"; }
@@ -162,6 +163,9 @@ int run_sweep(SweepOptions opt) {
   std::optional<sim::Shard> shard;
   try {
     std::string worlds;
+    if (opt.max_worlds > 0 && opt.worlds.empty()) {
+      throw UsageError("--max-worlds picks among the worlds of --worlds CALIBRATION.h5: give it");
+    }
     if (!opt.worlds.empty()) {
       if (!fs::is_regular_file(opt.worlds))
         throw UsageError("--worlds: " + opt.worlds + ": no such file");
@@ -170,7 +174,7 @@ int run_sweep(SweepOptions opt) {
         std::ifstream in(sweep.base_path, std::ios::binary);
         std::ostringstream base;
         base << in.rdbuf();
-        worlds = det::worlds_text(opt.worlds, base.str(), opt.file);
+        worlds = det::worlds_text(opt.worlds, base.str(), opt.file, opt.max_worlds);
       } catch (const sim::h5::H5Error& e) {
         throw UsageError(std::string("--worlds: ") + e.what());
       }
@@ -378,6 +382,10 @@ void add_sweep_command(CLI::App& app, Action& action) {
                   "A calibration's output (cyberdeter calibrate): run the sweep's design in "
                   "each of its plausible worlds, with common random numbers within each")
       ->type_name("CALIBRATION.h5");
+  cmd->add_option("--max-worlds", opt->max_worlds,
+                  "With --worlds: at most this many plausible worlds, evenly spaced in the "
+                  "calibration's order (their weights renormalised)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   cmd->add_flag("--timeseries", opt->timeseries,
                 "Also write /timeseries (one row per run and reporting period)");
   cmd->add_flag("--incidents", opt->incidents,

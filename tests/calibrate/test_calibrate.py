@@ -450,3 +450,27 @@ def test_every_object_and_column_is_documented(small, source_dir):
     assert documented == fixed
     rest = [n for n, _, _ in actual[len(documented):]]
     assert rest == [f"{i}_{s}" for i in ids for s in ("num", "den")]
+
+
+def test_report_of_a_calibration(small, tmp_path):
+    r = subprocess.run([PYTHON, "-m", "analysis", "report", small.ref, "-o", tmp_path],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "report.html").read_text()
+    assert "Plausible worlds" in html and "interval_ratio" in html
+    assert (tmp_path / "figures" / "plausible_pairs.svg").stat().st_size > 0
+
+
+def test_max_worlds_keeps_an_evenly_spaced_subsample(run, small, study, tmp_path):
+    s, _ = study
+    out = tmp_path / "sub.h5"
+    r = run("sweep", s, "--worlds", small.ref, "--max-worlds", 5, "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(small.ref) as c, h5py.File(out) as f:
+        worlds = list(c["plausible/world"][:])
+        picked = [int(v) for v in f["design/world"].attrs["values"]]
+        n = len(worlds)
+        assert picked == [worlds[k * n // 5] for k in range(5)]
+        assert len(f["design/point"]) == 10
+    r = run("sweep", s, "--max-worlds", 5, "-o", tmp_path / "x.h5")
+    assert r.returncode == 2 and "--worlds" in r.stderr

@@ -527,7 +527,7 @@ SweepPlan plan_sweep(const std::string& path, const std::string& worlds_text) {
 }
 
 std::string worlds_text(const std::string& calibration_output, const std::string& base_text,
-                        const std::string& sweep_path) {
+                        const std::string& sweep_path, std::size_t max_worlds) {
   const auto file = sim::h5::File::open_read(calibration_output);
   if (!file.exists("/calibration/text") || !file.exists("/plausible/world")) {
     throw sim::h5::H5Error("not the output of `cyberdeter calibrate` (no /calibration, /plausible)",
@@ -567,8 +567,20 @@ std::string worlds_text(const std::string& calibration_output, const std::string
     out << "]\n";
     values.push_back(file.read_dataset<std::vector<double>>("/design/" + n));
   }
-  for (std::size_t i = 0; i < index.size(); ++i) {
-    out << "[[worlds]]\nworld = " << index[i] << "\nweight = " << detail::toml_number(weight[i])
+  // Evenly spaced picks (i * n / m) when fewer worlds are asked for than there are.
+  std::vector<std::size_t> picks;
+  const std::size_t n = index.size();
+  const std::size_t m = max_worlds > 0 && max_worlds < n ? max_worlds : n;
+  for (std::size_t k = 0; k < m; ++k) picks.push_back(k * n / m);
+  double total = 0.0;
+  for (std::size_t i : picks) total += weight[i];
+  if (m < n) {
+    out << "# a subsample: " << m << " of the " << n
+        << " plausible worlds, evenly spaced, weights renormalised\n";
+  }
+  for (std::size_t i : picks) {
+    out << "[[worlds]]\nworld = " << index[i]
+        << "\nweight = " << detail::toml_number(total > 0 ? weight[i] / total : 0.0)
         << "\nvalues = [";
     for (std::size_t k = 0; k < names.size(); ++k) {
       out << (k ? ", " : "")

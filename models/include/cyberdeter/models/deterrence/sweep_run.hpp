@@ -57,8 +57,10 @@ SweepPlan plan_sweep(const std::string& path, const std::string& worlds_text = "
 /// in /sweep/worlds: one [[worlds]] table per world with its index, weight, parameter
 /// values and overrides. Throws sim::h5::H5Error for a file that is not a calibration's.
 /// `base_text` must be the calibration's base scenario (else ScenarioError at `sweep_path`).
+/// `max_worlds` > 0 keeps that many of them, evenly spaced in the calibration's order (their
+/// weights renormalised): a deterministic subsample for a costly question.
 std::string worlds_text(const std::string& calibration_output, const std::string& base_text,
-                        const std::string& sweep_path);
+                        const std::string& sweep_path, std::size_t max_worlds = 0);
 
 /// Loads the scenario of every point that `tasks` touch, so that a combination of values
 /// the model rejects is bad input before anything runs. Throws ScenarioError naming the
