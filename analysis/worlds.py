@@ -265,11 +265,15 @@ def across_worlds(cf: CyberFile, question, *, helps: str = "lower", window=None,
         X = pw[wparams]
         result = prim(X, good.astype(float), threshold=0.5, threshold_type=">", seed=seed,
                       min_mass=max(0.05, 5 / len(pw)))
-        if result.boxes:
+        verb = "reduces" if lower else "raises"
+        base_rate = n_good / len(pw)
+        if not result.boxes or not result.boxes[0].limits["restricted"].any():
+            res.prim_text = (f"PRIM: no region of the calibrated parameters where it {verb} "
+                             f"{spec.name} more often than in the {100 * base_rate:.0f} % of all "
+                             f"worlds where it does.")
+        else:
             box = result.boxes[0]
             res.prim_box = box
-            verb = "reduces" if lower else "raises"
-            base_rate = n_good / len(pw)
             res.prim_text = (f"PRIM: it {verb} {spec.name} in {100 * box.density:.0f} % of the "
                              f"worlds where {box.describe().split(':')[0]} ({100 * box.coverage:.0f} % "
                              f"of the worlds where it {verb.rstrip('s')}s lie there, "
@@ -290,10 +294,11 @@ def across_worlds(cf: CyberFile, question, *, helps: str = "lower", window=None,
         if result.boxes and result.boxes[0].limits["restricted"].any():
             box = result.boxes[0]
             res.size_box = box
-            res.size_text = (f"PRIM: the quarter of worlds where it changes {spec.name} most "
-                             f"(by {_sig(strong_cut, 3)} per run or more) lie {100 * box.coverage:.0f} % "
-                             f"where {box.describe().split(':')[0]} (density "
-                             f"{100 * box.density:.0f} % there, against 25 % overall).")
+            res.size_text = (f"PRIM: of the quarter of worlds where it changes {spec.name} most "
+                             f"(a change of {_sig(strong_cut, 3)} per run or beyond), "
+                             f"{100 * box.coverage:.0f} % lie where "
+                             f"{box.describe().split(':')[0]} ({100 * box.density:.0f} % of the "
+                             f"worlds there, against 25 % overall).")
     return res
 
 

@@ -331,9 +331,10 @@ int run_calibrate(const CalibrateOptions& opt) {
   if (shard) {
     // Every wave is merged: writing the output is the merge job's (one process, not N).
     if (!opt.quiet) {
-      std::printf("every wave of %s is merged: cyberdeter calibrate %s -o %s --resume writes "
-                  "the output\n",
-                  opt.file.c_str(), opt.file.c_str(), opt.output.c_str());
+      std::printf(
+          "every wave of %s is merged: cyberdeter calibrate %s -o %s --resume writes "
+          "the output\n",
+          opt.file.c_str(), opt.file.c_str(), opt.output.c_str());
     }
     return exit_success;
   }

@@ -3,6 +3,8 @@
 #
 #   bench/calibration.sh [BINARY] [TEST_CALIBRATION]
 #       default build/release/app/cyberdeter and build/ci/tests/models/test_calibration
+#   CALIBRATION_OUT=FILE keeps the Japan calibration's output there (the worked study of
+#   docs/calibration.md starts from it); SKIP_TRUTHS=1 leaves out part 4.
 #
 # 1. The Japan calibration, scenarios/calibration/japan_2015_2021.toml (4 waves x 2,500
 #    worlds x 10 replications = 100,000 runs) on 2 threads: wall time and peak memory.
@@ -53,8 +55,9 @@ printf "  calibration / plain sweep of as many runs: %.2f\n" \
   "$(echo "$(cat "$out/calibrate 100,000 runs.secs") / $(cat "$out/sweep of the same 100,000 runs.secs")" | bc -l)"
 sed -n '1,12p' "$out/calibrate 100,000 runs.log"
 /usr/bin/python3 -m analysis plausible "$out/cal.h5"
+[ -z "${CALIBRATION_OUT:-}" ] || cp "$out/cal.h5" "$CALIBRATION_OUT"
 
-if [ -x "$test_cal" ]; then
+if [ -z "${SKIP_TRUTHS:-}" ] && [ -x "$test_cal" ]; then
   echo
   echo "synthetic truths (4 waves x 200 worlds x 8 replications each)"
   CYBERDETER_SCENARIOS="$src/scenarios" /usr/bin/time -f "  %e s" "$test_cal" "[.long]" -s 2>&1 |

@@ -11,9 +11,9 @@ namespace det = cyberdeter::models::deterrence;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const det::CalibrationSpec cal = det::load_calibration_text(
-        cyberdeter::fuzz::text(data, size), "fuzz_calibration.toml",
-        cyberdeter::fuzz::minimal_scenario);
+    const det::CalibrationSpec cal =
+        det::load_calibration_text(cyberdeter::fuzz::text(data, size), "fuzz_calibration.toml",
+                                   cyberdeter::fuzz::minimal_scenario);
     // The first wave's design loads every world's scenario lazily; designing it must not
     // fail on a file the loader accepted (bounded sizes keep a fuzz input fast).
     if (cal.points <= 1000) {

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string part = cyberdeter::fuzz::scratch_file("part.h5", cyberdeter::fuzz::text(data, size));
+  const std::string part =
+      cyberdeter::fuzz::scratch_file("part.h5", cyberdeter::fuzz::text(data, size));
   // --resume: what the part says it holds (app/cmd_sweep.cpp, scan_progress).
   try {
     const auto file = sim::h5::File::open_read(part);

@@ -8,8 +8,8 @@
 namespace cyberdeter::fuzz {
 
 std::string scratch_file(const std::string& name, const std::string& bytes) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("cyberdeter-fuzz-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cyberdeter-fuzz-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = (dir / name).string();
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;

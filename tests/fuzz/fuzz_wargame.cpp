@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       det::JoinBrief brief;
       brief.leader = 0;
       brief.state = 1;
-      (void)cyberdeter::wargame::parse_join(brief, cyberdeter::wargame::split_rationale(input).answer);
+      (void)cyberdeter::wargame::parse_join(brief,
+                                            cyberdeter::wargame::split_rationale(input).answer);
       break;
     }
     case 3:

@@ -356,6 +356,8 @@ void HistoryMatch::add_wave(const Wave& wave, const std::string& wave_file, unsi
   }
   WaveResults res;
   res.wave = wave;
+  // A finished wave keeps its worlds' values, not their overrides (a few KB per world).
+  res.wave.plan.points = {};
   const auto schema = calibration_runs_schema(cal_);
   const std::uint64_t r = cal_.replications;
   // Worlds are read a few thousand rows at a time: memory does not grow with the runs.

@@ -468,8 +468,18 @@ SweepPlan make_plan(Sweep sweep, std::string base_text, std::string worlds = "")
                                 "' has the name of a calibrated parameter "
                                 "(or 'world'): rename it");
       }
+      // The same path, or one inside the other (a whole table replaced): either would
+      // silently undo the world's value.
+      const auto overlaps = [](const std::string& a, const std::string& b) {
+        const auto inside = [](const std::string& x, const std::string& y) {
+          return x.size() > y.size() && x.starts_with(y) &&
+                 (x[y.size()] == '.' || x[y.size()] == '[');
+        };
+        return a == b || inside(a, b) || inside(b, a);
+      };
       for (const auto& path : p.paths) {
-        if (std::find(world_paths[i].begin(), world_paths[i].end(), path) != world_paths[i].end()) {
+        if (std::any_of(world_paths[i].begin(), world_paths[i].end(),
+                        [&](const std::string& w) { return overlaps(path, w); })) {
           throw ScenarioError(plan.sweep.path, 0, 0, "parameters",
                               "parameter '" + p.name + "' sets '" + path +
                                   "', which the worlds' '" + names[i] +
