@@ -443,7 +443,7 @@ def test_every_object_and_column_is_documented(small, source_dir):
         units = [u.decode() if isinstance(u, bytes) else u for u in ds.attrs["units"]]
         actual = [(n, TYPES[ds.dtype[n].kind + str(ds.dtype[n].itemsize)], u)
                   for n, u in zip(ds.dtype.names, units)]
-    runs = part[part.index("### `/runs` (calibration)"):]
+    runs = part[part.index("### Calibration `/runs`"):]
     rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ([^|]+) \|", runs, re.M)
     documented = [(n, k, u.strip()) for n, k, u in rows]
     fixed = actual[:len(documented)]
