@@ -474,3 +474,35 @@ def test_max_worlds_keeps_an_evenly_spaced_subsample(run, small, study, tmp_path
         assert len(f["design/point"]) == 10
     r = run("sweep", s, "--max-worlds", 5, "-o", tmp_path / "x.h5")
     assert r.returncode == 2 and "--worlds" in r.stderr
+
+
+def test_a_worlds_sweep_from_shards_merges_to_the_same_file(run, small, study, tmp_path):
+    s, ref = study
+    parts = []
+    for i in (1, 2, 3):
+        part = tmp_path / f"p{i}.h5"
+        r = run("sweep", s, "--worlds", small.ref, "-o", part, "--shard", f"{i}/3", "-q")
+        assert r.returncode == 0, r.stderr
+        parts.append(part)
+    out = tmp_path / "merged.h5"
+    r = run("merge", *parts, "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(ref) as a, h5py.File(out) as b:
+        assert a["runs"][:].tobytes() == b["runs"][:].tobytes()
+        assert a["sweep/worlds"][()] == b["sweep/worlds"][()]
+        assert a["sweep"].attrs["sweep_id"] == b["sweep"].attrs["sweep_id"]
+        for name in a["design"]:
+            assert np.array_equal(a["design"][name][:], b["design"][name][:]), name
+
+
+def test_a_study_may_not_replace_a_table_the_worlds_set(run, small, source_dir, tmp_path):
+    s = tmp_path / "table.toml"
+    s.write_text(STUDY.format(base=source_dir / "scenarios/minimal.toml").replace(
+        'path = "states.Homeland.doctrine.sanction.enabled"\nvalues = [false, true]\n'
+        'labels = ["off", "on"]',
+        'path = "attackers.RivalAPT"\nvalues = [{ kind = "state_sponsored", sponsor = '
+        '"Rivalia" }, { kind = "state_sponsored", sponsor = "Rivalia", operation_cost = 4.0 }]\n'
+        'labels = ["off", "on"]'))
+    r = run("sweep", s, "--worlds", small.ref, "-o", tmp_path / "o.h5")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "'attackers.RivalAPT'" in r.stderr and "one parameter only" in r.stderr
