@@ -254,14 +254,18 @@ def longer(source_dir, tmp_path_factory, run):
     d = tmp_path_factory.mktemp("longer")
     cal = write(d / "cal.toml", source_dir, waves=3, points=90, reps=6, candidates=9000)
     ref = d / "ref.h5"
-    r = run("calibrate", cal, "-o", ref, "--threads", 2, "-q")
+    t0 = time.monotonic()
+    r = run("calibrate", cal, "-o", ref, "--threads", 2, "--checkpoint", 0.05, "-q")
     assert r.returncode == 0, r.stderr
-    return cal, ref
+    return cal, ref, time.monotonic() - t0
 
 
-@pytest.mark.parametrize("after", [0.2, 0.7, 1.4, 2.5])
-def test_killed_at_any_moment_resumes_to_the_same_file(binary, run, longer, tmp_path, after):
-    cal, ref = longer
+# Kills spread over the whole run (as shares of the reference run's time): during waves,
+# between them, during a wave's merge and the final output.
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.55, 0.8, 0.95])
+def test_killed_at_any_moment_resumes_to_the_same_file(binary, run, longer, tmp_path, share):
+    cal, ref, seconds = longer
+    after = share * seconds
     out = tmp_path / "k.h5"
     parts = tmp_path / "k.h5.parts"
     args = [binary, "calibrate", cal, "-o", out, "--threads", 2, "--checkpoint", 0.05, "-q"]
@@ -286,13 +290,13 @@ def test_killed_at_any_moment_resumes_to_the_same_file(binary, run, longer, tmp_
 
 
 def test_interrupted_then_resumed(binary, run, longer, tmp_path):
-    cal, ref = longer
+    cal, ref, seconds = longer
     out = tmp_path / "i.h5"
     proc = subprocess.Popen(list(map(str, [binary, "calibrate", cal, "-o", out, "--threads", 2,
                                            "--checkpoint", 0.05])),
                             env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(0.6)
+    time.sleep(0.5 * seconds)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     if proc.returncode == 0:
