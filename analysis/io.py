@@ -696,7 +696,8 @@ class CyberFile:
 
     def decisions(self, briefs: bool = False) -> pd.DataFrame:
         """/wargame/decisions, one row per decision, with names decoded: kind (respond, join,
-        turn), source (player, file, doctrine), state and named as names, the decision in
+        turn), source (player, file, doctrine, timeout), state, named and leader (the state
+        that invited) as names, the decision in
         words (`action`) and, with BRIEFS, the brief that was shown."""
         self.session_attrs  # noqa: B018 - raises BadInput for other files
         df = self.table("wargame/decisions", decode=False)
@@ -705,7 +706,7 @@ class CyberFile:
         df["source"] = pd.Categorical.from_codes(df["source"].astype(np.int64),
                                                  categories=["player", "file", "doctrine",
                                                              "timeout"])
-        for col, which in (("state", "states"), ("named", "attackers")):
+        for col, which in (("state", "states"), ("named", "attackers"), ("leader", "states")):
             names = self.names(which)
             codes = df[col].to_numpy().astype(np.int64)
             if names and (len(codes) == 0 or codes.max() < len(names)):

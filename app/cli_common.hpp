@@ -104,6 +104,8 @@ void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
 bool is_reference_scenario(const std::string& file);
 /// True if the file asks for a formal game ("attribution_game" or "timing_game").
 bool is_game_scenario(const std::string& file);
+/// True if the file asks for the ANU deterrence model ("anu_deterrence").
+bool is_anu_scenario(const std::string& file);
 
 /// What `run` passes on for a game scenario (cmd_run_games.cpp).
 struct GameRunOptions {
@@ -116,6 +118,8 @@ struct GameRunOptions {
 };
 /// Runs an attribution-game or timing-game scenario and writes its HDF5 file.
 int run_game(const GameRunOptions& options);
+/// Runs an ANU deterrence scenario and writes its HDF5 file (cmd_run_anu.cpp).
+int run_anu(const GameRunOptions& options);
 /// What `validate` prints for a valid game scenario ("FILE: valid (...)"); throws
 /// ScenarioError for an invalid one.
 std::string validate_game(const ScenarioArgs& args);

@@ -2,6 +2,7 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 
 namespace cyberdeter::app {
@@ -16,7 +17,8 @@ void add_describe_command(CLI::App& app, Action& action) {
       const auto& [file, overrides] = *args;
       // Load first, print after: bad input must print nothing on standard output.
       const std::string resolved =
-          is_game_scenario(file) ? describe_game(*args)
+          is_game_scenario(file)  ? describe_game(*args)
+          : is_anu_scenario(file) ? models::anu::load_anu_scenario(file, overrides).resolved_toml()
           : is_reference_scenario(file)
               ? models::reference::load_reference_scenario(file, overrides).resolved_toml()
               : models::deterrence::resolved_toml(

@@ -8,6 +8,7 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
+#include "cyberdeter/models/sweep_backend.hpp"
 #include "cyberdeter/sim/progress.hpp"
 #include "cyberdeter/sim/tasks.hpp"
 
@@ -46,7 +47,7 @@ int run_merge(const MergeOptions& opt) {
   output.storage = sim::h5::TableOptions{4096, opt.compression};
   output.provenance = [](sim::h5::File& f) { write_provenance(f); };
   output.program_version = version_string();
-  const auto summary = models::deterrence::merge_sweep_files(opt.inputs, opt.output, output);
+  const auto summary = models::merge_any_sweep_files(opt.inputs, opt.output, output);
   if (!opt.quiet) {
     std::printf("cyberdeter %s: merged %zu files of sweep %s\n", version_string().c_str(),
                 opt.inputs.size(), summary.sweep_name.c_str());

@@ -233,6 +233,14 @@ void add_run_command(CLI::App& app, Action& action) {
       if (is_reference_scenario(opt->scenario.file)) {
         return run_reference(*opt);
       }
+      if (is_anu_scenario(opt->scenario.file)) {
+        if (opt->horizon_days) throw UsageError("--horizon-days does not apply to the ANU model");
+        if (opt->incidents || opt->choices) {
+          throw UsageError("--incidents and --choices apply to deterrence scenarios only");
+        }
+        return run_anu(GameRunOptions{opt->scenario, opt->output, opt->replications, opt->seed,
+                                      opt->compression, opt->quiet});
+      }
       if (is_game_scenario(opt->scenario.file)) {
         // A game has rounds or episodes, not days, and no incidents or choices.
         if (opt->horizon_days) throw UsageError("--horizon-days does not apply to a game");

@@ -19,6 +19,7 @@
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
+#include "cyberdeter/models/sweep_backend.hpp"
 #include "cyberdeter/sim/executor.hpp"
 #include "cyberdeter/sim/merge.hpp"
 #include "cyberdeter/sim/mpi.hpp"
@@ -62,7 +63,7 @@ std::vector<std::string> committed_parts(const std::string& dir) {
 
 // What an earlier, interrupted run of this sweep left: the tasks its committed parts hold.
 // Files still under a temporary name were being written when it died: they are removed.
-sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
+sim::TaskSet scan_progress(const std::string& dir, const models::SweepBackend& plan,
                            const sim::TaskSet& expected, const std::string& shard, bool timeseries,
                            bool incidents) {
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -95,10 +96,10 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
                        " rows in /runs: it is damaged. Remove it and resume again (its tasks "
                        "run again)");
     }
-    if (info.sweep_id != plan.sweep_id) {
+    if (info.sweep_id != plan.sweep_id()) {
       throw UsageError("cannot resume: " + path + " belongs to another sweep (id " +
                        info.sweep_id.substr(0, 12) + ", this one is " +
-                       plan.sweep_id.substr(0, 12) +
+                       plan.sweep_id().substr(0, 12) +
                        "): the sweep file or its base scenario changed since the interrupted "
                        "run. Remove " +
                        dir + " to start again.");
@@ -130,13 +131,13 @@ sim::TaskSet scan_progress(const std::string& dir, const det::SweepPlan& plan,
 }
 
 // An output that a finished run of the same sweep (and share) already wrote.
-bool already_complete(const std::string& output, const det::SweepPlan& plan,
+bool already_complete(const std::string& output, const models::SweepBackend& plan,
                       const sim::TaskSet& expected) {
   if (!fs::exists(output)) return false;
   try {
     const auto file = sim::h5::File::open_read(output);
     const auto info = sim::read_part_info(file);
-    return info.sweep_id == plan.sweep_id && info.tasks == expected;
+    return info.sweep_id == plan.sweep_id() && info.tasks == expected;
   } catch (const sim::h5::H5Error&) {
     return false;
   }
@@ -159,7 +160,7 @@ int run_sweep(SweepOptions opt) {
 
   // Bad input is found identically by every rank: rank 0 reports it, the others leave
   // quietly with the same status.
-  std::unique_ptr<det::SweepPlan> plan;
+  std::unique_ptr<models::SweepBackend> plan;
   std::optional<sim::Shard> shard;
   try {
     std::string worlds;
@@ -179,10 +180,14 @@ int run_sweep(SweepOptions opt) {
         throw UsageError(std::string("--worlds: ") + e.what());
       }
     }
-    plan = std::make_unique<det::SweepPlan>(det::plan_sweep(opt.file, worlds));
+    plan = models::plan_any_sweep(opt.file, worlds);
     // A question that needs the incidents' records (a window, counts by attacker kind)
     // gets them without --incidents, so that `analysis answer` works on the output.
-    if (plan->sweep.question && plan->sweep.question->needs_incidents) opt.incidents = true;
+    if (plan->sweep().question && plan->sweep().question->needs_incidents) opt.incidents = true;
+    if (!plan->has_extras() && (opt.timeseries || opt.incidents)) {
+      throw UsageError("--timeseries and --incidents apply to sweeps of the deterrence model; " +
+                       opt.file + " sweeps " + plan->model());
+    }
     try {
       shard =
           !opt.shard.empty() ? sim::parse_shard(opt.shard) : sim::shard_from_slurm_environment();
@@ -206,7 +211,7 @@ int run_sweep(SweepOptions opt) {
   if (root) {
     try {
       // Every point of this process's share is loaded once before anything runs.
-      det::validate_points(*plan, expected);
+      plan->validate_points(expected);
       for (const auto& name : remove_stale_partials(opt.output)) {
         if (!opt.quiet) {
           std::fprintf(stderr, "removed %s, left by a run that no longer exists\n", name.c_str());
@@ -248,7 +253,7 @@ int run_sweep(SweepOptions opt) {
   output.check_interrupted = check_interrupted;
   output.program_version = version_string();
   output.shard = shard_text;
-  const sim::SweepJob job = det::make_sweep_job(*plan, output);
+  const sim::SweepJob job = plan->make_job(output);
 
   const unsigned threads = opt.threads != 0
                                ? opt.threads
@@ -301,8 +306,7 @@ int run_sweep(SweepOptions opt) {
 
   std::uint64_t rows = 0;
   try {
-    rows = det::write_sweep_file(*plan, output, committed_parts(parts_dir), expected, shard_text,
-                                 opt.output);
+    rows = plan->write_file(output, committed_parts(parts_dir), expected, shard_text, opt.output);
   } catch (const Interrupted& e) {
     throw Interrupted(std::string(e.what()) + " during the final merge: every run is saved in " +
                       parts_dir + "; run the same command with --resume to merge them");
@@ -310,10 +314,10 @@ int run_sweep(SweepOptions opt) {
   fs::remove_all(parts_dir);
 
   if (!opt.quiet) {
-    const auto& sw = plan->sweep;
+    const auto& sw = plan->sweep();
     std::printf("cyberdeter %s: sweep %s, %zu points x %llu replications = %s runs\n",
                 version_string().c_str(), sw.name.empty() ? sw.path.c_str() : sw.name.c_str(),
-                plan->points.size(), static_cast<unsigned long long>(sw.replications),
+                plan->points(), static_cast<unsigned long long>(sw.replications),
                 sim::thousands(total).c_str());
     if (shard) {
       std::printf("  shard    %s: %s runs\n", shard_text.c_str(),
@@ -329,13 +333,13 @@ int run_sweep(SweepOptions opt) {
     if (!done.empty()) {
       std::printf("  resumed  %s runs were already done\n", sim::thousands(done.size()).c_str());
     }
-    if (plan->worlds > 0) {
+    if (plan->worlds() > 0) {
       std::printf("  worlds   %s plausible worlds of %s x %zu points of the sweep file\n",
-                  sim::thousands(plan->worlds).c_str(), opt.worlds.c_str(),
-                  plan->points.size() / plan->worlds);
+                  sim::thousands(plan->worlds()).c_str(), opt.worlds.c_str(),
+                  plan->points() / plan->worlds());
     }
     std::printf("  output   %s (/design: %zu points, /runs: %s rows%s)\n", opt.output.c_str(),
-                plan->points.size(), sim::thousands(rows).c_str(),
+                plan->points(), sim::thousands(rows).c_str(),
                 std::string(opt.timeseries ? ", /timeseries" : "")
                     .append(opt.incidents ? ", /incidents" : "")
                     .c_str());

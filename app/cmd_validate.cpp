@@ -2,6 +2,7 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/models/reference/reference.hpp"
 
 namespace cyberdeter::app {
@@ -16,6 +17,13 @@ void add_validate_command(CLI::App& app, Action& action) {
       const auto& [file, overrides] = *args;
       if (is_game_scenario(file)) {
         std::cout << validate_game(*args) << "\n";
+        return exit_success;
+      }
+      if (is_anu_scenario(file)) {
+        const auto sc = models::anu::load_anu_scenario(file, overrides);
+        std::cout << file << ": valid (ANU deterrence model, " << sc.params.states << " states, "
+                  << sc.replications << " replication" << (sc.replications == 1 ? "" : "s")
+                  << " of " << sc.params.turns << " turns)\n";
         return exit_success;
       }
       if (is_reference_scenario(file)) {

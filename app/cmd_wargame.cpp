@@ -4,7 +4,9 @@
 // and the same replication without players is the counterfactual of the after-action
 // summary.
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/wargame/after_action.hpp"
 #include "cyberdeter/wargame/journal.hpp"
+#include "cyberdeter/wargame/pacing.hpp"
 #include "cyberdeter/wargame/record.hpp"
 #include "cyberdeter/wargame/session.hpp"
 #include "wargame_terminal.hpp"
@@ -50,6 +53,9 @@ struct WargameOptions {
   std::optional<double> turn_days;
   std::optional<double> horizon_days;
   std::optional<double> delegate_below;
+  std::optional<double> move_days;
+  std::optional<double> move_minutes;
+  bool every_turn = false;
   bool quiet = false;
   bool force = false;
 };
@@ -90,6 +96,43 @@ void save_partial(const std::string& output, const det::Scenario& sc, wargame::S
   det::write_scenario(file, sc);
   wargame::write_session(file, info, session.decisions());
   file.commit();
+}
+
+// The questions a year the session will ask, in the doctrine's history, for a few values of
+// --delegate-below: a facilitator picks the pacing from it before the room sits down.
+void print_pacing(const det::Scenario& sc, const std::vector<std::size_t>& played, double turn_days,
+                  const sim::RunId& id, double delegate_below, bool every_turn) {
+  std::vector<double> values{-std::numeric_limits<double>::infinity(), 0.0, 0.2, 0.4, 0.6};
+  if (std::find(values.begin(), values.end(), delegate_below) == values.end()) {
+    values.push_back(delegate_below);
+    std::sort(values.begin(), values.end());
+  }
+  const wargame::Pacing pacing = wargame::estimate_pacing(
+      [&](det::Decider& decider) {
+        const det::Wargame game{played, turn_days, &decider};
+        det::RunOptions options;
+        options.wargame = &game;
+        CollectingSink sink;
+        det::run_replication(sc, id, sink, options);
+      },
+      sc.run.horizon_days, values, every_turn);
+  std::printf(
+      "Questions a year for all played states, counted in the doctrine's history (the\n"
+      "room's own answers change it), by --delegate-below:\n"
+      "  %-18s %9s %12s %7s %8s\n",
+      "--delegate-below", "cases", "invitations", "turns", "in all");
+  for (const auto& row : pacing.rows) {
+    char label[40];
+    if (std::isinf(row.delegate_below)) {
+      std::snprintf(label, sizeof label, "(none)");
+    } else {
+      std::snprintf(label, sizeof label, "%g", row.delegate_below);
+    }
+    std::string name = label;
+    if (row.delegate_below == delegate_below) name += " (this one)";
+    std::printf("  %-18s %9.1f %12.1f %7.1f %8.1f\n", name.c_str(), row.responses, row.invitations,
+                row.turns, row.total());
+  }
 }
 
 // Where a session to resume is: its file, its journal, or both (the journal, written as
@@ -143,6 +186,10 @@ int run_wargame(const WargameOptions& opt) {
   std::uint64_t replication = opt.replication.value_or(0);
   double turn_days = opt.turn_days.value_or(quarter_days);
   double delegate_below = opt.delegate_below.value_or(-std::numeric_limits<double>::infinity());
+  std::optional<double> move_days = opt.move_days;
+  double move_seconds = opt.move_minutes.value_or(0.0) * 60.0;
+  bool every_turn = opt.every_turn;
+  std::vector<wargame::JournalAnswer> answers;
   std::string output = opt.output;
   std::string rest = opt.rest;
   std::optional<ResumeSource> resume;
@@ -153,10 +200,11 @@ int run_wargame(const WargameOptions& opt) {
     }
     if (!opt.decisions.empty()) throw UsageError("--resume and --decisions cannot be combined");
     if (!opt.scenario.overrides.empty() || opt.seed || opt.replication || opt.turn_days ||
-        opt.horizon_days || opt.delegate_below) {
+        opt.horizon_days || opt.delegate_below || opt.move_days || opt.every_turn) {
       throw UsageError(
           "--resume keeps the session's settings: --set, --seed, --replication, --turn-days, "
-          "--horizon-days and --delegate-below do not apply");
+          "--move-days, --every-turn, --horizon-days and --delegate-below do not apply "
+          "(--move-minutes may change)");
     }
     resume = find_resume(opt.resume);
     wargame::SessionInfo info;
@@ -168,7 +216,10 @@ int run_wargame(const WargameOptions& opt) {
       text = h.scenario_text;
       path = h.scenario_path;
       script = resume->journal->decisions;
+      answers = resume->journal->answers;
       rest = h.rest;
+      if (!opt.move_minutes) move_seconds = h.move_seconds;
+      every_turn = h.every_turn;
     } else {
       info = resume->stored->info;
       resolved = resume->stored->scenario_resolved;
@@ -187,6 +238,7 @@ int run_wargame(const WargameOptions& opt) {
     replication = info.replication;
     turn_days = info.turn_days;
     delegate_below = info.delegate_below;
+    move_days = info.move_days;
     script_path =
         resume->journal ? wargame::journal_path(resume->session_path) : resume->session_path;
     if (output.empty()) output = resume->session_path;
@@ -215,6 +267,7 @@ int run_wargame(const WargameOptions& opt) {
         if (!opt.replication) replication = stored.info.replication;
         if (!opt.turn_days) turn_days = stored.info.turn_days;
         if (!opt.delegate_below) delegate_below = stored.info.delegate_below;
+        if (!opt.move_days) move_days = stored.info.move_days;
       } else {
         script = wargame::read_decisions_file(opt.decisions, sc);
       }
@@ -261,9 +314,13 @@ int run_wargame(const WargameOptions& opt) {
                      " days: give 0 (no turns) or a longer turn");
   }
 
+  // A move is a turn's span by default, so that each move ends with the seats' turns.
+  if (!move_days) move_days = turn_days > 0.0 ? turn_days : quarter_days;
+
   wargame::SessionInfo info;
   info.played = play;
   info.turn_days = turn_days;
+  info.move_days = *move_days;
   info.delegate_below = delegate_below;
   info.replication = replication;
   info.seed = sc.run.seed;
@@ -285,6 +342,22 @@ int run_wargame(const WargameOptions& opt) {
       std::printf("Every %.0f days a turn lets players change their doctrine or start programs.\n",
                   turn_days);
     }
+    if (*move_days > 0) {
+      std::printf(
+          "Moves of %.0f days: each played state answers one form per move, listing its\n"
+          "cases and invitations of the move.%s\n",
+          *move_days, "");
+      if (move_seconds > 0) {
+        std::printf(
+            "A move gives each state %g minute(s); then its unanswered questions take\n"
+            "their defaults (the doctrine's advice, the simulation's answer, end of turn).\n",
+            move_seconds / 60.0);
+      }
+    } else {
+      std::printf("Questions come one at a time (--move-days 0).\n");
+    }
+    print_pacing(sc, played, turn_days, sim::RunId{sc.run.seed, replication, {}}, delegate_below,
+                 every_turn);
     std::printf(
         "Type ? at any prompt for help. Every answer is saved as it is given; 'quit'\n"
         "stops, and so does a closed window. Continue with:\n"
@@ -292,6 +365,12 @@ int run_wargame(const WargameOptions& opt) {
         output.c_str());
     if (!script.empty()) {
       std::printf("Replaying %zu decision(s) from %s.\n", script.size(), script_path.c_str());
+    }
+    if (!answers.empty()) {
+      std::printf(
+          "Resuming the move under way with its %zu answer(s) given: only its other questions "
+          "are asked.\n",
+          answers.size());
     }
     std::fflush(stdout);
   }
@@ -309,6 +388,8 @@ int run_wargame(const WargameOptions& opt) {
     wargame::JournalHeader header;
     header.info = info;
     header.rest = rest;
+    header.move_seconds = move_seconds;
+    header.every_turn = every_turn;
     header.scenario_resolved = det::resolved_toml(sc);
     header.scenario_text = sc.text;
     header.scenario_path = wargame::printable(sc.path, 4096);
@@ -319,19 +400,27 @@ int run_wargame(const WargameOptions& opt) {
   }
 
   watch_hangup();
+  session_options.answers = std::move(answers);
+  session_options.move_seconds = move_seconds;
+  session_options.every_turn = every_turn;
   TerminalFrontEnd terminal(sc, turn_days, opt.quiet);
   wargame::Session session(sc, info, std::move(script), session_options, terminal, &*journal);
-  const det::Wargame game{played, turn_days, &session};
-  det::RunOptions run_options;
-  run_options.incidents = true;
-  run_options.wargame = &game;
   const sim::RunId id{sc.run.seed, replication, {}};
   PlayedRun played_run;
-  try {
-    CollectingSink sink;
+  CollectingSink sink;
+  // Each call replays the replication from day 0 with the answers so far; the last one is
+  // the session's history.
+  const wargame::PassRunner run = [&](det::Decider& decider) {
+    const det::Wargame game{played, turn_days, &decider};
+    det::RunOptions run_options;
+    run_options.incidents = true;
+    run_options.wargame = &game;
+    sink = CollectingSink{};
     played_run.result = det::run_replication(sc, id, sink, run_options);
     played_run.incidents = std::move(sink.incidents);
-    session.check_script_used();
+  };
+  try {
+    session.play(run);
     // Everything below is computed from the finished session; the periods go to the file.
     det::RunOptions doctrine_options;
     doctrine_options.incidents = true;
@@ -342,8 +431,8 @@ int run_wargame(const WargameOptions& opt) {
 
     info.complete = true;
     info.day_reached = sc.run.horizon_days;
-    const std::string summary =
-        wargame::after_action(sc, info, played, session.decisions(), played_run, doctrine, output);
+    const std::string summary = wargame::after_action(
+        sc, info, played, session.decisions(), played_run, doctrine, output, session.cosigners());
 
     auto file = sim::h5::File::create(output);
     write_provenance(file);
@@ -390,9 +479,13 @@ int run_wargame(const WargameOptions& opt) {
     journal->stopped(e.what(), session.decisions().size());
     save_partial(output, sc, info, session);
     std::printf(
-        "\nThe session stopped: %s.\nSaved to %s: %zu decision(s), up to %s.\n"
+        "\nThe session stopped: %s.\nSaved to %s: %zu decision(s), up to %s%s.\n"
         "Continue with: cyberdeter wargame --resume %s\n",
         e.what(), output.c_str(), session.decisions().size(), when(sc, session.day()).c_str(),
+        session.pending_answers() > 0 ? (", and " + std::to_string(session.pending_answers()) +
+                                         " answer(s) of the move under way")
+                                            .c_str()
+                                      : "",
         output.c_str());
     return e.status;
   } catch (const Interrupted& e) {
@@ -447,6 +540,19 @@ void add_wargame_command(CLI::App& app, Action& action) {
                   "the doctrine (recorded as the doctrine's), so players see only the cases "
                   "that matter")
       ->check(finite_range(0.0, 1e12));
+  cmd->add_option("--move-days", opt->move_days,
+                  "Days a move spans: each played state answers one form per move listing "
+                  "its cases and invitations; 0: one question at a time (default: the turn "
+                  "length, or a quarter without turns)")
+      ->check(days_or_zero_check());
+  cmd->add_option("--move-minutes", opt->move_minutes,
+                  "A move timer: minutes each played state has for its questions of a move, "
+                  "after which the rest take their defaults (recorded as source timeout); may "
+                  "change with --resume")
+      ->check(finite_range(0.01, 1440.0));
+  cmd->add_flag("--every-turn", opt->every_turn,
+                "Put every turn to the players, also when nothing happened to the state since "
+                "its last (such turns are skipped otherwise)");
   cmd->add_option("--horizon-days", opt->horizon_days, "Simulated days of the session")
       ->check(days_check());
   cmd->add_flag("--force", opt->force, "Replace the session file -o if it exists");

@@ -10,6 +10,7 @@
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/line_edit.hpp"
 #include "cyberdeter/wargame/session.hpp"
 #include "cyberdeter/wargame/text.hpp"
 
@@ -20,21 +21,38 @@ using wargame::shown_input;
 using wargame::when;
 using wargame::wrap;
 
-/// Reads lines from standard input without blocking signals: Ctrl-C (SIGINT) or SIGTERM
-/// while waiting throws Interrupted.
+/// Reads answer lines from standard input without blocking signals: Ctrl-C (SIGINT),
+/// SIGTERM or SIGHUP while waiting throws Interrupted. At a terminal the line is edited in
+/// raw mode (wargame::LineEdit: arrows, Home, End, history); any other input is read as
+/// lines, exactly as typed.
 class LineInput {
  public:
   LineInput();
-  /// The next line without its newline; nullopt at end of input.
-  std::optional<std::string> next();
+  enum class Status { line, end_of_input, timed_out };
+  struct Read {
+    Status status = Status::line;
+    std::string line;
+  };
+  /// The next line without its newline. `prompt` is the prompt's last line (redrawn with
+  /// the line at a terminal); after `deadline`, timed_out.
+  Read next(const std::string& prompt, std::optional<wargame::Clock::time_point> deadline);
   /// True if standard input is a terminal (answers are echoed by the terminal itself).
   bool interactive() const noexcept { return interactive_; }
+  /// True if lines are edited here (and drawn with their prompt's last line).
+  bool editing() const noexcept { return editing_; }
 
  private:
+  Read next_line(std::optional<wargame::Clock::time_point> deadline);
+  Read edit_line(const std::string& prompt, std::optional<wargame::Clock::time_point> deadline);
+  /// Waits for input until `deadline` (at most 200 ms at a time, to notice signals); false
+  /// when it passed.
+  bool wait(std::optional<wargame::Clock::time_point> deadline, int longest_ms);
   std::string buffer_;
   std::size_t scanned_ = 0;  ///< buffer_[0, scanned_) holds no newline: search on from here
   bool eof_ = false;
   bool interactive_ = false;
+  bool editing_ = false;  ///< a terminal on both sides: lines are edited in raw mode
+  wargame::LineEdit editor_;
 };
 
 /// A message about a rejected answer, " ! " first, wrapped to the width.
@@ -48,21 +66,24 @@ class TerminalFrontEnd final : public wargame::FrontEnd {
   TerminalFrontEnd(const models::deterrence::Scenario& sc, double turn_days, bool quiet)
       : sc_(sc), turn_days_(turn_days), quiet_(quiet) {}
 
-  wargame::Answer respond(const models::deterrence::ResponseBrief& b,
-                          const std::string& brief) override;
-  wargame::Answer join(const models::deterrence::JoinBrief& b, const std::string& brief) override;
-  wargame::ActionAnswer turn(const models::deterrence::TurnBrief& b,
-                             const std::string& brief) override;
+  void form(const wargame::Form& form,
+            const std::function<void(std::size_t, const wargame::Answer&)>& answered) override;
+  wargame::ActionAnswer turn(const models::deterrence::TurnBrief& b, const std::string& brief,
+                             std::uint32_t move,
+                             std::optional<wargame::Clock::time_point> deadline) override;
   void replayed(const wargame::Decision& d) override;
   void replay_done(std::size_t count, double day) override;
   void notice(std::uint32_t state, const std::string& text) override;
 
  private:
-  std::string read_line(const std::string& prompt);
+  /// The players' line; nullopt when the move's time ran out.
+  std::optional<std::string> read_line(const std::string& prompt,
+                                       std::optional<wargame::Clock::time_point> deadline);
   void refused();
   bool meta(const std::string& line, const std::string& brief, const std::string& help);
   template <class Parse>
   wargame::Answer ask(const std::string& brief, const std::string& prompt, const std::string& help,
+                      std::optional<wargame::Clock::time_point> deadline, int fallback,
                       Parse parse);
 
   const models::deterrence::Scenario& sc_;

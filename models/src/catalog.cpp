@@ -4,11 +4,21 @@
 
 namespace cyberdeter::models {
 
-std::string model_of(const std::string& path) {
-  const detail::Document doc = detail::parse_file(path);
+namespace {
+
+std::string read_model(const detail::Document& doc) {
   detail::Reader root(doc, doc.root, "");
-  return root.choice("model", "deterrence",
-                     {"deterrence", "phold", "hold", "attribution_game", "timing_game"});
+  return root.choice(
+      "model", "deterrence",
+      {"deterrence", "phold", "hold", "attribution_game", "timing_game", "anu_deterrence"});
+}
+
+}  // namespace
+
+std::string model_of(const std::string& path) { return read_model(detail::parse_file(path)); }
+
+std::string model_of_text(std::string text, std::string path) {
+  return read_model(detail::parse_text(std::move(text), std::move(path)));
 }
 
 bool is_game_model(const std::string& model_name) {

@@ -9,6 +9,7 @@
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/sim/design.hpp"
 #include "sweep_detail.hpp"
 #include "sweep_question.hpp"
@@ -381,9 +382,32 @@ SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& b
   return p;
 }
 
-deterrence::Scenario load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
-  if (sw.base_text) return deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
-  return deterrence::load_scenario(sw.base_path, overrides);
+// Loads the base scenario with `overrides` (throws ScenarioError if the model rejects them).
+void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
+  if (sw.model == "anu_deterrence") {
+    if (sw.base_text) {
+      anu::load_anu_scenario_text(*sw.base_text, sw.base_path, overrides);
+    } else {
+      anu::load_anu_scenario(sw.base_path, overrides);
+    }
+  } else if (sw.base_text) {
+    deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
+  } else {
+    deterrence::load_scenario(sw.base_path, overrides);
+  }
+}
+
+// The base scenario's resolved parameters as TOML, and the scenario itself when it is the
+// deterrence model's (a [question] needs it).
+std::string resolved_base(const Sweep& sw, std::optional<deterrence::Scenario>& scenario) {
+  if (sw.model == "anu_deterrence") {
+    return (sw.base_text ? anu::load_anu_scenario_text(*sw.base_text, sw.base_path)
+                         : anu::load_anu_scenario(sw.base_path))
+        .resolved_toml();
+  }
+  scenario = sw.base_text ? deterrence::load_scenario_text(*sw.base_text, sw.base_path)
+                          : deterrence::load_scenario(sw.base_path);
+  return deterrence::resolved_toml(*scenario);
 }
 
 // Every value a parameter can take must be accepted by the base scenario: check the
@@ -482,24 +506,24 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
                                               : std::filesystem::path(path).parent_path() / base;
   sw.base_path = base_path.lexically_normal().string();
   sw.name = root.string("name", "");
-  if (!sw.base_text) {
+  {
     std::string model;
     try {
-      model = model_of(sw.base_path);
+      model = sw.base_text ? model_of_text(*sw.base_text, sw.base_path) : model_of(sw.base_path);
     } catch (const ScenarioError& e) {
       root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
     }
-    if (model != "deterrence") {
+    if (model != "deterrence" && model != "anu_deterrence") {
       root.fail("base", "'" + sw.base_path + "' is a " + model +
-                            " scenario; sweeps run deterrence scenarios only (sweeps of the "
-                            "reference models and the formal games are not supported yet)");
+                            " scenario; sweeps run deterrence and anu_deterrence scenarios "
+                            "(sweeps of PHOLD, hold and the formal games are not supported yet)");
     }
+    sw.model = model;
   }
   toml::table resolved;
-  deterrence::Scenario base_scenario;
+  std::optional<deterrence::Scenario> base_scenario;
   try {
-    base_scenario = load_base(sw, {});
-    resolved = toml::parse(deterrence::resolved_toml(base_scenario));
+    resolved = toml::parse(resolved_base(sw, base_scenario));
   } catch (const ScenarioError& e) {
     root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
   }
@@ -558,7 +582,11 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
   }
   check_size(sw, root, design, parameters);
   if (auto question = root.table("question")) {
-    sw.question = detail::read_question(*question, sw, base_scenario);
+    if (!base_scenario) {
+      question->fail_table("a [question] names the deterrence model's metrics; " + sw.model +
+                           " sweeps have none");
+    }
+    sw.question = detail::read_question(*question, sw, *base_scenario);
   }
   root.finish();
   return sw;

@@ -33,16 +33,18 @@ banner = bs[0][1]
 transcript = "\n\n".join([
     banner,
     pick(bs, "TURN 1 |"),
+    pick(bs, "MOVE 2 |"),
     pick(bs, "DECISION 3 |"),
     pick(bs, "DECISION 4 |"),
     "[... DECISION 8, the United States' invitation to sanctions against APT10, and TURN 2:\n"
     "     Enter ...]",
+    pick(bs, "MOVE 3 |"),
     pick(bs, "DECISION 12 |"),
-    "[... TURN 3, DECISION 20 (an invitation) and TURN 4: Enter ...]",
+    "[... TURN 3, MOVE 4 with DECISION 20 (an invitation), and TURN 4: Enter ...]",
     pick(bs, "AFTER-ACTION"),
 ])
-expected = ["TURN 1", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "DECISION 12",
-            "TURN 3", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
+expected = ["TURN 1", "MOVE 2", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "MOVE 3",
+            "DECISION 12", "TURN 3", "MOVE 4", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
 assert [h.split(" |")[0] for h in heads[1:]] == expected, heads
 
 resume_lines = text("resume.txt").split("\n")
@@ -91,12 +93,24 @@ for z in dict.fromkeys(c[0] for c in counts):
     label = "(none)" if z == "none" else z
     rows.append(f"| {label} | {q[2]} of {q[6]} | {q[3]} | {q[4]} | {q[5]} | {y[2]} of {y[6]} |")
 
+# The pacing table the session prints at its start.
+banner_lines = text("transcript.txt").split("\n")
+p0 = next(i for i, l in enumerate(banner_lines) if l.startswith("Questions a year"))
+p1 = next(i for i, l in enumerate(banner_lines) if l.startswith("  0.6"))
+pacing = "```\n" + "\n".join(banner_lines[p0:p1 + 1]) + "\n```"
+
+compare = text("compare.txt").rstrip("\n")
+csv_lines = [l for l in text("decisions.csv").split("\n") if l]
+with_reason = [l for l in csv_lines[1:] if not l.endswith(",")]
+csv_head = "\n".join(csv_lines[:4] + ["[...]"] + with_reason)
+
 version = text("version.txt").split("cyberdeter ", 1)[1].strip()
 version = re.sub(r" \(git [0-9a-f]+(-dirty)?\)", "", version)
 
 doc = (here / "wargame.md.in").read_text()
 for key, value in {
-    "VERSION": version, "COUNTS": "\n".join(rows), "TRANSCRIPT": transcript, "RESUME": resume,
+    "VERSION": version, "COUNTS": "\n".join(rows), "PACING": pacing, "COMPARE": compare,
+    "CSV": csv_head, "LAST": text("last_point.txt").strip(), "TRANSCRIPT": transcript, "RESUME": resume,
     "DEBRIEF1": debrief1, "HAWK": hawk, "DEBRIEF_HAWK": debrief_hawk, "EFFECT": effect,
     "WHATIF": whatif, "DECISIONS": decisions_head, "EARLY_TOML": early_toml, "EARLY": early,
     "MISMATCH": mismatch, "HAWK_N": str(text("hawk.txt").count("\n> ")), "HAWK_PY": (here / "hawk.py").read_text().rstrip("\n"), "READ_PY": read_py, "READ": read, "QUIT": "> quit\n" + text("quit.txt").split("> quit\n", 1)[1].rstrip("\n"), "READ_ANALYSIS_PY": (here / "read_analysis.py").read_text().rstrip("\n"), "READ_ANALYSIS": text("read_analysis.txt").rstrip("\n"),

@@ -18,7 +18,7 @@ S=scenarios/japan_2015_2021.toml
 cyberdeter --version > version.txt
 
 # 1. the transcript
-printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\n\n\nc\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
+printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\n\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o session.h5 > transcript.txt
 echo "transcript rc=$?" > rc.txt
 
@@ -29,7 +29,7 @@ cyberdeter debrief session.h5 --decisions decisions.toml > debrief1.txt; echo "d
 for z in none 0 0.2 0.4 0.6; do
   for t in 91.3125 365.25; do
     a=(); [ $z = none ] || a=(--delegate-below $z)
-    yes '' | cyberdeter wargame $S --play Japan "${a[@]}" --turn-days $t -o d.h5 -q > /dev/null
+    yes "" | cyberdeter wargame $S --play Japan "${a[@]}" --turn-days $t -o d.h5 --force -q > /dev/null
     /usr/bin/python3 -c "
 import h5py, pandas as pd
 d = pd.DataFrame(h5py.File('d.h5')['/wargame/decisions'][:]); p = d[d.source == 0]
@@ -41,6 +41,10 @@ done > counts.txt
 awk '/^\[\[decision\]\]/{n++} n<=12' decisions.toml | sed 's/choice = "coordinate"/choice = "attribute"/' > whatif.toml
 cyberdeter wargame $S --play Japan --horizon-days 400 --decisions whatif.toml --rest doctrine -o whatif.h5 > whatif.txt
 echo "whatif rc=$?" >> rc.txt
+
+# 4b. the what-if against its original, and the decisions as CSV
+cyberdeter debrief whatif.h5 --compare session.h5 > compare.txt; echo "compare rc=$?" >> rc.txt
+cyberdeter debrief session.h5 --csv decisions.csv -q; echo "csv rc=$?" >> rc.txt
 
 # 5. replay identity
 cyberdeter wargame $S --decisions session.h5 --horizon-days 400 -o replay.h5 -q < /dev/null; echo "replay rc=$?" >> rc.txt
@@ -58,7 +62,7 @@ PY
 # 6. quit, then resume
 printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\nquit\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o part.h5 > quit.txt; echo "quit rc=$?" >> rc.txt
-printf '\n\nc\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
+printf '\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
 /usr/bin/python3 - >> identity.txt <<'PY'
 import h5py, numpy as np
 a = h5py.File('session.h5'); b = h5py.File('part.h5')
@@ -75,8 +79,11 @@ cp ../read.py . && /usr/bin/python3 read.py > read.txt 2>&1
 cp ../hawk.py . && /usr/bin/python3 hawk.py; echo "hawk rc=$?" >> rc.txt
 cyberdeter debrief hawk.h5 --sweep as_played.toml > debrief_hawk.txt; echo "debrief hawk rc=$?" >> rc.txt
 cyberdeter sweep as_played.toml --incidents -o as_played.h5 > sweep.txt 2>&1; echo "sweep rc=$?" >> rc.txt
+# The point "as played" throughout is the last one debrief names.
+last=$(sed -n 's/^with point \([0-9]*\) (as played):$/\1/p' debrief_hawk.txt)
+echo "$last" > last_point.txt
 for m in launched_state_sponsored@Japan public_responses; do
-  PYTHONPATH=$root /usr/bin/python3 -m analysis effect as_played.h5 --points 0 1 --labels scenario 'as played' --metric $m
+  PYTHONPATH=$root /usr/bin/python3 -m analysis effect as_played.h5 --points 0 "$last" --labels scenario 'as played' --metric $m
 done > effect.txt 2>&1
 
 # 9. a hand-written decisions file

@@ -409,7 +409,7 @@ def test_session_decisions_decode_and_summarise(binary, tmp_path):
 
 def test_interrupted_session_opens_and_says_how_to_resume(binary, tmp_path):
     out = tmp_path / "stopped.h5"
-    r = _session(binary, out, "\n\n")
+    r = _session(binary, out, "\n\n", "--move-days", "0")  # two answers, two decisions
     assert r.returncode == 1 and out.exists(), r.stderr
     from analysis.report import summary_text
     with open_file(out) as f:

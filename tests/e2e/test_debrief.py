@@ -90,12 +90,20 @@ def test_the_decisions_file_replays_the_session(cli, source_dir, quiet_session, 
 
 def test_an_interrupted_session_says_how_to_resume(cli, binary, source_dir, tmp_path):
     out = tmp_path / "stopped.h5"
-    r = session(binary, source_dir, out, "q\nq\n")
+    r = session(binary, source_dir, out, "q\nq\n", "--move-days", "0")
     assert r.returncode == 1
     r = cli("debrief", out)
     assert r.returncode == 0, r.stderr
     assert "an interrupted session, 2 decision(s)" in r.stdout
     assert f"cyberdeter wargame --resume {out}" in r.stdout
+    # In moves, two answers of the first move's form are answers, not yet decisions.
+    moved = tmp_path / "moved.h5"
+    r = session(binary, source_dir, moved, "q\nq\n")
+    assert r.returncode == 1
+    r = cli("debrief", moved)
+    assert r.returncode == 0, r.stderr
+    assert "an interrupted session, 0 decision(s)" in r.stdout
+    assert "and 2 answer(s) of the move under way" in r.stdout
 
 
 @pytest.mark.parametrize("make, message", [

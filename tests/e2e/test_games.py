@@ -229,5 +229,30 @@ def test_a_sweep_of_another_model_is_refused_at_its_base_key(cli, source_dir, tm
     r = cli("sweep", sweep, "-o", out)
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{sweep}:1:" in r.stderr and "base" in r.stderr
-    assert "sweeps run deterrence scenarios only" in r.stderr
+    assert "sweeps run deterrence and anu_deterrence scenarios" in r.stderr
     assert not out.exists() and not (tmp_path / "out.h5.parts").exists()
+
+
+# Trajectory fingerprints of the games through the command line: `run` writes the same
+# fingerprint as the model computes, and it is pinned (update only with a reason).
+GAME_FINGERPRINTS = {
+    "validation/attribution_baseline.toml": ["run.rounds=20000"],
+    "validation/timing_game.toml": ["run.episodes=2000", "search.grid_points=5",
+                                    "search.tolerance=0.01", "evaluate.thresholds=[0.5]"],
+}
+PINNED = {
+    "validation/attribution_baseline.toml": 15566123130953266607,
+    "validation/timing_game.toml": 14751885963977420634,
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(GAME_FINGERPRINTS))
+def test_game_fingerprints_are_pinned(cli, source_dir, tmp_path, scenario):
+    out = tmp_path / "game.h5"
+    sets = [a for s in GAME_FINGERPRINTS[scenario] for a in ("--set", s)]
+    r = cli("run", source_dir / "scenarios" / scenario, "-o", out, "--replications", 2, "-q", *sets)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        runs = f["/runs"][:]
+    assert int(runs["fingerprint"][0]) == PINNED[scenario]
+    assert runs["fingerprint"][0] != runs["fingerprint"][1]

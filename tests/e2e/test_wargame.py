@@ -30,13 +30,17 @@ SEED = 7
 HORIZON = 365
 # Cases weaker than this are left to the doctrine (recorded with source 2, never shown).
 DELEGATE = 0.0
-SETTINGS = ["--horizon-days", HORIZON, "--seed", SEED]
+# Most tests below put one question at a time (--move-days 0) and every turn, so that each
+# prompt is one decision in the order of simulated time; moves (the default) are tested in
+# their own section, against these.
+ONE_AT_A_TIME = ["--move-days", 0, "--every-turn"]
+SETTINGS = ["--horizon-days", HORIZON, "--seed", SEED, *ONE_AT_A_TIME]
 
 SIM_TABLES = ["/runs", "/timeseries", "/states", "/attackers", "/beliefs", "/incidents"]
 SESSION_TABLES = ["/wargame/decisions", "/wargame/actions", "/wargame/briefs"]
 DECISION_COLUMNS = ("decision", "day", "state", "kind", "incident", "turn", "named", "confidence",
                     "case_strength", "recommended", "choice", "options", "deviates", "seconds",
-                    "source", "late")
+                    "source", "late", "move", "leader", "p_join")
 RESPOND, JOIN, TURN = 0, 1, 2
 PLAYER_SOURCE, FILE_SOURCE, DOCTRINE_SOURCE = 0, 1, 2
 RUNGS = {"quiet": 0, "attribute": 1, "coordinate": 2, "sanction": 3}
@@ -545,6 +549,10 @@ def test_invalid_answers_are_asked_again_and_change_nothing(binary, source_dir, 
                ("threshold sanction 0x1p3", " ! expected a number for the threshold, got "
                                             "'0x1p3'"),
                ("program training rate 1 years 1e100", " ! the session ends in "),
+               ("program training years 1e50", " ! the session ends in "),
+               ("program exercise cost -1", " ! a program's cost is a number of VU a year"),
+               ("program investment cost 1e57", " ! a program's cost is a number of VU a "
+                                                "year"),
                ("threshold coordinate x", " ! expected a number for the threshold, got 'x'"),
                ("program juggling", " ! 'juggling' is not a program"),
                ("program sharing Nowhere", " ! no community 'Nowhere' (the scenario has: "),
@@ -1005,6 +1013,7 @@ def test_tmux_killed_mid_turn_resumes_to_the_uninterrupted_session(how, played, 
     tmux = Tmux(exe, 80, 50)
     command = (f"exec {shlex.quote(binary)} wargame {shlex.quote(str(source_dir / SCENARIO))} "
                f"--play {PLAYER} --seed {SEED} --horizon-days {HORIZON} "
+               f"{' '.join(map(str, ONE_AT_A_TIME))} "
                f"--delegate-below {DELEGATE} -o {shlex.quote(str(path))}")
     tmux.start(command, tmp_path)
     try:
@@ -1143,11 +1152,14 @@ def test_a_rationale_after_hash_is_kept_and_exported(wg, cli, source_dir, tmp_pa
     assert 'rationale = "we need more evidence"' in exported.read_text()
 
 
+@pytest.mark.parametrize("mode", ["one at a time", "moves"])
 def test_random_bytes_at_every_prompt_never_crash_hang_or_lose_an_answer(binary, source_dir,
-                                                                          tmp_path):
+                                                                          tmp_path, mode):
     """A bounded fuzz: random lines (bytes, lengths up to 5000, NUL and escape sequences
-    among them) at every prompt. Each run ends within its time with 0, 1 or 2 and its
-    journal holds exactly the decisions of its session file."""
+    among them) at every prompt, one question at a time and in moves' forms. Each run ends
+    within its time with 0, 1 or 2; its journal holds exactly the decisions of its session
+    file, and the answers of a move under way that the session says it kept."""
+    settings = SETTINGS if mode == "one at a time" else SETTINGS[:4]
     rng = np.random.default_rng(15)
     deadline = time.monotonic() + float(os.environ.get("CYBERDETER_FUZZ_SECONDS", "20"))
     runs = 0
@@ -1159,15 +1171,19 @@ def test_random_bytes_at_every_prompt_never_crash_hang_or_lose_an_answer(binary,
             lines.append(bytes(rng.choice(alphabet, size=n).astype(np.uint8)).replace(b"\n", b" "))
         path = tmp_path / f"fuzz{runs}.h5"
         r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER,
-                            "-o", path, *map(str, SETTINGS)], input=b"\n".join(lines) + b"\n",
+                            "-o", path, *map(str, settings)], input=b"\n".join(lines) + b"\n",
                            capture_output=True, timeout=60)
         assert r.returncode in (0, 1, 2), (r.returncode, r.stderr[-2000:])
         assert b"std::" not in r.stderr and b"terminate" not in r.stderr, r.stderr[-2000:]
         assert path.exists(), r.stderr[-2000:]
         saved = table(path, "/wargame/decisions")
-        journal = [l for l in journal_of(path).read_text().splitlines()
-                   if l.startswith("decision = {")]
+        text_ = journal_of(path).read_text()
+        journal = [l for l in text_.splitlines() if l.startswith("decision = {")]
         assert len(journal) == len(saved)
+        pending = text_.rsplit("decision = {", 1)[-1].count("\nanswer = {")
+        kept = re.search(rb"and (\d+) answer\(s\) of the move under way", r.stdout)
+        if wargame_attrs(path)["status"] == "interrupted":
+            assert (int(kept.group(1)) if kept else 0) == pending, r.stdout[-2000:]
         runs += 1
 
 

@@ -300,6 +300,25 @@ TEST_CASE("a replication is a pure function of (seed, replication)", "[games][at
   CHECK(a.run.seed != c.run.seed);
   CHECK(a.run.attacks != c.run.attacks);
   CHECK(a.run.events == 2 * 20000 + 100);  // round and signal events, and 100 reports
+  CHECK(a.run.fingerprint == b.run.fingerprint);
+  CHECK(a.run.fingerprint != c.run.fingerprint);
+}
+
+TEST_CASE("trajectory fingerprints of the attribution game are pinned", "[games][attribution]") {
+  // A change to any rule, stream or draw order of the game moves these: update them only
+  // with a reason. Fixed strategies and learning, each with its own seed.
+  const auto fixed = load("attribution_baseline.toml", {"run.rounds=20000"});
+  const auto learning =
+      load("attribution_baseline_learning.toml", {"run.rounds=20000", "run.burn_in_rounds=0"});
+  CHECK(run_attribution(fixed, solve_equilibrium(fixed.game), 0).run.fingerprint ==
+        15566123130953266607u);
+  CHECK(run_attribution(learning, solve_equilibrium(learning.game), 1).run.fingerprint ==
+        17133148682617517937u);
+  // Same opportunities, another signal: the fingerprint sees the draws, not only the schedule.
+  const auto other =
+      load("attribution_baseline.toml", {"run.rounds=20000", "signals.false_alarm=0.1"});
+  CHECK(run_attribution(other, solve_equilibrium(other.game), 0).run.fingerprint !=
+        run_attribution(fixed, solve_equilibrium(fixed.game), 0).run.fingerprint);
 }
 
 TEST_CASE("opportunities come from their own stream: strategies do not move them",

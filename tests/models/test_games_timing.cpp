@@ -129,3 +129,22 @@ TEST_CASE("every evaluation of the search sees the same random numbers", "[games
   const auto c = simulate_value(sc.game, 0.0, streams, 5'000, "timing.check");
   CHECK(a.value != c.value);
 }
+
+TEST_CASE("trajectory fingerprints of the timing game are pinned", "[games][timing]") {
+  // Identical episodes give identical fingerprints; another threshold that changes uses
+  // gives another. A replication's fingerprint folds every evaluation: pinned, so a change
+  // to a rule, stream or draw order must be deliberate.
+  const auto sc = load_timing_scenario(scenario("timing_game.toml"),
+                                       {"run.episodes=2000", "search.grid_points=5",
+                                        "search.tolerance=0.01", "evaluate.thresholds=[0.5]"});
+  const sim::StreamFactory streams(sim::RunId{sc.seed, 0, {}});
+  CHECK(simulate_value(sc.game, 0.0, streams, 1000).fingerprint ==
+        simulate_value(sc.game, -1.0, streams, 1000).fingerprint);
+  CHECK(simulate_value(sc.game, 0.0, streams, 1000).fingerprint !=
+        simulate_value(sc.game, 0.5, streams, 1000).fingerprint);
+  const auto theory = solve_timing(sc.game);
+  const auto a = run_timing(sc, theory, 0);
+  CHECK(a.run.fingerprint == run_timing(sc, theory, 0).run.fingerprint);
+  CHECK(a.run.fingerprint != run_timing(sc, theory, 1).run.fingerprint);
+  CHECK(a.run.fingerprint == 14751885963977420634u);
+}

@@ -309,12 +309,19 @@ TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]"
   for (const char* words :
        {"done", "enable sanction", "disable coordinate", "threshold coordinate 0.4",
         "program training rate 0.2 years 2", "program investment rate 0.05", "program exercise",
-        "program sharing CERT forum years 1.5"}) {
+        "program sharing CERT forum years 1.5", "program exercise cost 2.5",
+        "program training rate 0.1 years 1 cost 3"}) {
     const DoctrineAction a = parse_action(words, sc);
     CHECK(format_action(a, sc) == words);
     CHECK(parse_action(format_action(a, sc), sc) == a);
   }
   CHECK(parse_action("Enable Sanctions", sc).kind == ActionKind::enable);
+  // cost and years in either order; the program carries the cost to its owner.
+  CHECK(parse_action("program training cost 3 years 1", sc) ==
+        parse_action("program training years 1 cost 3", sc));
+  CHECK(make_program(sc, 0, 10.0, parse_action("program exercise cost 2.5", sc)).cost_per_year ==
+        2.5);
+  CHECK(make_program(sc, 0, 10.0, parse_action("program exercise", sc)).cost_per_year == 0.0);
 
   auto why = [&](const char* words) {
     return check_action(sc, b, parse_action(words, sc)).value_or("");
@@ -329,6 +336,8 @@ TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]"
         "the sanction threshold must be at least the coordinate threshold (0.3)");
   CHECK(why("threshold coordinate 0.45").empty());
   CHECK(why("program training rate 2").find("rate") != std::string::npos);
+  CHECK(why("program exercise cost 1e13").find("cost") != std::string::npos);
+  CHECK(why("program exercise cost 1e12").empty());
   b.joinable_communities.clear();
   CHECK(why("program sharing cert forum") == "Victim is already a member of CERT forum");
   b.defense = 0.95;

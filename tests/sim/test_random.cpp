@@ -117,3 +117,18 @@ TEST_CASE("categorical rejects weights that sum to zero", "[random]") {
   const std::vector<double> w{0.0, 0.0};
   CHECK_THROWS_WITH(s.categorical(w), Catch::Contains("sum to > 0"));
 }
+
+TEST_CASE("below(n) is uniform and pinned", "[random][pinned]") {
+  // Pinned like the values above: the ANU model's targets and intensities come from it.
+  auto s = StreamFactory(RunId{20151201, 0, {}}).stream(StreamKey("pinned", 2));
+  CHECK(s.below(1) == 0u);
+  CHECK(s.below(6) == 3u);
+  CHECK(s.below(99) == 16u);
+  CHECK(s.below(std::uint64_t{1} << 63) == 1938521393324571395u);
+  // Frequencies of 7 values from 70,000 draws, each within 5 standard errors.
+  std::vector<int> counts(7, 0);
+  const int draws = 70'000;
+  for (int i = 0; i < draws; ++i) ++counts.at(s.below(7));
+  const double p = 1.0 / 7.0, se = std::sqrt(p * (1 - p) / draws);
+  for (const int c : counts) CHECK(std::abs(c / double(draws) - p) < 5 * se);
+}

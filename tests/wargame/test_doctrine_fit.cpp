@@ -315,3 +315,37 @@ TEST_CASE("on random answers the fit is optimal and satisfies the loader's chain
     CHECK(fit.doctrine.noise == start.noise);
   }
 }
+
+TEST_CASE("fit_joining finds the alignment factor that made the answers", "[doctrine_fit]") {
+  using cyberdeter::wargame::fit_joining;
+  using cyberdeter::wargame::PlayedJoin;
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double a = 6.0;  // japan_2015_2021's join_alignment
+  for (const double truth : {0.5, 1.0, 1.4}) {
+    std::vector<PlayedJoin> answers;
+    for (int i = 0; i < 20000; ++i) {
+      PlayedJoin j;
+      j.alignment = 0.2 + 0.5 * u(rng);
+      j.p_model = 0.1 + 0.8 * u(rng);
+      const double x = std::log(j.p_model / (1.0 - j.p_model)) + a * j.alignment * (truth - 1.0);
+      j.joined = u(rng) < 1.0 / (1.0 + std::exp(-x));
+      answers.push_back(j);
+    }
+    const auto fit = fit_joining(answers, a, 1.0 / 0.7);
+    CHECK(fit.factor == Approx(truth).margin(0.03));
+    CHECK(!fit.at_bound);
+    CHECK(fit.expected_fitted == Approx(static_cast<double>(fit.joined)).epsilon(0.02));
+  }
+  SECTION("the model's own answers give the factor 1; none, always and never give bounds") {
+    CHECK(fit_joining({}, a, 2.0).factor == 1.0);
+    std::vector<PlayedJoin> always(10, PlayedJoin{0.3, 0.5, true});
+    const auto up = fit_joining(always, a, 2.0);
+    CHECK(up.factor == 2.0);
+    CHECK(up.at_bound);
+    std::vector<PlayedJoin> never(10, PlayedJoin{0.3, 0.5, false});
+    CHECK(fit_joining(never, a, 2.0).factor == 0.05);
+    std::vector<PlayedJoin> half{{0.5, 0.5, true}, {0.5, 0.5, false}};
+    CHECK(fit_joining(half, a, 2.0).factor == 1.0);
+  }
+}

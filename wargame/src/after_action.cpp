@@ -1,5 +1,6 @@
 #include "cyberdeter/wargame/after_action.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -100,7 +101,8 @@ std::string describe(const det::Scenario& sc, const Decision& d) {
 std::string after_action(const det::Scenario& sc, const SessionInfo& info,
                          const std::vector<std::size_t>& played,
                          const std::vector<Decision>& decisions, const PlayedRun& session,
-                         const PlayedRun& doctrine, const std::string& session_path) {
+                         const PlayedRun& doctrine, const std::string& session_path,
+                         const Cosigners& cosigners) {
   std::ostringstream out;
   const std::string rule(78, '=');
   out << rule << "\n AFTER-ACTION SUMMARY | " << (sc.name.empty() ? sc.path : sc.name) << "\n"
@@ -145,11 +147,24 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
     out << " No decision departed from the doctrine: both histories are the same.\n";
   }
 
+  out << "\n" << public_acts(sc, played, session, cosigners);
   out << "\n What happened, against the same replication played by the doctrine\n"
       << " (same random numbers; every difference comes from the players' decisions):\n\n";
+  out << compare_runs(sc, played, session, doctrine, "session", "doctrine");
+  out << "\n One history cannot separate the decisions' effect from the luck of what\n"
+         " followed them. For the average effect of always answering like this, turn\n"
+         " the session into a doctrine and sweep it over many replications:\n"
+      << "   cyberdeter debrief " << session_path << " --sweep as_played.toml\n";
+  return out.str();
+}
+
+std::string compare_runs(const det::Scenario& sc, const std::vector<std::size_t>& played,
+                         const PlayedRun& session, const PlayedRun& doctrine,
+                         const std::string& a_label, const std::string& b_label) {
+  std::ostringstream out;
   char head[160];
-  std::snprintf(head, sizeof head, "   %-38s %9s %9s   %s\n", "", "session", "doctrine",
-                "difference");
+  std::snprintf(head, sizeof head, "   %-38s %9s %9s   %s\n", "", a_label.substr(0, 9).c_str(),
+                b_label.substr(0, 9).c_str(), "difference");
   out << head;
   Table t;
   const std::string& unit = sc.run.value_unit;
@@ -175,6 +190,8 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
     t.row("sanctions", static_cast<double>(a.responses[3]), static_cast<double>(b.responses[3]), 0);
     t.row("wrong actor named publicly", static_cast<double>(a.innocent_punished),
           static_cast<double>(b.innocent_punished), 0);
+    t.row("spent on programs (" + unit + ")", session.result.states.at(s).program_cost,
+          doctrine.result.states.at(s).program_cost, 1);
     t.row("attackers' P(named) of it at the end", mean_belief(session.result, s),
           mean_belief(doctrine.result, s), 3);
   }
@@ -193,10 +210,67 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
   t.row("cost to attackers (" + unit + ")", ra.reputation_cost + ra.sanction_cost,
         rb.reputation_cost + rb.sanction_cost, 1);
   out << t.str();
-  out << "\n One history cannot separate the decisions' effect from the luck of what\n"
-         " followed them. For the average effect of always answering like this, turn\n"
-         " the session into a doctrine and sweep it over many replications:\n"
-      << "   cyberdeter debrief " << session_path << " --sweep as_played.toml\n";
+  return out.str();
+}
+
+std::string public_acts(const det::Scenario& sc, const std::vector<std::size_t>& states,
+                        const PlayedRun& run, const Cosigners& cosigners) {
+  auto ours = [&](std::size_t s) {
+    return std::find(states.begin(), states.end(), s) != states.end();
+  };
+  std::vector<const det::IncidentRow*> acts;
+  for (const auto& i : run.incidents) {
+    if (i.rung_final == 0 || i.response_day < 0.0 || i.named < 0) continue;
+    const auto it = cosigners.find(i.incident);
+    bool cosigned = false;
+    if (it != cosigners.end()) {
+      for (const auto c : it->second) cosigned = cosigned || ours(c);
+    }
+    if (ours(i.victim) || cosigned) acts.push_back(&i);
+  }
+  std::sort(acts.begin(), acts.end(), [](const auto* x, const auto* y) {
+    return x->response_day != y->response_day ? x->response_day < y->response_day
+                                              : x->incident < y->incident;
+  });
+  std::ostringstream out;
+  std::size_t wrong = 0, flags = 0;
+  for (const auto* i : acts) {
+    wrong += i->correct ? 0 : 1;
+    flags += !i->correct && i->false_flag ? 1 : 0;
+  }
+  std::string names;
+  for (const auto s : states) names += (names.empty() ? "" : ", ") + sc.states[s].name;
+  const std::string intro =
+      acts.empty()
+          ? "No public act by " + names + ", and none that " +
+                (states.size() == 1 ? "it" : "they") + " co-signed."
+          : "Public acts by " + names + ", or that " + (states.size() == 1 ? "it" : "they") +
+                " co-signed: " + std::to_string(acts.size()) + ", of which " +
+                std::to_string(wrong) + " named the wrong actor (" + std::to_string(flags) +
+                " of them a false flag). The true culprits:";
+  for (const auto& l : wrap(intro, 76, 0)) out << " " << l << "\n";
+  for (const auto* i : acts) {
+    const auto rung = static_cast<det::Rung>(i->rung_final);
+    const std::string act = rung == det::Rung::attribute    ? "attributed publicly"
+                            : rung == det::Rung::coordinate ? "a joint statement"
+                                                            : "sanctions";
+    std::string signers;
+    if (const auto it = cosigners.find(i->incident); it != cosigners.end()) {
+      for (const auto c : it->second) signers += (signers.empty() ? "" : ", ") + sc.states[c].name;
+    }
+    const std::string& named = sc.attackers.at(static_cast<std::size_t>(i->named)).name;
+    const std::string& culprit = sc.attackers.at(i->attacker).name;
+    std::string text = when(sc, i->response_day) + ": " + sc.states[i->victim].name + ", " + act +
+                       " on incident " + std::to_string(i->incident) + " naming " + named;
+    if (rung != det::Rung::attribute) {
+      text += signers.empty() ? ", alone" : ", co-signed by " + signers;
+    }
+    text += ". Culprit: " + culprit +
+            (i->correct ? " (right)."
+                        : (i->false_flag ? " - WRONG: a false flag planted by " + culprit + "."
+                                         : " - WRONG: an analytic error."));
+    for (const auto& l : wrap(text, 74, 2)) out << "   " << l << "\n";
+  }
   return out.str();
 }
 

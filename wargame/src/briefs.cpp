@@ -343,6 +343,7 @@ std::string render_turn(const det::Scenario& sc, const det::TurnBrief& b, double
                   b.doctrine.rung(k).threshold);
     s.more(buf);
   }
+  double exercise_until = -1.0;
   if (b.running_programs.empty()) {
     s.line("Programs", "none running for " + me);
   } else {
@@ -352,8 +353,28 @@ std::string render_turn(const det::Scenario& sc, const det::TurnBrief& b, double
       std::string text =
           "  " + (prog.name.empty() ? std::string(det::to_string(prog.kind)) : prog.name);
       if (std::isfinite(prog.end_day)) text += ", until " + when(sc, prog.end_day);
+      if (prog.cost_per_year > 0.0 && prog.owner == b.state) {
+        text += ", " + fmt("%.1f", prog.cost_per_year) + " " + sc.run.value_unit + " a year";
+      }
       s.more(text);
+      if (prog.kind == det::ProgramKind::exercise) {
+        exercise_until = std::max(exercise_until, prog.end_day);
+      }
     }
+  }
+  // What its programs cost it so far (docs/model.md §9.3), pro rata of the time they ran.
+  double spent = 0.0, yearly = 0.0;
+  for (const auto& prog : b.programs) {
+    if (prog.owner != b.state || prog.cost_per_year <= 0.0 || prog.start_day > b.day) continue;
+    spent += prog.cost_per_year * (std::min(prog.end_day, b.day) - prog.start_day) / 365.25;
+    if (b.day < prog.end_day) yearly += prog.cost_per_year;
+  }
+  s.more("spent on " + me + "'s programs so far: " + fmt("%.1f", spent) + " " + sc.run.value_unit +
+         (yearly > 0.0 ? ", now " + fmt("%.1f", yearly) + " a year" : ""));
+  if (exercise_until >= 0.0) {
+    s.more("an exercise runs until " + when(sc, exercise_until) +
+           ": exercises do not stack (the largest applies), so another one now adds time, "
+           "not detection");
   }
   std::string communities;
   for (const auto c : b.joinable_communities) {
@@ -446,10 +467,12 @@ std::string turn_help(const det::Scenario& sc, const det::TurnBrief& b) {
   h += help_entry("program investment",
                   "[rate R] [years Y]: raise defense by R a year (times board engagement), up "
                   "to 0.95.");
-  h += help_entry(
-      "program exercise",
-      "double detection for " + fmt("%.0f", sc.calibration.exercise_window_days) + " days.");
+  h += help_entry("program exercise",
+                  "double detection for " + fmt("%.0f", sc.calibration.exercise_window_days) +
+                      " days. Exercises at once do not stack: the largest applies.");
   h += help_entry("program sharing", "COMMUNITY [years Y]: join an information-sharing community.");
+  h += help_entry("... cost C", "after any program: it costs " + sc.states[b.state].name + " C " +
+                                    sc.run.value_unit + " a year while it runs (default 0).");
   h += help_entry("done, Enter", "end the turn. Without years, a program runs to the end.");
   h += help_entry("brief", "show the brief again.");
   h += help_entry("quit", "save the session and stop (Ctrl-C does the same).");
@@ -462,6 +485,7 @@ ParsedAnswer parse_response(const det::Scenario& sc, const det::ResponseBrief& b
   ParsedAnswer out;
   if (w.empty()) {
     out.value = static_cast<int>(b.recommended);
+    out.default_answer = true;
     return out;
   }
   std::optional<Rung> r;
@@ -496,6 +520,7 @@ ParsedAnswer parse_join(const det::JoinBrief& b, const std::string& line) {
   ParsedAnswer out;
   if (w.empty()) {
     out.value = b.model_answer ? 1 : 0;  // the simulation decides, as for an unplayed state
+    out.default_answer = true;
   } else if (w == "j" || w == "join" || w == "y" || w == "yes") {
     out.value = 1;
   } else if (w == "d" || w == "decline" || w == "n" || w == "no") {

@@ -249,4 +249,52 @@ DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine
   return fit;
 }
 
+JoinFit fit_joining(std::span<const PlayedJoin> answers, double join_alignment, double max_factor) {
+  JoinFit fit;
+  fit.total = answers.size();
+  for (const PlayedJoin& a : answers) {
+    fit.joined += a.joined ? 1 : 0;
+    fit.expected += a.p_model;
+  }
+  fit.expected_fitted = fit.expected;
+  if (answers.empty()) return fit;
+  constexpr double lowest = 0.05;
+  const double highest = std::max(lowest, max_factor);
+  auto logit = [](double p) {
+    p = std::clamp(p, 1e-12, 1.0 - 1e-12);
+    return std::log(p / (1.0 - p));
+  };
+  auto p_at = [&](const PlayedJoin& a, double f) {
+    return 1.0 / (1.0 + std::exp(-(logit(a.p_model) + join_alignment * a.alignment * (f - 1.0))));
+  };
+  // The derivative of the log-likelihood in f, decreasing: its root by bisection.
+  auto slope = [&](double f) {
+    double g = 0.0;
+    for (const PlayedJoin& a : answers) {
+      g += ((a.joined ? 1.0 : 0.0) - p_at(a, f)) * join_alignment * a.alignment;
+    }
+    return g;
+  };
+  double f = 1.0;
+  if (slope(highest) >= 0.0) {
+    f = highest;
+    fit.at_bound = true;
+  } else if (slope(lowest) <= 0.0) {
+    f = lowest;
+    fit.at_bound = true;
+  } else {
+    double lo = lowest, hi = highest;
+    for (int i = 0; i < 100; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (slope(mid) > 0.0 ? lo : hi) = mid;
+    }
+    f = 0.5 * (lo + hi);
+  }
+  fit.factor = std::round(f * 100.0) / 100.0;  // as a sweep file writes it
+  fit.factor = std::clamp(fit.factor, lowest, highest);
+  fit.expected_fitted = 0.0;
+  for (const PlayedJoin& a : answers) fit.expected_fitted += p_at(a, fit.factor);
+  return fit;
+}
+
 }  // namespace cyberdeter::wargame

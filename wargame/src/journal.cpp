@@ -126,9 +126,39 @@ Decision read_decision(const toml::table& t, const std::string& path, std::size_
   r.late = field<bool>(t, "late", path, line);
   r.seconds = real("seconds");
   r.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  // Journals written before moves have no move column: one question at a time.
+  if (t.contains("move")) r.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
+  if (t.contains("leader")) r.leader = static_cast<std::int32_t>(integer("leader", -1, INT32_MAX));
+  if (t.contains("p_join")) r.p_join = real("p_join");
   d.action = field<std::string>(t, "action", path, line);
   d.rationale = field<std::string>(t, "rationale", path, line);
   return d;
+}
+
+JournalAnswer read_answer(const toml::table& t, const std::string& path, std::size_t line) {
+  JournalAnswer a;
+  auto integer = [&](std::string_view key, std::int64_t lo, std::int64_t hi) {
+    const auto v = field<std::int64_t>(t, key, path, line);
+    if (v < lo || v > hi) fail(path, line, "'" + std::string(key) + "' is out of range");
+    return v;
+  };
+  a.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
+  a.kind = static_cast<std::uint8_t>(integer("kind", 0, 2));
+  a.state = static_cast<std::uint32_t>(integer("state", 0, UINT32_MAX));
+  a.incident = integer("incident", -1, INT64_MAX);
+  a.turn = static_cast<std::uint32_t>(integer("turn", 0, UINT32_MAX));
+  a.index = static_cast<std::uint32_t>(integer("index", 0, UINT32_MAX));
+  const std::string content = field<std::string>(t, "content", path, line);
+  if (content.size() != 16 || content.find_first_not_of("0123456789abcdef") != std::string::npos)
+    fail(path, line, "'content' is not 16 hexadecimal digits");
+  a.content = std::stoull(content, nullptr, 16);
+  a.value = static_cast<int>(integer("value", 0, 3));
+  a.default_answer = field<bool>(t, "default", path, line);
+  a.action = field<std::string>(t, "action", path, line);
+  a.rationale = field<std::string>(t, "rationale", path, line);
+  a.seconds = field<double>(t, "seconds", path, line);
+  a.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  return a;
 }
 
 JournalHeader read_header(const toml::table& t, const std::string& path, std::size_t line) {
@@ -145,6 +175,10 @@ JournalHeader read_header(const toml::table& t, const std::string& path, std::si
   }
   h.info.turn_days = field<double>(t, "turn_days", path, line);
   h.info.delegate_below = field<double>(t, "delegate_below", path, line);
+  // Journals written before moves have none: one question at a time.
+  h.info.move_days = t.contains("move_days") ? field<double>(t, "move_days", path, line) : 0.0;
+  h.move_seconds = t.contains("move_seconds") ? field<double>(t, "move_seconds", path, line) : 0.0;
+  h.every_turn = t.contains("every_turn") ? field<bool>(t, "every_turn", path, line) : true;
   h.info.seed = whole(t, "seed", path, line);
   h.info.replication = whole(t, "replication", path, line);
   h.rest = field<std::string>(t, "rest", path, line);
@@ -212,6 +246,9 @@ JournalContents read_journal(const std::string& path) {
     } else if (type == "decision") {
       out.decisions.push_back(read_decision(fields, path, line));
       out.decisions.back().row.decision = out.decisions.size() - 1;
+      out.answers.clear();  // the move is complete: its decisions replace its answers
+    } else if (type == "answer") {
+      out.answers.push_back(read_answer(fields, path, line));
     } else if (type == "stop") {
       ++out.stops;
     } else if (type == "complete") {
@@ -250,17 +287,18 @@ Journal Journal::create(const std::string& path, const JournalHeader& h) {
   std::string played = "[";
   for (const auto& p : h.info.played) played += (played.size() > 1 ? ", " : "") + str(p);
   played += "]";
-  j.append("session", "format = " + std::to_string(format_version) + ", program_version = " +
-                          str(h.program_version) + ", command_line = " + str(h.command_line) +
-                          ", created = " + str(now_utc()) + ", played = " + played +
-                          ", turn_days = " + num(h.info.turn_days) +
-                          ", delegate_below = " + num(h.info.delegate_below) +
-                          ", seed = " + str(std::to_string(h.info.seed)) +
-                          ", replication = " + str(std::to_string(h.info.replication)) +
-                          ", rest = " + str(h.rest) + ", scenario_path = " + str(h.scenario_path) +
-                          ", scenario_name = " + str(h.scenario_name) +
-                          ", scenario_text = " + str(h.scenario_text) +
-                          ", scenario_resolved = " + str(h.scenario_resolved));
+  j.append("session",
+           "format = " + std::to_string(format_version) + ", program_version = " +
+               str(h.program_version) + ", command_line = " + str(h.command_line) +
+               ", created = " + str(now_utc()) + ", played = " + played +
+               ", turn_days = " + num(h.info.turn_days) + ", move_days = " + num(h.info.move_days) +
+               ", move_seconds = " + num(h.move_seconds) +
+               ", every_turn = " + (h.every_turn ? "true" : "false") + ", delegate_below = " +
+               num(h.info.delegate_below) + ", seed = " + str(std::to_string(h.info.seed)) +
+               ", replication = " + str(std::to_string(h.info.replication)) +
+               ", rest = " + str(h.rest) + ", scenario_path = " + str(h.scenario_path) +
+               ", scenario_name = " + str(h.scenario_name) + ", scenario_text = " +
+               str(h.scenario_text) + ", scenario_resolved = " + str(h.scenario_resolved));
   j.sync();
   sync_directory(path);
   return j;
@@ -323,8 +361,22 @@ void Journal::decision(const Decision& d) {
              ", choice = " + std::to_string(r.choice) + ", options = " + std::to_string(r.options) +
              ", deviates = " + (r.deviates ? "true" : "false") +
              ", late = " + (r.late ? "true" : "false") + ", seconds = " + num(r.seconds) +
-             ", source = " + std::to_string(r.source) + ", action = " + str(d.action) +
-             ", rationale = " + str(d.rationale));
+             ", source = " + std::to_string(r.source) + ", move = " + std::to_string(r.move) +
+             ", leader = " + std::to_string(r.leader) + ", p_join = " + num(r.p_join) +
+             ", action = " + str(d.action) + ", rationale = " + str(d.rationale));
+}
+
+void Journal::answer(const JournalAnswer& a) {
+  char content[24];
+  std::snprintf(content, sizeof content, "%016llx", static_cast<unsigned long long>(a.content));
+  append("answer",
+         "move = " + std::to_string(a.move) + ", kind = " + std::to_string(a.kind) +
+             ", state = " + std::to_string(a.state) + ", incident = " + std::to_string(a.incident) +
+             ", turn = " + std::to_string(a.turn) + ", index = " + std::to_string(a.index) +
+             ", content = " + str(content) + ", value = " + std::to_string(a.value) +
+             ", default = " + (a.default_answer ? "true" : "false") +
+             ", action = " + str(a.action) + ", rationale = " + str(a.rationale) +
+             ", seconds = " + num(a.seconds) + ", source = " + std::to_string(a.source));
 }
 
 void Journal::stopped(const std::string& why, std::uint64_t decisions) {

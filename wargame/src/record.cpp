@@ -84,6 +84,14 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("late", &DecisionRow::late, "bool",
         "join: the answer could not reach the leader by its coalition deadline and did not "
         "count (the leader and the ally were told)");
+  s.add("move", &DecisionRow::move, "1",
+        "The move of the decision: move k spans days ((k-1) * move_days, k * move_days]; 0 "
+        "when questions came one at a time (move_days 0)");
+  s.add("leader", &DecisionRow::leader, "index",
+        "join: the state that invited (index into /scenario/states); -1 otherwise");
+  s.add("p_join", &DecisionRow::p_join, "1",
+        "join: the model's probability that the state joins, never shown to its players "
+        "(debrief fits the players' answers against it); 0 otherwise");
   return s;
 }
 
@@ -92,6 +100,7 @@ void write_session(sim::h5::File& file, const SessionInfo& info,
   file.create_group("/wargame");
   file.set_attribute("/wargame", "played", std::span(info.played));
   file.set_attribute("/wargame", "turn_days", info.turn_days);
+  file.set_attribute("/wargame", "move_days", info.move_days);
   file.set_attribute("/wargame", "delegate_below", info.delegate_below);
   file.set_attribute("/wargame", "replication", info.replication);
   file.set_attribute("/wargame", "seed", info.seed);
@@ -125,6 +134,9 @@ StoredSession read_session(const std::string& path) {
   s.path = path;
   s.info.played = file.read_attribute<std::vector<std::string>>("/wargame", "played");
   s.info.turn_days = file.read_attribute<double>("/wargame", "turn_days");
+  if (file.has_attribute("/wargame", "move_days")) {
+    s.info.move_days = file.read_attribute<double>("/wargame", "move_days");
+  }
   s.info.delegate_below = file.read_attribute<double>("/wargame", "delegate_below");
   s.info.replication = file.read_attribute<std::uint64_t>("/wargame", "replication");
   s.info.seed = file.read_attribute<std::uint64_t>("/wargame", "seed");
@@ -313,6 +325,21 @@ std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoc
     out << "values = [\n  " << doctrine_inline_toml(p.scenario) << ",\n  "
         << doctrine_inline_toml(p.played) << ",\n]\n";
     out << "labels = [\"doctrine\", \"as played\"]\n";
+    if (p.joining && !p.inviters.empty()) {
+      std::string joining = "joining_";
+      for (const char c : state) joining += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      out << "\n# How readily " << state
+          << " joined allies' statements and sanctions, against the model: its\n# "
+             "alignment with those who invite it, scaled (docs/wargame.md, \"debrief\").\n";
+      out << "[[parameters]]\nname = " << detail::toml_string(joining) << "\npaths = [";
+      for (std::size_t i = 0; i < p.inviters.size(); ++i) {
+        out << (i > 0 ? ", " : "")
+            << detail::toml_string("states." + detail::toml_key(sc.states.at(p.inviters[i]).name) +
+                                   ".alignment." + detail::toml_key(state));
+      }
+      out << "]\nlink = \"scale\"\nvalues = [1.0, " << detail::toml_number(*p.joining) << "]\n";
+      out << "labels = [\"doctrine\", \"as played\"]\n";
+    }
   }
   if (kept.size() != sc.policy_changes.size()) {
     std::vector<const PolicyChange*> all;

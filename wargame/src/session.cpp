@@ -1,9 +1,12 @@
-// A war-game session: the decider of the model's run (session.hpp).
+// A war-game session: moves, forms and the passes that build them (session.hpp).
 
 #include "cyberdeter/wargame/session.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
+#include "cyberdeter/sim/time.hpp"
 #include "cyberdeter/wargame/briefs.hpp"
 #include "cyberdeter/wargame/text.hpp"
 
@@ -12,170 +15,520 @@ namespace cyberdeter::wargame {
 namespace det = models::deterrence;
 using det::Rung;
 
+namespace {
+
+// Thrown from inside a pass when the move's questions so far must be answered before the
+// replication can go on: a question of a later move, or a turn after unanswered questions.
+struct EndOfSegment {};
+
+class Hash {
+ public:
+  Hash& add(std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h_ ^= (v >> (8 * i)) & 0xffu;
+      h_ *= 0x100000001b3ull;
+    }
+    return *this;
+  }
+  Hash& add(double v) { return add(std::bit_cast<std::uint64_t>(v)); }
+  std::uint64_t value() const { return h_; }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+}  // namespace
+
+// The facts of a case: an answer given to it applies as long as they are the same.
+std::uint64_t content_of(const det::ResponseBrief& b) {
+  return Hash()
+      .add(std::uint64_t{b.incident})
+      .add(std::uint64_t{b.named})
+      .add(std::uint64_t{b.sector})
+      .add(std::uint64_t{b.success})
+      .add(b.severity)
+      .add(b.confidence)
+      .add(b.case_strength)
+      .add(b.landed_day)
+      .add(b.detected_day)
+      .value();
+}
+
+std::uint64_t content_of(const det::JoinBrief& b) {
+  return Hash()
+      .add(std::uint64_t{b.incident})
+      .add(std::uint64_t{b.leader})
+      .add(std::uint64_t{b.named})
+      .add(static_cast<std::uint64_t>(b.rung))
+      .add(b.severity)
+      .add(b.confidence)
+      .add(std::uint64_t{b.late})
+      .add(b.invited_day)
+      .value();
+}
+
+// ---- one run of the replication --------------------------------------------------------
+
+class Session::Pass final : public det::Decider {
+ public:
+  Pass(Session& s, const std::vector<Decision>& fixed, bool first)
+      : s_(s), fixed_(fixed), first_(first) {}
+
+  Rung respond(const det::ResponseBrief& b) override {
+    Decision d = start(DecisionKind::respond, b.state, b.day);
+    d.row.incident = static_cast<std::int64_t>(b.incident);
+    d.row.named = static_cast<std::int32_t>(b.named);
+    d.row.confidence = b.confidence;
+    d.row.case_strength = b.case_strength;
+    d.row.recommended = static_cast<std::int8_t>(b.recommended);
+    for (const Rung r : b.options()) {
+      d.row.options |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
+    }
+    d.brief = render_response(s_.sc_, b, d.row.decision + 1);
+    Rung chosen = b.recommended;
+    // A weak case the script does not mention is left to the doctrine, so a hand-written
+    // decisions file need not list the cases --delegate-below would never show.
+    const bool delegated = b.case_strength < s_.info_.delegate_below && !next_fixed_is(d);
+    if (delegated) {
+      d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
+    } else if (const Decision* f = fixed(d)) {
+      chosen = static_cast<Rung>(f->row.choice);
+    } else if (!s_.options_.rest_doctrine) {
+      enter_question(d);
+      const QuestionKey key{static_cast<std::uint8_t>(DecisionKind::respond),
+                            b.state,
+                            d.row.incident,
+                            0,
+                            0,
+                            content_of(b)};
+      if (const auto it = s_.answers_.find(key); it != s_.answers_.end()) {
+        const Answer& a = it->second.answer;
+        chosen = a.default_answer ? b.recommended : static_cast<Rung>(a.value);
+        take(d, a);
+      } else {
+        FormItem item = form_item(d, key);
+        item.respond = b;
+        item.summary = "incident " + std::to_string(b.incident) + ": " +
+                       s_.sc_.attackers[b.named].name +
+                       " named, case strength z = " + fixed_point(b.case_strength) +
+                       "; the doctrine advises " + std::string(rung_word(b.recommended));
+        pending.push_back(std::move(item));
+      }
+    }
+    d.row.choice = static_cast<std::int8_t>(chosen);
+    d.row.deviates = chosen != b.recommended;
+    d.action = std::string(rung_word(chosen));
+    record(std::move(d));
+    return chosen;
+  }
+
+  bool join(const det::JoinBrief& b) override {
+    Decision d = start(DecisionKind::join, b.state, b.day);
+    d.row.incident = static_cast<std::int64_t>(b.incident);
+    d.row.named = static_cast<std::int32_t>(b.named);
+    d.row.confidence = b.confidence;
+    d.row.recommended = b.model_answer ? 1 : 0;
+    d.row.late = b.late;
+    d.row.leader = static_cast<std::int32_t>(b.leader);
+    d.row.p_join = b.p_join;
+    d.brief = render_join(s_.sc_, b, d.row.decision + 1);
+    bool joins = b.model_answer;
+    bool asked = false;
+    if (const Decision* f = fixed(d)) {
+      joins = f->row.choice == 1;
+    } else if (!s_.options_.rest_doctrine) {
+      enter_question(d);
+      asked = true;
+      const QuestionKey key{static_cast<std::uint8_t>(DecisionKind::join),
+                            b.state,
+                            d.row.incident,
+                            0,
+                            0,
+                            content_of(b)};
+      if (const auto it = s_.answers_.find(key); it != s_.answers_.end()) {
+        const Answer& a = it->second.answer;
+        joins = a.default_answer ? b.model_answer : a.value == 1;
+        take(d, a);
+      } else {
+        FormItem item = form_item(d, key);
+        item.join = b;
+        item.summary = "invitation from " + s_.sc_.states[b.leader].name + " to " +
+                       (b.rung == Rung::sanction ? "sanction " : "a statement naming ") +
+                       s_.sc_.attackers[b.named].name + " (incident " + std::to_string(b.incident) +
+                       ")";
+        pending.push_back(std::move(item));
+      }
+    }
+    d.row.choice = joins ? 1 : 0;
+    d.row.deviates = joins != b.model_answer;
+    d.action = joins ? "join" : "decline";
+    if (b.late && asked) {
+      // Both sides learn that the answer missed the deadline (docs/model.md §11.5).
+      const std::string& ally = s_.sc_.states[b.state].name;
+      const std::string& leader = s_.sc_.states[b.leader].name;
+      const std::size_t i = decisions.size();
+      notices.push_back({i, b.state,
+                         ally + "'s answer (" + (joins ? std::string("join") : "decline") +
+                             ") could not reach " + leader + " by its deadline, " +
+                             when(s_.sc_, b.deadline_day) + ": it went ahead without " + ally +
+                             "."});
+      notices.push_back({i, b.leader,
+                         ally + " did not answer " + leader + "'s invitation on incident " +
+                             std::to_string(b.incident) + " by the deadline, " +
+                             when(s_.sc_, b.deadline_day) + "."});
+    }
+    record(std::move(d));
+    return joins;
+  }
+
+  det::DoctrineAction turn(const det::TurnBrief& b) override {
+    Decision d = start(DecisionKind::turn, b.state, b.day);
+    d.row.turn = b.turn;
+    const bool first = !(turn_ == b.turn && turn_state_ == b.state);
+    index_ = first ? 0 : index_ + 1;
+    turn_ = b.turn;
+    turn_state_ = b.state;
+    // The brief is recorded with the turn's first action; later actions of the turn show
+    // only the doctrine as it now stands.
+    d.brief = render_turn(s_.sc_, b, s_.info_.turn_days);
+    det::DoctrineAction action;
+    if (const Decision* f = fixed(d)) {
+      try {
+        action = det::parse_action(f->action, s_.sc_);
+      } catch (const std::invalid_argument& e) {
+        s_.fail(*f, e.what());  // a session file of another scenario
+      }
+      if (const auto why = det::check_action(s_.sc_, b, action)) s_.fail(*f, *why);
+    } else if (s_.options_.rest_doctrine || (first && quiet_turn(b))) {
+      // A turn at which nothing happened to the seat is skipped (--every-turn asks it).
+      d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
+    } else {
+      if (first) enter_question(d);
+      const QuestionKey key{
+          static_cast<std::uint8_t>(DecisionKind::turn), b.state, -1, b.turn, index_, 0};
+      bool have = false;
+      if (const auto it = s_.answers_.find(key); it != s_.answers_.end()) {
+        try {
+          action = det::parse_action(it->second.action, s_.sc_);
+          have = !det::check_action(s_.sc_, b, action).has_value();
+        } catch (const std::invalid_argument&) {
+        }
+        if (have) {
+          take(d, it->second.answer);
+        } else {
+          // What was typed no longer applies: the rest of the turn is asked again.
+          std::erase_if(s_.answers_, [&](const auto& kv) {
+            const QuestionKey& k = kv.first;
+            return k.kind == key.kind && k.state == key.state && k.turn == key.turn &&
+                   k.index >= key.index;
+          });
+        }
+      }
+      if (!have) {
+        if (!pending.empty()) throw EndOfSegment{};  // the questions before it first
+        settle();
+        const bool shown = !s_.turns_shown_.insert({b.state, b.turn}).second;
+        const ActionAnswer a = s_.front_.turn(b, shown ? std::string() : d.brief, move_.value_or(0),
+                                              s_.deadline(b.state, move_.value_or(0)));
+        action = a.action;
+        Stored stored;
+        stored.answer.rationale = a.rationale;
+        stored.answer.seconds = a.seconds;
+        stored.answer.source = a.source;
+        stored.action = det::format_action(action, s_.sc_);
+        s_.store(key, stored, move_.value_or(0));
+        take(d, stored.answer);
+      }
+    }
+    if (!first) d.brief.clear();
+    d.row.choice = static_cast<std::int8_t>(action.kind);
+    d.row.deviates = action.kind != det::ActionKind::done;
+    d.action = det::format_action(action, s_.sc_);
+    record(std::move(d));
+    return action;
+  }
+
+  void answered(std::uint64_t incident, std::uint32_t ally, bool joins) override {
+    if (joins) cosigners[incident].push_back(ally);
+  }
+
+  /// The run ended: a script not used up is an error.
+  void finished() const {
+    if (next_ < fixed_.size()) {
+      s_.fail(fixed_[next_], std::to_string(fixed_.size() - next_) +
+                                 " scripted decision(s) were never asked for: the session "
+                                 "ended first. The decisions come from another scenario, "
+                                 "seed, replication or --turn-days");
+    }
+  }
+
+  struct Notice {
+    std::size_t decision;
+    std::uint32_t state;
+    std::string text;
+  };
+  std::vector<Decision> decisions;
+  std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners;
+  std::vector<Notice> notices;
+  std::vector<FormItem> pending;
+  /// Decisions before the first question of the move under way: settled whatever its
+  /// answers (all of them while no question came).
+  std::size_t settled() const { return first_question_.value_or(decisions.size()); }
+  std::optional<std::uint32_t> move() const { return move_; }
+
+ private:
+  Decision start(DecisionKind kind, std::uint32_t state, double day) const {
+    Decision d;
+    d.row.decision = decisions.size();
+    d.row.day = day;
+    d.row.state = state;
+    d.row.kind = static_cast<std::uint8_t>(kind);
+    d.row.move = s_.move_of(day);
+    d.row.source = static_cast<std::uint8_t>(s_.options_.rest_doctrine && next_ >= fixed_.size()
+                                                 ? DecisionSource::doctrine
+                                                 : DecisionSource::player);
+    return d;
+  }
+
+  FormItem form_item(const Decision& d, const QuestionKey& key) const {
+    FormItem item;
+    item.key = key;
+    item.kind = static_cast<DecisionKind>(d.row.kind);
+    item.state = d.row.state;
+    item.day = d.row.day;
+    item.number = d.row.decision + 1;
+    item.brief = d.brief;
+    return item;
+  }
+
+  static std::string fixed_point(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+  }
+
+  static void take(Decision& d, const Answer& a) {
+    d.row.seconds = a.seconds;
+    d.row.source = static_cast<std::uint8_t>(a.source);
+    d.rationale = a.rationale;
+  }
+
+  // A question of the move under way: the first one opens the move; one of a later move
+  // ends this run of the replication (or, with move_days 0, any second question does).
+  void enter_question(const Decision& d) {
+    if (!move_) {
+      move_ = d.row.move;
+      first_question_ = decisions.size();
+    } else if (s_.info_.move_days <= 0.0 || d.row.move > *move_) {
+      throw EndOfSegment{};
+    }
+  }
+
+  // Nothing happened to the seat since its last turn: no detection, no question.
+  bool quiet_turn(const det::TurnBrief& b) const {
+    if (s_.options_.every_turn) return false;
+    if (b.record.detected != b.previous.detected) return false;
+    if (b.record.coalitions_joined != b.previous.coalitions_joined) return false;
+    for (auto it = decisions.rbegin(); it != decisions.rend(); ++it) {
+      if (it->row.state != b.state) continue;
+      if (it->row.kind == static_cast<std::uint8_t>(DecisionKind::turn)) break;
+      if (it->row.source != static_cast<std::uint8_t>(DecisionSource::doctrine)) return false;
+    }
+    return true;
+  }
+
+  bool next_fixed_is(const Decision& d) const {
+    if (next_ >= fixed_.size()) return false;
+    const DecisionRow& s = fixed_[next_].row;
+    return s.kind == d.row.kind && s.state == d.row.state &&
+           (static_cast<DecisionKind>(d.row.kind) == DecisionKind::turn
+                ? s.turn == d.row.turn
+                : s.incident == d.row.incident);
+  }
+
+  const Decision* fixed(Decision& d) {
+    if (next_ >= fixed_.size()) {
+      if (first_ && !replay_done_ && next_ > 0) s_.front_.replay_done(next_, d.row.day);
+      replay_done_ = true;
+      return nullptr;
+    }
+    if (!next_fixed_is(d)) {
+      const Decision& f = fixed_[next_];
+      s_.fail(f, "is " + s_.describe(f) + ", but the session asks for " + s_.describe(d) +
+                     ": the decisions come from another scenario, seed, replication or "
+                     "--turn-days, or an earlier decision differs");
+    }
+    const Decision& f = fixed_[next_++];
+    d.row.seconds = f.row.seconds;
+    // Who took the decision in the session it came from (a hand-written one: the file).
+    d.row.source = f.row.source;
+    d.rationale = f.rationale;
+    replaying_ = true;
+    return &f;
+  }
+
+  void record(Decision d) {
+    if (first_ && replaying_) s_.front_.replayed(d);
+    replaying_ = false;
+    decisions.push_back(std::move(d));
+  }
+
+  // A turn is asked in the middle of a run only when every question before it is answered:
+  // the decisions so far are then final (the same answers give them again), and become part
+  // of the session before the players are asked.
+  void settle() { s_.accept(decisions, decisions.size()); }
+
+  Session& s_;
+  const std::vector<Decision>& fixed_;
+  bool first_;
+  std::size_t next_ = 0;  // the next fixed decision
+  bool replaying_ = false;
+  bool replay_done_ = false;
+  std::optional<std::uint32_t> move_;
+  std::optional<std::size_t> first_question_;
+  std::uint32_t turn_ = 0, turn_state_ = 0, index_ = 0;
+};
+
+// ---- the session ------------------------------------------------------------------------
+
 Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision> script,
                  SessionOptions options, FrontEnd& front_end, Journal* journal)
     : sc_(sc),
       info_(std::move(info)),
-      script_(script.begin(), script.end()),
+      fixed_(std::move(script)),
       options_(std::move(options)),
       front_(front_end),
-      journal_(journal) {}
-
-Rung Session::respond(const det::ResponseBrief& b) {
-  Decision d = start(DecisionKind::respond, b.state, b.day);
-  d.row.incident = static_cast<std::int64_t>(b.incident);
-  d.row.named = static_cast<std::int32_t>(b.named);
-  d.row.confidence = b.confidence;
-  d.row.case_strength = b.case_strength;
-  d.row.recommended = static_cast<std::int8_t>(b.recommended);
-  for (const Rung r : b.options()) {
-    d.row.options |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(r));
+      journal_(journal),
+      journalled_(options_.journalled),
+      notified_(options_.journalled),
+      unaccepted_answers_(options_.answers.size()) {
+  for (const JournalAnswer& a : options_.answers) {
+    Stored s;
+    s.answer.value = a.value;
+    s.answer.default_answer = a.default_answer;
+    s.answer.rationale = a.rationale;
+    s.answer.seconds = a.seconds;
+    s.answer.source = static_cast<DecisionSource>(a.source);
+    s.action = a.action;
+    answers_[QuestionKey{a.kind, a.state, a.incident, a.turn, a.index, a.content}] = s;
   }
-  d.brief = render_response(sc_, b, d.row.decision + 1);
-  Rung chosen = b.recommended;
-  // A weak case the script does not mention is left to the doctrine, so a hand-written
-  // decisions file need not list the cases --delegate-below would never show.
-  const bool delegated = b.case_strength < info_.delegate_below && !next_scripted_is(d);
-  if (delegated) {
-    d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
-  } else if (const Decision* s = scripted(d)) {
-    chosen = static_cast<Rung>(s->row.choice);
-  } else if (!options_.rest_doctrine) {
-    before_asking();
-    const Answer a = front_.respond(b, d.brief);
-    chosen = static_cast<Rung>(a.value);
-    d.row.seconds = a.seconds;
-    d.rationale = a.rationale;
-  }
-  d.row.choice = static_cast<std::int8_t>(chosen);
-  d.row.deviates = chosen != b.recommended;
-  d.action = std::string(rung_word(chosen));
-  record(std::move(d));
-  return chosen;
 }
 
-bool Session::join(const det::JoinBrief& b) {
-  Decision d = start(DecisionKind::join, b.state, b.day);
-  d.row.incident = static_cast<std::int64_t>(b.incident);
-  d.row.named = static_cast<std::int32_t>(b.named);
-  d.row.confidence = b.confidence;
-  d.row.recommended = b.model_answer ? 1 : 0;
-  d.row.late = b.late;
-  d.brief = render_join(sc_, b, d.row.decision + 1);
-  bool joins = b.model_answer;
-  if (const Decision* s = scripted(d)) {
-    joins = s->row.choice == 1;
-  } else if (!options_.rest_doctrine) {
-    before_asking();
-    const Answer a = front_.join(b, d.brief);
-    joins = a.value == 1;
-    d.row.seconds = a.seconds;
-    d.rationale = a.rationale;
-  }
-  d.row.choice = joins ? 1 : 0;
-  d.row.deviates = joins != b.model_answer;
-  d.action = joins ? "join" : "decline";
-  const bool told = b.late && !replaying_;
-  record(std::move(d));
-  if (told) {
-    // Both sides learn that the answer missed the deadline (docs/model.md §11.5).
-    const std::string& ally = sc_.states[b.state].name;
-    const std::string& leader = sc_.states[b.leader].name;
-    front_.notice(b.state, ally + "'s answer (" + (joins ? std::string("join") : "decline") +
-                               ") could not reach " + leader + " by its deadline, " +
-                               when(sc_, b.deadline_day) + ": it went ahead without " + ally + ".");
-    front_.notice(b.leader, ally + " did not answer " + leader + "'s invitation on incident " +
-                                std::to_string(b.incident) + " by the deadline, " +
-                                when(sc_, b.deadline_day) + ".");
-  }
-  return joins;
+std::uint32_t Session::move_of(double day) const noexcept {
+  if (!(info_.move_days > 0.0)) return 0;
+  const sim::Tick t = sim::to_ticks(day);
+  const sim::Tick m = std::max<sim::Tick>(1, sim::to_ticks(info_.move_days));
+  return static_cast<std::uint32_t>(t <= 0 ? 1 : (t + m - 1) / m);
 }
 
-det::DoctrineAction Session::turn(const det::TurnBrief& b) {
-  Decision d = start(DecisionKind::turn, b.state, b.day);
-  d.row.turn = b.turn;
-  const bool first = !(seen_turn_ == b.turn && seen_state_ == b.state);
-  seen_turn_ = b.turn;
-  seen_state_ = b.state;
-  // The brief is recorded with the turn's first action; later actions of the turn show
-  // only the doctrine as it now stands.
-  d.brief = render_turn(sc_, b, info_.turn_days);
-  det::DoctrineAction action;
-  if (const Decision* s = scripted(d)) {
+void Session::play(const PassRunner& run) {
+  bool first = true;
+  for (;;) {
+    Pass pass(*this, fixed_, first);
+    bool finished = false;
     try {
-      action = det::parse_action(s->action, sc_);
-    } catch (const std::invalid_argument& e) {
-      fail(*s, e.what());  // a session file of another scenario
+      run(pass);
+      finished = true;
+    } catch (const EndOfSegment&) {
     }
-    if (const auto why = det::check_action(sc_, b, action)) fail(*s, *why);
-  } else if (!options_.rest_doctrine) {
-    // The turn's brief is shown once, even when its first actions were replayed.
-    const bool shown = shown_turn_ == b.turn && shown_state_ == b.state;
-    shown_turn_ = b.turn;
-    shown_state_ = b.state;
-    before_asking();
-    const ActionAnswer a = front_.turn(b, shown ? std::string() : d.brief);
-    action = a.action;
-    d.row.seconds = a.seconds;
-    d.rationale = a.rationale;
+    ++passes_;
+    first = false;
+    if (finished) pass.finished();
+    if (!pass.pending.empty()) {
+      accept(pass.decisions, pass.settled());
+      fixed_ = accepted_;
+      ask_forms(pass.pending, pass.move().value_or(0));
+      continue;
+    }
+    accept(pass.decisions, pass.decisions.size());
+    fixed_ = accepted_;
+    // What the players learn outside a question (a missed deadline), once per decision,
+    // when its move is complete.
+    for (const auto& n : pass.notices) {
+      if (n.decision >= notified_) front_.notice(n.state, n.text);
+    }
+    notified_ = accepted_.size();
+    answers_.clear();
+    if (finished) {
+      cosigners_ = std::move(pass.cosigners);
+      return;
+    }
   }
-  if (!first) d.brief.clear();
-  d.row.choice = static_cast<std::int8_t>(action.kind);
-  d.row.deviates = action.kind != det::ActionKind::done;
-  d.action = det::format_action(action, sc_);
-  record(std::move(d));
-  return action;
 }
 
-void Session::check_script_used() const {
-  if (script_.empty()) return;
-  fail(script_.front(), std::to_string(script_.size()) +
-                            " scripted decision(s) were never asked for: the session ended "
-                            "first. The decisions come from another scenario, seed, "
-                            "replication or --turn-days");
+void Session::accept(const std::vector<Decision>& decisions, std::size_t n) {
+  // Every answer given so far is in these decisions when they are all of the run's.
+  if (n == decisions.size()) unaccepted_answers_ = 0;
+  if (n <= accepted_.size()) return;
+  accepted_.assign(decisions.begin(), decisions.begin() + static_cast<std::ptrdiff_t>(n));
+  if (journal_ == nullptr) return;
+  for (; journalled_ < accepted_.size(); ++journalled_) journal_->decision(accepted_[journalled_]);
+  journal_->sync();
 }
 
-Decision Session::start(DecisionKind kind, std::uint32_t state, double day) const {
-  Decision d;
-  d.row.decision = decisions_.size();
-  d.row.day = day;
-  d.row.state = state;
-  d.row.kind = static_cast<std::uint8_t>(kind);
-  d.row.source =
-      static_cast<std::uint8_t>(options_.rest_doctrine && script_.empty() ? DecisionSource::doctrine
-                                                                          : DecisionSource::player);
-  return d;
+void Session::store(const QuestionKey& key, const Stored& s, std::uint32_t move) {
+  answers_[key] = s;
+  ++unaccepted_answers_;
+  if (journal_ == nullptr) return;
+  JournalAnswer a;
+  a.move = move;
+  a.kind = key.kind;
+  a.state = key.state;
+  a.incident = key.incident;
+  a.turn = key.turn;
+  a.index = key.index;
+  a.content = key.content;
+  a.value = s.answer.value;
+  a.default_answer = s.answer.default_answer;
+  a.action = s.action;
+  a.rationale = s.answer.rationale;
+  a.seconds = s.answer.seconds;
+  a.source = static_cast<std::uint8_t>(s.answer.source);
+  journal_->answer(a);
+  // On disk before the next question is shown.
+  journal_->sync();
 }
 
-bool Session::next_scripted_is(const Decision& d) const {
-  if (script_.empty()) return false;
-  const DecisionRow& s = script_.front().row;
-  return s.kind == d.row.kind && s.state == d.row.state &&
-         (static_cast<DecisionKind>(d.row.kind) == DecisionKind::turn
-              ? s.turn == d.row.turn
-              : s.incident == d.row.incident);
-}
-
-const Decision* Session::scripted(Decision& d) {
-  if (script_.empty()) {
-    if (replaying_ && replayed_ > 0) front_.replay_done(replayed_, d.row.day);
-    replaying_ = false;
-    return nullptr;
+std::optional<Clock::time_point> Session::deadline(std::uint32_t state, std::uint32_t move) {
+  if (!(options_.move_seconds > 0.0)) return std::nullopt;
+  const auto limit = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(options_.move_seconds));
+  // One question at a time: each question (each action of a turn) has the time.
+  if (!(info_.move_days > 0.0)) return Clock::now() + limit;
+  const auto key = std::make_pair(state, move);
+  auto it = deadlines_.find(key);
+  if (it == deadlines_.end()) {
+    it = deadlines_.emplace(key, Clock::now() + limit).first;
   }
-  if (!next_scripted_is(d)) {
-    const Decision& s = script_.front();
-    fail(s, "is " + describe(s) + ", but the session asks for " + describe(d) +
-                ": the decisions come from another scenario, seed, replication or "
-                "--turn-days, or an earlier decision differs");
+  return it->second;
+}
+
+void Session::ask_forms(std::vector<FormItem>& pending, std::uint32_t move) {
+  // One form per seat, the seats in the order of their first question.
+  std::vector<std::uint32_t> seats;
+  for (const FormItem& item : pending) {
+    if (std::find(seats.begin(), seats.end(), item.state) == seats.end()) {
+      seats.push_back(item.state);
+    }
   }
-  current_ = script_.front();
-  script_.pop_front();
-  d.row.seconds = current_.row.seconds;
-  // Who took the decision in the session it came from (a hand-written one: the file).
-  d.row.source = current_.row.source;
-  d.rationale = current_.rationale;
-  ++replayed_;
-  return &current_;
+  for (const std::uint32_t seat : seats) {
+    Form form;
+    form.move = move;
+    form.from_day = info_.move_days > 0.0 ? (move - 1) * info_.move_days : 0.0;
+    form.to_day = info_.move_days > 0.0 ? std::min(move * info_.move_days, sc_.run.horizon_days)
+                                        : pending.front().day;
+    form.state = seat;
+    form.follow_up = !forms_shown_.insert({seat, move}).second;
+    for (const FormItem& item : pending) {
+      if (item.state == seat) form.items.push_back(item);
+    }
+    form.deadline = deadline(seat, move);
+    front_.form(form, [&](std::size_t i, const Answer& a) {
+      Stored s;
+      s.answer = a;
+      store(form.items.at(i).key, s, move);
+    });
+  }
 }
 
 std::string Session::describe(const Decision& d) const {
@@ -190,18 +543,6 @@ std::string Session::describe(const Decision& d) const {
 void Session::fail(const Decision& s, const std::string& message) const {
   throw ScriptMismatch(options_.script_path, s.line,
                        "decision " + std::to_string(s.row.decision + 1), message);
-}
-
-void Session::record(Decision d) {
-  if (replaying_) front_.replayed(d);
-  // The script's first decisions may be in the journal already (a resumed session).
-  if (journal_ != nullptr && decisions_.size() >= options_.journalled) journal_->decision(d);
-  decisions_.push_back(std::move(d));
-}
-
-void Session::before_asking() {
-  // Every decision taken so far is on disk before the players see the next question.
-  if (journal_ != nullptr) journal_->sync();
 }
 
 }  // namespace cyberdeter::wargame

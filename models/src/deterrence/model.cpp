@@ -753,6 +753,7 @@ class Model {
     const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
     bool joins = coalition_rng_[s].bernoulli(p);  // drawn whoever answers
     if (played_[ally]) joins = ask_join(sim, inc, ally, alignment, dependence, p, joins);
+    if (options_.wargame) decider().answered(row.incident, ally, joins);
     if (joins) {
       ++inc.joiners;
       inc.joined_weight += sc_.states[ally].economy;

@@ -34,36 +34,6 @@ std::string overrides_text(const DesignPoint& point) {
   return values;
 }
 
-void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<DesignPoint>& points) {
-  file.create_group("/design");
-  std::vector<std::int64_t> index(points.size());
-  for (std::size_t k = 0; k < points.size(); ++k) index[k] = static_cast<std::int64_t>(k);
-  file.write_dataset("/design/point", index, "1", "Design point index (the point column of /runs)");
-  std::vector<std::string> names, paths;
-  for (std::size_t i = 0; i < sw.parameters.size(); ++i) {
-    const auto& p = sw.parameters[i];
-    std::vector<double> values(points.size());
-    for (std::size_t k = 0; k < points.size(); ++k) values[k] = points[k].values[i];
-    const std::string dataset = "/design/" + p.name;
-    file.write_dataset(dataset, values, "",
-                       p.values.empty() ? "Value of " + p.path + " at each point"
-                                        : "Index into the `values` attribute at each point");
-    file.set_attribute(dataset, "path", p.path);
-    file.set_attribute(dataset, "paths", std::span(p.paths));
-    file.set_attribute(dataset, "link", std::string(p.link == Link::scale ? "scale" : "same"));
-    if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
-    if (!p.labels.empty()) file.set_attribute(dataset, "labels", std::span(p.labels));
-    names.push_back(p.name);
-    paths.push_back(p.path);
-  }
-  file.set_attribute("/design", "parameters", std::span(names));
-  file.set_attribute("/design", "paths", std::span(paths));
-  file.set_attribute("/design", "kind", to_string(sw.design));
-  file.set_attribute("/design", "replications", sw.replications);
-  file.set_attribute("/design", "common_random_numbers",
-                     std::int64_t{sw.common_random_numbers ? 1 : 0});
-}
-
 sim::PartInfo part_info(const SweepPlan& plan, std::string shard, sim::TaskSet tasks) {
   sim::PartInfo info;
   info.sweep_id = plan.sweep_id;
@@ -376,6 +346,40 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
 }
 
 }  // namespace
+
+void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<DesignPoint>& points) {
+  file.create_group("/design");
+  std::vector<std::int64_t> index(points.size());
+  for (std::size_t k = 0; k < points.size(); ++k) index[k] = static_cast<std::int64_t>(k);
+  file.write_dataset("/design/point", index, "1", "Design point index (the point column of /runs)");
+  std::vector<std::string> names, paths;
+  for (std::size_t i = 0; i < sw.parameters.size(); ++i) {
+    const auto& p = sw.parameters[i];
+    std::vector<double> values(points.size());
+    for (std::size_t k = 0; k < points.size(); ++k) values[k] = points[k].values[i];
+    const std::string dataset = "/design/" + p.name;
+    file.write_dataset(dataset, values, "",
+                       p.values.empty() ? "Value of " + p.path + " at each point"
+                                        : "Index into the `values` attribute at each point");
+    file.set_attribute(dataset, "path", p.path);
+    file.set_attribute(dataset, "paths", std::span(p.paths));
+    file.set_attribute(dataset, "link", std::string(p.link == Link::scale ? "scale" : "same"));
+    if (!p.values.empty()) file.set_attribute(dataset, "values", std::span(p.values));
+    if (!p.labels.empty()) file.set_attribute(dataset, "labels", std::span(p.labels));
+    names.push_back(p.name);
+    paths.push_back(p.path);
+  }
+  file.set_attribute("/design", "parameters", std::span(names));
+  file.set_attribute("/design", "paths", std::span(paths));
+  file.set_attribute("/design", "kind", to_string(sw.design));
+  file.set_attribute("/design", "replications", sw.replications);
+  file.set_attribute("/design", "common_random_numbers",
+                     std::int64_t{sw.common_random_numbers ? 1 : 0});
+}
+
+void write_sweep_attributes(sim::h5::File& file, const Sweep& sw) {
+  write_sweep_attributes(file, sw, "");
+}
 
 sim::RunId SweepPlan::run_id(std::uint64_t task) const {
   sim::RunId id{sweep.seed, replication_of(task), {}};

@@ -19,7 +19,9 @@ constexpr double default_defense_bound = 0.95;  // as the loader and the model
 constexpr double days_per_year = 365.25;
 // A threshold is a case strength in the loader's range of values (docs/model.md §7.1).
 constexpr double max_threshold = 1e12;
-constexpr std::size_t longest_quote = 40;  // characters of a typed word a message repeats
+constexpr std::size_t longest_quote = 40;
+// A program's cost a year, as the loader's range of VU values.
+constexpr double max_cost = 1e12;  // characters of a typed word a message repeats
 
 // A typed word as a message repeats it: at most `longest_quote` characters, control and
 // non-ASCII bytes as '?'.
@@ -128,6 +130,9 @@ std::optional<std::string> check_action(const Scenario& sc, const TurnBrief& bri
       return std::nullopt;
     }
     case ActionKind::program: {
+      if (a.cost && (!std::isfinite(*a.cost) || *a.cost < 0.0 || *a.cost > max_cost)) {
+        return "a program's cost is a number of VU a year from 0 to " + show(max_cost);
+      }
       if (a.years) {
         const double left = (sc.run.horizon_days - brief.day) / days_per_year;
         if (!(*a.years > 0.0) || !std::isfinite(*a.years)) {
@@ -207,15 +212,22 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
   if (verb == "program") {
     if (w.size() < 2) {
       throw std::invalid_argument(
-          "usage: program training|investment [rate R] [years Y] | program exercise | "
-          "program sharing COMMUNITY [years Y]");
+          "usage: program training|investment [rate R] [years Y] [cost C] | program exercise "
+          "[cost C] | program sharing COMMUNITY [years Y] [cost C]");
     }
     a.kind = ActionKind::program;
     const std::string kind = detail::lowercase(w[1]);
     std::size_t end = w.size();
-    // A trailing "years Y" applies to every kind but the exercise.
-    if (end >= 4 && detail::lowercase(w[end - 2]) == "years") {
-      a.years = parse_number(w[end - 1], "years");
+    // Trailing "years Y" (every kind but the exercise) and "cost C", in either order.
+    while (end >= 4) {
+      const std::string key = detail::lowercase(w[end - 2]);
+      if (key == "years" && !a.years) {
+        a.years = parse_number(w[end - 1], "years");
+      } else if (key == "cost" && !a.cost) {
+        a.cost = parse_number(w[end - 1], "the cost");
+      } else {
+        break;
+      }
       end -= 2;
     }
     if (kind == "training" || kind == "investment") {
@@ -223,18 +235,20 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
       if (end == 4 && detail::lowercase(w[2]) == "rate") {
         a.rate = parse_number(w[3], "the rate");
       } else if (end != 2) {
-        throw std::invalid_argument("usage: program " + kind + " [rate R] [years Y]");
+        throw std::invalid_argument("usage: program " + kind + " [rate R] [years Y] [cost C]");
       }
       return a;
     }
     if (kind == "exercise") {
       a.program = ProgramKind::exercise;
-      if (end != 2 || a.years) throw std::invalid_argument("usage: program exercise");
+      if (end != 2 || a.years) throw std::invalid_argument("usage: program exercise [cost C]");
       return a;
     }
     if (kind == "sharing" || kind == "information_sharing") {
       a.program = ProgramKind::information_sharing;
-      if (end < 3) throw std::invalid_argument("usage: program sharing COMMUNITY [years Y]");
+      if (end < 3) {
+        throw std::invalid_argument("usage: program sharing COMMUNITY [years Y] [cost C]");
+      }
       std::string name;
       for (std::size_t i = 2; i < end; ++i) name += (i > 2 ? " " : "") + w[i];
       for (std::size_t c = 0; c < sc.communities.size(); ++c) {
@@ -260,7 +274,8 @@ DoctrineAction parse_action(std::string_view text, const Scenario& sc) {
 
 std::string format_action(const DoctrineAction& a, const Scenario& sc) {
   const std::string rung(to_string(a.rung));
-  const std::string years = a.years ? " years " + show(*a.years) : "";
+  const std::string years =
+      (a.years ? " years " + show(*a.years) : "") + (a.cost ? " cost " + show(*a.cost) : "");
   switch (a.kind) {
     case ActionKind::done: return "done";
     case ActionKind::enable: return "enable " + rung;
@@ -270,7 +285,7 @@ std::string format_action(const DoctrineAction& a, const Scenario& sc) {
       switch (a.program) {
         case ProgramKind::training: return "program training rate " + show(a.rate) + years;
         case ProgramKind::investment: return "program investment rate " + show(a.rate) + years;
-        case ProgramKind::exercise: return "program exercise";
+        case ProgramKind::exercise: return "program exercise" + years;
         case ProgramKind::information_sharing:
           return "program sharing " + sc.communities.at(a.community.value()).name + years;
         case ProgramKind::capacity_building: return "program capacity_building";
@@ -287,6 +302,7 @@ Program make_program(const Scenario& sc, std::size_t s, double day, const Doctri
   p.start_day = day;
   p.rate = a.rate;
   p.community = a.community;
+  p.cost_per_year = a.cost.value_or(0.0);
   p.name = "war-game: " + format_action(a, sc);
   if (a.program == ProgramKind::exercise) {
     p.end_day = day + sc.calibration.exercise_window_days;

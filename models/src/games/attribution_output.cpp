@@ -19,7 +19,10 @@ sim::h5::TableSchema<AttributionRunRow> attribution_runs_schema() {
            "Retaliations against an attacker that did not attack in that round")
       .add("rounds_without_attack_retaliated", &R::rounds_without_attack_retaliated, "count",
            "Rounds in which nobody attacked and the defender retaliated against someone")
-      .add("events", &R::events, "count", "Events processed by the engine");
+      .add("events", &R::events, "count", "Events processed by the engine")
+      .add("fingerprint", &R::fingerprint, "1",
+           "FNV-1a hash of the event trajectory: every round's opportunity, choice, signal and "
+           "retaliations");
   return s;
 }
 

@@ -33,6 +33,12 @@ struct Event {
   std::uint32_t holder = 0;  // who had the opportunity; n for nobody
   Kind kind = Kind::round;
   bool attacked = false;
+  /// A round event carries a digest of every earlier round's signal and retaliations, so
+  /// that the trajectory hash (which sees only events) fingerprints what was drawn.
+  std::uint64_t digest = 0;
+  std::uint64_t trace_key() const noexcept {
+    return digest ^ (std::uint64_t{holder} << 2) ^ (attacked ? 2u : 0u);
+  }
 };
 
 using Sim = sim::Simulation<Event>;
@@ -162,9 +168,10 @@ class AttributionModel {
     }
   }
 
-  AttributionResult result(const Sim& s) {
+  AttributionResult result(const Sim& s, std::uint64_t fingerprint) {
     AttributionResult r;
     run_row_.events = s.events_processed();
+    run_row_.fingerprint = fingerprint;
     r.run = run_row_;
     for (std::size_t i = 0; i < n_; ++i) {
       auto& st = attackers_[i];
@@ -348,8 +355,10 @@ class AttributionModel {
       }
       defender_learns(sgn);
     }
+    digest_ = (digest_ ^ sgn) * 0x100000001b3ULL;
+    for (std::uint32_t j = 0; j < n_; ++j) digest_ = (digest_ ^ (retaliated_[j] ? 1u : 0u)) * 31u;
     if (e.round + 1 < sc_.rounds) {
-      s.schedule_at(day(e.round + 1), Event{e.round + 1, 0, Event::Kind::round, false},
+      s.schedule_at(day(e.round + 1), Event{e.round + 1, 0, Event::Kind::round, false, digest_},
                     round_priority);
     }
   }
@@ -411,6 +420,7 @@ class AttributionModel {
   std::vector<double> scratch_;
   std::vector<double> scratch_posterior_;
   AttributionRunRow run_row_;
+  std::uint64_t digest_ = 0xcbf29ce484222325ULL;
   std::vector<AttributionSignalRow> signal_rows_;
   std::vector<AttributionTrajectoryRow> trajectory_;
 };
@@ -424,8 +434,9 @@ AttributionResult run_attribution(const AttributionScenario& sc,
   AttributionModel model(sc, equilibrium, streams, replication);
   Sim simulation;
   model.start(simulation);
-  simulation.run(model);
-  return model.result(simulation);
+  sim::TraceHash trace;
+  simulation.run(model, sim::StopCondition{}, trace);
+  return model.result(simulation, trace.value());
 }
 
 }  // namespace cyberdeter::models::games

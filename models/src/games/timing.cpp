@@ -112,6 +112,10 @@ namespace {
 struct PeriodEvent {
   std::uint64_t episode = 0;
   std::uint64_t period = 0;
+  /// What the previous period did (used, survived), so that the trajectory hash
+  /// fingerprints the draws and not just the schedule.
+  std::uint8_t previous = 0;
+  std::uint64_t trace_key() const noexcept { return (episode << 2) ^ previous; }
 };
 
 // Episodes one after another, one period per tick: period t of an episode uses the t-th
@@ -144,8 +148,9 @@ class Episodes {
       ++uses_;
     }
     const bool survives = survival_.uniform() < (use ? game_.stealth : game_.persistence);
+    const auto previous = static_cast<std::uint8_t>((use ? 1u : 0u) | (survives ? 2u : 0u));
     if (survives && e.period + 1 < horizon_) {
-      s.schedule_in(1, PeriodEvent{e.episode, e.period + 1});
+      s.schedule_in(1, PeriodEvent{e.episode, e.period + 1, previous});
       return;
     }
     truncated_ += survives ? 1u : 0u;
@@ -153,11 +158,12 @@ class Episodes {
     squares_ += value_ * value_;
     total_uses_ += uses_;
     total_periods_ += e.period + 1;
-    if (e.episode + 1 < episodes_) s.schedule_in(1, PeriodEvent{e.episode + 1, 0});
+    if (e.episode + 1 < episodes_) s.schedule_in(1, PeriodEvent{e.episode + 1, 0, previous});
   }
 
-  TimingValueRow row(std::uint64_t events) const {
+  TimingValueRow row(std::uint64_t events, std::uint64_t fingerprint) const {
     TimingValueRow r;
+    r.fingerprint = fingerprint;
     const auto n = static_cast<double>(episodes_);
     r.threshold = threshold_;
     r.episodes = episodes_;
@@ -199,9 +205,10 @@ TimingValueRow simulate_value(const TimingGame& game, double threshold,
                               const char* prefix) {
   Episodes model(game, threshold, streams, episodes, prefix);
   sim::Simulation<PeriodEvent> simulation;
-  simulation.schedule_at(0, PeriodEvent{0, 0});
-  simulation.run(model);
-  return model.row(simulation.events_processed());
+  simulation.schedule_at(0, PeriodEvent{0, 0, 0});
+  sim::TraceHash trace;
+  simulation.run(model, sim::StopCondition{}, trace);
+  return model.row(simulation.events_processed(), trace.value());
 }
 
 TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
@@ -219,6 +226,7 @@ TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
     row.replication = replication;
     row.purpose = purpose;
     run.events += row.events;
+    run.fingerprint = sim::mix64(run.fingerprint, row.fingerprint);
     out.values.push_back(row);
     return row.value;
   };
@@ -280,6 +288,7 @@ TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
   row.replication = replication;
   row.purpose = 2;
   run.events += row.events;
+  run.fingerprint = sim::mix64(run.fingerprint, row.fingerprint);
   out.values.push_back(row);
   run.value_checked = checked.value;
   run.value_checked_se = checked.standard_error;

@@ -164,7 +164,9 @@ sim::h5::TableSchema<TimingRunRow> timing_runs_schema() {
       .add("threshold_theory", &R::threshold_theory, "stakes", "T* in closed form")
       .add("value_theory", &R::value_theory, "stakes", "V(T*) in closed form")
       .add("evaluations", &R::evaluations, "count", "Simulated V(T) the search evaluated")
-      .add("events", &R::events, "count", "Events processed by the engine (all evaluations)");
+      .add("events", &R::events, "count", "Events processed by the engine (all evaluations)")
+      .add("fingerprint", &R::fingerprint, "1",
+           "The trajectory hashes of every evaluation in /values, folded in order");
   return s;
 }
 
@@ -183,7 +185,10 @@ sim::h5::TableSchema<TimingValueRow> timing_values_schema() {
       .add("periods", &R::periods, "period", "Mean periods per episode")
       .add("truncated", &R::truncated, "count",
            "Episodes cut at the truncation horizon (w^t < 1e-12) with the resource still held")
-      .add("events", &R::events, "count", "Events processed by the engine");
+      .add("events", &R::events, "count", "Events processed by the engine")
+      .add("fingerprint", &R::fingerprint, "1",
+           "FNV-1a hash of the episodes' event trajectory, each period carrying what the "
+           "previous one did (used, survived)");
   return s;
 }
 

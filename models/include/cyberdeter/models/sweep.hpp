@@ -65,9 +65,10 @@ struct SweepQuestion {
 };
 
 struct Sweep {
-  std::string path;       ///< the sweep file
-  std::string text;       ///< its text
-  std::string base_path;  ///< `base`, resolved relative to the sweep file
+  std::string path;                  ///< the sweep file
+  std::string text;                  ///< its text
+  std::string base_path;             ///< `base`, resolved relative to the sweep file
+  std::string model = "deterrence";  ///< the base scenario's `model`
   /// The base scenario's text when it was given rather than read from base_path.
   std::optional<std::string> base_text;
   std::string name;                      ///< `name`

@@ -74,6 +74,21 @@ class RandomStream {
   double uniform(double lo, double hi);
   /// Uniform integer on [lo, hi] inclusive.
   std::int64_t uniform_int(std::int64_t lo, std::int64_t hi);
+  /// Uniform integer on [0, n), n >= 1: Lemire's multiply-and-reject on the raw bits, exact
+  /// and portable, without the division that uniform_int pays on every draw.
+  std::uint64_t below(std::uint64_t n) {
+    __extension__ using u128 = unsigned __int128;
+    u128 m = static_cast<u128>(engine_()) * n;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < n) {
+      const std::uint64_t threshold = (0 - n) % n;
+      while (low < threshold) {
+        m = static_cast<u128>(engine_()) * n;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
   /// True with probability p (p clamped to [0, 1]).
   bool bernoulli(double p);
   /// Exponential with the given rate (mean 1/rate); rate must be > 0.

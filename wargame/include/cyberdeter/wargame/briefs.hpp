@@ -38,6 +38,7 @@ struct ParsedAnswer {
   std::optional<int> value;  ///< respond: the rung; join: 1 join, 0 decline
   std::string error;
   std::string warning;  ///< accepted, but against the doctrine (below resolve, a rung it lacks)
+  bool default_answer = false;  ///< Enter: the doctrine's advice, the model's answer
 };
 ParsedAnswer parse_response(const models::deterrence::Scenario& sc,
                             const models::deterrence::ResponseBrief& b, const std::string& line);

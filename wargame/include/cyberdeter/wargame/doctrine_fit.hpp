@@ -46,4 +46,27 @@ Rung respond_available(const Doctrine& doctrine, double resolve, double z,
 DoctrineFit fit_doctrine(std::span<const PlayedResponse> answers, const Doctrine& start,
                          double resolve);
 
+/// One recorded answer of a played state to an invitation that counted (not late).
+struct PlayedJoin {
+  double p_model = 0.5;    ///< the model's probability that it joins (DecisionRow::p_join)
+  double alignment = 0.0;  ///< A[leader][state], the inviter's alignment with it
+  bool joined = false;
+};
+
+/// How readily a played state joined, against the model: the factor f on its alignment
+/// with the states that invite it (states.LEADER.alignment.STATE, a sweep can scale them)
+/// under which the model's join probability σ(x + join_alignment · A · (f − 1)) best
+/// explains its answers (maximum likelihood; the log-likelihood is concave in f).
+struct JoinFit {
+  double factor = 1.0;
+  std::size_t total = 0;
+  std::size_t joined = 0;
+  double expected = 0.0;         ///< joins the model expects (sum of p_model)
+  double expected_fitted = 0.0;  ///< joins it expects with the factor
+  bool at_bound = false;         ///< the factor hit its range: the answers say "always"/"never"
+};
+
+/// f in [0.05, max_factor] (max_factor keeps every alignment within 1); no answers: 1.
+JoinFit fit_joining(std::span<const PlayedJoin> answers, double join_alignment, double max_factor);
+
 }  // namespace cyberdeter::wargame

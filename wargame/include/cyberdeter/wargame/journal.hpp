@@ -26,6 +26,8 @@ namespace cyberdeter::wargame {
 struct JournalHeader {
   SessionInfo info;               ///< played, turn_days, delegate_below, seed, replication
   std::string rest = "ask";       ///< who decides once the scripted decisions run out
+  double move_seconds = 0.0;      ///< the move timer (0: none)
+  bool every_turn = false;        ///< every turn is put to the players
   std::string scenario_resolved;  ///< the scenario as played (after --set, --horizon-days)
   std::string scenario_text;
   std::string scenario_path;
@@ -34,14 +36,34 @@ struct JournalHeader {
   std::string command_line;
 };
 
+/// A player's answer to a question of the move under way, before the move's decisions are
+/// journalled (docs/wargame.md, "Moves"): matched to its question by key and content.
+struct JournalAnswer {
+  std::uint32_t move = 0;
+  std::uint8_t kind = 0;  ///< DecisionKind
+  std::uint32_t state = 0;
+  std::int64_t incident = -1;
+  std::uint32_t turn = 0;
+  std::uint32_t index = 0;    ///< turn: the action's position
+  std::uint64_t content = 0;  ///< respond, join: the hash of the case's facts
+  int value = 0;              ///< respond: the rung; join: 1 or 0
+  bool default_answer = false;
+  std::string action;  ///< turn: the action in words
+  std::string rationale;
+  double seconds = 0.0;
+  std::uint8_t source = 0;  ///< DecisionSource
+};
+
 /// A journal read back.
 struct JournalContents {
   JournalHeader header;
   std::vector<Decision> decisions;  ///< in the order taken
-  bool complete = false;            ///< the session ended and its file was written
-  std::uint64_t stops = 0;          ///< times the session stopped before its end
-  std::uint64_t good_bytes = 0;     ///< length of the journal up to its last whole line
-  bool torn_tail = false;           ///< a last line was cut short (and is ignored)
+  /// The answers after the last decision: those of the move under way when it stopped.
+  std::vector<JournalAnswer> answers;
+  bool complete = false;         ///< the session ended and its file was written
+  std::uint64_t stops = 0;       ///< times the session stopped before its end
+  std::uint64_t good_bytes = 0;  ///< length of the journal up to its last whole line
+  bool torn_tail = false;        ///< a last line was cut short (and is ignored)
 };
 
 /// The journal of session file `session_path`: session_path + ".journal".
@@ -72,6 +94,8 @@ class Journal {
   const std::string& path() const noexcept { return path_; }
   /// Appends a decision; on disk after the next sync().
   void decision(const Decision& d);
+  /// Appends an answer to a question of the move under way; on disk after the next sync().
+  void answer(const JournalAnswer& a);
   /// Appends a note that the session stopped (why) or resumed, or completed; synced.
   void stopped(const std::string& why, std::uint64_t decisions);
   void resumed(std::uint64_t decisions);

@@ -49,6 +49,12 @@ struct DecisionRow {
   std::uint8_t source = 0;  ///< DecisionSource
   /// join: the answer could not reach the leader by its deadline, so it did not count
   bool late = false;
+  /// The move it belongs to (move k: days ((k-1)·move_days, k·move_days]); 0 when questions
+  /// come one at a time (move_days 0)
+  std::uint32_t move = 0;
+  std::int32_t leader = -1;  ///< join: the state that invited; otherwise -1
+  /// join: the model's probability that the state joins (never shown to its players)
+  double p_join = 0.0;
 };
 
 /// A decision with its texts.
@@ -66,6 +72,9 @@ sim::h5::TableSchema<DecisionRow> decisions_schema();
 struct SessionInfo {
   std::vector<std::string> played;
   double turn_days = 0.0;
+  /// Days a move spans (the questions of a move are put to each seat in one form); 0: one
+  /// question at a time
+  double move_days = 0.0;
   /// Responses to cases weaker than this were left to the doctrine (-inf: none were).
   double delegate_below = -std::numeric_limits<double>::infinity();
   std::uint64_t replication = 0;
@@ -113,6 +122,11 @@ struct PlayedDoctrine {
   std::size_t state = 0;
   Doctrine scenario;
   Doctrine played;
+  /// How readily it joined invitations, against the model: a second grid parameter scales
+  /// its alignment with each state in `inviters` (states.LEADER.alignment.STATE) by 1
+  /// ("doctrine") or this factor ("as played"). Absent: it answered no invitation.
+  std::optional<double> joining;
+  std::vector<std::size_t> inviters;
 };
 std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,
                                  const std::string& base, std::uint64_t replications,

@@ -2,13 +2,30 @@
 // A war-game session (docs/wargame.md): the model asks, the session answers for the played
 // states. An answer comes from a script (the decisions being resumed or replayed), from the
 // doctrine (weak cases with --delegate-below, everything with --rest doctrine) or from a
-// front end, which shows the brief to the players and returns what they chose. Every
-// decision is recorded with its brief, appended to the journal and made durable before the
-// next question is shown. The session owns everything but the screen: a terminal and a
-// server with seats are two front ends of it.
+// front end, which shows the questions to the players and returns what they chose.
+//
+// Questions are gathered into moves (docs/wargame.md, "Moves"): move k holds the decisions
+// of days ((k-1)·move_days, k·move_days], and each played state (a seat) answers one form
+// per move that lists its cases and invitations. To know a move's questions before they are
+// answered, the session runs the replication ahead to the move's end with provisional
+// answers (the doctrine's advice, the model's answer), then puts each seat's form to the
+// front end. It runs the replication again from day 0 with the answers, matched to the
+// questions by key (kind, state, incident or turn) and content (the facts of the case); a
+// question the answers made arise, or changed, goes to its seat in a short follow-up form.
+// A turn changes what follows it, so it is asked on its own when everything before it is
+// answered. A whole seven-year session replays in a fraction of a second, so a move costs
+// two or three replays of its prefix.
+//
+// Every answer is appended to the journal and made durable before the next question is
+// shown; a move's decisions are journalled when the move is complete. The session owns
+// everything but the screen: a terminal and a server with seats are two front ends of it.
 
+#include <chrono>
 #include <cstdint>
-#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,16 +57,60 @@ struct ScriptMismatch : std::runtime_error {
   std::string key;  ///< "decision 3"
 };
 
+using Clock = std::chrono::steady_clock;
+
 /// What the players answered to one question, and how long it took them.
 struct Answer {
   int value = 0;  ///< respond: the rung; join: 1 join, 0 decline
+  /// Enter: the doctrine's advice (respond) or the model's answer (join), whatever it is
+  /// when the move is played out; `value` is then what it was when asked.
+  bool default_answer = false;
   std::string rationale;
   double seconds = 0.0;
+  DecisionSource source = DecisionSource::player;  ///< timeout: the move's time ran out
 };
 struct ActionAnswer {
   models::deterrence::DoctrineAction action;
   std::string rationale;
   double seconds = 0.0;
+  DecisionSource source = DecisionSource::player;
+};
+
+/// The key and content of a question, by which an answer is matched to it when the move is
+/// played again: the same key with other content is another question.
+struct QuestionKey {
+  std::uint8_t kind = 0;
+  std::uint32_t state = 0;
+  std::int64_t incident = -1;
+  std::uint32_t turn = 0;
+  std::uint32_t index = 0;    ///< turn: the action's position in the turn
+  std::uint64_t content = 0;  ///< respond, join: a hash of the case's facts
+  auto operator<=>(const QuestionKey&) const = default;
+};
+
+/// One question of a form: a response to a case or an answer to an invitation.
+struct FormItem {
+  QuestionKey key;
+  DecisionKind kind = DecisionKind::respond;
+  std::uint32_t state = 0;
+  double day = 0.0;
+  std::uint64_t number = 0;  ///< the decision's sequence number (as the brief's header says)
+  std::optional<models::deterrence::ResponseBrief> respond;
+  std::optional<models::deterrence::JoinBrief> join;
+  std::string brief;    ///< as rendered
+  std::string summary;  ///< one line for the form's list
+};
+
+/// A seat's questions of one move.
+struct Form {
+  std::uint32_t move = 0;  ///< 1, 2, ...
+  double from_day = 0.0;   ///< the move covers (from_day, to_day]
+  double to_day = 0.0;
+  std::uint32_t state = 0;
+  bool follow_up = false;  ///< questions that arose from the answers to the move's form
+  std::vector<FormItem> items;
+  /// When the move's time runs out (a move timer): unanswered items take their default.
+  std::optional<Clock::time_point> deadline;
 };
 
 /// Shows questions to the players and returns their answers; throws SessionStopped to
@@ -57,11 +118,15 @@ struct ActionAnswer {
 class FrontEnd {
  public:
   virtual ~FrontEnd() = default;
-  virtual Answer respond(const models::deterrence::ResponseBrief& b, const std::string& brief) = 0;
-  virtual Answer join(const models::deterrence::JoinBrief& b, const std::string& brief) = 0;
-  /// `brief` is empty for the second and later actions of a turn (shown already). The
-  /// action returned must pass check_action.
-  virtual ActionAnswer turn(const models::deterrence::TurnBrief& b, const std::string& brief) = 0;
+  /// Puts a seat's form to its players; calls `answered(i, answer)` as soon as item i is
+  /// answered (the session makes the answer durable before it returns), in any order.
+  virtual void form(const Form& form,
+                    const std::function<void(std::size_t, const Answer&)>& answered) = 0;
+  /// One action of a turn. `brief` is empty for the second and later actions of a turn
+  /// (shown already). The action returned must pass check_action; after `deadline`, `done`
+  /// with source timeout.
+  virtual ActionAnswer turn(const models::deterrence::TurnBrief& b, const std::string& brief,
+                            std::uint32_t move, std::optional<Clock::time_point> deadline) = 0;
   /// A decision taken from the script, as it is replayed.
   virtual void replayed(const Decision&) {}
   /// The end of the script: `count` decisions replayed up to `day`.
@@ -76,48 +141,81 @@ struct SessionOptions {
   std::string script_path;     ///< where the script came from (for messages)
   /// The first `journalled` decisions of the script are in the journal already (resume).
   std::size_t journalled = 0;
+  /// Answers of the move under way when the session stopped (resume), in journal order.
+  std::vector<JournalAnswer> answers;
+  /// Wall time a seat has for its questions of a move; 0: no limit.
+  double move_seconds = 0.0;
+  /// Put every turn to the players, also when nothing happened to the seat since its last.
+  bool every_turn = false;
 };
 
-/// The decider of one run of a session.
-class Session final : public models::deterrence::Decider {
+/// Runs one replication of the session's scenario with `decider` from day 0.
+using PassRunner = std::function<void(models::deterrence::Decider& decider)>;
+
+/// A session: plays the replication move by move until its end.
+class Session final {
  public:
   Session(const models::deterrence::Scenario& sc, SessionInfo info, std::vector<Decision> script,
           SessionOptions options, FrontEnd& front_end, Journal* journal);
 
-  models::deterrence::Rung respond(const models::deterrence::ResponseBrief& b) override;
-  bool join(const models::deterrence::JoinBrief& b) override;
-  models::deterrence::DoctrineAction turn(const models::deterrence::TurnBrief& b) override;
+  /// Plays to the end of the replication; the last call of `run` is the session's history.
+  /// Throws SessionStopped, ScriptMismatch, or what the front end throws.
+  void play(const PassRunner& run);
 
-  const std::vector<Decision>& decisions() const noexcept { return decisions_; }
+  /// The decisions of the moves completed (all of them once play() returns).
+  const std::vector<Decision>& decisions() const noexcept { return accepted_; }
   const SessionInfo& info() const noexcept { return info_; }
-  /// The day of the last decision (0 before the first).
-  double day() const noexcept { return decisions_.empty() ? 0.0 : decisions_.back().row.day; }
-  /// Throws ScriptMismatch if scripted decisions were never asked for.
-  void check_script_used() const;
+  /// The day of the last decision taken (0 before the first).
+  double day() const noexcept { return accepted_.empty() ? 0.0 : accepted_.back().row.day; }
+  /// Answers given for the move under way (journalled, not yet decisions).
+  std::size_t pending_answers() const noexcept { return unaccepted_answers_; }
+  /// Replays `run` played: how many times the replication was run.
+  std::size_t passes() const noexcept { return passes_; }
+
+  /// Who joined each incident's statement or sanctions in time, by incident (once play()
+  /// returned): the co-signers of the after-action review.
+  const std::map<std::uint64_t, std::vector<std::uint32_t>>& cosigners() const noexcept {
+    return cosigners_;
+  }
+
+  /// The move of a decision on `day` (1 for the first).
+  std::uint32_t move_of(double day) const noexcept;
 
  private:
-  Decision start(DecisionKind kind, std::uint32_t state, double day) const;
-  bool next_scripted_is(const Decision& d) const;
-  const Decision* scripted(Decision& d);
-  std::string describe(const Decision& d) const;
+  class Pass;
+  friend class Pass;
+  struct Stored {
+    Answer answer;
+    std::string action;  ///< turn: the action's words
+  };
+  void ask_forms(std::vector<FormItem>& pending, std::uint32_t move);
+  void accept(const std::vector<Decision>& decisions, std::size_t n);
+  void store(const QuestionKey& key, const Stored& s, std::uint32_t move);
+  std::optional<Clock::time_point> deadline(std::uint32_t state, std::uint32_t move);
   [[noreturn]] void fail(const Decision& s, const std::string& message) const;
-  void record(Decision d);
-  void before_asking();
+  std::string describe(const Decision& d) const;
 
   const models::deterrence::Scenario& sc_;
   SessionInfo info_;
-  std::deque<Decision> script_;
+  std::vector<Decision> fixed_;  // what a run replays: the script, then the accepted decisions
   SessionOptions options_;
   FrontEnd& front_;
   Journal* journal_;
-  bool replaying_ = true;
-  std::size_t replayed_ = 0;
-  Decision current_;
-  std::vector<Decision> decisions_;
-  std::uint32_t seen_turn_ = 0;  // the turn whose first action was recorded last
-  std::uint32_t seen_state_ = 0;
-  std::uint32_t shown_turn_ = 0;  // the turn whose brief the players saw last
-  std::uint32_t shown_state_ = 0;
+  std::vector<Decision> accepted_;         // decisions of the completed moves, in order
+  std::size_t journalled_ = 0;             // of accepted_, how many are in the journal
+  std::size_t notified_ = 0;               // of accepted_, whose notices were given
+  std::size_t unaccepted_answers_ = 0;     // answers journalled after the last decision
+  std::map<QuestionKey, Stored> answers_;  // the move under way
+  using Seat = std::pair<std::uint32_t, std::uint32_t>;  // (state, move or turn)
+  std::map<Seat, Clock::time_point> deadlines_;
+  std::set<Seat> forms_shown_;
+  std::set<Seat> turns_shown_;
+  std::size_t passes_ = 0;
+  std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners_;
 };
+
+/// The content hash of a question (part of its key).
+std::uint64_t content_of(const models::deterrence::ResponseBrief& b);
+std::uint64_t content_of(const models::deterrence::JoinBrief& b);
 
 }  // namespace cyberdeter::wargame

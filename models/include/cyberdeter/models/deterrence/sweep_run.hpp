@@ -72,6 +72,12 @@ void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks);
 SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text,
                           std::string worlds_text = "");
 
+/// Writes /design: each parameter's value (or index into `values`) at every point, with
+/// its path, values and labels as attributes. Every model's sweep file has the same /design.
+void write_design(sim::h5::File& file, const Sweep& sweep, const std::vector<DesignPoint>& points);
+/// Writes /sweep with the sweep file's text, name, master seed and replications.
+void write_sweep_attributes(sim::h5::File& file, const Sweep& sweep);
+
 /// Tasks in words, for messages: "point 3 (replications 0-9), points 7-9".
 std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,
                            std::size_t max_ranges = 8);

@@ -139,6 +139,8 @@ struct DoctrineAction {
   /// scenario's calibration.exercise_window_days)
   std::optional<double> years;
   std::optional<std::size_t> community;  ///< program information_sharing
+  /// program: what it costs its owner a year, VU (docs/model.md §9.3); absent: nothing
+  std::optional<double> cost;
 
   bool operator==(const DoctrineAction&) const = default;
 };
@@ -156,8 +158,9 @@ void apply(Doctrine& d, const DoctrineAction& action);
 bool parse_decimal(std::string_view text, double& value);
 
 /// Parses the words of a turn action: "done", "enable sanction", "disable coordinate",
-/// "threshold attribute 0.4", "program training [rate R] [years Y]", "program investment
-/// ...", "program exercise", "program sharing COMMUNITY". Returns the action or throws
+/// "threshold attribute 0.4", "program training [rate R] [years Y] [cost C]", "program
+/// investment ...", "program exercise [cost C]", "program sharing COMMUNITY [years Y]
+/// [cost C]". Returns the action or throws
 /// std::invalid_argument with a message a player can act on.
 DoctrineAction parse_action(std::string_view text, const Scenario& sc);
 /// The canonical words of an action; parse_action(format_action(a)) == a.
@@ -176,6 +179,9 @@ class Decider {
   /// Called again after each action, with the brief brought up to date, until it returns
   /// an action of kind `done`. Every other action must pass check_action.
   virtual DoctrineAction turn(const TurnBrief& brief) = 0;
+  /// Told of every ally's answer to an invitation, played or not, as it arrives in time
+  /// (who co-signs, for the after-action review); it changes nothing.
+  virtual void answered(std::uint64_t /*incident*/, std::uint32_t /*ally*/, bool /*joins*/) {}
 };
 
 /// Who plays, and when turns come.

@@ -83,6 +83,9 @@ struct AttributionRunRow {
   std::uint64_t retaliations_innocent = 0;             ///< against an attacker that did not attack
   std::uint64_t rounds_without_attack_retaliated = 0;  ///< nobody attacked, someone was hit
   std::uint64_t events = 0;
+  /// Hash of the event trajectory: every round's opportunity, choice, signal and
+  /// retaliations (sim::TraceHash).
+  std::uint64_t fingerprint = 0;
 };
 
 /// One row of /attackers: one attacker in one replication (after burn-in).

@@ -105,6 +105,7 @@ struct TimingValueRow {
   double periods = 0.0;         ///< mean periods per episode
   std::uint64_t truncated = 0;  ///< episodes cut at truncation_periods
   std::uint64_t events = 0;
+  std::uint64_t fingerprint = 0;  ///< hash of the episodes' trajectory (sim::TraceHash)
 };
 
 /// One row of /runs: a replication's search.
@@ -120,6 +121,8 @@ struct TimingRunRow {
   double value_theory = 0.0;        ///< V(T*)
   std::uint64_t evaluations = 0;    ///< simulated V(T) evaluated by the search
   std::uint64_t events = 0;
+  /// The fingerprints of every evaluation of /values, folded in order (sim::mix64).
+  std::uint64_t fingerprint = 0;
 };
 
 /// Simulates `episodes` episodes with threshold T from the streams named `prefix`.stakes
