@@ -6,7 +6,9 @@
 // same designs from the merged waves and runs only what no part holds.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -55,16 +57,29 @@ std::vector<std::string> wave_parts(const fs::path& dir) {
   return parts;
 }
 
-// Removes the temporary files of this process's own earlier incarnations (a resume).
+// Removes the temporary files that earlier incarnations of this shard (or of the whole
+// wave) left in its own directory when they died. Never another shard's: shards of a job
+// array run at once, each writing its parts under a temporary name, and one shard's start
+// must not pull the file from under another's rename.
 void remove_partials(const fs::path& dir) {
   if (!fs::exists(dir)) return;
   std::vector<fs::path> stale;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.path().filename().string().find(".h5.partial-") != std::string::npos) {
-      stale.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const auto at = name.find(".h5.partial-");
+    if (at == std::string::npos) continue;
+    const std::string digits = name.substr(at + 12);
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
     }
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    // Alive, or not ours to judge (EPERM: another user's process): keep it.
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    stale.push_back(entry.path());
   }
-  for (const auto& p : stale) fs::remove(p);
+  std::error_code ignored;
+  for (const auto& p : stale) fs::remove(p, ignored);
 }
 
 sim::TaskSet finished_tasks(const std::vector<std::string>& parts, const det::Wave& wave,
@@ -244,7 +259,7 @@ int run_calibrate(const CalibrateOptions& opt) {
     if (root) {
       try {
         det::validate_points(wave.plan, expected);
-        remove_partials(wave_dir);
+        remove_partials(my_dir);
         done = finished_tasks(wave_parts(wave_dir), wave, wave_dir.string());
         fs::create_directories(my_dir);
       } catch (...) {

@@ -240,6 +240,28 @@ def test_the_same_file_from_job_array_shards(run, small, tmp_path):
     assert_same_file(small.ref, out)
 
 
+def test_a_shard_never_removes_another_shards_file_in_progress(run, small, tmp_path):
+    """Shards of a job array start at once: one shard's start must leave the part another
+    is writing under its temporary name (it removed them all: the other shard's rename then
+    failed, exit 1, and the wave's merge never ran). Its own dead incarnations' files go."""
+    out = tmp_path / "s.h5"
+    wave = tmp_path / "s.h5.parts" / "wave-0"
+    other = wave / "shard-2-of-3"
+    own = wave / "shard-1-of-3"
+    other.mkdir(parents=True)
+    own.mkdir(parents=True)
+    alive = other / f"part-000000000007.h5.partial-{os.getpid()}"  # a process that runs
+    alive.write_bytes(b"being written")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = own / f"part-000000000003.h5.partial-{dead.pid}"
+    stale.write_bytes(b"left by a killed run")
+    r = run("calibrate", small.cal, "-o", out, "--shard", "1/3", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert alive.exists(), "another shard's part in progress was removed"
+    assert not stale.exists(), "this shard's own dead temporary file stays"
+
+
 def saved_runs(parts):
     """Runs held by committed checkpoints and merged waves."""
     total = 0
