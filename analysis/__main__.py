@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-boot", type=_positive, default=10_000, help="bootstrap resamples (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--helps", choices=("lower", "higher"), default="lower",
+                   help="across worlds (a `sweep --worlds` file): which direction of the metric "
+                        "is better (default lower: fewer attacks)")
 
     p = sub.add_parser("dose", help="dose-response: a metric against one or two swept parameters",
                        description="Mean of a metric per value of one or two swept parameters "
@@ -192,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the reporting periods wholly inside days START..END (days, dates "
                         "or a mega-event's name, as for effect)")
     p.add_argument("--level", type=_level, default=0.95, help="level of the band (default 0.95)")
+
+    p = sub.add_parser("plausible", help="what a calibration identifies: waves, prior against plausible",
+                       description="The output of `cyberdeter calibrate`: each wave's size and "
+                                   "non-implausible share, each parameter's prior and plausible "
+                                   "90 %% intervals and whether the targets identify it; with -o, "
+                                   "the pairs plot of the plausible worlds against the prior "
+                                   "(PNG, SVG) and the tables (CSV).")
+    p.add_argument("file", metavar="CALIBRATION.h5")
+    p.add_argument("-o", "--output", metavar="DIR", help="write the pairs plot and tables here")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser("report", help="self-contained HTML report of a file",
                        description="Write DIR/report.html (figures embedded, tables, provenance, "
@@ -358,14 +371,56 @@ def cmd_effect(a) -> int:
 
 def cmd_answer(a) -> int:
     from .question import answer, read_question
+    from .worlds import across_worlds, is_worlds_sweep
     with _open(a.file) as cf:
         q = read_question(cf, metric=a.metric, compare=a.compare, baseline=a.baseline,
                           treatment=a.treatment)
+        if is_worlds_sweep(cf):
+            res = across_worlds(cf, q, helps=a.helps, window=a.window, seed=a.seed)
+            if a.json:
+                _dump(res.to_dict())
+            else:
+                if q.text:
+                    print(f"Question: {q.text}")
+                print(res.text() if a.details else "\n".join(res.sentences()))
+            return 0
         ans = answer(cf, q, level=a.level, n_boot=a.n_boot, seed=a.seed, window=a.window)
     if a.json:
         _dump(ans.to_dict())
     else:
         print(ans.text(details=a.details))
+    return 0
+
+
+def cmd_plausible(a) -> int:
+    from .worlds import pairs_plot, prior_sample, read_plausible
+    pl = read_plausible(a.file)
+    if a.json:
+        _dump({"parameters": pl.parameters.to_dict(orient="records"),
+               "waves": pl.waves.to_dict(orient="records"),
+               "plausible": int(pl.worlds["plausible"].sum())})
+    else:
+        print(pl.text())
+    if a.output:
+        from pathlib import Path
+        import numpy as np
+        import pandas as pd
+        from .plots import plt, save
+        out = Path(a.output)
+        out.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0)
+        prior = pd.DataFrame({r["name"]: prior_sample(r, 2000, rng)
+                              for _, r in pl.parameters.iterrows()})
+        chosen = pl.worlds[pl.worlds["plausible"] == 1]
+        fig = pairs_plot(chosen, prior, pl.names)
+        paths = save(fig, out, "plausible_pairs")
+        plt.close(fig)
+        pl.parameters.to_csv(out / "parameters.csv", index=False)
+        pl.waves.to_csv(out / "waves.csv", index_label="wave")
+        chosen.to_csv(out / "plausible_worlds.csv", index=False)
+        if not a.json:
+            _written({"pairs plot": paths["png"], "svg": paths["svg"],
+                      "tables": out / "parameters.csv"})
     return 0
 
 
@@ -465,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     handlers = {"summary": cmd_summary, "metrics": cmd_metrics, "effect": cmd_effect,
-                "answer": cmd_answer,
+                "answer": cmd_answer, "plausible": cmd_plausible,
                 "dose": cmd_dose, "sensitivity": cmd_sensitivity, "discover": cmd_discover,
                 "timeseries": cmd_timeseries}
     try:

@@ -714,6 +714,14 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
     from .timeseries import DEFAULT_METRICS, available_metrics, timeseries
     t0 = time.perf_counter()
     outdir = Path(outdir)
+    import h5py
+    try:
+        with h5py.File(path, "r") as probe:
+            is_calibration = "calibration" in probe
+    except OSError:
+        is_calibration = False
+    if is_calibration:
+        return _calibration_report(Path(path), outdir, title=title, t0=t0)
     if (discover_metric is None) != (threshold is None):
         raise BadInput("--discover-metric and --threshold go together")
     with open_file(path) as cf:
@@ -734,7 +742,11 @@ def build_report(path: str | Path, outdir: str | Path, *, metric: str | None = N
         if discover_metric is not None:
             cf.metric_spec(discover_metric)  # fail early on a bad name
 
-        if question is not None:
+        from .worlds import is_worlds_sweep
+        if question is not None and is_worlds_sweep(cf):
+            from .worlds import report_section
+            report_section(cf, rep, question, window=window)
+        elif question is not None:
             _question_section(cf, rep, question, level=level, n_boot=n_boot, window=window)
 
         # -- summary --------------------------------------------------------------------
@@ -1017,3 +1029,43 @@ def _sweep_sections(cf: CyberFile, rep: _Report, spec, primary: str, level: floa
         ch = chain_summary(cf)[["chain", "n_all", "share_all", "per_run_all"]]
         rep.table(ch, "incident_chains", "Incidents of all runs as attacker kind → attribution → "
                   "response carried out.", max_rows=20)
+
+
+def _calibration_report(path: Path, outdir: Path, *, title: str | None, t0: float) -> Path:
+    """The report of a calibration's output (cyberdeter calibrate): the waves, what the
+    targets identify, the pairs plot of the plausible worlds against the prior."""
+    import numpy as np
+    from .plots import plt, save
+    from .worlds import pairs_plot, prior_sample, read_plausible
+    pl = read_plausible(path)
+    rep = _Report(outdir)
+    rep.h2("Plausible worlds")
+    n = int(pl.worlds["plausible"].sum())
+    rep.p(f"{path.name}: {n} plausible worlds of {len(pl.worlds):,} simulated in "
+          f"{len(pl.waves)} waves, against {len(pl.targets)} targets "
+          f"(docs/calibration.md, \"Plausible worlds\").")
+    waves = pl.waves.copy()
+    waves.insert(0, "wave", np.arange(len(waves)))
+    rep.table(waves, "waves", "Each wave: worlds simulated, prior draws screened and kept by "
+              "the earlier waves' emulators (region_share: the share of the prior left), worlds "
+              "non-implausible by their own runs, and each emulator's leave-one-out coverage.")
+    params = pl.parameters.copy()
+    params["identified"] = [pl.verdict(r) for r in params["interval_ratio"]]
+    rep.table(params[["name", "prior", "low", "high", "prior_q05", "prior_q95", "plausible_q05",
+                      "plausible_q50", "plausible_q95", "interval_ratio", "identified", "source"]],
+              "parameters", "Prior against plausible worlds: interval_ratio is the prior's mass "
+              "between the plausible 5 % and 95 % quantiles over 0.9 (near 1: unidentified).")
+    rng = np.random.default_rng(0)
+    prior = pd.DataFrame({r["name"]: prior_sample(r, 2000, rng) for _, r in pl.parameters.iterrows()})
+    fig = pairs_plot(pl.worlds[pl.worlds["plausible"] == 1], prior, pl.names)
+    paths = save(fig, rep.figdir, "plausible_pairs")
+    plt.close(fig)
+    rep.figure(paths, "The plausible worlds (blue) against the prior (grey).")
+    rep.table(pl.targets, "targets", "The targets: statistic, incidents counted, band and source.")
+    title = title or f"cyberdeter calibration: {path.name}"
+    subtitle = (f"{path.name} · generated "
+                f"{_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} by "
+                f"python3 -m analysis in {time.perf_counter() - t0:.1f} s")
+    out = outdir / "report.html"
+    out.write_text(rep.render(title, subtitle), encoding="utf-8")
+    return out

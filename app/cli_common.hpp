@@ -131,6 +131,7 @@ void add_validate_command(CLI::App& app, Action& action);
 void add_describe_command(CLI::App& app, Action& action);
 void add_sweep_command(CLI::App& app, Action& action);
 void add_merge_command(CLI::App& app, Action& action);
+void add_calibrate_command(CLI::App& app, Action& action);
 void add_equilibrium_command(CLI::App& app, Action& action);
 void add_wargame_command(CLI::App& app, Action& action);
 void add_debrief_command(CLI::App& app, Action& action);

@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -41,6 +43,8 @@ struct SweepOptions {
   std::string shard;
   bool shard_given = false;
   double checkpoint_seconds = 10.0;
+  std::string worlds;  // a calibration's output: run the design in each plausible world
+  std::size_t max_worlds = 0;
 };
 
 std::string parts_dir_of(const std::string& output) { return output + ".parts"; }
@@ -159,7 +163,24 @@ int run_sweep(SweepOptions opt) {
   std::unique_ptr<models::SweepBackend> plan;
   std::optional<sim::Shard> shard;
   try {
-    plan = models::plan_any_sweep(opt.file);
+    std::string worlds;
+    if (opt.max_worlds > 0 && opt.worlds.empty()) {
+      throw UsageError("--max-worlds picks among the worlds of --worlds CALIBRATION.h5: give it");
+    }
+    if (!opt.worlds.empty()) {
+      if (!fs::is_regular_file(opt.worlds))
+        throw UsageError("--worlds: " + opt.worlds + ": no such file");
+      try {
+        const models::Sweep sweep = models::load_sweep(opt.file);
+        std::ifstream in(sweep.base_path, std::ios::binary);
+        std::ostringstream base;
+        base << in.rdbuf();
+        worlds = det::worlds_text(opt.worlds, base.str(), opt.file, opt.max_worlds);
+      } catch (const sim::h5::H5Error& e) {
+        throw UsageError(std::string("--worlds: ") + e.what());
+      }
+    }
+    plan = models::plan_any_sweep(opt.file, worlds);
     // A question that needs the incidents' records (a window, counts by attacker kind)
     // gets them without --incidents, so that `analysis answer` works on the output.
     if (plan->sweep().question && plan->sweep().question->needs_incidents) opt.incidents = true;
@@ -312,6 +333,11 @@ int run_sweep(SweepOptions opt) {
     if (!done.empty()) {
       std::printf("  resumed  %s runs were already done\n", sim::thousands(done.size()).c_str());
     }
+    if (plan->worlds() > 0) {
+      std::printf("  worlds   %s plausible worlds of %s x %zu points of the sweep file\n",
+                  sim::thousands(plan->worlds()).c_str(), opt.worlds.c_str(),
+                  plan->points() / plan->worlds());
+    }
     std::printf("  output   %s (/design: %zu points, /runs: %s rows%s)\n", opt.output.c_str(),
                 plan->points(), sim::thousands(rows).c_str(),
                 std::string(opt.timeseries ? ", /timeseries" : "")
@@ -356,6 +382,14 @@ void add_sweep_command(CLI::App& app, Action& action) {
   cmd->add_flag("--resume", opt->resume,
                 "Continue an interrupted run of the same command: only the tasks not yet in "
                 "OUTPUT.parts/ run");
+  cmd->add_option("--worlds", opt->worlds,
+                  "A calibration's output (cyberdeter calibrate): run the sweep's design in "
+                  "each of its plausible worlds, with common random numbers within each")
+      ->type_name("CALIBRATION.h5");
+  cmd->add_option("--max-worlds", opt->max_worlds,
+                  "With --worlds: at most this many plausible worlds, evenly spaced in the "
+                  "calibration's order (their weights renormalised)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   cmd->add_flag("--timeseries", opt->timeseries,
                 "Also write /timeseries (one row per run and reporting period)");
   cmd->add_flag("--incidents", opt->incidents,

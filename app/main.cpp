@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_describe_command(app, action);
   add_sweep_command(app, action);
   add_merge_command(app, action);
+  add_calibrate_command(app, action);
   add_equilibrium_command(app, action);
   add_wargame_command(app, action);
   add_debrief_command(app, action);

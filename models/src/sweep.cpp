@@ -11,6 +11,7 @@
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
 #include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/sim/design.hpp"
+#include "sweep_detail.hpp"
 #include "sweep_question.hpp"
 #include "toml_reader.hpp"
 
@@ -214,8 +215,11 @@ std::optional<double> base_number(const toml::table& base, const std::string& pa
   return node->value<double>();
 }
 
-SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& base) {
-  SweepParameter p;
+}  // namespace
+
+namespace detail {
+
+void read_parameter_paths(Reader& t, const toml::table& base, SweepParameter& p) {
   std::vector<std::string> written;
   if (t.has("path") && t.has("paths")) t.fail("paths", "give either `path` or `paths`, not both");
   if (t.has("paths")) {
@@ -275,6 +279,34 @@ SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& b
   if (p.name == "." || p.name == ".." || p.name == "point") {
     t.fail("name", "'" + p.name + "' is reserved (/design/point is the point index)");
   }
+}
+
+void read_parameter_link(Reader& t, const toml::table& base, SweepParameter& p, bool numeric) {
+  p.link = t.choice("link", "same", {"same", "scale"}) == "scale" ? Link::scale : Link::same;
+  if (p.link == Link::scale) {
+    if (!numeric) t.fail("link", "`link = \"scale\"` multiplies numbers: give numeric values");
+    for (const auto& path : p.paths) {
+      const auto value = base_number(base, path);
+      if (!value) {
+        t.fail("link",
+               "`link = \"scale\"` needs a number at '" + path + "' in the base scenario to scale");
+      }
+      p.base_values.push_back(*value);
+    }
+  }
+}
+
+std::vector<std::string> parameter_overrides(const SweepParameter& p, const std::string& text) {
+  return overrides(p, text);
+}
+
+}  // namespace detail
+
+namespace {
+
+SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& base) {
+  SweepParameter p;
+  detail::read_parameter_paths(t, base, p);
   if (t.has("values")) {
     const toml::node* node = t.raw("values");
     if (!node->is_array() || node->as_array()->empty()) {
@@ -331,21 +363,10 @@ SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& b
       }
     }
   }
-  p.link = t.choice("link", "same", {"same", "scale"}) == "scale" ? Link::scale : Link::same;
-  if (p.link == Link::scale) {
-    const bool numeric =
-        p.has_range || std::all_of(p.values.begin(), p.values.end(),
-                                   [](const std::string& v) { return toml_literal_is_number(v); });
-    if (!numeric) t.fail("link", "`link = \"scale\"` multiplies numbers: give numeric values");
-    for (const auto& path : p.paths) {
-      const auto value = base_number(base, path);
-      if (!value) {
-        t.fail("link",
-               "`link = \"scale\"` needs a number at '" + path + "' in the base scenario to scale");
-      }
-      p.base_values.push_back(*value);
-    }
-  }
+  const bool numeric =
+      p.has_range || std::all_of(p.values.begin(), p.values.end(),
+                                 [](const std::string& v) { return toml_literal_is_number(v); });
+  detail::read_parameter_link(t, base, p, numeric);
   p.log_scale = t.choice("scale", "linear", {"linear", "log"}) == "log";
   if (p.log_scale && !(p.has_range && p.lo > 0.0)) {
     t.fail("scale", "a log scale needs a range with low > 0");

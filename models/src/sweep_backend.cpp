@@ -16,6 +16,7 @@ class DeterrenceBackend final : public SweepBackend {
   std::string model() const override { return "deterrence"; }
   const Sweep& sweep() const override { return plan_.sweep; }
   std::size_t points() const override { return plan_.points.size(); }
+  std::size_t worlds() const override { return plan_.worlds; }
   const std::string& sweep_id() const override { return plan_.sweep_id; }
   bool has_extras() const override { return true; }
   void validate_points(const sim::TaskSet& tasks) const override {
@@ -44,13 +45,20 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path) {
+std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path,
+                                             const std::string& worlds_text) {
   Sweep sweep = load_sweep(path);
   if (sweep.model == "anu_deterrence") {
+    if (!worlds_text.empty()) {
+      throw ScenarioError(path, 0, 0, "",
+                          "--worlds crosses a sweep of the deterrence model "
+                          "with a calibration's worlds; this sweep runs the " +
+                              sweep.model + " model");
+    }
     std::string base_text = read_text(sweep.base_path);
     return anu::plan_anu_sweep(std::move(sweep), std::move(base_text));
   }
-  return std::make_unique<DeterrenceBackend>(deterrence::plan_sweep(path));
+  return std::make_unique<DeterrenceBackend>(deterrence::plan_sweep(path, worlds_text));
 }
 
 deterrence::MergeSummary merge_any_sweep_files(const std::vector<std::string>& inputs,

@@ -255,3 +255,60 @@ def test_the_cluster_starts_in_a_container_without_cgroups():
         subprocess.run([script, "stop", str(state)], capture_output=True, timeout=60,
                        stdin=subprocess.DEVNULL, env=clean_environment())
         shutil.rmtree(state, ignore_errors=True)
+
+
+CALIBRATION = """
+base = "{base}"
+[run]
+replications = 3
+seed = 9
+[method]
+waves = 2
+points = 20
+candidates = 400
+[[parameters]]
+name = "cost"
+path = "attackers.RivalAPT.operation_cost"
+prior = "log_uniform"
+range = [0.5, 6.0]
+source = "test"
+[[parameters]]
+name = "rate"
+path = "attackers.RivalAPT.opportunity_rate"
+range = [0.02, 0.1]
+source = "test"
+[[targets]]
+id = "launched"
+statistic = "per_year"
+of = {{ kind = "state_sponsored" }}
+band = [6.0, 12.0]
+source = "test"
+"""
+
+
+def test_calibration_as_job_arrays_equals_threads(cluster, binary, tmp_path):
+    """scripts/slurm/submit-calibrate.sh: per wave, an array of shards and a merge job,
+    chained; the output equals a calibration on threads."""
+    cal = tmp_path / "cal.toml"
+    cal.write_text(CALIBRATION.format(base=SOURCE / "scenarios" / "minimal.toml"))
+    out = tmp_path / "out" / "cal.h5"
+    r = subprocess.run([str(SCRIPTS / "submit-calibrate.sh"), "cal.toml", "out/cal.h5",
+                        "--shards", "2", "--cyberdeter", binary, "--time", "5"],
+                       cwd=tmp_path, env=cluster.env, capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, f"{r.stdout}\n{r.stderr}\n{cluster.diagnostics()}"
+    ids = dict(line.split("=", 1) for line in r.stdout.split())
+    assert sorted(ids) == ["wave_0_array", "wave_0_merge", "wave_1_array", "wave_1_merge"]
+    logs = Path(str(out) + ".logs")
+    wait_for(cluster, ids["wave_1_merge"], 120, logs)
+    assert cluster.job_states(ids["wave_0_array"]) == ["COMPLETED"] * 2
+    assert out.is_file(), cluster.diagnostics(logs)
+    threads = tmp_path / "threads.h5"
+    t = subprocess.run([binary, "calibrate", str(cal), "-o", str(threads), "--threads", "2",
+                        "-q"], capture_output=True, text=True, timeout=60,
+                       env=clean_environment())
+    assert t.returncode == 0, t.stderr
+    with h5py.File(out) as a, h5py.File(threads) as b:
+        assert a["runs"][:].tobytes() == b["runs"][:].tobytes()
+        for name in ("worlds/plausible", "worlds/launched", "plausible/world", "waves/accepted"):
+            assert a[name][:].tobytes() == b[name][:].tobytes(), name

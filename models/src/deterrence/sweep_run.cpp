@@ -1,5 +1,6 @@
 #include "cyberdeter/models/deterrence/sweep_run.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -159,6 +160,19 @@ class Part final : public sim::PartWriter {
   std::optional<sim::h5::Table<IncidentRow>> incidents_;
 };
 
+void write_sweep_attributes(sim::h5::File& file, const Sweep& sw, const std::string& worlds) {
+  file.create_group("/sweep");
+  file.write_text("/sweep/text", sw.text, "The sweep file as read");
+  if (!worlds.empty()) {
+    file.write_text("/sweep/worlds", worlds,
+                    "The plausible worlds the design is crossed with (sweep --worlds)");
+  }
+  file.set_attribute("/sweep", "source_path", sw.path);
+  file.set_attribute("/sweep", "name", sw.name);
+  file.set_attribute("/sweep", "master_seed", sw.seed);
+  file.set_attribute("/sweep", "replications", sw.replications);
+}
+
 // Which optional tables a file has (or gets).
 struct Extras {
   bool timeseries = false;
@@ -314,7 +328,7 @@ std::uint64_t write_merged(const SweepPlan& plan, const SweepOutput& output, con
   }
   auto file = sim::h5::File::create(path);
   if (output.provenance) output.provenance(file);
-  write_sweep_attributes(file, plan.sweep);
+  write_sweep_attributes(file, plan.sweep, plan.worlds_text);
   sim::PartInfo info = part_info(plan, shard, expected);
   info.program_version =
       open.inputs.empty() ? output.program_version : open.inputs.front().info.program_version;
@@ -364,12 +378,7 @@ void write_design(sim::h5::File& file, const Sweep& sw, const std::vector<Design
 }
 
 void write_sweep_attributes(sim::h5::File& file, const Sweep& sw) {
-  file.create_group("/sweep");
-  file.write_text("/sweep/text", sw.text, "The sweep file as read");
-  file.set_attribute("/sweep", "source_path", sw.path);
-  file.set_attribute("/sweep", "name", sw.name);
-  file.set_attribute("/sweep", "master_seed", sw.seed);
-  file.set_attribute("/sweep", "replications", sw.replications);
+  write_sweep_attributes(file, sw, "");
 }
 
 sim::RunId SweepPlan::run_id(std::uint64_t task) const {
@@ -384,7 +393,63 @@ Scenario SweepPlan::scenario(std::uint64_t point) const {
 
 namespace {
 
-SweepPlan make_plan(Sweep sweep, std::string base_text) {
+struct World {
+  std::int64_t index = 0;
+  double weight = 0.0;
+  std::vector<double> values;
+  std::vector<std::string> overrides;
+};
+
+// Reads the [[worlds]] text of worlds_text(); `names` and `paths` get the parameters.
+std::vector<World> parse_worlds(const std::string& text, const std::string& where,
+                                std::vector<std::string>& names,
+                                std::vector<std::vector<std::string>>& paths) {
+  const auto fail = [&where](const std::string& what) -> ScenarioError {
+    return ScenarioError(where, 0, 0, "--worlds", what);
+  };
+  toml::table doc;
+  try {
+    doc = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    throw fail(std::string("the worlds do not parse: ") + std::string(e.description()));
+  }
+  if (const auto* params = doc["parameters"].as_array()) {
+    for (const auto& p : *params) {
+      const auto* t = p.as_table();
+      if (t == nullptr) throw fail("bad [[parameters]] in the worlds");
+      names.push_back((*t)["name"].value_or(std::string()));
+      std::vector<std::string> ps;
+      if (const auto* a = (*t)["paths"].as_array()) {
+        for (const auto& x : *a) ps.push_back(x.value_or(std::string()));
+      }
+      paths.push_back(std::move(ps));
+    }
+  }
+  std::vector<World> out;
+  if (const auto* worlds = doc["worlds"].as_array()) {
+    for (const auto& node : *worlds) {
+      const auto* t = node.as_table();
+      if (t == nullptr) throw fail("bad [[worlds]]");
+      World w;
+      w.index = (*t)["world"].value_or(std::int64_t{0});
+      w.weight = (*t)["weight"].value_or(0.0);
+      if (const auto* v = (*t)["values"].as_array()) {
+        for (const auto& x : *v) w.values.push_back(x.value_or(0.0));
+      }
+      if (const auto* o = (*t)["overrides"].as_array()) {
+        for (const auto& x : *o) w.overrides.push_back(x.value_or(std::string()));
+      }
+      if (w.values.size() != names.size()) throw fail("a world has the wrong number of values");
+      out.push_back(std::move(w));
+    }
+  }
+  if (out.empty()) {
+    throw fail("the calibration has no plausible world: there is nothing to run the sweep in");
+  }
+  return out;
+}
+
+SweepPlan make_plan(Sweep sweep, std::string base_text, std::string worlds = "") {
   SweepPlan plan;
   plan.sweep = std::move(sweep);
   plan.points = expand(plan.sweep);
@@ -392,21 +457,160 @@ SweepPlan make_plan(Sweep sweep, std::string base_text) {
   plan.source = std::make_shared<const ScenarioSource>(plan.base_text, plan.sweep.base_path);
   plan.base = plan.source->load();
   plan.sweep_hash = sim::sha1_hex(plan.sweep.text);
-  plan.sweep_id = sim::sha1_hex(plan.sweep.text + '\0' + plan.base_text);
+  plan.sweep_id = sim::sha1_hex(plan.sweep.text + '\0' + plan.base_text +
+                                (worlds.empty() ? std::string() : '\0' + worlds));
+  if (worlds.empty()) return plan;
+  // Cross the design with the worlds: world-major, so that a world's points are together.
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> world_paths;
+  const std::vector<World> list = parse_worlds(worlds, plan.sweep.path, names, world_paths);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (const auto& p : plan.sweep.parameters) {
+      if (p.name == names[i] || p.name == "world") {
+        throw ScenarioError(plan.sweep.path, 0, 0, "parameters",
+                            "parameter '" + p.name +
+                                "' has the name of a calibrated parameter "
+                                "(or 'world'): rename it");
+      }
+      // The same path, or one inside the other (a whole table replaced): either would
+      // silently undo the world's value.
+      const auto overlaps = [](const std::string& a, const std::string& b) {
+        const auto inside = [](const std::string& x, const std::string& y) {
+          return x.size() > y.size() && x.starts_with(y) &&
+                 (x[y.size()] == '.' || x[y.size()] == '[');
+        };
+        return a == b || inside(a, b) || inside(b, a);
+      };
+      for (const auto& path : p.paths) {
+        if (std::any_of(world_paths[i].begin(), world_paths[i].end(),
+                        [&](const std::string& w) { return overlaps(path, w); })) {
+          throw ScenarioError(plan.sweep.path, 0, 0, "parameters",
+                              "parameter '" + p.name + "' sets '" + path +
+                                  "', which the worlds' '" + names[i] +
+                                  "' sets: a path may be set by one parameter only. "
+                                  "Leave it to the worlds, or sweep something else");
+        }
+      }
+    }
+  }
+  std::vector<SweepParameter> params;
+  SweepParameter world;
+  world.name = "world";
+  world.path = "(calibrated world)";
+  for (const auto& w : list) world.values.push_back(std::to_string(w.index));
+  params.push_back(world);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    SweepParameter p;
+    p.name = names[i];
+    p.paths = world_paths[i];
+    for (const auto& s : p.paths) p.path += (p.path.empty() ? "" : ", ") + s;
+    params.push_back(std::move(p));
+  }
+  for (auto& p : plan.sweep.parameters) params.push_back(std::move(p));
+  plan.sweep.parameters = std::move(params);
+  std::vector<DesignPoint> crossed;
+  for (std::size_t w = 0; w < list.size(); ++w) {
+    for (const auto& point : plan.points) {
+      DesignPoint p;
+      p.values.push_back(static_cast<double>(w));
+      p.values.insert(p.values.end(), list[w].values.begin(), list[w].values.end());
+      p.values.insert(p.values.end(), point.values.begin(), point.values.end());
+      p.overrides = list[w].overrides;
+      p.overrides.insert(p.overrides.end(), point.overrides.begin(), point.overrides.end());
+      crossed.push_back(std::move(p));
+    }
+  }
+  plan.points = std::move(crossed);
+  plan.worlds_text = std::move(worlds);
+  plan.worlds = list.size();
   return plan;
 }
 
 }  // namespace
 
-SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text) {
+SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text,
+                          std::string worlds_text) {
   return make_plan(load_sweep_text(std::move(sweep_text), std::move(sweep_path), base_text),
-                   base_text);
+                   base_text, std::move(worlds_text));
 }
 
-SweepPlan plan_sweep(const std::string& path) {
+SweepPlan plan_sweep(const std::string& path, const std::string& worlds_text) {
   Sweep sweep = load_sweep(path);
   std::string base_text = read_text(sweep.base_path);
-  return make_plan(std::move(sweep), std::move(base_text));
+  return make_plan(std::move(sweep), std::move(base_text), worlds_text);
+}
+
+std::string worlds_text(const std::string& calibration_output, const std::string& base_text,
+                        const std::string& sweep_path, std::size_t max_worlds) {
+  const auto file = sim::h5::File::open_read(calibration_output);
+  if (!file.exists("/calibration/text") || !file.exists("/plausible/world")) {
+    throw sim::h5::H5Error("not the output of `cyberdeter calibrate` (no /calibration, /plausible)",
+                           calibration_output);
+  }
+  if (file.read_dataset<std::string>("/scenario/text") != base_text) {
+    throw ScenarioError(sweep_path, 0, 0, "base",
+                        "the sweep's base scenario is not the one " + calibration_output +
+                            " was calibrated on: its worlds are settings of that scenario");
+  }
+  const auto index = file.read_dataset<std::vector<std::int64_t>>("/plausible/world");
+  const auto weight = file.read_dataset<std::vector<double>>("/plausible/weight");
+  const auto overrides = file.read_dataset<std::vector<std::string>>("/plausible/overrides");
+  const auto names = file.read_attribute<std::vector<std::string>>("/design", "parameters");
+  std::ostringstream out;
+  out << "# the plausible worlds of " << calibration_output << " (calibration "
+      << file.read_attribute<std::string>("/calibration", "calibration_sha1") << ")\n";
+  std::vector<std::vector<double>> values;
+  const auto priors = file.read_dataset<std::vector<std::string>>("/parameters/prior");
+  std::vector<std::pair<const char*, std::vector<double>>> numbers;
+  for (const char* key : {"low", "high", "alpha", "beta", "normal_mean", "normal_sd"}) {
+    numbers.emplace_back(key,
+                         file.read_dataset<std::vector<double>>(std::string("/parameters/") + key));
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& n = names[i];
+    out << "[[parameters]]\nname = " << detail::toml_string(n)
+        << "\nprior = " << detail::toml_string(priors.at(i)) << "\n";
+    for (const auto& [key, column] : numbers) {
+      if (std::isfinite(column.at(i)))
+        out << key << " = " << detail::toml_number(column[i]) << "\n";
+    }
+    out << "paths = [";
+    const auto paths = file.read_attribute<std::vector<std::string>>("/design/" + n, "paths");
+    for (std::size_t k = 0; k < paths.size(); ++k)
+      out << (k ? ", " : "") << detail::toml_string(paths[k]);
+    out << "]\n";
+    values.push_back(file.read_dataset<std::vector<double>>("/design/" + n));
+  }
+  // Evenly spaced picks (i * n / m) when fewer worlds are asked for than there are.
+  std::vector<std::size_t> picks;
+  const std::size_t n = index.size();
+  const std::size_t m = max_worlds > 0 && max_worlds < n ? max_worlds : n;
+  for (std::size_t k = 0; k < m; ++k) picks.push_back(k * n / m);
+  double total = 0.0;
+  for (std::size_t i : picks) total += weight[i];
+  if (m < n) {
+    out << "# a subsample: " << m << " of the " << n
+        << " plausible worlds, evenly spaced, weights renormalised\n";
+  }
+  for (std::size_t i : picks) {
+    out << "[[worlds]]\nworld = " << index[i]
+        << "\nweight = " << detail::toml_number(total > 0 ? weight[i] / total : 0.0)
+        << "\nvalues = [";
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      out << (k ? ", " : "")
+          << detail::toml_number(values[k].at(static_cast<std::size_t>(index[i])));
+    }
+    out << "]\noverrides = [";
+    std::istringstream lines(overrides[i]);
+    std::string line;
+    bool first = true;
+    while (std::getline(lines, line)) {
+      out << (first ? "" : ", ") << detail::toml_string(line);
+      first = false;
+    }
+    out << "]\n";
+  }
+  return out.str();
 }
 
 void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks) {
@@ -487,21 +691,25 @@ MergeSummary merge_sweep_files(const std::vector<std::string>& inputs, const std
   // The header is rebuilt from the texts the parts carry, not copied: the merge needs
   // neither the sweep file nor the base scenario, and checks that the texts are the ones
   // the sweep id was made from.
-  std::string sweep_text, source_path, base_text;
+  std::string sweep_text, source_path, base_text, worlds;
   try {
     sweep_text = first.read_dataset<std::string>("/sweep/text");
     source_path = first.read_attribute<std::string>("/sweep", "source_path");
     base_text = first.read_dataset<std::string>("/scenario/text");
+    if (first.exists("/sweep/worlds")) worlds = first.read_dataset<std::string>("/sweep/worlds");
   } catch (const sim::h5::H5Error& e) {
     throw sim::MergeError(first.path() + ": cannot be read as a part of a sweep: " + e.what());
   }
   // Checked before the texts are read as a sweep: a part whose texts were damaged is
   // refused as such, not reported as a bad sweep file.
-  if (sim::sha1_hex(sweep_text + '\0' + base_text) != open.inputs.front().info.sweep_id) {
+  if (sim::sha1_hex(sweep_text + '\0' + base_text +
+                    (worlds.empty() ? std::string() : '\0' + worlds)) !=
+      open.inputs.front().info.sweep_id) {
     throw sim::MergeError(first.path() +
                           ": its sweep file and base scenario texts do not give its sweep id");
   }
-  const SweepPlan plan = plan_sweep_text(std::move(sweep_text), source_path, base_text);
+  const SweepPlan plan =
+      plan_sweep_text(std::move(sweep_text), source_path, base_text, std::move(worlds));
   MergeSummary summary;
   summary.sweep_name = plan.sweep.name.empty() ? plan.sweep.path : plan.sweep.name;
   summary.replications = plan.sweep.replications;

@@ -27,6 +27,8 @@ class SweepBackend {
   virtual std::string model() const = 0;
   virtual const Sweep& sweep() const = 0;
   virtual std::size_t points() const = 0;
+  /// The plausible worlds the design is crossed with (sweep --worlds); 0 if none.
+  virtual std::size_t worlds() const { return 0; }
   /// SHA-1 of the sweep file's text and the base scenario's text.
   virtual const std::string& sweep_id() const = 0;
   std::uint64_t tasks() const { return points() * sweep().replications; }
@@ -43,9 +45,11 @@ class SweepBackend {
                                    const std::string& path) const = 0;
 };
 
-/// Loads a sweep file and plans it with the backend of its base scenario's model.
+/// Loads a sweep file and plans it with the backend of its base scenario's model, crossed
+/// with the plausible worlds of `worlds_text` (deterrence::worlds_text) if it is not empty.
 /// Throws ScenarioError.
-std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path);
+std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path,
+                                             const std::string& worlds_text = "");
 
 /// `cyberdeter merge` for a sweep of any model: the model is read from the first input's
 /// /scenario. Same contract as deterrence::merge_sweep_files.

@@ -34,6 +34,11 @@ struct SweepPlan {
   Scenario base;                                 ///< the base scenario (written to /scenario)
   std::string sweep_id;    ///< SHA-1 of the sweep file's text and the base scenario's text
   std::string sweep_hash;  ///< SHA-1 of the sweep file's text
+  /// With `--worlds`: the plausible worlds of a calibration (worlds_text below), each
+  /// crossed with every point of the sweep file's design. Point w·P + p is world w with the
+  /// file's point p; the design's first parameters are `world` and the world's values.
+  std::string worlds_text;
+  std::size_t worlds = 0;  ///< number of worlds (0: none)
 
   std::uint64_t tasks() const { return points.size() * sweep.replications; }
   std::uint64_t point_of(std::uint64_t task) const { return task / sweep.replications; }
@@ -44,8 +49,18 @@ struct SweepPlan {
   Scenario scenario(std::uint64_t point) const;
 };
 
-/// Loads the sweep file and expands its design. Throws ScenarioError.
-SweepPlan plan_sweep(const std::string& path);
+/// Loads the sweep file and expands its design, crossed with the worlds of `worlds_text`
+/// when it is not empty (worlds_text()). Throws ScenarioError.
+SweepPlan plan_sweep(const std::string& path, const std::string& worlds_text = "");
+
+/// The plausible worlds of a calibration's output (/plausible) as the text a sweep stores
+/// in /sweep/worlds: one [[worlds]] table per world with its index, weight, parameter
+/// values and overrides. Throws sim::h5::H5Error for a file that is not a calibration's.
+/// `base_text` must be the calibration's base scenario (else ScenarioError at `sweep_path`).
+/// `max_worlds` > 0 keeps that many of them, evenly spaced in the calibration's order (their
+/// weights renormalised): a deterministic subsample for a costly question.
+std::string worlds_text(const std::string& calibration_output, const std::string& base_text,
+                        const std::string& sweep_path, std::size_t max_worlds = 0);
 
 /// Loads the scenario of every point that `tasks` touch, so that a combination of values
 /// the model rejects is bad input before anything runs. Throws ScenarioError naming the
@@ -54,7 +69,8 @@ void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks);
 
 /// The plan of a sweep from the texts its output stores (/sweep/text, /scenario/text),
 /// without reading files and without loading every point.
-SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text);
+SweepPlan plan_sweep_text(std::string sweep_text, std::string sweep_path, std::string base_text,
+                          std::string worlds_text = "");
 
 /// Writes /design: each parameter's value (or index into `values`) at every point, with
 /// its path, values and labels as attributes. Every model's sweep file has the same /design.
