@@ -50,6 +50,10 @@ std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path) {
     std::string base_text = read_text(sweep.base_path);
     return anu::plan_anu_sweep(std::move(sweep), std::move(base_text));
   }
+  if (sweep.model == "attribution_game" || sweep.model == "timing_game") {
+    std::string base_text = read_text(sweep.base_path);
+    return games::plan_game_sweep(std::move(sweep), std::move(base_text));
+  }
   return std::make_unique<DeterrenceBackend>(deterrence::plan_sweep(path));
 }
 
@@ -67,6 +71,9 @@ deterrence::MergeSummary merge_any_sweep_files(const std::vector<std::string>& i
     }
   }
   if (model == "anu_deterrence") return anu::merge_anu_sweep_files(inputs, path, output);
+  if (model == "attribution_game" || model == "timing_game") {
+    return games::merge_game_sweep_files(model, inputs, path, output);
+  }
   return deterrence::merge_sweep_files(inputs, path, output);
 }
 
