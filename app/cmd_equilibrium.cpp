@@ -61,10 +61,16 @@ int print_attribution(const std::string& file, const std::vector<std::string>& o
   std::printf("  solver: %s, %zu iterations, residual max |a - Phi(a)| = %.1e\n\n",
               eq.method.c_str(), eq.iterations, eq.residual);
 
-  std::printf("  %-*s  %-14s %-10s %-10s %s\n", width, "attacker", "benefit", "w_i", "a_i", "x_i*");
+  // The benefit column is as wide as its longest law ("Beta(2, 3) on [0, 1]"), 14 at least.
+  int benefit_width = 14;
+  for (const auto& a : g.attackers) {
+    benefit_width = std::max(benefit_width, static_cast<int>(distribution_text(a.benefit).size()));
+  }
+  std::printf("  %-*s  %-*s %-10s %-10s %s\n", width, "attacker", benefit_width, "benefit", "w_i",
+              "a_i", "x_i*");
   for (std::size_t i = 0; i < n; ++i) {
     const auto& a = g.attackers[i];
-    std::printf("  %-*s  %-14s %-10g %-10.6f %.6f%s\n", width, a.name.c_str(),
+    std::printf("  %-*s  %-*s %-10g %-10.6f %.6f%s\n", width, a.name.c_str(), benefit_width,
                 distribution_text(a.benefit).c_str(), a.retaliation_cost, eq.attack[i],
                 eq.cutoff[i], std::isinf(a.rationality) ? "" : "  (logit attacker)");
   }
