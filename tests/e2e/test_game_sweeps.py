@@ -332,3 +332,29 @@ def test_merge_refuses_a_part_of_another_sweep(game, tmp_path):
     assert r.returncode == 2, r.stderr
     assert "another sweep" in r.stderr or "different sweeps" in r.stderr, r.stderr
     assert not (tmp_path / "m.h5").exists()
+
+
+TYPES = {"u8": "uint64", "i8": "int64", "f8": "float64", "u4": "uint32", "i4": "int32",
+         "u1": "uint8", "i1": "int8", "b1": "bool"}
+
+
+def test_every_column_is_documented(game, source_dir):
+    """docs/hdf5-schema.md lists each game table's columns exactly, in order, with their
+    types and units."""
+    doc = (source_dir / "docs/hdf5-schema.md").read_text()
+    label = {"attribution": "attribution game", "timing": "timing game"}[game.name]
+    with h5py.File(game.ref) as f:
+        for t in game.tables:
+            heading = f"### `{t}` ({label})"
+            assert heading in doc, f"{heading} is not in docs/hdf5-schema.md"
+            start = doc.index(heading)
+            ends = [i for i in (doc.find("\n## ", start + 1), doc.find("\n### ", start + 1))
+                    if i >= 0]
+            section = doc[start:min(ends) if ends else len(doc)]
+            ds = f[t]
+            units = [u.decode() if isinstance(u, bytes) else u for u in ds.attrs["units"]]
+            actual = [(name, TYPES[ds.dtype[name].kind + str(ds.dtype[name].itemsize)], unit)
+                      for name, unit in zip(ds.dtype.names, units)]
+            rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ([^|]+) \|", section, re.M)
+            documented = [(name, kind, unit.strip()) for name, kind, unit in rows]
+            assert documented == actual, f"docs/hdf5-schema.md {heading} differs from the file"
