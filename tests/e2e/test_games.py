@@ -184,6 +184,15 @@ BAD = [
     ("attribution: bad mode", ATTRIBUTION_BASE + "[game]\nmode = \"equilibrium\"\n", 11,
      "game.mode", "expected one of"),
     ("attribution: syntax", ATTRIBUTION_BASE + "[game\n", 10, "", "TOML syntax error"),
+    ("attribution: beta shape", ATTRIBUTION_BASE + "[attackers.B.benefit]\n"
+     "distribution = \"beta\"\nalpha = -1\n", 12, "attackers.B.benefit.alpha",
+     "expected a number in [0.001, 1000]"),
+    ("attribution: discrete weights", ATTRIBUTION_BASE + "[defender.cost]\n"
+     "distribution = \"discrete\"\nvalues = [0.1, 0.5]\nweights = [1]\n", 13,
+     "defender.cost.weights", "expected 2 weights"),
+    ("attribution: triangular mode", ATTRIBUTION_BASE + "[defender.cost]\n"
+     "distribution = \"triangular\"\nlo = 0.2\nmode = 0.1\n", 13, "defender.cost.mode",
+     "expected a number in [0.2, 1]"),
     ("timing: discount 1", TIMING_BASE.replace("0.9", "1.0"), 4, "game.discount", "[0, 1)"),
     ("timing: unknown table", TIMING_BASE + "[serch]\n", 5, "serch", "did you mean 'search'"),
     ("timing: stakes", TIMING_BASE + "[game.stakes]\nlo = 2\nhi = 1\n", 7, "game.stakes.hi",
