@@ -313,3 +313,25 @@ TEST_CASE("a uniform law written as a beta(1, 1) gives the uniform's equilibrium
   CHECK(b.attack[0] == Approx(a.attack[0]).margin(1e-10));
   CHECK(b.attack[1] == Approx(a.attack[1]).margin(1e-10));
 }
+
+TEST_CASE("every law's resolved TOML loads back to the same law", "[games][distribution]") {
+  // What `describe` prints and what a sweep reads its paths from.
+  const auto sc = two_attackers(
+      "distribution = \"truncated_normal\"\nmean = 0.4\nsd = 0.3\nlo = -0.5\nhi = 1.5",
+      "distribution = \"discrete\"\nvalues = [0.7, 0.1, 0.4]\nweights = [1, 2, 5]",
+      "distribution = \"triangular\"\nlo = 0.1\nmode = 0.2\nhi = 0.9");
+  const auto beta_cost = two_attackers("distribution = \"beta\"\nalpha = 0.5\nbeta = 3\nhi = 2",
+                                       "distribution = \"uniform\"\nlo = 0.1\nhi = 0.7");
+  for (const auto* s : {&sc, &beta_cost}) {
+    const auto again = load_attribution_scenario_text(s->resolved_toml(), "resolved.toml");
+    CHECK(again.game.defender_cost == s->game.defender_cost);
+    for (std::size_t i = 0; i < s->game.attackers.size(); ++i) {
+      CHECK(again.game.attackers[i].benefit == s->game.attackers[i].benefit);
+    }
+    CHECK(again.resolved_toml() == s->resolved_toml());
+  }
+  // Discrete values are sorted and their weights normalised on loading.
+  CHECK(sc.game.defender_cost.values == std::vector<double>{0.1, 0.4, 0.7});
+  CHECK(sc.game.defender_cost.weights[0] == Approx(2.0 / 8));
+  CHECK(sc.game.defender_cost.weights[1] == Approx(5.0 / 8));
+}
