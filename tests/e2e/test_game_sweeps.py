@@ -358,3 +358,25 @@ def test_every_column_is_documented(game, source_dir):
             rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ([^|]+) \|", section, re.M)
             documented = [(name, kind, unit.strip()) for name, kind, unit in rows]
             assert documented == actual, f"docs/hdf5-schema.md {heading} differs from the file"
+
+
+def test_a_point_without_an_equilibrium_stops_the_sweep_before_it_runs(binary, tmp_path):
+    """An asymmetric game with discrete benefits whose equilibrium would mix at an atom is
+    not solved: the sweep names the point and its values, exits 2 and writes nothing."""
+    import subprocess
+    base = tmp_path / "asym.toml"
+    base.write_text('model = "attribution_game"\n[signals]\ndetection = 0.8\n'
+                    'identification = 0.9\nfalse_alarm = 0.05\n[attackers.A.benefit]\n'
+                    'distribution = "discrete"\nvalues = [0.3]\n[attackers.B]\n'
+                    'retaliation_cost = 1.3\n')
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text('base = "asym.toml"\n[run]\nreplications = 2\n[design]\nkind = "grid"\n'
+                     '[[parameters]]\nname = "w"\npath = "attackers.B.retaliation_cost"\n'
+                     'values = [1.0, 1.3]\n')
+    r = subprocess.run([binary, "sweep", str(sweep), "-o", str(tmp_path / "o.h5")],
+                       capture_output=True, text=True, env=environment(), timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith(f"error: {sweep}: design point 0 "
+                               "(attackers.B.retaliation_cost=1.0)"), r.stderr
+    assert "no equilibrium found" in r.stderr and "mix at a tie" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["asym.toml", "sweep.toml"]
