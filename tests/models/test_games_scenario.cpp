@@ -194,3 +194,34 @@ TEST_CASE("bad timing-game files name file, line and key", "[games][scenario]") 
     }
   }
 }
+
+TEST_CASE("overrides create the fixed tables a game file left out", "[games][scenario]") {
+  // Every key of the resolved scenario is a sweep path, whether or not the file wrote its
+  // table: [signals], [defender.cost], [learning.*], an attacker's benefit and learning.
+  const std::string bare = "model = \"attribution_game\"\n[attackers.A]\n[attackers.B]\n";
+  const auto sc = load_attribution_scenario_text(
+      bare, "bare.toml",
+      {"signals.detection=0.5", "defender.cost.hi=0.5", "attackers.A.benefit.hi=2",
+       "attackers.B.learning.weight=7", "learning.defender.weight=3", "run.rounds=10",
+       "game.mode=learning", "learning.attackers.exploration=0.2"});
+  CHECK(sc.game.attackers[0].signal[1] == Approx(0.5 * 0.9));  // δ μ on "points to A"
+  CHECK(sc.game.defender_cost.hi == 0.5);
+  CHECK(sc.game.attackers[0].benefit.hi == 2.0);
+  CHECK(sc.learning.attackers[1].weight == 7.0);
+  CHECK(sc.learning.defender_weight == 3.0);
+  CHECK(sc.learning.attackers[0].exploration == 0.2);
+  CHECK(sc.rounds == 10);
+  CHECK(sc.mode == AttributionMode::learning);
+  // A named attacker is never created: a misspelt name stays an error, at the override.
+  try {
+    (void)load_attribution_scenario_text(bare, "bare.toml", {"attackers.C.benefit.hi=2"});
+    FAIL("no error");
+  } catch (const ScenarioError& e) {
+    CHECK(e.file() == "--set attackers.C.benefit.hi=2");
+    CHECK_THAT(e.message(), Catch::Contains("'attackers.C' is not a table"));
+  }
+  const auto t = load_timing_scenario_text("model = \"timing_game\"\n", "bare.toml",
+                                           {"game.stakes.hi=2", "search.grid_points=5"});
+  CHECK(t.game.stakes.highest() == 2.0);
+  CHECK(t.grid_points == 5);
+}

@@ -330,17 +330,37 @@ std::uint64_t AttributionScenario::block_rounds() const noexcept {
   return rounds >= 100 ? rounds / 100 : 1;
 }
 
+namespace {
+
+// The fixed tables of an attribution-game file, which an override may create: [run],
+// [game], [signals], [defender.cost], [learning.attackers], [learning.defender] and an
+// attacker's [attackers.NAME.benefit] and [attackers.NAME.learning] (not the attacker).
+bool creatable(const std::vector<std::string>& path, std::size_t depth) {
+  const std::string& last = path[depth];
+  if (depth == 0) {
+    return last == "run" || last == "game" || last == "signals" || last == "defender" ||
+           last == "learning";
+  }
+  if (depth == 1) {
+    return (path[0] == "defender" && last == "cost") ||
+           (path[0] == "learning" && (last == "attackers" || last == "defender"));
+  }
+  return depth == 2 && path[0] == "attackers" && (last == "benefit" || last == "learning");
+}
+
+}  // namespace
+
 AttributionScenario load_attribution_scenario_text(std::string text, std::string path,
                                                    const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_text(std::move(text), std::move(path));
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
 AttributionScenario load_attribution_scenario(const std::string& path,
                                               const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_file(path);
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 

@@ -111,17 +111,31 @@ std::string toml_array(const std::vector<double>& v) {
 
 }  // namespace
 
+namespace {
+
+// The fixed tables of a timing-game file, which an override may create: [run], [game],
+// [game.stakes], [evaluate], [search].
+bool creatable(const std::vector<std::string>& path, std::size_t depth) {
+  const std::string& last = path[depth];
+  if (depth == 0) {
+    return last == "run" || last == "game" || last == "evaluate" || last == "search";
+  }
+  return depth == 1 && path[0] == "game" && last == "stakes";
+}
+
+}  // namespace
+
 TimingScenario load_timing_scenario_text(std::string text, std::string path,
                                          const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_text(std::move(text), std::move(path));
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
 TimingScenario load_timing_scenario(const std::string& path,
                                     const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_file(path);
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
