@@ -16,9 +16,25 @@ namespace {
 
 namespace games = models::games;
 
-std::string uniform_text(const games::Uniform& u) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "U[%g, %g]", u.lo, u.hi);
+std::string distribution_text(const games::Distribution& d) {
+  char buf[96];
+  using K = games::Distribution::Kind;
+  switch (d.kind) {
+    case K::uniform: std::snprintf(buf, sizeof buf, "U[%g, %g]", d.lo, d.hi); break;
+    case K::beta:
+      std::snprintf(buf, sizeof buf, "Beta(%g, %g) on [%g, %g]", d.alpha, d.beta, d.lo, d.hi);
+      break;
+    case K::truncated_normal:
+      std::snprintf(buf, sizeof buf, "N(%g, %g^2) on [%g, %g]", d.mean, d.sd, d.lo, d.hi);
+      break;
+    case K::triangular:
+      std::snprintf(buf, sizeof buf, "Tri(%g, %g, %g)", d.lo, d.mode, d.hi);
+      break;
+    case K::discrete:
+      std::snprintf(buf, sizeof buf, "discrete, %zu values in [%g, %g]", d.values.size(), d.lo,
+                    d.hi);
+      break;
+  }
   return buf;
 }
 
@@ -41,16 +57,22 @@ int print_attribution(const std::string& file, const std::vector<std::string>& o
   std::printf("attribution game: %s\n", title(sc.name, sc.path).c_str());
   std::printf("  %zu attacker%s, %zu signals, opportunity probability %g, defender's cost %s\n", n,
               n == 1 ? "" : "s", signals, g.opportunity_probability,
-              uniform_text(g.defender_cost).c_str());
+              distribution_text(g.defender_cost).c_str());
   std::printf("  solver: %s, %zu iterations, residual max |a - Phi(a)| = %.1e\n\n",
               eq.method.c_str(), eq.iterations, eq.residual);
 
-  std::printf("  %-*s  %-14s %-10s %-10s %s\n", width, "attacker", "benefit", "w_i", "a_i", "x_i*");
+  // The benefit column is as wide as its longest law ("Beta(2, 3) on [0, 1]"), 14 at least.
+  int benefit_width = 14;
+  for (const auto& a : g.attackers) {
+    benefit_width = std::max(benefit_width, static_cast<int>(distribution_text(a.benefit).size()));
+  }
+  std::printf("  %-*s  %-*s %-10s %-10s %s\n", width, "attacker", benefit_width, "benefit", "w_i",
+              "a_i", "x_i*");
   for (std::size_t i = 0; i < n; ++i) {
     const auto& a = g.attackers[i];
-    std::printf("  %-*s  %-14s %-10g %-10.6f %.6f%s\n", width, a.name.c_str(),
-                uniform_text(a.benefit).c_str(), a.retaliation_cost, eq.attack[i], eq.cutoff[i],
-                std::isinf(a.rationality) ? "" : "  (logit attacker)");
+    std::printf("  %-*s  %-*s %-10g %-10.6f %.6f%s\n", width, a.name.c_str(), benefit_width,
+                distribution_text(a.benefit).c_str(), a.retaliation_cost, eq.attack[i],
+                eq.cutoff[i], std::isinf(a.rationality) ? "" : "  (logit attacker)");
   }
   std::printf("\n  %-*s  %-10s %-10s", signal_width, "signal", "P(s)", "pi_0");
   for (std::size_t i = 0; i < n; ++i) {
@@ -83,7 +105,9 @@ int print_timing(const std::string& file, const std::vector<std::string>& overri
   const auto t = games::solve_timing(g);
   std::printf("timing game: %s\n", title(sc.name, sc.path).c_str());
   if (g.stakes.kind == games::Stakes::Kind::uniform) {
-    std::printf("  stakes %s", uniform_text(g.stakes.uniform).c_str());
+    std::printf("  stakes %s", distribution_text(games::Distribution::uniform(g.stakes.uniform.lo,
+                                                                              g.stakes.uniform.hi))
+                                   .c_str());
   } else {
     std::printf("  stakes discrete on %zu values in [%g, %g]", g.stakes.values.size(),
                 g.stakes.lowest(), g.stakes.highest());

@@ -9,9 +9,9 @@
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
-#include "cyberdeter/models/reference/anu.hpp"
 #include "cyberdeter/sim/design.hpp"
 #include "sweep_detail.hpp"
+#include "sweep_models.hpp"
 #include "sweep_question.hpp"
 #include "toml_reader.hpp"
 
@@ -384,12 +384,8 @@ SweepParameter read_parameter(Reader& t, DesignKind design, const toml::table& b
 
 // Loads the base scenario with `overrides` (throws ScenarioError if the model rejects them).
 void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
-  if (sw.model == "anu_deterrence") {
-    if (sw.base_text) {
-      anu::load_anu_scenario_text(*sw.base_text, sw.base_path, overrides);
-    } else {
-      anu::load_anu_scenario(sw.base_path, overrides);
-    }
+  if (sw.model != "deterrence") {
+    (void)detail::load_model_base(sw, overrides);
   } else if (sw.base_text) {
     deterrence::load_scenario_text(*sw.base_text, sw.base_path, overrides);
   } else {
@@ -400,11 +396,7 @@ void load_base(const Sweep& sw, const std::vector<std::string>& overrides) {
 // The base scenario's resolved parameters as TOML, and the scenario itself when it is the
 // deterrence model's (a [question] needs it).
 std::string resolved_base(const Sweep& sw, std::optional<deterrence::Scenario>& scenario) {
-  if (sw.model == "anu_deterrence") {
-    return (sw.base_text ? anu::load_anu_scenario_text(*sw.base_text, sw.base_path)
-                         : anu::load_anu_scenario(sw.base_path))
-        .resolved_toml();
-  }
+  if (sw.model != "deterrence") return detail::load_model_base(sw, {});
   scenario = sw.base_text ? deterrence::load_scenario_text(*sw.base_text, sw.base_path)
                           : deterrence::load_scenario(sw.base_path);
   return deterrence::resolved_toml(*scenario);
@@ -513,10 +505,10 @@ Sweep read_sweep(detail::Document doc, std::optional<std::string> base_text) {
     } catch (const ScenarioError& e) {
       root.fail("base", "the base scenario is invalid: " + std::string(e.what()));
     }
-    if (model != "deterrence" && model != "anu_deterrence") {
+    if (model != "deterrence" && !detail::swept_model(model)) {
       root.fail("base", "'" + sw.base_path + "' is a " + model +
-                            " scenario; sweeps run deterrence and anu_deterrence scenarios "
-                            "(sweeps of PHOLD, hold and the formal games are not supported yet)");
+                            " scenario; sweeps run deterrence, anu_deterrence, attribution_game "
+                            "and timing_game scenarios (PHOLD and hold are not swept)");
     }
     sw.model = model;
   }

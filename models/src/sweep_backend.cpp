@@ -48,15 +48,19 @@ std::string read_text(const std::string& path) {
 std::unique_ptr<SweepBackend> plan_any_sweep(const std::string& path,
                                              const std::string& worlds_text) {
   Sweep sweep = load_sweep(path);
+  if (sweep.model != "deterrence" && !worlds_text.empty()) {
+    throw ScenarioError(path, 0, 0, "",
+                        "--worlds crosses a sweep of the deterrence model with a calibration's "
+                        "worlds; this sweep runs the " +
+                            sweep.model + " model");
+  }
   if (sweep.model == "anu_deterrence") {
-    if (!worlds_text.empty()) {
-      throw ScenarioError(path, 0, 0, "",
-                          "--worlds crosses a sweep of the deterrence model "
-                          "with a calibration's worlds; this sweep runs the " +
-                              sweep.model + " model");
-    }
     std::string base_text = read_text(sweep.base_path);
     return anu::plan_anu_sweep(std::move(sweep), std::move(base_text));
+  }
+  if (sweep.model == "attribution_game" || sweep.model == "timing_game") {
+    std::string base_text = read_text(sweep.base_path);
+    return games::plan_game_sweep(std::move(sweep), std::move(base_text));
   }
   return std::make_unique<DeterrenceBackend>(deterrence::plan_sweep(path, worlds_text));
 }
@@ -75,6 +79,9 @@ deterrence::MergeSummary merge_any_sweep_files(const std::vector<std::string>& i
     }
   }
   if (model == "anu_deterrence") return anu::merge_anu_sweep_files(inputs, path, output);
+  if (model == "attribution_game" || model == "timing_game") {
+    return games::merge_game_sweep_files(model, inputs, path, output);
+  }
   return deterrence::merge_sweep_files(inputs, path, output);
 }
 

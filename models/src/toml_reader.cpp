@@ -164,6 +164,29 @@ Document parse_file(const std::string& path) {
   return parse_text(buffer.str(), path);
 }
 
+void apply_override_creating(Document& doc, std::string_view assignment,
+                             bool (*creatable)(const std::vector<std::string>& path,
+                                               std::size_t depth)) {
+  const auto eq = assignment.find('=');
+  if (eq != std::string_view::npos) {
+    const auto path = split_key_path(assignment.substr(0, eq));
+    const std::string where = "--set " + std::string(assignment);
+    toml::table* table = &doc.root;
+    for (std::size_t i = 0; i + 1 < path.size(); ++i) {
+      toml::node* next = table->get(path[i]);
+      if (next == nullptr) {
+        if (!creatable(path, i)) break;
+        // An empty table whose source is the override, so errors located at it name it.
+        toml::table holder = toml::parse("v = {}", std::string(where));
+        next = &table->insert(path[i], std::move(*holder.get("v"))).first->second;
+      }
+      if (!next->is_table()) break;
+      table = next->as_table();
+    }
+  }
+  apply_override(doc, assignment);
+}
+
 void apply_override(Document& doc, std::string_view assignment) {
   const std::string where = "--set " + std::string(assignment);
   const auto eq = assignment.find('=');

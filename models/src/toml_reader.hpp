@@ -37,6 +37,14 @@ Document parse_text(std::string text, std::string path);
 /// it names the override rather than a place in the file.
 void apply_override(Document& doc, std::string_view assignment);
 
+/// Creates the empty tables along an override's path that `creatable(path, depth)` allows
+/// (path[0..depth] names the table), so that a key of a fixed table can be overridden
+/// whether or not the file wrote the table; then the override is applied as
+/// apply_override does. Tables that are not creatable (named entries) stay an error.
+void apply_override_creating(Document& doc, std::string_view assignment,
+                             bool (*creatable)(const std::vector<std::string>& path,
+                                               std::size_t depth));
+
 /// Splits a dotted key path ("states.\"United States\".defense") into its segments.
 std::vector<std::string> split_key_path(std::string_view path);
 

@@ -184,6 +184,15 @@ BAD = [
     ("attribution: bad mode", ATTRIBUTION_BASE + "[game]\nmode = \"equilibrium\"\n", 11,
      "game.mode", "expected one of"),
     ("attribution: syntax", ATTRIBUTION_BASE + "[game\n", 10, "", "TOML syntax error"),
+    ("attribution: beta shape", ATTRIBUTION_BASE + "[attackers.B.benefit]\n"
+     "distribution = \"beta\"\nalpha = -1\n", 12, "attackers.B.benefit.alpha",
+     "expected a number in [0.001, 1000]"),
+    ("attribution: discrete weights", ATTRIBUTION_BASE + "[defender.cost]\n"
+     "distribution = \"discrete\"\nvalues = [0.1, 0.5]\nweights = [1]\n", 13,
+     "defender.cost.weights", "expected 2 weights"),
+    ("attribution: triangular mode", ATTRIBUTION_BASE + "[defender.cost]\n"
+     "distribution = \"triangular\"\nlo = 0.2\nmode = 0.1\n", 13, "defender.cost.mode",
+     "expected a number in [0.2, 1]"),
     ("timing: discount 1", TIMING_BASE.replace("0.9", "1.0"), 4, "game.discount", "[0, 1)"),
     ("timing: unknown table", TIMING_BASE + "[serch]\n", 5, "serch", "did you mean 'search'"),
     ("timing: stakes", TIMING_BASE + "[game.stakes]\nlo = 2\nhi = 1\n", 7, "game.stakes.hi",
@@ -218,8 +227,9 @@ def test_bad_override_of_a_game_exits_2(cli, source_dir, tmp_path):
     assert "--set signals.detection=1.5" in r.stderr and "signals.detection" in r.stderr
 
 
-@pytest.mark.parametrize("base", ["validation/attribution_baseline.toml", "validation/timing_game.toml",
-                                  "reference/phold.toml"])
+# The games are swept (tests/e2e/test_game_sweeps.py); the reference models of the engine
+# are not.
+@pytest.mark.parametrize("base", ["reference/phold.toml", "reference/hold.toml"])
 def test_a_sweep_of_another_model_is_refused_at_its_base_key(cli, source_dir, tmp_path, base):
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(f'base = "{source_dir / "scenarios" / base}"\n'
@@ -229,7 +239,8 @@ def test_a_sweep_of_another_model_is_refused_at_its_base_key(cli, source_dir, tm
     r = cli("sweep", sweep, "-o", out)
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{sweep}:1:" in r.stderr and "base" in r.stderr
-    assert "sweeps run deterrence and anu_deterrence scenarios" in r.stderr
+    assert ("sweeps run deterrence, anu_deterrence, attribution_game and timing_game "
+            "scenarios (PHOLD and hold are not swept)") in r.stderr
     assert not out.exists() and not (tmp_path / "out.h5.parts").exists()
 
 

@@ -6,11 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "attribution_check.hpp"
 #include "cyberdeter/models/games/attribution.hpp"
 #include "cyberdeter/models/games/attribution_model.hpp"
 #include "games_test_support.hpp"
 
 using namespace cyberdeter::models::games;
+using games_test::check_fixed_strategies;
 using games_test::frequency_band;
 using games_test::mean_band;
 using games_test::scenario;
@@ -33,7 +35,7 @@ AttributionGame two_attackers(double gamma, double phi, std::vector<double> delt
 }
 
 // ∫ σ(λ(x − c)) dx over U[lo, hi] by Simpson's rule.
-double logit_attack_numeric(const Uniform& f, double lambda, double cutoff) {
+double logit_attack_numeric(const Distribution& f, double lambda, double cutoff) {
   const int n = 20'000;
   const double h = (f.hi - f.lo) / n;
   double sum = 0.0;
@@ -115,8 +117,8 @@ TEST_CASE("the solver converges on asymmetric games", "[games][attribution][equi
       for (const double w : {0.3, 1.0, 3.0}) {
         auto g = two_attackers(0.7, 0.05, {delta, 0.8}, {mu, 0.9});
         g.attackers[0].retaliation_cost = w;
-        g.attackers[1].benefit = Uniform{0.1, 0.6};
-        g.defender_cost = Uniform{0.05, 0.8};
+        g.attackers[1].benefit = Distribution::uniform(0.1, 0.6);
+        g.defender_cost = Distribution::uniform(0.05, 0.8);
         const auto e = solve_equilibrium(g);
         INFO("μ_A = " << mu << ", δ_A = " << delta << ", w_A = " << w << ": " << e.method);
         CHECK(e.residual <= 1e-12);
@@ -130,7 +132,7 @@ TEST_CASE("the solver converges on asymmetric games", "[games][attribution][equi
 
 TEST_CASE("a logit attacker attacks with the integrated logistic probability",
           "[games][attribution][equilibrium]") {
-  GameAttacker a{"A", Uniform{-0.5, 1.5}, 1.0, 4.0, {}};
+  GameAttacker a{"A", Distribution::uniform(-0.5, 1.5), 1.0, 4.0, {}};
   for (const double cutoff : {-1.0, 0.0, 0.3, 1.2, 3.0}) {
     CHECK(attack_probability(a, cutoff) ==
           Approx(logit_attack_numeric(a.benefit, 4.0, cutoff)).margin(1e-9));
@@ -210,61 +212,6 @@ TEST_CASE("more detection of a hard-to-identify attacker means more attacks by t
     before = a;
   }
 }
-
-namespace {
-
-// Pools a scenario's replications and checks every frequency against the closed form.
-void check_fixed_strategies(const AttributionScenario& sc) {
-  const auto eq = solve_equilibrium(sc.game);
-  const std::size_t n = sc.game.attacker_count();
-  const std::size_t signals = sc.game.signal_count();
-  std::vector<double> opportunities(n), attacks(n), held(n), hit_attack(n), hit_hold(n);
-  std::vector<double> rounds(n * signals), guilty(n * signals), hit(n * signals);
-  for (std::uint64_t r = 0; r < sc.replications; ++r) {
-    const auto result = run_attribution(sc, eq, r);
-    for (const auto& a : result.attackers) {
-      opportunities[a.attacker] += static_cast<double>(a.opportunities);
-      attacks[a.attacker] += static_cast<double>(a.attacks);
-      held[a.attacker] += static_cast<double>(a.opportunities - a.attacks);
-      hit_attack[a.attacker] += static_cast<double>(a.retaliations_guilty);
-      hit_hold[a.attacker] += static_cast<double>(a.retaliated_after_hold);
-    }
-    for (const auto& s : result.signals) {
-      const std::size_t k = s.attacker * signals + s.signal;
-      rounds[k] += static_cast<double>(s.rounds);
-      guilty[k] += static_cast<double>(s.guilty);
-      hit[k] += static_cast<double>(s.retaliations);
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    INFO(sc.name << ", attacker " << i);
-    const double a = eq.attack[i];
-    CHECK(attacks[i] / opportunities[i] == Approx(a).margin(frequency_band(a, opportunities[i])));
-    // The attacker's risk from attacking: P(hit | attack) − P(hit | hold) = x*/w.
-    double if_attack = 0.0;
-    double if_hold = 0.0;
-    for (std::size_t s = 0; s < signals; ++s) {
-      if_attack += sc.game.attackers[i].signal[s] * eq.retaliation[i * signals + s];
-      if_hold += sc.game.nobody[s] * eq.retaliation[i * signals + s];
-    }
-    CHECK(if_attack - if_hold ==
-          Approx(eq.cutoff[i] / sc.game.attackers[i].retaliation_cost).margin(1e-12));
-    const double band = games_test::sigmas * std::sqrt(if_attack * (1 - if_attack) / attacks[i] +
-                                                       if_hold * (1 - if_hold) / held[i]);
-    CHECK(hit_attack[i] / attacks[i] - hit_hold[i] / held[i] ==
-          Approx(if_attack - if_hold).margin(band));
-    for (std::size_t s = 0; s < signals; ++s) {
-      const std::size_t k = i * signals + s;
-      INFO("signal " << sc.game.signal_names[s] << " seen " << rounds[k] << " times");
-      CHECK(guilty[k] / rounds[k] ==
-            Approx(eq.posterior[k]).margin(frequency_band(eq.posterior[k], rounds[k])));
-      CHECK(hit[k] / rounds[k] ==
-            Approx(eq.retaliation[k]).margin(frequency_band(eq.retaliation[k], rounds[k])));
-    }
-  }
-}
-
-}  // namespace
 
 TEST_CASE("fixed strategies: simulated frequencies match the closed form",
           "[games][attribution][simulation]") {

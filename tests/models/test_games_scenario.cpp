@@ -81,8 +81,34 @@ TEST_CASE("bad attribution-game files name file, line and key", "[games][scenari
       {"benefit hi <= lo", attribution_head + "[attackers.A]\nbenefit = { lo = 1, hi = 0 }\n", 3,
        "attackers.A.benefit.hi", "hi > lo"},
       {"benefit distribution",
-       attribution_head + "[attackers.A.benefit]\ndistribution = \"beta\"\n", 3,
-       "attackers.A.benefit.distribution", "expected one of \"uniform\""},
+       attribution_head + "[attackers.A.benefit]\ndistribution = \"gamma\"\n", 3,
+       "attackers.A.benefit.distribution",
+       "expected one of \"uniform\", \"beta\", \"truncated_normal\", \"triangular\", "
+       "\"discrete\""},
+      {"beta shape 0",
+       attribution_head + "[attackers.A.benefit]\ndistribution = \"beta\"\nalpha = 0\n", 4,
+       "attackers.A.benefit.alpha", "[0.001, 1000]"},
+      {"truncated normal without its mean",
+       attribution_head + "[defender.cost]\ndistribution = \"truncated_normal\"\nsd = 0.2\n" + two,
+       2, "defender.cost", "missing required key 'mean'"},
+      {"truncated normal far in the tail",
+       attribution_head +
+           "[defender.cost]\ndistribution = \"truncated_normal\"\nmean = 100\nsd = 0.1\n" + two,
+       5, "defender.cost.sd", "too far in the tail"},
+      {"triangular mode outside [lo, hi]",
+       attribution_head + "[attackers.A.benefit]\ndistribution = \"triangular\"\nmode = 1.5\n", 4,
+       "attackers.A.benefit.mode", "[0, 1]"},
+      {"discrete value twice",
+       attribution_head +
+           "[attackers.A.benefit]\ndistribution = \"discrete\"\nvalues = [0.2, 0.5, 0.2]\n",
+       4, "attackers.A.benefit.values", "appears twice"},
+      {"discrete weights of the wrong length",
+       attribution_head + "[attackers.A.benefit]\ndistribution = \"discrete\"\n" +
+           "values = [0.2, 0.5]\nweights = [1, 2, 3]\n",
+       5, "attackers.A.benefit.weights", "expected 2 weights"},
+      {"discrete without values",
+       attribution_head + "[attackers.A.benefit]\ndistribution = \"discrete\"\n", 2,
+       "attackers.A.benefit", "missing required key 'values'"},
       {"retaliation cost 0", attribution_head + "[attackers.A]\nretaliation_cost = 0\n", 3,
        "attackers.A.retaliation_cost", "> 0"},
       {"explicit signals do not sum to 1",
@@ -167,4 +193,35 @@ TEST_CASE("bad timing-game files name file, line and key", "[games][scenario]") 
       CHECK_THAT(e.message(), Catch::Contains(c.phrase));
     }
   }
+}
+
+TEST_CASE("overrides create the fixed tables a game file left out", "[games][scenario]") {
+  // Every key of the resolved scenario is a sweep path, whether or not the file wrote its
+  // table: [signals], [defender.cost], [learning.*], an attacker's benefit and learning.
+  const std::string bare = "model = \"attribution_game\"\n[attackers.A]\n[attackers.B]\n";
+  const auto sc = load_attribution_scenario_text(
+      bare, "bare.toml",
+      {"signals.detection=0.5", "defender.cost.hi=0.5", "attackers.A.benefit.hi=2",
+       "attackers.B.learning.weight=7", "learning.defender.weight=3", "run.rounds=10",
+       "game.mode=learning", "learning.attackers.exploration=0.2"});
+  CHECK(sc.game.attackers[0].signal[1] == Approx(0.5 * 0.9));  // δ μ on "points to A"
+  CHECK(sc.game.defender_cost.hi == 0.5);
+  CHECK(sc.game.attackers[0].benefit.hi == 2.0);
+  CHECK(sc.learning.attackers[1].weight == 7.0);
+  CHECK(sc.learning.defender_weight == 3.0);
+  CHECK(sc.learning.attackers[0].exploration == 0.2);
+  CHECK(sc.rounds == 10);
+  CHECK(sc.mode == AttributionMode::learning);
+  // A named attacker is never created: a misspelt name stays an error, at the override.
+  try {
+    (void)load_attribution_scenario_text(bare, "bare.toml", {"attackers.C.benefit.hi=2"});
+    FAIL("no error");
+  } catch (const ScenarioError& e) {
+    CHECK(e.file() == "--set attackers.C.benefit.hi=2");
+    CHECK_THAT(e.message(), Catch::Contains("'attackers.C' is not a table"));
+  }
+  const auto t = load_timing_scenario_text("model = \"timing_game\"\n", "bare.toml",
+                                           {"game.stakes.hi=2", "search.grid_points=5"});
+  CHECK(t.game.stakes.highest() == 2.0);
+  CHECK(t.grid_points == 5);
 }

@@ -49,18 +49,21 @@ void generate_signals(AttributionGame& game, const GeneratedSignals& g) {
 }
 
 double attack_probability(const GameAttacker& attacker, double cutoff) noexcept {
-  const Uniform& f = attacker.benefit;
+  const Distribution& f = attacker.benefit;
   const double lambda = attacker.rationality;
   if (std::isinf(lambda)) return 1.0 - f.cdf(cutoff);
-  const double spread = lambda * (f.hi - f.lo);
-  if (spread < 1e-6) {
-    // E[σ(λ(x − c))] to second order in λ(hi − lo): σ at the mean benefit.
-    return 1.0 / (1.0 + std::exp(-lambda * (0.5 * (f.lo + f.hi) - cutoff)));
+  if (f.kind == Distribution::Kind::uniform) {
+    const double spread = lambda * (f.hi - f.lo);
+    if (spread < 1e-6) {
+      // E[σ(λ(x − c))] to second order in λ(hi − lo): σ at the mean benefit.
+      return 1.0 / (1.0 + std::exp(-lambda * (0.5 * (f.lo + f.hi) - cutoff)));
+    }
+    // ∫ σ(λ(x − c)) dx / (hi − lo) = [softplus(λ(hi − c)) − softplus(λ(lo − c))] / (λ(hi − lo)).
+    const double p =
+        (softplus(lambda * (f.hi - cutoff)) - softplus(lambda * (f.lo - cutoff))) / spread;
+    return std::clamp(p, 0.0, 1.0);
   }
-  // ∫ σ(λ(x − c)) dx / (hi − lo) = [softplus(λ(hi − c)) − softplus(λ(lo − c))] / (λ(hi − lo)).
-  const double p =
-      (softplus(lambda * (f.hi - cutoff)) - softplus(lambda * (f.lo - cutoff))) / spread;
-  return std::clamp(p, 0.0, 1.0);
+  return f.expected_logistic(lambda, cutoff);
 }
 
 double retaliation_probability(const AttributionGame& game, double posterior) noexcept {
@@ -130,6 +133,30 @@ std::vector<double> best_response(const AttributionGame& game, const std::vector
   return out;
 }
 
+namespace {
+
+// What counts as a tie with a discrete law's atom: the cutoffs and posteriors are computed
+// from a, so at an equilibrium that mixes they meet an atom only to rounding.
+double tie_width(double x) noexcept { return 1e-9 * std::max(1.0, std::abs(x)); }
+
+// The attack probabilities that are best responses to the cutoff x: [1 − F(x), 1 − F(x−)]
+// for a strict attacker (any mixing at an atom of F at x), the logistic expectation for a
+// logit attacker.
+std::pair<double, double> best_attack(const GameAttacker& attacker, double x) {
+  const Distribution& f = attacker.benefit;
+  if (!std::isinf(attacker.rationality) || !f.is_discrete()) {
+    const double p = attack_probability(attacker, x);
+    return {p, p};
+  }
+  return {1.0 - f.cdf(x + tie_width(x)), 1.0 - f.cdf_below(x - tie_width(x))};
+}
+
+double distance(double a, std::pair<double, double> set) noexcept {
+  return a < set.first ? set.first - a : a > set.second ? a - set.second : 0.0;
+}
+
+}  // namespace
+
 AttributionEquilibrium evaluate_profile(const AttributionGame& game, const std::vector<double>& a) {
   AttributionEquilibrium e;
   e.attack = a;
@@ -137,7 +164,58 @@ AttributionEquilibrium evaluate_profile(const AttributionGame& game, const std::
   e.posterior = posteriors(game, a);
   e.retaliation = retaliation_of(game, e.posterior);
   e.cutoff = cutoffs(game, e.retaliation);
-  e.residual = max_abs_difference(a, best_response(game, a));
+  e.residual = 0.0;
+  const std::size_t n = game.attacker_count();
+  const std::size_t signals = game.signal_count();
+  const bool ties = game.defender_cost.is_discrete();
+  for (std::size_t i = 0; i < n; ++i) {
+    const GameAttacker& attacker = game.attackers[i];
+    double miss = distance(a[i], best_attack(attacker, e.cutoff[i]));
+    if (miss > 0.0 && ties) {
+      // The defender is indifferent where a posterior equals a possible cost: it may
+      // retaliate with any r in [G(p−), G(p)] there. Move attacker i's row from the left
+      // limits (θ = 0) to the right ones (θ = 1); the cutoff is affine in θ and the best
+      // attack probabilities fall with the cutoff, so bisect on θ.
+      std::vector<double> low(signals), high(signals);
+      for (std::size_t s = 0; s < signals; ++s) {
+        const double p = e.posterior[i * signals + s];
+        low[s] = game.defender_cost.cdf_below(p - tie_width(p));
+        high[s] = game.defender_cost.cdf(p + tie_width(p));
+      }
+      const auto cutoff_at = [&](double theta) {
+        double sum = 0.0;
+        for (std::size_t s = 0; s < signals; ++s) {
+          sum += (attacker.signal[s] - game.nobody[s]) * (low[s] + theta * (high[s] - low[s]));
+        }
+        return attacker.retaliation_cost * sum;
+      };
+      const double rising = cutoff_at(1.0) - cutoff_at(0.0);
+      double lo = 0.0, hi = 1.0;
+      for (int k = 0; k < 200 && hi - lo > 0.0; ++k) {
+        const double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        const auto set = best_attack(attacker, cutoff_at(mid));
+        // a above the set: the cutoff must fall; below: it must rise.
+        const bool up = a[i] < set.first ? rising > 0.0 : a[i] > set.second ? rising < 0.0 : false;
+        if (a[i] >= set.first && a[i] <= set.second) {
+          lo = hi = mid;
+          break;
+        }
+        (up ? lo : hi) = mid;
+      }
+      const double theta = 0.5 * (lo + hi);
+      const double x = cutoff_at(theta);
+      const double theta_miss = distance(a[i], best_attack(attacker, x));
+      if (theta_miss < miss) {
+        miss = theta_miss;
+        e.cutoff[i] = x;
+        for (std::size_t s = 0; s < signals; ++s) {
+          e.retaliation[i * signals + s] = low[s] + theta * (high[s] - low[s]);
+        }
+      }
+    }
+    e.residual = std::max(e.residual, miss);
+  }
   return e;
 }
 
@@ -266,7 +344,9 @@ AttributionEquilibrium solve_equilibrium(const AttributionGame& game) {
     a = solve_symmetric(game, iterations);
     method = n == 1 ? "bisection" : "bisection (symmetric game)";
   }
-  if (a.empty() || max_abs_difference(a, best_response(game, a)) > equilibrium_tolerance) {
+  // (evaluate_profile's residual: with discrete laws Φ jumps, and an equilibrium that mixes
+  // at a tie sits at a jump, where |a − Φ(a)| is not small.)
+  if (a.empty() || evaluate_profile(game, a).residual > equilibrium_tolerance) {
     a.assign(n, 0.5);
     iterations = 0;
     damped_iteration(game, a, iterations, 50);
@@ -282,8 +362,17 @@ AttributionEquilibrium solve_equilibrium(const AttributionGame& game) {
   e.method = method;
   e.iterations = iterations;
   if (!(e.residual <= equilibrium_tolerance)) {
-    throw std::runtime_error("attribution game: the equilibrium solver stopped at residual " +
-                             std::to_string(e.residual) + " (tolerance 1e-12)");
+    const bool discrete =
+        game.defender_cost.is_discrete() ||
+        std::any_of(game.attackers.begin(), game.attackers.end(),
+                    [](const GameAttacker& x) { return x.benefit.is_discrete(); });
+    throw std::runtime_error(
+        "attribution game: the equilibrium solver stopped at residual " +
+        std::to_string(e.residual) + " (tolerance 1e-12)" +
+        (discrete && !(game.symmetric || n == 1)
+             ? "; with discrete benefits or costs only symmetric games and games of one "
+               "attacker are solved (the equilibrium may mix at a tie)"
+             : ""));
   }
   return e;
 }

@@ -8,8 +8,9 @@ sim::h5::TableSchema<AttributionRunRow> attribution_runs_schema() {
   using R = AttributionRunRow;
   sim::h5::TableSchema<R> s(
       "Attribution game: one row per replication, totals over the rounds after burn-in");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
-      .add("seed", &R::seed, "1", "Run seed derived from (master seed, replication)")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
+      .add("seed", &R::seed, "1", "Run seed derived from (master seed, replication[, point])")
       .add("rounds", &R::rounds, "round", "Rounds counted (after burn_in_rounds)")
       .add("opportunities", &R::opportunities, "count",
            "Rounds in which an attacker had an opportunity")
@@ -30,7 +31,8 @@ sim::h5::TableSchema<AttributionAttackerRow> attribution_attackers_schema() {
   using R = AttributionAttackerRow;
   sim::h5::TableSchema<R> s(
       "Attribution game: one row per (replication, attacker), over the rounds after burn-in");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
       .add("attacker", &R::attacker, "1", "Attacker index (/scenario/attackers)")
       .add("opportunities", &R::opportunities, "count", "Opportunities the attacker had")
       .add("attacks", &R::attacks, "count", "Opportunities it took")
@@ -57,7 +59,8 @@ sim::h5::TableSchema<AttributionSignalRow> attribution_signals_schema() {
   using R = AttributionSignalRow;
   sim::h5::TableSchema<R> s(
       "Attribution game: one row per (replication, attacker, signal), after burn-in");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
       .add("attacker", &R::attacker, "1", "Attacker index (/scenario/attackers)")
       .add("signal", &R::signal, "1", "Signal index (/scenario/signals)")
       .add("rounds", &R::rounds, "count", "Rounds in which the defender saw this signal")
@@ -76,7 +79,8 @@ sim::h5::TableSchema<AttributionTrajectoryRow> attribution_trajectory_schema() {
   using R = AttributionTrajectoryRow;
   sim::h5::TableSchema<R> s(
       "Attribution game: one row per (replication, block of rounds, attacker), every round");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
       .add("block", &R::block, "1", "Block index, from 0 (run.trajectory_rounds rounds each)")
       .add("first_round", &R::first_round, "round", "First round of the block, from 0")
       .add("last_round", &R::last_round, "round", "Last round of the block")
@@ -115,8 +119,7 @@ struct EquilibriumSignalRow {
 
 }  // namespace
 
-void write_attribution_scenario(sim::h5::File& file, const AttributionScenario& sc,
-                                const AttributionEquilibrium& eq) {
+void write_attribution_scenario_group(sim::h5::File& file, const AttributionScenario& sc) {
   file.create_group("/scenario");
   file.write_text("/scenario/text", sc.text, "The scenario file as read, before overrides");
   file.write_text("/scenario/resolved", sc.resolved_toml(),
@@ -134,6 +137,11 @@ void write_attribution_scenario(sim::h5::File& file, const AttributionScenario& 
   file.set_attribute("/scenario", "rounds", sc.rounds);
   file.set_attribute("/scenario", "burn_in_rounds", sc.burn_in_rounds);
   file.set_attribute("/scenario", "mode", sc.mode == AttributionMode::fixed ? "fixed" : "learning");
+}
+
+void write_attribution_scenario(sim::h5::File& file, const AttributionScenario& sc,
+                                const AttributionEquilibrium& eq) {
+  write_attribution_scenario_group(file, sc);
 
   const std::size_t signals = sc.game.signal_count();
   sim::h5::TableSchema<EquilibriumAttackerRow> as(

@@ -205,7 +205,7 @@ class AttributionModel {
     return game_.attackers[i].retaliation_cost * (st.if_attack.p() - st.if_hold.p());
   }
 
-  bool decide(std::uint32_t i, double benefit) {
+  bool decide(std::uint32_t i, double benefit, double type) {
     auto& st = attackers_[i];
     ++st.opportunities_seen;
     // Experimentation: at its k-th opportunity, with probability ε0/√k, the attacker attacks
@@ -215,6 +215,13 @@ class AttributionModel {
     if (learning_ && epsilon > 0.0 &&
         st.choice.uniform() < epsilon / std::sqrt(static_cast<double>(st.opportunities_seen))) {
       return st.choice.uniform() < 0.5;
+    }
+    // A strict attacker with discrete benefits that plays the equilibrium may mix at the atom
+    // equal to its cutoff: it attacks iff the rank of its draw, `type` (uniform on [0, 1)),
+    // exceeds 1 − a_i, which is "iff x > x*" away from the atom.
+    if (!learning_ && game_.attackers[i].benefit.is_discrete() &&
+        std::isinf(game_.attackers[i].rationality)) {
+      return type > 1.0 - eq_.attack[i];
     }
     // The deterrence model's choice rule between "no operation" (utility 0) and attacking.
     const double utility = benefit - cutoff(i);
@@ -228,10 +235,10 @@ class AttributionModel {
     if (u < game_.opportunity_probability) {
       const auto i = std::min(static_cast<std::uint32_t>(n_ - 1),
                               static_cast<std::uint32_t>(u / per_attacker_));
-      const auto& f = game_.attackers[i].benefit;
-      const double x = attackers_[i].benefit.uniform(f.lo, f.hi);
+      double type = 0.0;
+      const double x = game_.attackers[i].benefit.draw(attackers_[i].benefit, &type);
       e.holder = i;
-      e.attacked = decide(i, x);
+      e.attacked = decide(i, x, type);
       if (e.attacked && k >= sc_.burn_in_rounds) attackers_[i].row.benefit += x;
     }
     s.schedule_at(s.now(), e, signal_priority);
@@ -304,9 +311,14 @@ class AttributionModel {
       auto& st = attackers_[j];
       const double pj = learning_ ? p[j] : eq_.posterior[j * signals_ + sgn];
       // The defender's private cost of retaliating against j this round: it retaliates iff
-      // its posterior reaches the cost, so r = P(c <= p).
+      // its posterior reaches the cost, so r = P(c <= p). With discrete costs, playing the
+      // equilibrium, it may mix where p equals a possible cost: it retaliates iff the rank
+      // of its cost draw is below r_j^s (which is "iff p >= c" away from a tie).
       const auto& cost = game_.defender_cost;
-      const bool hit = pj >= st.defender_cost.uniform(cost.lo, cost.hi);
+      double rank = 0.0;
+      const double c = cost.draw(st.defender_cost, &rank);
+      const bool hit =
+          !learning_ && cost.is_discrete() ? rank < eq_.retaliation[j * signals_ + sgn] : pj >= c;
       retaliated_[j] = hit;
       anyone_hit = anyone_hit || hit;
       if (!counted) continue;
@@ -430,8 +442,13 @@ class AttributionModel {
 AttributionResult run_attribution(const AttributionScenario& sc,
                                   const AttributionEquilibrium& equilibrium,
                                   std::uint64_t replication) {
-  const sim::StreamFactory streams(sim::RunId{sc.seed, replication, {}});
-  AttributionModel model(sc, equilibrium, streams, replication);
+  return run_attribution(sc, equilibrium, sim::RunId{sc.seed, replication, {}});
+}
+
+AttributionResult run_attribution(const AttributionScenario& sc,
+                                  const AttributionEquilibrium& equilibrium, const sim::RunId& id) {
+  const sim::StreamFactory streams(id);
+  AttributionModel model(sc, equilibrium, streams, id.replication);
   Sim simulation;
   model.start(simulation);
   sim::TraceHash trace;

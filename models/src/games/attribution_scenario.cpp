@@ -17,18 +17,80 @@ using detail::Reader;
 constexpr std::int64_t max_count = 1'000'000'000;
 constexpr double sum_tolerance = 1e-9;
 
-// A distribution table such as [attackers.A.benefit]: `distribution = "uniform"`, lo, hi.
-Uniform read_uniform(Reader& t, Uniform fallback) {
-  t.choice("distribution", "uniform", {"uniform"});
-  Uniform u;
-  u.lo = t.number("lo", fallback.lo, Range::closed(-1e12, 1e12));
-  u.hi = t.number("hi", fallback.hi, Range::closed(-1e12, 1e12));
-  if (!(u.hi > u.lo)) {
-    t.fail(t.has("hi") ? "hi" : "lo", "expected hi > lo, got lo = " + detail::toml_number(u.lo) +
-                                          " and hi = " + detail::toml_number(u.hi));
+// A distribution table such as [attackers.A.benefit] (docs/games.md "Distributions"):
+// `distribution` = "uniform" (lo, hi), "beta" (alpha, beta, lo, hi), "truncated_normal"
+// (mean, sd, lo, hi), "triangular" (lo, mode, hi) or "discrete" (values, weights).
+Distribution read_distribution_table(Reader& t) {
+  const std::string kind = t.choice(
+      "distribution", "uniform", {"uniform", "beta", "truncated_normal", "triangular", "discrete"});
+  Distribution d;
+  const Range finite = Range::closed(-1e12, 1e12);
+  if (kind == "discrete") {
+    d.kind = Distribution::Kind::discrete;
+    if (!t.has("values")) t.fail_table("missing required key 'values' (the possible values)");
+    auto values = t.number_array("values", finite);
+    if (values.empty()) t.fail("values", "expected at least one value");
+    if (values.size() > 100'000) t.fail("values", "expected at most 100000 values");
+    std::vector<double> weights(values.size(), 1.0);
+    if (t.has("weights")) {
+      weights = t.number_array("weights", Range::positive());
+      if (weights.size() != values.size()) {
+        t.fail("weights", "expected " + std::to_string(values.size()) +
+                              " weights (one per value), got " + std::to_string(weights.size()));
+      }
+    }
+    std::vector<std::size_t> order(values.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    double total = 0.0;
+    for (const double w : weights) total += w;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k > 0 && values[order[k]] == values[order[k - 1]]) {
+        t.fail_item("values", order[k],
+                    "the value " + detail::toml_number(values[order[k]]) + " appears twice");
+      }
+      d.values.push_back(values[order[k]]);
+      d.weights.push_back(total == 1.0 ? weights[order[k]] : weights[order[k]] / total);
+    }
+    d.lo = d.values.front();
+    d.hi = d.values.back();
+    t.finish();
+    return d;
+  }
+  d.lo = t.number("lo", 0.0, finite);
+  d.hi = t.number("hi", 1.0, finite);
+  if (!(d.hi > d.lo)) {
+    t.fail(t.has("hi") ? "hi" : "lo", "expected hi > lo, got lo = " + detail::toml_number(d.lo) +
+                                          " and hi = " + detail::toml_number(d.hi));
+  }
+  if (kind == "beta") {
+    d.kind = Distribution::Kind::beta;
+    d.alpha = t.number("alpha", 1.0, Range::closed(1e-3, 1e3));
+    d.beta = t.number("beta", 1.0, Range::closed(1e-3, 1e3));
+  } else if (kind == "truncated_normal") {
+    d.kind = Distribution::Kind::truncated_normal;
+    if (!t.has("mean")) t.fail_table("missing required key 'mean' (the normal's mean)");
+    if (!t.has("sd")) t.fail_table("missing required key 'sd' (the normal's standard deviation)");
+    d.mean = t.number("mean", 0.0, finite);
+    d.sd = t.number("sd", 1.0, Range::positive());
+    // The interval must hold enough of the normal for the quantile to keep its precision.
+    const double a = (d.lo - d.mean) / d.sd, b = (d.hi - d.mean) / d.sd;
+    const double r = std::sqrt(0.5);
+    const double mass = a > 0.0 ? 0.5 * (std::erfc(a * r) - std::erfc(b * r))
+                                : 0.5 * (std::erfc(-b * r) - std::erfc(-a * r));
+    if (!(mass > 1e-300)) {
+      t.fail("sd", "[lo, hi] = [" + detail::toml_number(d.lo) + ", " + detail::toml_number(d.hi) +
+                       "] lies too far in the tail of the normal (mean " +
+                       detail::toml_number(d.mean) + ", sd " + detail::toml_number(d.sd) +
+                       ") to be computed: widen it, or move the mean");
+    }
+  } else if (kind == "triangular") {
+    d.kind = Distribution::Kind::triangular;
+    d.mode = t.number("mode", 0.5 * (d.lo + d.hi), Range::closed(d.lo, d.hi));
   }
   t.finish();
-  return u;
+  return d;
 }
 
 // A probability vector: non-negative entries summing to 1, `size` of them.
@@ -109,9 +171,11 @@ AttributionScenario Loader::load() {
     }
     learning->finish();
   }
+  sc_.learning.defaults = learning_defaults;
 
   if (auto defender = root_.table("defender")) {
-    if (auto cost = defender->table("cost")) sc_.game.defender_cost = read_uniform(*cost, {});
+    if (auto cost = defender->table("cost"))
+      sc_.game.defender_cost = read_distribution_table(*cost);
     defender->finish();
   }
 
@@ -122,7 +186,7 @@ AttributionScenario Loader::load() {
   for (auto& [name, t] : attackers) {
     GameAttacker a;
     a.name = name;
-    if (auto benefit = t.table("benefit")) a.benefit = read_uniform(*benefit, {});
+    if (auto benefit = t.table("benefit")) a.benefit = read_distribution_table(*benefit);
     a.retaliation_cost = t.number("retaliation_cost", a.retaliation_cost, Range::positive());
     a.rationality = t.number("rationality", a.rationality, Range::open_closed(0.0, infinity));
     AttackerLearning l = learning_defaults;
@@ -145,8 +209,8 @@ AttributionScenario Loader::load() {
     bool same = true;
     for (std::size_t i = 0; i < sc_.game.attackers.size(); ++i) {
       const auto& a = sc_.game.attackers[i];
-      same = same && a.benefit.lo == first.benefit.lo && a.benefit.hi == first.benefit.hi &&
-             a.retaliation_cost == first.retaliation_cost && a.rationality == first.rationality &&
+      same = same && a.benefit == first.benefit && a.retaliation_cost == first.retaliation_cost &&
+             a.rationality == first.rationality &&
              sc_.generated.detection[i] == sc_.generated.detection[0] &&
              sc_.generated.identification[i] == sc_.generated.identification[0];
     }
@@ -254,6 +318,8 @@ void Loader::read_signals(std::vector<std::pair<std::string, Reader>>& attackers
     }
   }
   if (n == 1) g.identification.assign(1, 1.0);
+  g.default_detection = detection;
+  g.default_identification = n == 1 ? 1.0 : identification;
   generate_signals(game, g);
 }
 
@@ -264,17 +330,37 @@ std::uint64_t AttributionScenario::block_rounds() const noexcept {
   return rounds >= 100 ? rounds / 100 : 1;
 }
 
+namespace {
+
+// The fixed tables of an attribution-game file, which an override may create: [run],
+// [game], [signals], [defender.cost], [learning.attackers], [learning.defender] and an
+// attacker's [attackers.NAME.benefit] and [attackers.NAME.learning] (not the attacker).
+bool creatable(const std::vector<std::string>& path, std::size_t depth) {
+  const std::string& last = path[depth];
+  if (depth == 0) {
+    return last == "run" || last == "game" || last == "signals" || last == "defender" ||
+           last == "learning";
+  }
+  if (depth == 1) {
+    return (path[0] == "defender" && last == "cost") ||
+           (path[0] == "learning" && (last == "attackers" || last == "defender"));
+  }
+  return depth == 2 && path[0] == "attackers" && (last == "benefit" || last == "learning");
+}
+
+}  // namespace
+
 AttributionScenario load_attribution_scenario_text(std::string text, std::string path,
                                                    const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_text(std::move(text), std::move(path));
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
 AttributionScenario load_attribution_scenario(const std::string& path,
                                               const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_file(path);
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
@@ -296,9 +382,8 @@ std::string toml_array(const std::vector<std::string>& v) {
   return out + "]";
 }
 
-void write_uniform(std::ostream& os, const std::string& table, const Uniform& u) {
-  os << "\n[" << table << "]\ndistribution = \"uniform\"\nlo = " << detail::toml_number(u.lo)
-     << "\nhi = " << detail::toml_number(u.hi) << "\n";
+void write_distribution(std::ostream& os, const std::string& table, const Distribution& d) {
+  os << "\n[" << table << "]\n" << d.toml();
 }
 
 }  // namespace
@@ -313,16 +398,23 @@ std::string AttributionScenario::resolved_toml() const {
      << "\ntrajectory_rounds = " << block_rounds()
      << "\n\n[game]\nopportunity_probability = " << toml_number(game.opportunity_probability)
      << "\nmode = \"" << (mode == AttributionMode::fixed ? "fixed" : "learning") << "\"\n";
-  write_uniform(os, "defender.cost", game.defender_cost);
+  write_distribution(os, "defender.cost", game.defender_cost);
   os << "\n[signals]\n";
   if (signals_generated) {
-    os << "false_alarm = " << toml_number(generated.false_alarm) << "\n";
+    os << "detection = " << toml_number(generated.default_detection)
+       << "\nidentification = " << toml_number(generated.default_identification)
+       << "\nfalse_alarm = " << toml_number(generated.false_alarm) << "\n";
   } else {
     os << "names = " << toml_array(game.signal_names) << "\nnobody = " << toml_array(game.nobody)
        << "\n";
   }
+  const auto& d = learning.defaults;
   os << "\n[learning]\nstep_exponent = " << toml_number(learning.step_exponent)
-     << "\n\n[learning.defender]\nweight = " << toml_number(learning.defender_weight) << "\n";
+     << "\n\n[learning.attackers]\nretaliated_if_attack = " << toml_number(d.retaliated_if_attack)
+     << "\nretaliated_if_hold = " << toml_number(d.retaliated_if_hold)
+     << "\nweight = " << toml_number(d.weight) << "\nexploration = " << toml_number(d.exploration)
+     << "\n\n[learning.defender]\nattack_probability = " << toml_number(d.defender_belief)
+     << "\nweight = " << toml_number(learning.defender_weight) << "\n";
   for (std::size_t i = 0; i < game.attackers.size(); ++i) {
     const auto& a = game.attackers[i];
     const auto& l = learning.attackers[i];
@@ -335,7 +427,7 @@ std::string AttributionScenario::resolved_toml() const {
     } else {
       os << "signal = " << toml_array(a.signal) << "\n";
     }
-    write_uniform(os, table + ".benefit", a.benefit);
+    write_distribution(os, table + ".benefit", a.benefit);
     os << "\n[" << table
        << ".learning]\nretaliated_if_attack = " << toml_number(l.retaliated_if_attack)
        << "\nretaliated_if_hold = " << toml_number(l.retaliated_if_hold)

@@ -213,7 +213,13 @@ TimingValueRow simulate_value(const TimingGame& game, double threshold,
 
 TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
                         std::uint64_t replication) {
-  const sim::StreamFactory streams(sim::RunId{sc.seed, replication, {}});
+  return run_timing(sc, theory, sim::RunId{sc.seed, replication, {}});
+}
+
+TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
+                        const sim::RunId& id) {
+  const sim::StreamFactory streams(id);
+  const std::uint64_t replication = id.replication;
   TimingResult out;
   TimingRunRow& run = out.run;
   run.replication = replication;

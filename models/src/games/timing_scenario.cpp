@@ -111,17 +111,31 @@ std::string toml_array(const std::vector<double>& v) {
 
 }  // namespace
 
+namespace {
+
+// The fixed tables of a timing-game file, which an override may create: [run], [game],
+// [game.stakes], [evaluate], [search].
+bool creatable(const std::vector<std::string>& path, std::size_t depth) {
+  const std::string& last = path[depth];
+  if (depth == 0) {
+    return last == "run" || last == "game" || last == "evaluate" || last == "search";
+  }
+  return depth == 1 && path[0] == "game" && last == "stakes";
+}
+
+}  // namespace
+
 TimingScenario load_timing_scenario_text(std::string text, std::string path,
                                          const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_text(std::move(text), std::move(path));
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
 TimingScenario load_timing_scenario(const std::string& path,
                                     const std::vector<std::string>& overrides) {
   detail::Document doc = detail::parse_file(path);
-  for (const auto& o : overrides) detail::apply_override(doc, o);
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable);
   return Loader(doc).load();
 }
 
@@ -151,8 +165,9 @@ std::string TimingScenario::resolved_toml() const {
 sim::h5::TableSchema<TimingRunRow> timing_runs_schema() {
   using R = TimingRunRow;
   sim::h5::TableSchema<R> s("Timing game: one row per replication (the attacker's search for T)");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
-      .add("seed", &R::seed, "1", "Run seed derived from (master seed, replication)")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
+      .add("seed", &R::seed, "1", "Run seed derived from (master seed, replication[, point])")
       .add("threshold_found", &R::threshold_found, "stakes",
            "T-hat: the threshold the search found (NaN without search)")
       .add("value_in_sample", &R::value_in_sample, "stakes",
@@ -173,7 +188,8 @@ sim::h5::TableSchema<TimingRunRow> timing_runs_schema() {
 sim::h5::TableSchema<TimingValueRow> timing_values_schema() {
   using R = TimingValueRow;
   sim::h5::TableSchema<R> s("Timing game: one row per simulated V(T)");
-  s.add("replication", &R::replication, "1", "Replication index, from 0")
+  s.add("point", &R::point, "1", "Design point (sweeps); 0 for `run`")
+      .add("replication", &R::replication, "1", "Replication index, from 0")
       .add("purpose", &R::purpose, "1",
            "0 a threshold of evaluate.thresholds, 1 a step of the search, 2 the check of T-hat")
       .add("threshold", &R::threshold, "stakes", "T: use the resource iff stakes >= T")
@@ -192,8 +208,7 @@ sim::h5::TableSchema<TimingValueRow> timing_values_schema() {
   return s;
 }
 
-void write_timing_scenario(sim::h5::File& file, const TimingScenario& sc,
-                           const TimingOptimum& theory) {
+void write_timing_scenario_group(sim::h5::File& file, const TimingScenario& sc) {
   file.create_group("/scenario");
   file.write_text("/scenario/text", sc.text, "The scenario file as read, before overrides");
   file.write_text("/scenario/resolved", sc.resolved_toml(),
@@ -205,6 +220,11 @@ void write_timing_scenario(sim::h5::File& file, const TimingScenario& sc,
   file.set_attribute("/scenario", "replications", sc.replications);
   file.set_attribute("/scenario", "episodes", sc.episodes);
   file.set_attribute("/scenario", "truncation_periods", truncation_periods(sc.game.discount));
+}
+
+void write_timing_scenario(sim::h5::File& file, const TimingScenario& sc,
+                           const TimingOptimum& theory) {
+  write_timing_scenario_group(file, sc);
   file.create_group("/equilibrium");
   file.set_attribute("/equilibrium", "threshold", theory.threshold);
   file.set_attribute("/equilibrium", "value", theory.value);

@@ -1,8 +1,8 @@
 #pragma once
 // What `cyberdeter sweep` and `cyberdeter merge` need of a swept model, whatever the model.
 // The deterrence model's sweep (deterrence/sweep_run.hpp) and the other models' sweeps
-// (reference/anu.hpp's ANU model) each implement it; the commands choose by the base
-// scenario's `model` key (sweep) or the /scenario `model` attribute (merge).
+// (the ANU model, the formal games: models/src/model_sweep.hpp) each implement it; the commands
+// choose by the base scenario's `model` key (sweep) or the /scenario `model` attribute (merge).
 //
 // Every implementation keeps the same contract: task t is design point t / R, replication
 // t % R; a task's rows depend only on its run id; parts and merged files carry /sweep with
@@ -23,7 +23,7 @@ namespace cyberdeter::models {
 class SweepBackend {
  public:
   virtual ~SweepBackend() = default;
-  /// The model the sweep runs ("deterrence", "anu_deterrence").
+  /// The model the sweep runs ("deterrence", "anu_deterrence", "attribution_game", ...).
   virtual std::string model() const = 0;
   virtual const Sweep& sweep() const = 0;
   virtual std::size_t points() const = 0;
@@ -66,5 +66,16 @@ deterrence::MergeSummary merge_anu_sweep_files(const std::vector<std::string>& i
                                                const std::string& path,
                                                const deterrence::SweepOutput& output);
 }  // namespace anu
+
+namespace games {
+/// The formal games' sweep backends (games/games_sweep.cpp): `sweep.model` is
+/// "attribution_game" or "timing_game".
+std::unique_ptr<SweepBackend> plan_game_sweep(Sweep sweep, std::string base_text);
+/// merge_any_sweep_files for the games' sweeps.
+deterrence::MergeSummary merge_game_sweep_files(const std::string& model,
+                                                const std::vector<std::string>& inputs,
+                                                const std::string& path,
+                                                const deterrence::SweepOutput& output);
+}  // namespace games
 
 }  // namespace cyberdeter::models

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "cyberdeter/models/games/distribution.hpp"
+
 namespace cyberdeter::models::games {
 
 inline constexpr double infinity = std::numeric_limits<double>::infinity();
@@ -31,7 +33,7 @@ struct Uniform {
 /// One attacker of the game: [attackers.NAME].
 struct GameAttacker {
   std::string name;
-  Uniform benefit;                ///< F_i: the private benefit of an opportunity
+  Distribution benefit;           ///< F_i: the private benefit of an opportunity
   double retaliation_cost = 1.0;  ///< w_i > 0: what one retaliation costs the attacker
   double rationality = infinity;  ///< λ: inf attacks iff x > cutoff; finite is logit
   std::vector<double> signal;     ///< π_i: signal distribution when i attacks
@@ -43,7 +45,7 @@ struct AttributionGame {
   std::vector<std::string> signal_names;  ///< s = 0, 1, ...
   std::vector<double> nobody;             ///< π_0: signal distribution when nobody attacked
   std::vector<GameAttacker> attackers;
-  Uniform defender_cost;  ///< distribution of the defender's private cost c_j, default U[0, 1]
+  Distribution defender_cost;  ///< the defender's private cost c_j, default U[0, 1]
   /// True when every attacker is the same up to relabelling the signals (signals generated
   /// from equal δ, μ and identical attackers): the solver then uses scalar bisection.
   bool symmetric = false;
@@ -57,20 +59,22 @@ struct AttributionGame {
 /// attacker. π_i puts 1 − δ_i on "nothing", δ_i μ_i on its own label and δ_i (1 − μ_i) spread
 /// evenly over the other labels; π_0 puts φ on each label and 1 − nφ on "nothing".
 struct GeneratedSignals {
-  std::vector<double> detection;       ///< δ_i
-  std::vector<double> identification;  ///< μ_i
-  double false_alarm = 0.05;           ///< φ
+  std::vector<double> detection;        ///< δ_i
+  std::vector<double> identification;   ///< μ_i
+  double false_alarm = 0.05;            ///< φ
+  double default_detection = 0.8;       ///< [signals] detection: δ of attackers that give none
+  double default_identification = 0.9;  ///< [signals] identification (1 with one attacker)
 };
 /// Fills game.signal_names, game.nobody and every attacker's signal from `g` (names from the
 /// attackers' names: "nothing", "points to A", ...).
 void generate_signals(AttributionGame& game, const GeneratedSignals& g);
 
 /// Probability that attacker i attacks given an opportunity when its cutoff is `cutoff`:
-/// 1 − F_i(cutoff) for a strict best response; for a logit attacker with rationality λ,
-/// E_x[1 / (1 + exp(−λ (x − cutoff)))].
+/// 1 − F_i(cutoff) for a strict best response (attack iff x > cutoff); for a logit attacker
+/// with rationality λ, E_x[1 / (1 + exp(−λ (x − cutoff)))].
 double attack_probability(const GameAttacker& attacker, double cutoff) noexcept;
 
-/// Retaliation probability for posterior p: P(c <= p) under the defender's cost
+/// Retaliation probability for posterior p: G(p) = P(c <= p) under the defender's cost
 /// distribution (r = p for U[0, 1]).
 double retaliation_probability(const AttributionGame& game, double posterior) noexcept;
 
@@ -108,6 +112,11 @@ inline constexpr double equilibrium_tolerance = 1e-12;
 AttributionEquilibrium solve_equilibrium(const AttributionGame& game);
 
 /// The equilibrium quantities (cutoffs, posteriors, ...) for given attack probabilities.
+/// Where a discrete law makes a player indifferent (an attacker whose benefit can equal its
+/// cutoff, the defender at a posterior equal to a possible cost), the player mixes at the
+/// tie: the retaliation probabilities r_i^s are then chosen within [G(p−), G(p)] so that a_i
+/// is a best response, and `residual` is the distance of a_i from the attack probabilities
+/// that are best responses (0 when a_i is one).
 AttributionEquilibrium evaluate_profile(const AttributionGame& game, const std::vector<double>& a);
 
 }  // namespace cyberdeter::models::games

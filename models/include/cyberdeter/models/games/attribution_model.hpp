@@ -10,6 +10,7 @@
 
 #include "cyberdeter/models/games/attribution.hpp"
 #include "cyberdeter/sim/hdf5.hpp"
+#include "cyberdeter/sim/random.hpp"
 
 namespace cyberdeter::models::games {
 
@@ -35,6 +36,9 @@ struct AttackerLearning {
 struct Learning {
   double step_exponent = 1.0;     ///< κ in (0.5, 1]: evidence after k observations ∝ (m + k)^κ
   double defender_weight = 10.0;  ///< [learning.defender] weight: pseudo-rounds behind â_0, > 0
+  /// [learning.attackers] and [learning.defender] attack_probability: what an attacker's own
+  /// [attackers.NAME.learning] does not override
+  AttackerLearning defaults;
   std::vector<AttackerLearning> attackers;  ///< one per attacker
 };
 
@@ -74,6 +78,7 @@ AttributionScenario load_attribution_scenario_text(std::string text, std::string
 
 /// One row of /runs: a replication's totals over the rounds after burn-in.
 struct AttributionRunRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint64_t seed = 0;
   std::uint64_t rounds = 0;  ///< rounds counted (after burn-in)
@@ -90,6 +95,7 @@ struct AttributionRunRow {
 
 /// One row of /attackers: one attacker in one replication (after burn-in).
 struct AttributionAttackerRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint32_t attacker = 0;
   std::uint64_t opportunities = 0;
@@ -108,6 +114,7 @@ struct AttributionAttackerRow {
 
 /// One row of /signals: (replication, attacker, signal) after burn-in.
 struct AttributionSignalRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint32_t attacker = 0;
   std::uint32_t signal = 0;
@@ -122,6 +129,7 @@ struct AttributionSignalRow {
 
 /// One row of /trajectory: (replication, block, attacker), over every round.
 struct AttributionTrajectoryRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint64_t block = 0;
   std::uint64_t first_round = 0;
@@ -149,12 +157,19 @@ struct AttributionResult {
 AttributionResult run_attribution(const AttributionScenario& sc,
                                   const AttributionEquilibrium& equilibrium,
                                   std::uint64_t replication);
+/// The same for the run identity `id` (a sweep's task: its master seed, replication and, for
+/// independent points, design point); sc.seed is not used. Rows have point 0.
+AttributionResult run_attribution(const AttributionScenario& sc,
+                                  const AttributionEquilibrium& equilibrium, const sim::RunId& id);
 
 sim::h5::TableSchema<AttributionRunRow> attribution_runs_schema();
 sim::h5::TableSchema<AttributionAttackerRow> attribution_attackers_schema();
 sim::h5::TableSchema<AttributionSignalRow> attribution_signals_schema();
 sim::h5::TableSchema<AttributionTrajectoryRow> attribution_trajectory_schema();
 
+/// Writes /scenario (text, resolved parameters, attacker and signal names): what a sweep's
+/// file has.
+void write_attribution_scenario_group(sim::h5::File& file, const AttributionScenario& sc);
 /// Writes /scenario (text, resolved parameters, attacker and signal names) and
 /// /equilibrium (the closed form) for an attribution-game file.
 void write_attribution_scenario(sim::h5::File& file, const AttributionScenario& sc,

@@ -94,6 +94,7 @@ TimingScenario load_timing_scenario_text(std::string text, std::string path,
 
 /// One row of /values: one simulated V(T).
 struct TimingValueRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint8_t purpose = 0;  ///< 0 requested threshold, 1 search step, 2 check of T̂
   double threshold = 0.0;
@@ -110,6 +111,7 @@ struct TimingValueRow {
 
 /// One row of /runs: a replication's search.
 struct TimingRunRow {
+  std::uint64_t point = 0;  ///< design point (sweeps), 0 for `run`
   std::uint64_t replication = 0;
   std::uint64_t seed = 0;
   double threshold_found = 0.0;     ///< T̂ (NaN without search)
@@ -142,9 +144,14 @@ struct TimingResult {
 /// of V(T̂) on independent episodes.
 TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
                         std::uint64_t replication);
+/// The same for the run identity `id` (a sweep's task); sc.seed is not used. Rows have point 0.
+TimingResult run_timing(const TimingScenario& sc, const TimingOptimum& theory,
+                        const sim::RunId& id);
 
 sim::h5::TableSchema<TimingRunRow> timing_runs_schema();
 sim::h5::TableSchema<TimingValueRow> timing_values_schema();
+/// Writes /scenario (text, resolved parameters, model, name, ...): what a sweep's file has.
+void write_timing_scenario_group(sim::h5::File& file, const TimingScenario& sc);
 /// Writes /scenario and /equilibrium (T*, V(T*), V(0) as attributes).
 void write_timing_scenario(sim::h5::File& file, const TimingScenario& sc,
                            const TimingOptimum& theory);
