@@ -298,8 +298,12 @@ std::string Reader::key_path(std::string_view key) const {
   return path_.empty() ? toml_key(key) : path_ + "." + toml_key(key);
 }
 
+void Reader::mark(std::string_view key) {
+  if (std::find(asked_.begin(), asked_.end(), key) == asked_.end()) asked_.emplace_back(key);
+}
+
 const toml::node* Reader::get(std::string_view key) {
-  asked_.emplace(key);
+  mark(key);
   return table_->get(key);
 }
 
@@ -493,7 +497,7 @@ std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_vie
       fail_at(node.source(), parent->key_path(name_str),
               "expected a table ([" + parent->key_path(name_str) + "]), got " + type_name(node));
     }
-    parent->asked_.insert(name_str);
+    parent->mark(name_str);
     out.emplace_back(name_str, Reader(*doc_, *node.as_table(), parent->key_path(name_str)));
   }
   // The order of a toml::table is its key order; sort by position in the file so agents
@@ -518,10 +522,11 @@ std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_vie
 
 void Reader::finish(std::initializer_list<std::string_view> also_known) const {
   for (auto&& [name, node] : *table_) {
-    const std::string key(name.str());
-    if (asked_.count(key) != 0) continue;
+    const std::string_view key = name.str();
+    if (std::find(asked_.begin(), asked_.end(), key) != asked_.end()) continue;
     if (std::find(also_known.begin(), also_known.end(), key) != also_known.end()) continue;
     std::vector<std::string> known(asked_.begin(), asked_.end());
+    std::sort(known.begin(), known.end());  // suggestions as before: in key order
     known.insert(known.end(), also_known.begin(), also_known.end());
     std::string message = "unknown key";
     if (const auto close = closest_match(key, known))

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -138,7 +137,11 @@ class Reader {
   const Document* doc_;
   const toml::table* table_;
   std::string path_;
-  std::set<std::string, std::less<>> asked_;  // every key looked up, present or not
+  void mark(std::string_view key);
+  // Every key looked up, present or not, in the order first asked. A table has tens of
+  // keys: a flat vector searched linearly costs a fraction of a tree's allocations, and a
+  // sweep loads a scenario for every design point.
+  std::vector<std::string> asked_;
 };
 
 /// Shortest text that reads back as exactly `v`, as a TOML float ("0.9", "1.0", "inf").
