@@ -1,0 +1,178 @@
+#include "chunk_filter.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace cyberdeter::sim::h5::detail {
+
+std::uint32_t fletcher32(const std::byte* data, std::size_t size) noexcept {
+  // H5_checksum_fletcher32: big-endian 16-bit words, sums started at 0 (not 0xffff),
+  // folded every 360 words, a trailing odd byte as the high byte of a last word.
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  std::size_t words = size / 2;
+  std::uint32_t sum1 = 0;
+  std::uint32_t sum2 = 0;
+  while (words > 0) {
+    std::size_t block = std::min<std::size_t>(words, 360);
+    words -= block;
+    do {
+      sum1 += (static_cast<std::uint32_t>(bytes[0]) << 8) | bytes[1];
+      bytes += 2;
+      sum2 += sum1;
+    } while (--block > 0);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (size % 2 != 0) {
+    sum1 += static_cast<std::uint32_t>(bytes[0]) << 8;
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return (sum2 << 16) | sum1;
+}
+
+namespace {
+
+// The rows of a chunk in the file's packed layout: the fields of each row one after the
+// other, with no padding (what HDF5's compound conversion writes when every member type
+// is the same in memory and in the file, as the writer checked).
+std::vector<std::byte> pack(const ChunkFormat& format, const std::vector<std::byte>& rows) {
+  std::vector<std::byte> packed(format.chunk_rows * format.stored_row);
+  std::byte* out = packed.data();
+  const std::byte* row = rows.data();
+  for (std::size_t r = 0; r < format.chunk_rows; ++r, row += format.row_size) {
+    for (const ChunkFormat::Field& field : format.fields) {
+      std::memcpy(out, row + field.offset, field.size);
+      out += field.size;
+    }
+  }
+  return packed;
+}
+
+// H5Z_filter_shuffle: byte j of element i goes to j * elements + i; nothing is done for
+// one-byte elements or a single element. A chunk holds whole elements, so no tail.
+std::vector<std::byte> shuffle(const std::vector<std::byte>& data, std::size_t element) {
+  const std::size_t elements = data.size() / element;
+  if (element <= 1 || elements <= 1) return data;
+  std::vector<std::byte> out(data.size());
+  for (std::size_t j = 0; j < element; ++j) {
+    std::byte* to = out.data() + j * elements;
+    const std::byte* from = data.data() + j;
+    for (std::size_t i = 0; i < elements; ++i, from += element) to[i] = *from;
+  }
+  return out;
+}
+
+// The output buffer H5Z_filter_deflate gives compress2 (H5Z_DEFLATE_SIZE_ADJUST): a
+// longer result makes HDF5's deflate fail, and HDF5 would then store the chunk without
+// it. Releases differ in the constant (1.001 or 1.001f); this is the smaller of the two.
+std::size_t hdf5_deflate_room(std::size_t size) {
+  return static_cast<std::size_t>(std::ceil(static_cast<double>(size) * 1.001) + 12);
+}
+
+void run_filters(ChunkJob& job) {
+  const ChunkFormat& format = *job.format;
+  std::vector<std::byte> data = pack(format, job.rows);
+  if (format.compression_level > 0) {
+    const std::vector<std::byte> shuffled = shuffle(data, format.stored_row);
+    uLongf length = compressBound(static_cast<uLong>(shuffled.size()));
+    std::vector<std::byte> deflated(length);
+    const int status = compress2(reinterpret_cast<Bytef*>(deflated.data()), &length,
+                                 reinterpret_cast<const Bytef*>(shuffled.data()),
+                                 static_cast<uLong>(shuffled.size()), format.compression_level);
+    if (status != Z_OK || length > hdf5_deflate_room(shuffled.size())) return;  // unmatched
+    deflated.resize(length);
+    data = std::move(deflated);
+  }
+  // H5Z_filter_fletcher32: the checksum of the filtered bytes, appended little-endian.
+  const std::uint32_t sum = fletcher32(data.data(), data.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    data.push_back(static_cast<std::byte>((sum >> shift) & 0xff));
+  }
+  job.stored = std::move(data);
+  job.matched = true;
+}
+
+}  // namespace
+
+void filter_chunk(ChunkJob& job) noexcept {
+  job.matched = false;
+  try {
+    run_filters(job);
+  } catch (...) {
+    job.stored.clear();
+    job.matched = false;  // HDF5's own pipeline gets the rows
+  }
+}
+
+FilterPool& FilterPool::instance() {
+  static FilterPool pool;
+  return pool;
+}
+
+FilterPool::FilterPool() { start(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)); }
+
+FilterPool::~FilterPool() { stop(); }
+
+void FilterPool::start(unsigned threads) {
+  stopping_ = false;
+  threads_.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+}
+
+void FilterPool::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+void FilterPool::set_threads(unsigned threads) {
+  stop();  // the threads finish the queue before they leave
+  start(threads);
+}
+
+void FilterPool::submit(const std::shared_ptr<ChunkJob>& job) {
+  if (threads_.empty()) {
+    filter_chunk(*job);
+    std::lock_guard lock(mutex_);
+    job->done = true;
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(job);
+  }
+  work_.notify_one();
+}
+
+void FilterPool::wait(const ChunkJob& job) {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return job.done; });
+}
+
+void FilterPool::loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, nothing left
+    const std::shared_ptr<ChunkJob> job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    filter_chunk(*job);
+    lock.lock();
+    job->done = true;
+    done_.notify_all();
+  }
+}
+
+}  // namespace cyberdeter::sim::h5::detail
