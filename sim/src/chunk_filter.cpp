@@ -43,7 +43,9 @@ namespace {
 // other, with no padding (what HDF5's compound conversion writes when every member type
 // is the same in memory and in the file, as the writer checked).
 std::vector<std::byte> pack(const ChunkFormat& format, const std::vector<std::byte>& rows) {
-  std::vector<std::byte> packed(format.chunk_rows * format.stored_row);
+  std::vector<std::byte> packed;
+  packed.reserve(format.chunk_rows * format.stored_row + 4);  // room for the checksum
+  packed.resize(format.chunk_rows * format.stored_row);
   std::byte* out = packed.data();
   const std::byte* row = rows.data();
   for (std::size_t r = 0; r < format.chunk_rows; ++r, row += format.row_size) {
@@ -55,16 +57,21 @@ std::vector<std::byte> pack(const ChunkFormat& format, const std::vector<std::by
   return packed;
 }
 
-// H5Z_filter_shuffle: byte j of element i goes to j * elements + i; nothing is done for
-// one-byte elements or a single element. A chunk holds whole elements, so no tail.
-std::vector<std::byte> shuffle(const std::vector<std::byte>& data, std::size_t element) {
-  const std::size_t elements = data.size() / element;
-  if (element <= 1 || elements <= 1) return data;
-  std::vector<std::byte> out(data.size());
-  for (std::size_t j = 0; j < element; ++j) {
-    std::byte* to = out.data() + j * elements;
-    const std::byte* from = data.data() + j;
-    for (std::size_t i = 0; i < elements; ++i, from += element) to[i] = *from;
+// The packed rows of a chunk after H5Z_filter_shuffle, in one pass: byte j of element
+// (packed row) i goes to j * elements + i. Shuffle leaves one-byte elements and a single
+// element alone; a chunk holds whole elements, so there is no tail.
+std::vector<std::byte> pack_shuffled(const ChunkFormat& format,
+                                     const std::vector<std::byte>& rows) {
+  const std::size_t elements = format.chunk_rows;
+  if (format.stored_row <= 1 || elements <= 1) return pack(format, rows);
+  std::vector<std::byte> out(elements * format.stored_row);
+  std::byte* to = out.data();
+  for (const ChunkFormat::Field& field : format.fields) {
+    for (std::size_t k = 0; k < field.size; ++k) {
+      const std::byte* from = rows.data() + field.offset + k;
+      for (std::size_t i = 0; i < elements; ++i, from += format.row_size) to[i] = *from;
+      to += elements;
+    }
   }
   return out;
 }
@@ -78,11 +85,13 @@ std::size_t hdf5_deflate_room(std::size_t size) {
 
 void run_filters(ChunkJob& job) {
   const ChunkFormat& format = *job.format;
-  std::vector<std::byte> data = pack(format, job.rows);
-  if (format.compression_level > 0) {
-    const std::vector<std::byte> shuffled = shuffle(data, format.stored_row);
+  std::vector<std::byte> data;
+  if (format.compression_level == 0) {
+    data = pack(format, job.rows);
+  } else {
+    const std::vector<std::byte> shuffled = pack_shuffled(format, job.rows);
     uLongf length = compressBound(static_cast<uLong>(shuffled.size()));
-    std::vector<std::byte> deflated(length);
+    std::vector<std::byte> deflated(length + 4);  // room for the checksum
     const int status = compress2(reinterpret_cast<Bytef*>(deflated.data()), &length,
                                  reinterpret_cast<const Bytef*>(shuffled.data()),
                                  static_cast<uLong>(shuffled.size()), format.compression_level);

@@ -477,6 +477,7 @@ struct TableState {
   std::uint64_t written = 0;  // rows written or pending as chunks
   // How full chunks are filtered off this thread; null when they go through H5Dwrite.
   std::shared_ptr<const ChunkFormat> format;
+  std::vector<std::vector<std::byte>> spare;  // row buffers of written chunks, for reuse
   bool failed = false;  // a write failed: the table is broken, and the file unpublishable
 };
 
@@ -618,6 +619,8 @@ void settle(detail::FileState& state, std::size_t keep = 0) {
       state.failures.emplace_back(error.what());
       throw;
     }
+    // The chunk is filtered and written: its row buffer can take the table's next chunk.
+    if (chunk.table->spare.size() < 2) chunk.table->spare.push_back(std::move(chunk.job->rows));
   }
 }
 
@@ -648,7 +651,12 @@ void submit_chunk(detail::TableState& table, std::size_t keep) {
   auto job = std::make_shared<detail::ChunkJob>();
   job->format = table.format;
   job->rows = std::move(table.buffer);
-  table.buffer.resize(job->rows.size());
+  if (table.spare.empty()) {
+    table.buffer.resize(job->rows.size());
+  } else {
+    table.buffer = std::move(table.spare.back());
+    table.spare.pop_back();
+  }
   detail::FilterPool::instance().submit(job);
   table.file->pending.push_back(detail::PendingChunk{&table, table.written, std::move(job)});
   table.written += table.buffered;
