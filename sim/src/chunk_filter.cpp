@@ -1,5 +1,6 @@
 #include "chunk_filter.hpp"
 
+#include <pthread.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -125,7 +126,20 @@ FilterPool& FilterPool::instance() {
   return pool;
 }
 
-FilterPool::FilterPool() { start(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)); }
+FilterPool::FilterPool() {
+  // A forked child has none of the parent's threads: it gets a usable mutex (held across
+  // the fork) and filters on its own thread, or it would wait forever for its chunks.
+  pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                 [] { instance().after_fork_in_child(); });
+  start(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+}
+
+void FilterPool::after_fork_in_child() {
+  mutex_.unlock();
+  // The threads do not exist here; their handles must be neither joined nor destroyed.
+  new std::vector<std::thread>(std::move(threads_));  // deliberately leaked
+  threads_.clear();
+}
 
 FilterPool::~FilterPool() { stop(); }
 
@@ -164,8 +178,18 @@ void FilterPool::submit(const std::shared_ptr<ChunkJob>& job) {
   work_.notify_one();
 }
 
-void FilterPool::wait(const ChunkJob& job) {
+void FilterPool::wait(ChunkJob& job) {
   std::unique_lock lock(mutex_);
+  if (threads_.empty() && !job.done) {
+    // Queued before a fork, in a child without the threads: filter it here (again).
+    std::erase_if(queue_,
+                  [&](const std::shared_ptr<ChunkJob>& queued) { return queued.get() == &job; });
+    lock.unlock();
+    filter_chunk(job);
+    lock.lock();
+    job.done = true;
+    return;
+  }
   done_.wait(lock, [&] { return job.done; });
 }
 

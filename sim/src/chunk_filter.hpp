@@ -64,14 +64,15 @@ class FilterPool {
   void set_threads(unsigned threads);
   /// Queues a chunk; with no threads it is filtered at once.
   void submit(const std::shared_ptr<ChunkJob>& job);
-  /// Waits until `job` is filtered.
-  void wait(const ChunkJob& job);
+  /// Waits until `job` is filtered (in a forked child, filters it here).
+  void wait(ChunkJob& job);
 
  private:
   FilterPool();
   void start(unsigned threads);
   void stop();
   void loop();
+  void after_fork_in_child();
 
   std::mutex mutex_;
   std::condition_variable work_;  // a chunk was queued, or the threads stop

@@ -590,7 +590,7 @@ std::atomic<std::uint64_t> direct_chunks{0};
 void write_chunk(detail::PendingChunk& chunk) {
   detail::TableState& table = *chunk.table;
   detail::FilterPool::instance().wait(*chunk.job);
-  const detail::ChunkJob& job = *chunk.job;
+  detail::ChunkJob& job = *chunk.job;
   if (!job.matched) {
     write_rows(table, chunk.first_row, table.chunk_rows, job.rows.data());
     return;

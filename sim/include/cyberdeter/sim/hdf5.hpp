@@ -365,8 +365,11 @@ template <>
 std::vector<std::int64_t> File::read_dataset<std::vector<std::int64_t>>(std::string_view) const;
 
 /// An appendable table of rows T. Rows are buffered and written a chunk at a time, so
-/// memory stays bounded by one chunk however long the run. The file must outlive it;
-/// after File::commit() appends throw.
+/// memory stays bounded by one chunk however long the run (and at most 8 chunks of the
+/// file waiting for their filter threads). A full chunk is written once filtered, so a
+/// failed write may be reported by a later append, flush() or any use of the file; it
+/// always makes File::commit() fail. The file must outlive the table; after
+/// File::commit() appends throw.
 template <TableRow T>
 class Table {
  public:
