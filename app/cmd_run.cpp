@@ -199,6 +199,8 @@ int run_deterrence(const RunOptions& opt) {
   const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(
       opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency()),
       sc.run.replications));
+  // As many threads compress the tables' chunks (the bytes do not depend on it either).
+  sim::h5::set_filter_threads(threads);
   const auto start = std::chrono::steady_clock::now();
   {
     struct CountingSink : det::H5Sink {

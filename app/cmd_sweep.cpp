@@ -21,6 +21,7 @@
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/models/sweep_backend.hpp"
 #include "cyberdeter/sim/executor.hpp"
+#include "cyberdeter/sim/hdf5.hpp"
 #include "cyberdeter/sim/merge.hpp"
 #include "cyberdeter/sim/mpi.hpp"
 #include "cyberdeter/sim/progress.hpp"
@@ -258,6 +259,7 @@ int run_sweep(SweepOptions opt) {
   const unsigned threads = opt.threads != 0
                                ? opt.threads
                                : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
+  sim::h5::set_filter_threads(threads);  // compress chunks on as many; bytes do not depend on it
   sim::Progress progress(
       "sweep", expected.size(),
       root ? sim::progress_mode_for_stderr(opt.quiet) : sim::ProgressMode::quiet);

@@ -4,14 +4,19 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <system_error>
+
+#include "chunk_filter.hpp"
 
 namespace cyberdeter::sim::h5 {
 
@@ -437,7 +442,19 @@ void sync_directory(const std::filesystem::path& directory) {
 
 namespace detail {
 
+// A full chunk handed to the filter threads, written to the file in the order handed.
+struct PendingChunk {
+  TableState* table = nullptr;
+  hsize_t first_row = 0;
+  std::shared_ptr<ChunkJob> job;
+};
+
 struct FileState {
+  // Chunks waiting to be written, oldest first. At most this many: it bounds memory, and,
+  // being a constant, it keeps the order of HDF5 calls (and so the file's bytes) the
+  // same for any number of filter threads.
+  static constexpr std::size_t max_pending = 8;
+
   Handle file;
   std::string path;          // final name
   std::string working_path;  // temporary name while writing
@@ -445,6 +462,7 @@ struct FileState {
   bool committed = false;
   std::vector<TableState*> tables;    // open tables, flushed and closed by commit()
   std::vector<std::string> failures;  // table writes that failed; commit() refuses
+  std::deque<PendingChunk> pending;   // filtered or being filtered, not yet written
 };
 
 struct TableState {
@@ -456,7 +474,10 @@ struct TableState {
   std::size_t chunk_rows = 0;
   std::vector<std::byte> buffer;  // chunk_rows rows
   std::size_t buffered = 0;
-  std::uint64_t written = 0;
+  std::uint64_t written = 0;  // rows written or pending as chunks
+  // How full chunks are filtered off this thread; null when they go through H5Dwrite.
+  std::shared_ptr<const ChunkFormat> format;
+  std::vector<std::vector<std::byte>> spare;  // row buffers of written chunks, for reuse
   bool failed = false;  // a write failed: the table is broken, and the file unpublishable
 };
 
@@ -544,18 +565,11 @@ void write_table_attributes(hid_t dataset, const RowLayout& layout, const std::s
   write_strings_attribute(dataset, "descriptions", descriptions, what, path);
 }
 
-// Writes the buffered rows at the end of the table.
-void write_buffered(detail::TableState& table) {
-  if (table.buffered == 0) return;
-  if (table.file == nullptr) {
-    throw H5Error("cannot write to table " + in_quotes(table.path) +
-                      ": its file is already committed or closed",
-                  "");
-  }
+// Writes `count` rows (memory layout) at row `start` of the table through H5Dwrite, which
+// runs HDF5's filter pipeline on this thread.
+void write_rows(detail::TableState& table, hsize_t start, hsize_t count, const void* rows) {
   const std::string& path = table.file->path;
   const std::string failed = "cannot write rows to table " + in_quotes(table.path);
-  const hsize_t start = table.written;
-  const hsize_t count = table.buffered;
   const hsize_t size = start + count;
   check_ok(H5Dset_extent(table.dataset.get(), &size), failed, path);
   const Handle file_space(H5Dget_space(table.dataset.get()), H5Sclose);
@@ -564,18 +578,107 @@ void write_buffered(detail::TableState& table) {
            failed, path);
   const Handle memory_space = simple_space(count, path);
   check_ok(H5Dwrite(table.dataset.get(), table.memory_type.get(), memory_space.get(),
-                    file_space.get(), H5P_DEFAULT, table.buffer.data()),
+                    file_space.get(), H5P_DEFAULT, rows),
            failed, path);
-  table.written = size;
+}
+
+std::atomic<std::uint64_t> direct_chunks{0};
+
+// Writes a chunk that the filter threads had: its filtered bytes as they are
+// (H5Dwrite_chunk, filter mask 0: every filter applied), or its rows through H5Dwrite when
+// the filtering could not match HDF5's.
+void write_chunk(detail::PendingChunk& chunk) {
+  detail::TableState& table = *chunk.table;
+  detail::FilterPool::instance().wait(*chunk.job);
+  detail::ChunkJob& job = *chunk.job;
+  if (!job.matched) {
+    write_rows(table, chunk.first_row, table.chunk_rows, job.rows.data());
+    return;
+  }
+  const std::string& path = table.file->path;
+  const std::string failed = "cannot write rows to table " + in_quotes(table.path);
+  const hsize_t size = chunk.first_row + table.chunk_rows;
+  check_ok(H5Dset_extent(table.dataset.get(), &size), failed, path);
+  check_ok(H5Dwrite_chunk(table.dataset.get(), H5P_DEFAULT, 0, &chunk.first_row, job.stored.size(),
+                          job.stored.data()),
+           failed, path);
+  direct_chunks.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Writes the oldest pending chunks of the file until at most `keep` are left. A failed
+// write breaks its table, is recorded in the file so that commit() refuses, and throws.
+void settle(detail::FileState& state, std::size_t keep = 0) {
+  while (state.pending.size() > keep) {
+    detail::PendingChunk chunk = std::move(state.pending.front());
+    state.pending.pop_front();
+    if (chunk.table->failed) continue;  // its table is unusable already
+    try {
+      write_chunk(chunk);
+    } catch (const std::exception& error) {
+      chunk.table->failed = true;
+      state.failures.emplace_back(error.what());
+      throw;
+    }
+    // The chunk is filtered and written: its row buffer can take the table's next chunk.
+    if (chunk.table->spare.size() < 2) chunk.table->spare.push_back(std::move(chunk.job->rows));
+  }
+}
+
+// Writes the buffered rows at the end of the table, through H5Dwrite, after every
+// pending chunk of the file.
+void write_buffered(detail::TableState& table) {
+  if (table.buffered == 0) return;
+  if (table.file == nullptr) {
+    throw H5Error("cannot write to table " + in_quotes(table.path) +
+                      ": its file is already committed or closed",
+                  "");
+  }
+  settle(*table.file);
+  write_rows(table, table.written, table.buffered, table.buffer.data());
+  table.written += table.buffered;
   table.buffered = 0;
 }
 
-// write_buffered(), and on the first failure a note in the file so that commit() refuses.
-void flush_recorded(detail::TableState& table) {
+// True when the buffer is one whole chunk of the dataset that the filter threads can take.
+bool full_chunk(const detail::TableState& table) {
+  return table.format != nullptr && table.file != nullptr && table.buffered == table.chunk_rows &&
+         table.written % table.chunk_rows == 0;
+}
+
+// Hands the buffer, a whole chunk, to the filter threads; the table starts a new buffer.
+// Writes the oldest pending chunks of the file while more than `keep` wait.
+void submit_chunk(detail::TableState& table, std::size_t keep) {
+  auto job = std::make_shared<detail::ChunkJob>();
+  job->format = table.format;
+  job->rows = std::move(table.buffer);
+  if (table.spare.empty()) {
+    table.buffer.resize(job->rows.size());
+  } else {
+    table.buffer = std::move(table.spare.back());
+    table.spare.pop_back();
+  }
+  detail::FilterPool::instance().submit(job);
+  table.file->pending.push_back(detail::PendingChunk{&table, table.written, std::move(job)});
+  table.written += table.buffered;
+  table.buffered = 0;
+  settle(*table.file, keep);
+}
+
+// Writes the buffered rows (a whole chunk may wait for its filters while at most
+// FileState::max_pending chunks do, unless `everything`), and with `everything` every
+// pending chunk of the file too. On the first failure a note in the file, so that commit()
+// refuses.
+void flush_recorded(detail::TableState& table, bool everything) {
   if (table.failed) {
     throw H5Error("table " + in_quotes(table.path) + " is unusable after a failed write",
                   table.file != nullptr ? table.file->path : "");
   }
+  if (full_chunk(table)) {
+    // settle() records its own failures, whichever table they are in.
+    submit_chunk(table, everything ? 0 : detail::FileState::max_pending);
+    return;
+  }
+  if (table.file != nullptr) settle(*table.file);
   try {
     write_buffered(table);
   } catch (const std::exception& error) {
@@ -587,6 +690,7 @@ void flush_recorded(detail::TableState& table) {
 
 // Closes every table of the file without writing: after this their appends throw.
 void detach_tables(detail::FileState& state) noexcept {
+  state.pending.clear();  // the filter threads keep the chunks they hold alive
   for (detail::TableState* table : state.tables) {
     table->dataset.close();
     table->memory_type.close();
@@ -596,6 +700,8 @@ void detach_tables(detail::FileState& state) noexcept {
 }
 
 }  // namespace
+
+void set_filter_threads(unsigned threads) { detail::FilterPool::instance().set_threads(threads); }
 
 void configure_library() noexcept {
   H5dont_atexit();
@@ -632,6 +738,17 @@ void File::abandon() noexcept {
     std::filesystem::remove(state_->working_path, ignored);
   }
   state_.reset();
+}
+
+// The state after every pending chunk is written, for any other use of the file's HDF5
+// objects: HDF5 sees the same calls in the same order whatever the filter threads do.
+detail::FileState& File::settled() const {
+  detail::FileState& st = state();
+  if (!st.pending.empty()) {
+    const Quiet quiet;
+    settle(st);
+  }
+  return st;
 }
 
 detail::FileState& File::state() const {
@@ -674,7 +791,7 @@ void File::commit() {
   require_writable(st, "commit");
   for (detail::TableState* table : st.tables) {
     try {
-      flush_recorded(*table);
+      flush_recorded(*table, true);
     } catch (const std::exception&) {
       // Recorded in st.failures; reported below with any earlier failure.
     }
@@ -709,7 +826,7 @@ bool File::writable() const { return state().writable; }
 
 void File::create_group(std::string_view path) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "create group " + in_quotes(path));
   const std::string name(path);
   if (exists(path)) {
@@ -726,7 +843,7 @@ void File::create_group(std::string_view path) {
 
 bool File::exists(std::string_view path) const {
   const Quiet quiet;
-  const detail::FileState& st = state();
+  const detail::FileState& st = settled();
   if (path.empty()) return false;
   // H5Lexists fails rather than answering when a parent is missing: walk down the path.
   std::size_t position = path.front() == '/' ? 1 : 0;
@@ -747,14 +864,14 @@ bool File::exists(std::string_view path) const {
 
 std::uint64_t File::row_count(std::string_view path) const {
   const Quiet quiet;
-  const detail::FileState& st = state();
+  const detail::FileState& st = settled();
   const Handle dataset = open_dataset(st, path);
   return Source{dataset.get(), false, "dataset " + in_quotes(path), st.path}.size();
 }
 
 void File::set_attribute(std::string_view object, std::string_view name, std::string_view value) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   write_string_attribute(target.get(), name, value, in_quotes(object), st.path);
@@ -762,7 +879,7 @@ void File::set_attribute(std::string_view object, std::string_view name, std::st
 
 void File::set_attribute(std::string_view object, std::string_view name, std::int64_t value) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   const Handle space = scalar_space(st.path);
@@ -772,7 +889,7 @@ void File::set_attribute(std::string_view object, std::string_view name, std::in
 
 void File::set_attribute(std::string_view object, std::string_view name, std::uint64_t value) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   const Handle space = scalar_space(st.path);
@@ -782,7 +899,7 @@ void File::set_attribute(std::string_view object, std::string_view name, std::ui
 
 void File::set_attribute(std::string_view object, std::string_view name, double value) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   const Handle space = scalar_space(st.path);
@@ -793,7 +910,7 @@ void File::set_attribute(std::string_view object, std::string_view name, double 
 void File::set_attribute(std::string_view object, std::string_view name,
                          std::span<const double> values) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   const Handle space = simple_space(values.size(), st.path);
@@ -804,7 +921,7 @@ void File::set_attribute(std::string_view object, std::string_view name,
 void File::set_attribute(std::string_view object, std::string_view name,
                          std::span<const std::string> values) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   require_writable(st, "write attribute " + in_quotes(name));
   const Handle target = open_object(st, object);
   write_strings_attribute(target.get(), name, values, in_quotes(object), st.path);
@@ -812,7 +929,7 @@ void File::set_attribute(std::string_view object, std::string_view name,
 
 bool File::has_attribute(std::string_view object, std::string_view name) const {
   const Quiet quiet;
-  const detail::FileState& st = state();
+  const detail::FileState& st = settled();
   const Handle target = open_object(st, object);
   const std::string attribute_name(name);
   const htri_t exists = H5Aexists(target.get(), attribute_name.c_str());
@@ -847,8 +964,8 @@ template <>
 std::string File::read_attribute<std::string>(std::string_view object,
                                               std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return single(read_strings(source), source);
 }
 
@@ -856,8 +973,8 @@ template <>
 std::int64_t File::read_attribute<std::int64_t>(std::string_view object,
                                                 std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return single(read_numbers<std::int64_t>(source, H5T_NATIVE_INT64, true), source);
 }
 
@@ -865,16 +982,16 @@ template <>
 std::uint64_t File::read_attribute<std::uint64_t>(std::string_view object,
                                                   std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return single(read_numbers<std::uint64_t>(source, H5T_NATIVE_UINT64, true), source);
 }
 
 template <>
 double File::read_attribute<double>(std::string_view object, std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return single(read_numbers<double>(source, H5T_NATIVE_DOUBLE, false), source);
 }
 
@@ -882,8 +999,8 @@ template <>
 std::vector<double> File::read_attribute<std::vector<double>>(std::string_view object,
                                                               std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return read_numbers<double>(source, H5T_NATIVE_DOUBLE, false);
 }
 
@@ -891,14 +1008,14 @@ template <>
 std::vector<std::string> File::read_attribute<std::vector<std::string>>(
     std::string_view object, std::string_view name) const {
   const Quiet quiet;
-  const OpenAttribute open = open_attribute(state(), object, name);
-  const Source source{open.attribute.get(), true, open.what, state().path};
+  const OpenAttribute open = open_attribute(settled(), object, name);
+  const Source source{open.attribute.get(), true, open.what, settled().path};
   return read_strings(source);
 }
 
 void File::write_text(std::string_view path, std::string_view text, std::string_view description) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   const Handle space = scalar_space(st.path);
   const std::string value(text);
   write_strings_dataset(st, path, space.get(), std::span<const std::string>(&value, 1),
@@ -908,7 +1025,7 @@ void File::write_text(std::string_view path, std::string_view text, std::string_
 void File::write_dataset(std::string_view path, std::span<const std::string> values,
                          std::string_view description) {
   const Quiet quiet;
-  detail::FileState& st = state();
+  detail::FileState& st = settled();
   const Handle space = simple_space(values.size(), st.path);
   write_strings_dataset(st, path, space.get(), values, description);
 }
@@ -916,38 +1033,38 @@ void File::write_dataset(std::string_view path, std::span<const std::string> val
 void File::write_dataset(std::string_view path, std::span<const double> values,
                          std::string_view unit, std::string_view description) {
   const Quiet quiet;
-  write_numbers_dataset(state(), path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.size(),
+  write_numbers_dataset(settled(), path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.size(),
                         values.data(), unit, description);
 }
 
 void File::write_dataset(std::string_view path, std::span<const std::int64_t> values,
                          std::string_view unit, std::string_view description) {
   const Quiet quiet;
-  write_numbers_dataset(state(), path, H5T_STD_I64LE, H5T_NATIVE_INT64, values.size(),
+  write_numbers_dataset(settled(), path, H5T_STD_I64LE, H5T_NATIVE_INT64, values.size(),
                         values.data(), unit, description);
 }
 
 template <>
 std::string File::read_dataset<std::string>(std::string_view path) const {
   const Quiet quiet;
-  const Handle dataset = open_dataset(state(), path);
-  const Source source{dataset.get(), false, "dataset " + in_quotes(path), state().path};
+  const Handle dataset = open_dataset(settled(), path);
+  const Source source{dataset.get(), false, "dataset " + in_quotes(path), settled().path};
   return single(read_strings(source), source);
 }
 
 template <>
 std::vector<std::string> File::read_dataset<std::vector<std::string>>(std::string_view path) const {
   const Quiet quiet;
-  const Handle dataset = open_dataset(state(), path);
-  return read_strings(Source{dataset.get(), false, "dataset " + in_quotes(path), state().path});
+  const Handle dataset = open_dataset(settled(), path);
+  return read_strings(Source{dataset.get(), false, "dataset " + in_quotes(path), settled().path});
 }
 
 template <>
 std::vector<double> File::read_dataset<std::vector<double>>(std::string_view path) const {
   const Quiet quiet;
-  const Handle dataset = open_dataset(state(), path);
+  const Handle dataset = open_dataset(settled(), path);
   return read_numbers<double>(
-      Source{dataset.get(), false, "dataset " + in_quotes(path), state().path}, H5T_NATIVE_DOUBLE,
+      Source{dataset.get(), false, "dataset " + in_quotes(path), settled().path}, H5T_NATIVE_DOUBLE,
       false);
 }
 
@@ -955,9 +1072,9 @@ template <>
 std::vector<std::int64_t> File::read_dataset<std::vector<std::int64_t>>(
     std::string_view path) const {
   const Quiet quiet;
-  const Handle dataset = open_dataset(state(), path);
+  const Handle dataset = open_dataset(settled(), path);
   return read_numbers<std::int64_t>(
-      Source{dataset.get(), false, "dataset " + in_quotes(path), state().path}, H5T_NATIVE_INT64,
+      Source{dataset.get(), false, "dataset " + in_quotes(path), settled().path}, H5T_NATIVE_INT64,
       true);
 }
 
@@ -978,10 +1095,42 @@ void add_column(RowLayout& layout, Column column) {
   layout.columns.push_back(std::move(column));
 }
 
+namespace {
+
+// How the filter threads pack and filter this table's chunks, or null when only HDF5 can:
+// on a big-endian host, or when a column's type in memory differs from its type in the
+// file, H5Dwrite converts the values, and its bytes are HDF5's to make.
+std::shared_ptr<const ChunkFormat> chunk_format(const RowLayout& layout,
+                                                const TableOptions& options, std::size_t stored_row,
+                                                const std::string& path) {
+  if (!options.parallel_filters || std::endian::native != std::endian::little) return nullptr;
+  auto format = std::make_shared<ChunkFormat>();
+  for (const Column& column : layout.columns) {
+    const Handle memory = h5::column_type(column, false, path);
+    const Handle stored = h5::column_type(column, true, path);
+    if (H5Tequal(memory.get(), stored.get()) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return nullptr;
+    }
+    format->fields.push_back({column.offset, H5Tget_size(stored.get())});
+  }
+  format->row_size = layout.row_size;
+  format->stored_row = stored_row;
+  format->chunk_rows = options.chunk_rows;
+  format->compression_level = options.compression_level;
+  return format;
+}
+
+}  // namespace
+
+std::uint64_t chunks_written_directly() noexcept {
+  return direct_chunks.load(std::memory_order_relaxed);
+}
+
 TableWriter::TableWriter(File& file, std::string_view path, const RowLayout& layout,
                          const TableOptions& options) {
   const Quiet quiet;
-  FileState& st = file.state();
+  FileState& st = file.settled();
   require_writable(st, "create table " + in_quotes(path));
   if (layout.columns.empty()) {
     throw std::invalid_argument("table " + in_quotes(path) + " has no columns");
@@ -1034,6 +1183,7 @@ TableWriter::TableWriter(File& file, std::string_view path, const RowLayout& lay
     throw;
   }
   table->buffer.resize(options.chunk_rows * layout.row_size);
+  table->format = chunk_format(layout, options, stored_row, st.path);
   st.tables.push_back(table.get());
   table->file = &st;
   state_ = std::move(table);
@@ -1046,10 +1196,13 @@ static void finish(std::unique_ptr<TableState>& table) noexcept {
   if (!table || table->file == nullptr) return;
   const Quiet quiet;
   try {
-    flush_recorded(*table);
+    flush_recorded(*table, true);
   } catch (...) {
     // Recorded by flush_recorded when it could be; File::commit() reports it.
   }
+  // After a failure, chunks of the table may still wait: they go with it.
+  std::erase_if(table->file->pending,
+                [&](const PendingChunk& chunk) { return chunk.table == table.get(); });
   std::erase(table->file->tables, table.get());
   table->file = nullptr;
 }
@@ -1087,14 +1240,14 @@ void TableWriter::append(const std::byte* rows, std::size_t count) {
     table.buffered += taken;
     rows += taken * table.row_size;
     count -= taken;
-    if (table.buffered == boundary) flush_recorded(table);
+    if (table.buffered == boundary) flush_recorded(table, false);
   }
 }
 
 void TableWriter::flush() {
   if (!state_) return;
   const Quiet quiet;
-  flush_recorded(*state_);
+  flush_recorded(*state_, true);
 }
 
 std::uint64_t TableWriter::rows() const noexcept {
@@ -1109,7 +1262,7 @@ const std::string& TableWriter::path() const noexcept {
 void read_rows(const File& file, std::string_view path, const RowLayout& layout,
                std::uint64_t first, std::uint64_t count, void* out) {
   const Quiet quiet;
-  const FileState& st = file.state();
+  const FileState& st = file.settled();
   const std::string table = in_quotes(path);
   const Handle dataset = open_dataset(st, path);
   const Handle stored(H5Dget_type(dataset.get()), H5Tclose);

@@ -100,9 +100,25 @@ def datasets(path):
     return out
 
 
+def stored_chunks(path):
+    """Every chunk of every chunked dataset: where it sits, its filter mask and its bytes."""
+    out = {}
+    with h5py.File(path) as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and obj.chunks is not None:
+                for i in range(obj.id.get_num_chunks()):
+                    info = obj.id.get_chunk_info(i)
+                    mask, data = obj.id.read_direct_chunk(info.chunk_offset)
+                    out[(name, info.chunk_offset)] = (info.byte_offset, info.filter_mask, mask,
+                                                      bytes(data))
+        f.visititems(visit)
+    return out
+
+
 def test_run_on_any_number_of_threads_writes_the_same_tables(cli, source_dir, tmp_path):
     scenario = source_dir / "scenarios/japan_2015_2021.toml"
     files = {}
+    chunks = {}
     for threads in (1, 2, 5):
         out = tmp_path / f"t{threads}.h5"
         r = cli("run", scenario, "-o", out, "--replications", 23, "--incidents", "--choices",
@@ -110,11 +126,16 @@ def test_run_on_any_number_of_threads_writes_the_same_tables(cli, source_dir, tm
         assert r.returncode == 0, r.stderr
         assert f"on {threads} thread" in r.stdout, r.stdout
         files[threads] = datasets(out)
+        chunks[threads] = stored_chunks(out)
     assert {"runs", "timeseries", "incidents", "choices"} <= set(files[1])
     for threads in (2, 5):
         assert files[threads].keys() == files[1].keys()
         for name, data in files[1].items():
             assert np.array_equal(files[threads][name], data), f"{name} differs on {threads} threads"
+        # Chunks are compressed on as many threads, yet stored at the same places with the
+        # same bytes.
+        assert chunks[threads] == chunks[1], f"stored chunks differ on {threads} threads"
+    assert len(chunks[1]) > 10
 
 
 def test_a_failing_replication_is_reported_the_same_on_any_number_of_threads(

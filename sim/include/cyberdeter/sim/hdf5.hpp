@@ -55,6 +55,12 @@ class H5Error : public std::runtime_error {
 /// HDFGroup/hdf5#2257).
 void configure_library() noexcept;
 
+/// How many threads filter (shuffle, deflate, checksum) the full chunks of tables, for
+/// every file of the process; 0 filters them on the thread that writes. The default is one
+/// per core, at most 8. Call before any file is written (it waits for queued chunks).
+/// The bytes of a file never depend on it.
+void set_filter_threads(unsigned threads);
+
 /// How a column is stored.
 enum class ColumnType : std::uint8_t {
   int8,
@@ -89,10 +95,14 @@ struct RowLayout {
 };
 
 /// How a table is stored: rows per chunk (also the size of the write buffer) and the
-/// deflate level, 0 (none) to 9.
+/// deflate level, 0 (none) to 9. Full chunks are filtered on the filter threads (see
+/// set_filter_threads) and stored as they are, the same bytes HDF5's own pipeline would
+/// store; `parallel_filters = false` sends every chunk through HDF5's pipeline on the
+/// writing thread instead (for comparison: the file's datasets and chunks are the same).
 struct TableOptions {
   std::size_t chunk_rows = 4096;
   int compression_level = 1;
+  bool parallel_filters = true;
 };
 
 /// A struct that can be a table row: copied as bytes, built empty for reading.
@@ -173,6 +183,10 @@ class TableWriter {
  private:
   std::unique_ptr<TableState> state_;
 };
+
+// How many chunks every table of the process stored straight from the filter threads
+// (H5Dwrite_chunk), not through H5Dwrite: for tests.
+std::uint64_t chunks_written_directly() noexcept;
 
 // Reads rows [first, first + count) of the table at `path` into `out` (laid out as `layout`).
 void read_rows(const File& file, std::string_view path, const RowLayout& layout,
@@ -316,6 +330,8 @@ class File {
  private:
   explicit File(std::unique_ptr<detail::FileState> state) noexcept;
   detail::FileState& state() const;
+  // state(), after writing the chunks still waiting for their filters.
+  detail::FileState& settled() const;
   void abandon() noexcept;
 
   friend class detail::TableWriter;
@@ -349,8 +365,11 @@ template <>
 std::vector<std::int64_t> File::read_dataset<std::vector<std::int64_t>>(std::string_view) const;
 
 /// An appendable table of rows T. Rows are buffered and written a chunk at a time, so
-/// memory stays bounded by one chunk however long the run. The file must outlive it;
-/// after File::commit() appends throw.
+/// memory stays bounded by one chunk however long the run (and at most 8 chunks of the
+/// file waiting for their filter threads). A full chunk is written once filtered, so a
+/// failed write may be reported by a later append, flush() or any use of the file; it
+/// always makes File::commit() fail. The file must outlive the table; after
+/// File::commit() appends throw.
 template <TableRow T>
 class Table {
  public:
