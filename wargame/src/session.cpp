@@ -56,16 +56,25 @@ std::uint64_t content_of(const det::ResponseBrief& b) {
 }
 
 std::uint64_t content_of(const det::JoinBrief& b) {
-  return Hash()
-      .add(std::uint64_t{b.incident})
+  Hash h;
+  h.add(std::uint64_t{b.incident})
       .add(std::uint64_t{b.leader})
       .add(std::uint64_t{b.named})
       .add(static_cast<std::uint64_t>(b.rung))
       .add(b.severity)
       .add(b.confidence)
       .add(std::uint64_t{b.late})
-      .add(b.invited_day)
-      .value();
+      .add(b.invited_day);
+  // The draft is part of the question: an invitation answered while the leader's seat was
+  // still drafting (a simultaneous move) is asked again with the text it circulated. A
+  // doctrine's draft adds nothing, so that sessions before drafts keep their keys.
+  if (!(b.draft == det::StatementDraft{})) {
+    h.add(b.draft.evidence)
+        .add(static_cast<std::uint64_t>(b.draft.likelihood + 1))
+        .add(b.draft.release_days.value_or(-1.0))
+        .add(static_cast<std::uint64_t>(b.draft.consent));
+  }
+  return h.value();
 }
 
 // ---- one run of the replication --------------------------------------------------------
