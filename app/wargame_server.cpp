@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <chrono>
@@ -31,6 +32,7 @@
 #include "cyberdeter/wargame/record.hpp"
 #include "cyberdeter/wargame/statement.hpp"
 #include "cyberdeter/wargame/text.hpp"
+#include "wargame_web.hpp"
 
 namespace cyberdeter::app {
 
@@ -38,6 +40,7 @@ namespace det = models::deterrence;
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 using tcp = net::ip::tcp;
 using wargame::Clock;
 namespace json = wargame::json;
@@ -180,8 +183,8 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     double bucket = 0.0;
     Clock::time_point last = Clock::now();
 
-    Connection(std::shared_ptr<Hub> h, tcp::socket socket)
-        : hub(std::move(h)), ws(std::move(socket)) {
+    Connection(std::shared_ptr<Hub> h, beast::tcp_stream stream)
+        : hub(std::move(h)), ws(std::move(stream)) {
       bucket = hub->settings.burst;
     }
 
@@ -194,11 +197,15 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       }
     }
 
-    void start() {
+    http::request<http::string_body> upgrade;  // kept until the handshake is done
+
+    void start(http::request<http::string_body> request) {
+      upgrade = std::move(request);
+      beast::get_lowest_layer(ws).expires_never();
       ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
       ws.read_message_max(hub->settings.max_message_bytes);
       ws.text(true);
-      ws.async_accept([self = shared_from_this()](beast::error_code ec) {
+      ws.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
         if (ec) return self->drop();
         self->read();
       });
@@ -282,14 +289,71 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
         beast::error_code ignored;
         socket.close(ignored);
       } else {
-        auto c = std::make_shared<Connection>(self, std::move(socket));
-        c->id = self->next_connection++;
-        self->connections.insert(c);
-        c->start();
+        std::make_shared<Request>(self, std::move(socket))->start();
       }
       self->accept();
     });
   }
+
+  // A connection's first request: a WebSocket upgrade becomes a Connection; any other
+  // GET is answered with a file of the web page (wargame/web/) and the connection closed.
+  struct Request : std::enable_shared_from_this<Request> {
+    std::shared_ptr<Hub> hub;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    http::request_parser<http::string_body> parser;
+    http::response<http::string_body> response;
+
+    Request(std::shared_ptr<Hub> h, tcp::socket socket)
+        : hub(std::move(h)), stream(std::move(socket)) {
+      parser.header_limit(16 * 1024);
+      parser.body_limit(4 * 1024);
+    }
+
+    void start() {
+      stream.expires_after(std::chrono::seconds(20));
+      http::async_read(stream, buffer, parser,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return;
+                         self->route();
+                       });
+    }
+
+    void route() {
+      if (websocket::is_upgrade(parser.get())) {
+        auto c = std::make_shared<Connection>(hub, std::move(stream));
+        c->id = hub->next_connection++;
+        hub->connections.insert(c);
+        c->start(parser.release());
+        return;
+      }
+      const http::request<http::string_body>& req = parser.get();
+      const std::string target(req.target().substr(0, req.target().find('?')));
+      const WebFile* file = req.method() == http::verb::get ? web_file(target) : nullptr;
+      response.version(req.version());
+      response.keep_alive(false);
+      response.set(http::field::server, "cyberdeter");
+      response.set(http::field::cache_control, "no-store");
+      response.set("X-Content-Type-Options", "nosniff");
+      response.set("Content-Security-Policy",
+                   "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:");
+      if (file == nullptr) {
+        response.result(http::status::not_found);
+        response.set(http::field::content_type, "text/plain");
+        response.body() = "not found\n";
+      } else {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, std::string(file->type));
+        response.body() = std::string(file->content);
+      }
+      response.prepare_payload();
+      http::async_write(stream, response,
+                        [self = shared_from_this()](beast::error_code, std::size_t) {
+                          beast::error_code ignored;
+                          self->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                        });
+    }
+  };
 
   // Sends `message` to the connections `to` accepts; logs it once as sent to `label`.
   template <class To>
@@ -681,6 +745,8 @@ ServerFrontEnd::ServerFrontEnd(const det::Scenario& sc, const std::vector<std::s
                 url_escape(white_cell_name).c_str(), h.white_token.c_str());
   }
   std::printf("  observers: %s?seat=observer\n", base.c_str());
+  std::printf("The web page: each link with http:// for ws:// (http://%s:%u/?seat=...).\n",
+              host.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
   h.accept();
   h.thread = std::thread([hub = hub_] { hub->ioc.run(); });

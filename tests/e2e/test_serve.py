@@ -228,10 +228,14 @@ def test_a_killed_server_resumes_from_its_journal_to_the_same_session(binary, so
     journal = [line.split(" ")[0] for line in open(f"{out}.journal")]
     assert "answer" in journal and "complete" not in journal, "killed mid-session"
     proc, again = start_server(binary, ["--resume", str(out), "--white-cell"])
-    # The seats keep their links' tokens (the port is new).
-    tokens = {s: u.split("token=")[1] for s, u in links.items() if "token=" in u}
-    assert {s: u.split("token=")[1] for s, u in again.items() if "token=" in u} == tokens
-    finish(proc, play(again))
+    try:
+        # The seats keep their links' tokens (the port is new).
+        tokens = {s: u.split("token=")[1] for s, u in links.items() if "token=" in u}
+        assert {s: u.split("token=")[1] for s, u in again.items() if "token=" in u} == tokens
+        finish(proc, play(again))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     for name in ["/wargame/decisions", "/incidents"]:
         a, b = table(whole, name), table(out, name)
         assert a.shape == b.shape, name
@@ -244,8 +248,8 @@ def test_a_killed_server_resumes_from_its_journal_to_the_same_session(binary, so
 
 def test_unanswered_questions_take_their_defaults_at_the_deadline(binary, source_dir, tmp_path):
     out = tmp_path / "s.h5"
-    proc, links = serve(binary, source_dir, out, "--move-minutes", "0.02")
     started = time.time()
+    proc, links = serve(binary, source_dir, out, "--move-minutes", "0.02")
     # Nobody answers: every question takes its default when the move's time runs out.
     observer = Seat(links["observers"])
     observer.start()
