@@ -64,6 +64,7 @@ struct WargameOptions {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 0;
   bool white_cell = false;
+  double max_rate = 50.0;
 };
 
 // A session has at most this many turns: more could never be played by a room, and each
@@ -417,6 +418,8 @@ int run_wargame(const WargameOptions& opt) {
     settings.bind = opt.bind;
     settings.port = opt.port;
     settings.white_cell = opt.white_cell;
+    settings.messages_per_second = opt.max_rate;
+    settings.burst = 4.0 * opt.max_rate;
     settings.tokens_path = output + ".tokens";
     settings.reuse_tokens = in_place;
     settings.messages_path = output + ".messages";
@@ -611,6 +614,12 @@ void add_wargame_command(CLI::App& app, Action& action) {
                    "opens the room to the network, with a warning")
       ->capture_default_str();
   serve->add_option("--port", sopt->port, "Port to listen on; 0 (default): any free port");
+  serve
+      ->add_option("--max-rate", sopt->max_rate,
+                   "Messages a second a connection may send (bursts of four times as many); "
+                   "a faster one is refused and closed")
+      ->check(finite_range(1.0, 1e6))
+      ->capture_default_str();
   add_session_options(serve, sopt);
   serve->callback([&action, sopt] { action = [sopt] { return run_wargame(*sopt); }; });
 }

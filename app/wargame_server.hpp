@@ -29,8 +29,8 @@ struct ServerSettings {
   bool reuse_tokens = false;  ///< a resumed session: its seats keep their links
   std::string messages_path;  ///< the message log (JSON lines, appended)
   std::size_t max_message_bytes = 64 * 1024;
-  double messages_per_second = 20.0;  ///< sustained, per connection
-  double burst = 60.0;                ///< messages a connection may send at once
+  double messages_per_second = 50.0;  ///< sustained, per connection (--max-rate)
+  double burst = 200.0;               ///< messages a connection may send at once (4 × rate)
   std::size_t max_connections = 128;
 };
 

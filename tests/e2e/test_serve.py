@@ -197,7 +197,7 @@ def test_a_seat_cannot_read_or_act_for_another_and_bad_messages_never_crash(bina
         # Faster than the rate limit: refused, then closed.
         flood = connect(links["Ally2"])
         receive(flood)
-        for _ in range(100):
+        for _ in range(300):
             flood.send('{"type":"read"}')
         expect_error(flood, "too many messages")
         assert_closed(flood)
