@@ -284,3 +284,32 @@ def test_bad_serve_command_lines_exit_2(binary, source_dir, tmp_path, cli, args,
     r = cli("serve", source_dir / SCENARIO, "--seat", "Victim", *args, "-o", tmp_path / "s.h5")
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
+
+
+def test_a_dropped_seat_rejoins_with_its_token_and_finds_its_answers(binary, source_dir,
+                                                                     tmp_path):
+    out = tmp_path / "s.h5"
+    proc, links = serve(binary, source_dir, out)
+    try:
+        ws = connect(links["Ally1"])
+        assert receive(ws)["type"] == "welcome"
+        form = receive(ws)
+        assert form["type"] == "form" and not form["items"][0]["answered"]
+        ws.send(json.dumps({"type": "answer", "item": 0, "choice": "separate"}))
+        while receive(ws)["type"] != "ack":
+            pass
+        ws.close()
+        again = connect(links["Ally1"])
+        assert receive(again)["type"] == "welcome"
+        form = receive(again)
+        assert form["type"] == "form"
+        assert [i["answered"] for i in form["items"]][:2] == [True, False]
+        again.close()
+        finish(proc, play(links))
+        # The answer given before the drop was kept (the victim's drafts may then have
+        # changed the question, which Ally1 answered again: "Moves").
+        answers = [line for line in open(f"{out}.journal") if line.startswith("answer")]
+        assert any('"separate"' in line for line in answers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
