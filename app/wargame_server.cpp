@@ -139,6 +139,28 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   };
   std::deque<Given> given;
   bool end_move = false;
+  // The white cell's clock: time paused so far (a pause moves every deadline later by its
+  // length), and per move the pause total when the move began and the white cell's own
+  // deadline, which replaces the session's for the rest of the move.
+  std::optional<Clock::time_point> paused_since;
+  Clock::duration paused_total{};
+  std::map<std::uint32_t, Clock::duration> move_base;
+  std::map<std::uint32_t, std::pair<Clock::time_point, Clock::duration>> move_override;
+
+  Clock::duration paused_now() const {
+    return paused_total + (paused_since ? Clock::now() - *paused_since : Clock::duration{});
+  }
+  // When a move's time runs out, given the session's deadline: later by the pauses since
+  // the move began (or since the white cell set it). With `m` held.
+  std::optional<Clock::time_point> effective(std::uint32_t move,
+                                             std::optional<Clock::time_point> session) {
+    if (const auto o = move_override.find(move); o != move_override.end()) {
+      return o->second.first + (paused_now() - o->second.second);
+    }
+    if (!session) return std::nullopt;
+    const auto base = move_base.try_emplace(move, paused_now()).first->second;
+    return *session + (paused_now() - base);
+  }
   struct Turn {
     std::uint32_t state = 0;
     std::uint32_t move = 0;
@@ -382,7 +404,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
 
   // --- what is shown (called with `m` held) ---
 
-  json::Value form_json(std::size_t f) const {
+  json::Value form_json(std::size_t f) {
     const wargame::Form& form = forms[f];
     json::Value v = json::object();
     v.set("type", "form")
@@ -392,7 +414,8 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
         .set("to_day", form.to_day)
         .set("follow_up", form.follow_up)
         .set("round", round);
-    const auto deadline = deadlines[f];
+    const auto deadline = effective(form.move, deadlines[f]);
+    v.set("paused", paused_since.has_value());
     v.set("seconds_left",
           deadline ? json::Value(std::max(
                          0.0, std::chrono::duration<double>(*deadline - Clock::now()).count()))
@@ -490,7 +513,9 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (c.role == Role::observer) return c.send_error("an observer only reads what is public");
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
-    if (type == "end_move" || type == "deadline") return white_cell(c, type, msg);
+    if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
+      return white_cell(c, type, msg);
+    }
     c.send_error("unknown message type '" + wargame::printable(type, 40) + "'");
   }
 
@@ -637,17 +662,27 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   void white_cell(Connection& c, const std::string& type, const json::Value& msg) {
     if (c.role != Role::white) return c.send_error("only the white cell runs the clock");
     std::lock_guard lock(m);
+    const std::uint32_t move = !forms.empty() ? forms.front().move : turn ? turn->move : 0;
     if (type == "end_move") {
       end_move = true;
+    } else if (type == "pause" || type == "resume") {
+      if (type == "pause" && !paused_since) paused_since = Clock::now();
+      if (type == "resume" && paused_since) {
+        paused_total += Clock::now() - *paused_since;
+        paused_since.reset();
+      }
+      json::Value clock = json::object();
+      clock.set("type", "clock").set("phase", paused_since ? "paused" : "running");
+      to_all(clock);
     } else {
       const auto seconds = msg.number("seconds");
       if (!seconds || !(*seconds >= 0.0 && *seconds <= 86400.0)) {
         return c.send_error("\"seconds\" from now, 0 to 86400");
       }
+      if (move == 0) return c.send_error("no move is under way");
       const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(*seconds));
-      for (auto& d : deadlines) d = at;
-      if (turn) turn->deadline = at;
+      move_override[move] = {at, paused_now()};
     }
     cv.notify_all();
     json::Value ack = json::object();
@@ -784,6 +819,7 @@ void ServerFrontEnd::forms(
     h.deadlines.assign(forms.size(), std::nullopt);
     h.given.clear();
     h.end_move = false;
+    for (const auto& form : forms) h.move_base.try_emplace(form.move, h.paused_now());
     for (std::size_t f = 0; f < forms.size(); ++f) {
       h.taken[f].assign(forms[f].items.size(), false);
       h.deadlines[f] = forms[f].deadline;
@@ -807,14 +843,16 @@ void ServerFrontEnd::forms(
       // Wake at least every 200 ms to notice an interrupt.
       auto wake = Clock::now() + std::chrono::milliseconds(200);
       for (std::size_t f = 0; f < h.forms.size(); ++f) {
-        if (h.deadlines[f] && *h.deadlines[f] < wake) wake = *h.deadlines[f];
+        const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
+        if (d && *d < wake) wake = *d;
       }
       h.cv.wait_until(lock, wake, [&] { return !h.given.empty() || h.end_move; });
       now_given.assign(h.given.begin(), h.given.end());
       h.given.clear();
       const auto now = Clock::now();
       for (std::size_t f = 0; f < h.forms.size(); ++f) {
-        const bool over = h.end_move || (h.deadlines[f] && *h.deadlines[f] <= now);
+        const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
+        const bool over = h.end_move || (d && *d <= now);
         if (!over) continue;
         for (std::size_t i = 0; i < h.forms[f].items.size(); ++i) {
           if (h.taken[f][i]) continue;
@@ -869,7 +907,8 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
   for (;;) {
     std::unique_lock lock(h.m);
     auto wake = Clock::now() + std::chrono::milliseconds(200);
-    if (h.turn->deadline && *h.turn->deadline < wake) wake = *h.turn->deadline;
+    const auto d = h.effective(h.turn->move, h.turn->deadline);
+    if (d && *d < wake) wake = *d;
     h.cv.wait_until(lock, wake, [&] { return h.turn->action.has_value() || h.end_move; });
     if (h.turn->action) {
       wargame::ActionAnswer a = *h.turn->action;
@@ -878,7 +917,8 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
       return a;
     }
     const auto now = Clock::now();
-    if (h.end_move || (h.turn->deadline && *h.turn->deadline <= now)) {
+    const auto until = h.effective(h.turn->move, h.turn->deadline);
+    if (h.end_move || (until && *until <= now)) {
       wargame::ActionAnswer a;
       a.source = wargame::DecisionSource::timeout;
       a.seconds = std::chrono::duration<double>(now - h.turn->shown).count();

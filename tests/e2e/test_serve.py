@@ -313,3 +313,26 @@ def test_a_dropped_seat_rejoins_with_its_token_and_finds_its_answers(binary, sou
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_white_cell_pauses_the_clock(binary, source_dir, tmp_path):
+    out = tmp_path / "s.h5"
+    proc, links = serve(binary, source_dir, out, "--move-minutes", "0.02")
+    try:
+        white = connect(links["white cell"])
+        assert receive(white)["role"] == "white cell"
+        white.send(json.dumps({"type": "pause"}))
+        while True:
+            m = receive(white)
+            if m["type"] == "clock":
+                assert m["phase"] == "paused"
+                break
+        # Unpaused, the two moves of 1.2 s would be over by now.
+        time.sleep(4)
+        assert proc.poll() is None, "the deadline passed during the pause"
+        white.send(json.dumps({"type": "resume"}))
+        assert proc.wait(60) == 0
+        assert np.all(table(out, "/wargame/decisions")["source"] == 3)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

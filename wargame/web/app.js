@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 let ws = null;
 let role = null;
 let deadline = null;  // local time (ms) when the open form's move ends
+let paused = false;   // the white cell stopped the clock
 const channels = {};  // white cell: the last form of each seat
 
 function el(tag, props, ...children) {
@@ -120,6 +121,7 @@ function renderForm(form) {
   const items = $("items");
   items.replaceChildren(...form.items.map((item) => renderItem(form, item)));
   deadline = form.seconds_left === null ? null : Date.now() + 1000 * form.seconds_left;
+  paused = form.paused;
   show("forms", true);
 }
 
@@ -173,6 +175,10 @@ function receive(m) {
       if (m.phase === "closed") { show("forms", false); show("turn", false); deadline = null; }
       break;
     case "copy": renderChannel(m.to, m.message); break;
+    case "clock":
+      $("moves").append(el("li", { textContent: "clock " + m.phase }));
+      paused = m.phase === "paused";
+      break;
     case "error": log(m.error, true); break;
     case "end":
       $("summary").textContent = m.summary;
@@ -203,6 +209,7 @@ function connect(seat, token) {
 
 function tick() {
   if (deadline === null) { $("clock").textContent = ""; return; }
+  if (paused) { deadline += 500; $("clock").textContent = "clock paused"; return; }
   const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
   $("clock").textContent = "time left " + Math.floor(left / 60) + ":" +
     String(left % 60).padStart(2, "0");
@@ -211,6 +218,8 @@ function tick() {
 window.addEventListener("DOMContentLoaded", () => {
   const q = new URLSearchParams(location.search);
   $("end-move").addEventListener("click", () => send({ type: "end_move" }));
+  $("pause").addEventListener("click", () => send({ type: "pause" }));
+  $("resume").addEventListener("click", () => send({ type: "resume" }));
   $("set-deadline").addEventListener("click", () =>
     send({ type: "deadline", seconds: Number($("deadline-seconds").value) }));
   $("turn-send").addEventListener("click", () => {
