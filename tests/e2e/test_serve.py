@@ -101,6 +101,14 @@ def test_seats_play_two_moves_with_a_joint_statement(played):
     # played by the model, concur with the victim's draft as it stands.
     assert set(ours["evidence"]) == {0.2, 0.5}
     assert np.all(ours["evidence"][ours["signers"] == 1] == 0.5)
+    # The hotwash scores the victim's stated probability (0.8) against the true culprits.
+    summary = players["Victim"].received[-1]["summary"]
+    stated = [(w, r) for w, r in zip(words, d) if r["state"] == victim and " p 0.8" in w]
+    right = sum(1 for _, r in stated if inc[inc["incident"] == r["incident"]]["correct"][0])
+    brier = (right * 0.2 ** 2 + (len(stated) - right) * 0.8 ** 2) / len(stated)
+    line = next(l for l in summary.splitlines() if l.strip().startswith("Victim") and "Brier" in l)
+    assert f"{len(stated)} stated" in line and f"{right} right" in line
+    assert f"Brier score {brier:.3f}" in line
 
 
 def test_each_seat_sees_only_its_own_channel_and_observers_only_what_is_public(played):
