@@ -26,6 +26,7 @@
 #include "cyberdeter/wargame/pacing.hpp"
 #include "cyberdeter/wargame/record.hpp"
 #include "cyberdeter/wargame/session.hpp"
+#include "wargame_server.hpp"
 #include "wargame_terminal.hpp"
 
 namespace cyberdeter::app {
@@ -58,6 +59,12 @@ struct WargameOptions {
   bool every_turn = false;
   bool quiet = false;
   bool force = false;
+  // cyberdeter serve: the seats play over WebSocket (wargame_server.hpp).
+  bool serve = false;
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;
+  bool white_cell = false;
+  double max_rate = 50.0;
 };
 
 // A session has at most this many turns: more could never be played by a room, and each
@@ -304,7 +311,8 @@ int run_wargame(const WargameOptions& opt) {
     }
     if (std::filesystem::exists(journal_file)) {
       throw UsageError(journal_file + " exists: a session that stopped early; continue it with " +
-                       "cyberdeter wargame --resume " + output + ", or give --force to replace it");
+                       "cyberdeter " + (opt.serve ? "serve" : "wargame") + " --resume " + output +
+                       ", or give --force to replace it");
     }
   }
   if (turn_days > 0.0 && sc.run.horizon_days / turn_days > max_turns) {
@@ -361,8 +369,8 @@ int run_wargame(const WargameOptions& opt) {
     std::printf(
         "Type ? at any prompt for help. Every answer is saved as it is given; 'quit'\n"
         "stops, and so does a closed window. Continue with:\n"
-        "  cyberdeter wargame --resume %s\n",
-        output.c_str());
+        "  cyberdeter %s --resume %s\n",
+        opt.serve ? "serve" : "wargame", output.c_str());
     if (!script.empty()) {
       std::printf("Replaying %zu decision(s) from %s.\n", script.size(), script_path.c_str());
     }
@@ -403,8 +411,25 @@ int run_wargame(const WargameOptions& opt) {
   session_options.answers = std::move(answers);
   session_options.move_seconds = move_seconds;
   session_options.every_turn = every_turn;
-  TerminalFrontEnd terminal(sc, turn_days, opt.quiet);
-  wargame::Session session(sc, info, std::move(script), session_options, terminal, &*journal);
+  std::optional<TerminalFrontEnd> terminal;
+  std::optional<ServerFrontEnd> server;
+  if (opt.serve) {
+    ServerSettings settings;
+    settings.bind = opt.bind;
+    settings.port = opt.port;
+    settings.white_cell = opt.white_cell;
+    settings.messages_per_second = opt.max_rate;
+    settings.burst = 4.0 * opt.max_rate;
+    settings.tokens_path = output + ".tokens";
+    settings.reuse_tokens = in_place;
+    settings.messages_path = output + ".messages";
+    server.emplace(sc, played, settings);
+  } else {
+    terminal.emplace(sc, turn_days, opt.quiet);
+  }
+  wargame::FrontEnd& front = server ? static_cast<wargame::FrontEnd&>(*server)
+                                    : static_cast<wargame::FrontEnd&>(*terminal);
+  wargame::Session session(sc, info, std::move(script), session_options, front, &*journal);
   const sim::RunId id{sc.run.seed, replication, {}};
   PlayedRun played_run;
   CollectingSink sink;
@@ -465,6 +490,7 @@ int run_wargame(const WargameOptions& opt) {
     incidents.flush();
     file.commit();
     journal->completed(session.decisions().size());
+    if (server) server->finish(summary, output);
     if (!opt.quiet) std::printf("\n%s\nSession saved to %s.\n", summary.c_str(), output.c_str());
     return exit_success;
   } catch (const wargame::ScriptMismatch& e) {
@@ -480,13 +506,13 @@ int run_wargame(const WargameOptions& opt) {
     save_partial(output, sc, info, session);
     std::printf(
         "\nThe session stopped: %s.\nSaved to %s: %zu decision(s), up to %s%s.\n"
-        "Continue with: cyberdeter wargame --resume %s\n",
+        "Continue with: cyberdeter %s --resume %s\n",
         e.what(), output.c_str(), session.decisions().size(), when(sc, session.day()).c_str(),
         session.pending_answers() > 0 ? (", and " + std::to_string(session.pending_answers()) +
                                          " answer(s) of the move under way")
                                             .c_str()
                                       : "",
-        output.c_str());
+        opt.serve ? "serve" : "wargame", output.c_str());
     return e.status;
   } catch (const Interrupted& e) {
     journal->stopped(e.what(), session.decisions().size());
@@ -494,26 +520,20 @@ int run_wargame(const WargameOptions& opt) {
     std::printf("\n");
     throw Interrupted(std::string(e.what()) + "; session saved to " + output + " after " +
                       std::to_string(session.decisions().size()) +
-                      " decision(s). Continue with: cyberdeter wargame --resume " + output);
+                      " decision(s). Continue with: cyberdeter " +
+                      (opt.serve ? "serve" : "wargame") + " --resume " + output);
   }
 }
 
 }  // namespace
 
-void add_wargame_command(CLI::App& app, Action& action) {
-  auto* cmd = app.add_subcommand(
-      "wargame",
-      "Play one or more states while the simulation plays the rest; the session is saved as "
-      "an HDF5 file (docs/wargame.md)");
-  auto opt = std::make_shared<WargameOptions>();
+namespace {
+
+// The options `wargame` and `serve` share.
+void add_session_options(CLI::App* cmd, const std::shared_ptr<WargameOptions>& opt) {
   cmd->add_option("file", opt->scenario.file, "Scenario file (TOML); not with --resume");
   cmd->add_option("--set", opt->scenario.overrides,
                   "Override a parameter first: KEY.PATH=VALUE (repeatable)");
-  // One state per --play, so that `--play Japan FILE` leaves FILE to the positional.
-  cmd->add_option("--play", opt->play,
-                  "A state the players decide for (repeatable): its responses to attributed "
-                  "incidents, its answers to allies' invitations, and its doctrine at turns")
-      ->allow_extra_args(false);
   cmd->add_option("-o,--output", opt->output,
                   "Session file (HDF5, written atomically); with --resume, default the session "
                   "itself");
@@ -557,7 +577,51 @@ void add_wargame_command(CLI::App& app, Action& action) {
       ->check(days_check());
   cmd->add_flag("--force", opt->force, "Replace the session file -o if it exists");
   cmd->add_flag("-q,--quiet", opt->quiet, "Print only what players must see (briefs and prompts)");
+}
+
+}  // namespace
+
+void add_wargame_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand(
+      "wargame",
+      "Play one or more states while the simulation plays the rest; the session is saved as "
+      "an HDF5 file (docs/wargame.md)");
+  auto opt = std::make_shared<WargameOptions>();
+  // One state per --play, so that `--play Japan FILE` leaves FILE to the positional.
+  cmd->add_option("--play", opt->play,
+                  "A state the players decide for (repeatable): its responses to attributed "
+                  "incidents, its answers to allies' invitations, and its doctrine at turns")
+      ->allow_extra_args(false);
+  add_session_options(cmd, opt);
   cmd->callback([&action, opt] { action = [opt] { return run_wargame(*opt); }; });
+
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Serve a war-game to seats over WebSocket: one seat per played state, a white cell, "
+      "observers; JSON messages (docs/wargame.md, \"The seat protocol\")");
+  auto sopt = std::make_shared<WargameOptions>();
+  sopt->serve = true;
+  serve
+      ->add_option("--seat", sopt->play,
+                   "A state played from a seat of its own (repeatable); its join link, with a "
+                   "random token, is printed")
+      ->allow_extra_args(false);
+  serve->add_flag("--white-cell", sopt->white_cell,
+                  "Give the white cell a seat: it sees every channel and runs the clock");
+  serve
+      ->add_option("--bind", sopt->bind,
+                   "Address to listen on (default 127.0.0.1, loopback only); another address "
+                   "opens the room to the network, with a warning")
+      ->capture_default_str();
+  serve->add_option("--port", sopt->port, "Port to listen on; 0 (default): any free port");
+  serve
+      ->add_option("--max-rate", sopt->max_rate,
+                   "Messages a second a connection may send (bursts of four times as many); "
+                   "a faster one is refused and closed")
+      ->check(finite_range(1.0, 1e6))
+      ->capture_default_str();
+  add_session_options(serve, sopt);
+  serve->callback([&action, sopt] { action = [sopt] { return run_wargame(*sopt); }; });
 }
 
 }  // namespace cyberdeter::app

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_scenario fuzz_sweep fuzz_calibration fuzz_games fuzz_wargame fuzz_part)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_scenario fuzz_sweep fuzz_calibration fuzz_games fuzz_wargame fuzz_part fuzz_seat)
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ is not installed (scripts/install-deps.sh installs clang)" >&2

@@ -10,7 +10,7 @@ packages=(
   libtomlplusplus-dev libbenchmark-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
-  python3-pytest tmux
+  python3-pytest python3-websocket python3-selenium chromium chromium-driver tmux
   slurm-wlm slurm-wlm-basic-plugins munge libpmix-dev
 )
 

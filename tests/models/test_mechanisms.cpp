@@ -397,3 +397,87 @@ TEST_CASE("the attack margin is the mean best EU and holding probability of the 
     CHECK(row.margin_final == Approx(final_margin / static_cast<double>(final_n)));
   }
 }
+
+TEST_CASE("a statement's content sets what a naming costs: separate statements, weights, evidence",
+          "[model][scheduled][statement]") {
+  Scenario sc = world();
+  for (auto& s : sc.states) {  // nobody names anyone but the scheduled act
+    s.doctrine.attribute.enabled = false;
+    s.doctrine.coordinate.enabled = false;
+  }
+  ScheduledEvent e;
+  e.state = 0;
+  e.action = ScheduledAction::coordinate;
+  e.target = 0;
+  e.day = 1000;
+  sc.scheduled.push_back(e);
+  const Attacker& apt = sc.attackers[0];
+  const double beta = apt.coalition_exponent;
+  auto cost = [](const Scenario& s) {
+    Collect sink;
+    return run(s, 1, sink).attackers[0].reputation_cost;
+  };
+  // A co-signer counts one; a separate statement 1 − d; evidence multiplies by 1 + γ_e e.
+  Scenario cosigned = sc;
+  cosigned.scheduled[0].signers = {1};
+  CHECK(cost(cosigned) == Approx(apt.reputation_cost * std::pow(2.0, beta)));
+  Scenario split = sc;
+  split.scheduled[0].separate = {1};
+  split.calibration.split_discount = 0.5;
+  CHECK(cost(split) == Approx(apt.reputation_cost * std::pow(1.5, beta)));
+  Scenario evidence = cosigned;
+  evidence.scheduled[0].evidence = 0.5;
+  evidence.calibration.evidence_weight = 2.0;
+  CHECK(cost(evidence) == Approx(apt.reputation_cost * std::pow(2.0, beta) * 2.0));
+  // Weighted by economy: the ally (0.2) counts four leads (0.05).
+  Scenario weighted = cosigned;
+  weighted.calibration.signer_weight_share = 1.0;
+  CHECK(cost(weighted) == Approx(apt.reputation_cost * std::pow(5.0, beta)));
+
+  // The attacker learns the statement's force: after the act it expects more from a
+  // naming with evidence than without, other things equal.
+  auto expected_after = [](const Scenario& s) {
+    Collect sink;
+    run(s, 1, sink);
+    for (const ChoiceRow& c : sink.choices) {
+      if (c.day > 1000 && c.attacker == 0 && c.target == 0) return c.expected_cost_if_attributed;
+    }
+    return -1.0;
+  };
+  const double plain = expected_after(cosigned);
+  const double more = expected_after(evidence);
+  REQUIRE(plain > 0.0);
+  CHECK(more > plain);
+}
+
+TEST_CASE("a doctrine's evidence is released in every public response and priced",
+          "[model][statement]") {
+  Scenario sc = world();
+  sc.states[0].doctrine.evidence = 0.4;
+  sc.calibration.evidence_weight = 1.5;
+  Collect sink;
+  run(sc, 0, sink);
+  std::size_t public_responses = 0, joint = 0, alone = 0;
+  const Attacker& apt = sc.attackers[0];
+  for (const IncidentRow& i : sink.incidents) {
+    if (i.victim != 0 || i.rung_final == 0 || i.named != 0) continue;
+    ++public_responses;
+    CHECK(i.evidence == 0.4);
+    CHECK(i.separate == 0);
+    CHECK(i.reputation_cost ==
+          Approx(apt.reputation_cost *
+                 std::pow(static_cast<double>(i.signers), apt.coalition_exponent) * 1.6));
+    if (i.invited > 0) {
+      CHECK(i.statement == (i.signers > 1 ? 1 : 3));
+      (i.signers > 1 ? joint : alone) += 1;
+    } else {
+      CHECK(i.statement == 0);
+    }
+  }
+  CHECK(public_responses > 5);
+  CHECK(joint > 0);
+  // The other victim releases nothing: its namings cost ρ k^β as before.
+  for (const IncidentRow& i : sink.incidents) {
+    if (i.victim == 1 && i.rung_final > 0) CHECK(i.evidence == 0.0);
+  }
+}

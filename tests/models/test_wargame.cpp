@@ -2,6 +2,7 @@
 // a departure changes the future and not the past; briefs say what the state knows;
 // turns change doctrine and start programs exactly as scenario keys would; the words of
 // actions round-trip.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -356,4 +357,103 @@ TEST_CASE("turn actions: words, checks and their messages", "[wargame][actions]"
   CHECK(parse_error("threshold coordinate high").find("expected a number") != std::string::npos);
   CHECK(parse_error("program sharing Nowhere").find("CERT forum") != std::string::npos);
   CHECK(parse_error("program exercise years 2").find("usage") != std::string::npos);
+}
+
+namespace {
+
+// A played ally whose stance on every draft is fixed, and a victim whose drafts are.
+struct StanceDecider : ScriptedDecider {
+  Stance fixed = Stance::concur;
+  StatementDraft drafted;
+  std::size_t drafts = 0;
+  bool leads_played = true;  // every invitation carries `drafted`
+  StatementDraft draft(const ResponseBrief&, Rung, double) override {
+    ++drafts;
+    return drafted;
+  }
+  JoinAnswer stance(const JoinBrief& b, bool) override {
+    if (leads_played) CHECK(b.draft == drafted);
+    JoinAnswer a;
+    a.stance = fixed;
+    a.amendment.evidence = 0.1;
+    return a;
+  }
+};
+
+// The statement outcomes of the victim's coordinated responses (§7.5).
+std::vector<const IncidentRow*> coalitions(const Collect& rows) {
+  std::vector<const IncidentRow*> out;
+  for (const IncidentRow& i : rows.incidents) {
+    if (i.victim == 0 && i.invited > 0 && i.rung_final > 0) out.push_back(&i);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("stances on a draft: separate, amend, reject and silence under the consent rules",
+          "[wargame][coalitions][statement]") {
+  Scenario sc = world();
+  sc.calibration.coordination_days = 5.0;  // answers come in time
+  StanceDecider d;
+  d.drafted.evidence = 0.6;
+  Collect rows;
+
+  SECTION("a separate statement keeps the naming coordinated, at 1 − d of a signature") {
+    d.fixed = Stance::separate;
+    play(sc, d, {0, 1}, 0.0, rows);
+    std::size_t split = 0;
+    for (const IncidentRow* i : coalitions(rows)) {
+      if (i->separate == 0) continue;  // a late answer counts for nothing
+      ++split;
+      CHECK(i->statement == 2);
+      CHECK(i->signers == 1);
+      CHECK(i->rung_final == static_cast<std::uint8_t>(Rung::coordinate));
+      const Attacker& named = sc.attackers[static_cast<std::size_t>(i->named)];
+      CHECK(i->reputation_cost ==
+            Approx(named.reputation_cost * std::pow(1.5, named.coalition_exponent) * 1.6));
+    }
+    CHECK(split > 0);
+  }
+  SECTION("an amendment co-signs and keeps the least evidence") {
+    d.fixed = Stance::amend;
+    play(sc, d, {0, 1}, 0.0, rows);
+    std::size_t amended = 0;
+    for (const IncidentRow* i : coalitions(rows)) {
+      if (i->signers < 2) continue;
+      ++amended;
+      CHECK(i->statement == 1);
+      CHECK(i->evidence == 0.1);
+    }
+    CHECK(amended > 0);
+  }
+  SECTION("a rejection blocks the text under unanimity, not among the willing") {
+    d.fixed = Stance::reject;
+    d.drafted.consent = Consent::unanimity;
+    play(sc, d, {0, 1}, 0.0, rows);
+    REQUIRE(!coalitions(rows).empty());
+    for (const IncidentRow* i : coalitions(rows)) {
+      CHECK(i->signers == 1);
+      CHECK((i->statement == 4 || i->statement == 3));
+    }
+    Collect willing_rows;
+    StanceDecider w = d;
+    w.drafted.consent = Consent::willing;
+    play(sc, w, {0, 1}, 0.0, willing_rows);
+    for (const IncidentRow* i : coalitions(willing_rows)) CHECK(i->statement == 3);
+  }
+  SECTION("under the silence procedure an invitee that does not answer concurs") {
+    sc.calibration.coordination_days = 1000.0;  // nobody answers in time
+    d.fixed = Stance::abstain;
+    d.drafted.consent = Consent::silence;
+    d.leads_played = false;  // the ally's own drafts are its doctrine's
+    play(sc, d, {0}, 0.0, rows);
+    REQUIRE(!coalitions(rows).empty());
+    std::size_t silent = 0;
+    for (const IncidentRow* i : coalitions(rows)) {
+      if (i->signers == 2) ++silent;
+    }
+    CHECK(silent > 0);
+  }
+  CHECK(d.drafts > 0);
 }

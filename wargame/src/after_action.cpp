@@ -1,8 +1,10 @@
 #include "cyberdeter/wargame/after_action.hpp"
+#include "cyberdeter/wargame/statement.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -96,6 +98,48 @@ std::string describe(const det::Scenario& sc, const Decision& d) {
   return "";
 }
 
+// The Brier score of each seat's stated probabilities that the actor it named did it
+// ("p P" in a response's words: docs/wargame.md, "Joint statements"), against the truth;
+// empty when nobody stated one.
+std::string stated_probabilities(const det::Scenario& sc, const std::vector<std::size_t>& played,
+                                 const std::vector<Decision>& decisions, const PlayedRun& session) {
+  std::map<std::int64_t, bool> correct;
+  for (const auto& i : session.incidents)
+    correct[static_cast<std::int64_t>(i.incident)] = i.correct;
+  std::ostringstream out;
+  bool any = false;
+  for (const std::size_t s : played) {
+    double sum = 0.0, truth = 0.0;
+    std::size_t n = 0;
+    for (const auto& d : decisions) {
+      if (d.row.state != s || static_cast<DecisionKind>(d.row.kind) != DecisionKind::respond) {
+        continue;
+      }
+      const std::size_t space = d.action.find(' ');
+      if (space == std::string::npos) continue;
+      std::string error;
+      const auto words = parse_draft_words(std::string_view(d.action).substr(space + 1), error);
+      const auto it = correct.find(d.row.incident);
+      if (!words || !words->probability || it == correct.end()) continue;
+      const double y = it->second ? 1.0 : 0.0;
+      sum += (*words->probability - y) * (*words->probability - y);
+      truth += y;
+      ++n;
+    }
+    if (n == 0) continue;
+    if (!any) {
+      out << " Stated probabilities that the actor named did it, against the truth\n"
+             " (Brier score: 0 is perfect, 0.25 is always saying 0.5):\n";
+      any = true;
+    }
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "   %-30s %4zu stated, %4.0f right; Brier score %.3f\n",
+                  sc.states[s].name.c_str(), n, truth, sum / static_cast<double>(n));
+    out << buf;
+  }
+  return out.str();
+}
+
 }  // namespace
 
 std::string after_action(const det::Scenario& sc, const SessionInfo& info,
@@ -148,6 +192,10 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
   }
 
   out << "\n" << public_acts(sc, played, session, cosigners);
+  if (const std::string brier = stated_probabilities(sc, played, decisions, session);
+      !brier.empty()) {
+    out << "\n" << brier;
+  }
   out << "\n What happened, against the same replication played by the doctrine\n"
       << " (same random numbers; every difference comes from the players' decisions):\n\n";
   out << compare_runs(sc, played, session, doctrine, "session", "doctrine");

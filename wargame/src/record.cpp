@@ -1,6 +1,7 @@
 // A war-game session as data: /wargame of the session file and TOML decisions files.
 
 #include "cyberdeter/wargame/record.hpp"
+#include "cyberdeter/wargame/statement.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -205,16 +206,28 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
       d.row.incident = t.integer("incident", -1, 0, std::numeric_limits<std::int64_t>::max());
       if (!t.has("incident")) t.fail("incident", "missing: the incident's number");
       if (t.has("turn")) t.fail("turn", "only a turn has a turn number");
+      // The rung or stance, then a statement's words (statement.hpp).
+      const std::string c = detail::lowercase(choice);
+      std::string error;
       if (kind == "respond") {
-        const auto rung = parse_rung_word(choice);
-        if (!rung) t.fail("choice", "expected quiet, attribute, coordinate or sanction");
-        d.row.choice = static_cast<std::int8_t>(*rung);
-        d.action = std::string(rung_word(*rung));
+        const auto r = parse_respond_words(c, error);
+        if (!r) {
+          t.fail("choice",
+                 "expected quiet, attribute, coordinate or sanction, then a "
+                 "statement's words: " +
+                     error);
+        }
+        d.row.choice = static_cast<std::int8_t>(r->rung);
+        const std::string words = format_draft_words(r->draft);
+        d.action = std::string(rung_word(r->rung)) + (words.empty() ? "" : " " + words);
       } else {
-        const std::string c = detail::lowercase(choice);
-        if (c != "join" && c != "decline") t.fail("choice", "expected join or decline");
-        d.row.choice = c == "join" ? 1 : 0;
-        d.action = c;
+        const auto a = parse_stance_words(c, error);
+        if (!a) t.fail("choice", "expected join or decline, or a stance: " + error);
+        d.row.choice = a->stance == models::deterrence::Stance::concur ||
+                               a->stance == models::deterrence::Stance::amend
+                           ? 1
+                           : 0;
+        d.action = format_stance_words(*a);
       }
     }
     d.row.day = t.number("day", 0.0, detail::Range::closed(0.0, 1e9));
@@ -274,8 +287,10 @@ std::string doctrine_inline_toml(const Doctrine& d) {
            ", threshold = " + detail::toml_number(d.rung(r).threshold) + "}, ";
   }
   out += "sanction_days = " + detail::toml_number(d.sanction_days) +
-         ", noise = " + detail::toml_number(d.noise) + "}";
-  return out;
+         ", noise = " + detail::toml_number(d.noise);
+  // Written only when set, so that a doctrine without it reads as before.
+  if (d.evidence != 0.0) out += ", evidence = " + detail::toml_number(d.evidence);
+  return out + "}";
 }
 
 std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,

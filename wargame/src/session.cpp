@@ -8,6 +8,7 @@
 
 #include "cyberdeter/sim/time.hpp"
 #include "cyberdeter/wargame/briefs.hpp"
+#include "cyberdeter/wargame/statement.hpp"
 #include "cyberdeter/wargame/text.hpp"
 
 namespace cyberdeter::wargame {
@@ -55,16 +56,25 @@ std::uint64_t content_of(const det::ResponseBrief& b) {
 }
 
 std::uint64_t content_of(const det::JoinBrief& b) {
-  return Hash()
-      .add(std::uint64_t{b.incident})
+  Hash h;
+  h.add(std::uint64_t{b.incident})
       .add(std::uint64_t{b.leader})
       .add(std::uint64_t{b.named})
       .add(static_cast<std::uint64_t>(b.rung))
       .add(b.severity)
       .add(b.confidence)
       .add(std::uint64_t{b.late})
-      .add(b.invited_day)
-      .value();
+      .add(b.invited_day);
+  // The draft is part of the question: an invitation answered while the leader's seat was
+  // still drafting (a simultaneous move) is asked again with the text it circulated. A
+  // doctrine's draft adds nothing, so that sessions before drafts keep their keys.
+  if (!(b.draft == det::StatementDraft{})) {
+    h.add(b.draft.evidence)
+        .add(static_cast<std::uint64_t>(b.draft.likelihood + 1))
+        .add(b.draft.release_days.value_or(-1.0))
+        .add(static_cast<std::uint64_t>(b.draft.consent));
+  }
+  return h.value();
 }
 
 // ---- one run of the replication --------------------------------------------------------
@@ -86,6 +96,7 @@ class Session::Pass final : public det::Decider {
     }
     d.brief = render_response(s_.sc_, b, d.row.decision + 1);
     Rung chosen = b.recommended;
+    draft_ = DraftWords{};
     // A weak case the script does not mention is left to the doctrine, so a hand-written
     // decisions file need not list the cases --delegate-below would never show.
     const bool delegated = b.case_strength < s_.info_.delegate_below && !next_fixed_is(d);
@@ -93,6 +104,7 @@ class Session::Pass final : public det::Decider {
       d.row.source = static_cast<std::uint8_t>(DecisionSource::doctrine);
     } else if (const Decision* f = fixed(d)) {
       chosen = static_cast<Rung>(f->row.choice);
+      draft_ = words_after_rung(*f);
     } else if (!s_.options_.rest_doctrine) {
       enter_question(d);
       const QuestionKey key{static_cast<std::uint8_t>(DecisionKind::respond),
@@ -104,6 +116,10 @@ class Session::Pass final : public det::Decider {
       if (const auto it = s_.answers_.find(key); it != s_.answers_.end()) {
         const Answer& a = it->second.answer;
         chosen = a.default_answer ? b.recommended : static_cast<Rung>(a.value);
+        if (!a.default_answer && !a.words.empty()) {
+          std::string error;
+          if (const auto w = parse_draft_words(a.words, error)) draft_ = *w;
+        }
         take(d, a);
       } else {
         FormItem item = form_item(d, key);
@@ -117,10 +133,22 @@ class Session::Pass final : public det::Decider {
     }
     d.row.choice = static_cast<std::int8_t>(chosen);
     d.row.deviates = chosen != b.recommended;
-    d.action = std::string(rung_word(chosen));
+    if (chosen == Rung::none) {
+      const auto probability = draft_.probability;
+      draft_ = DraftWords{};
+      draft_.probability = probability;
+    }
+    const std::string words = format_draft_words(draft_);
+    d.action = std::string(rung_word(chosen)) + (words.empty() ? "" : " " + words);
     record(std::move(d));
     return chosen;
   }
+
+  det::StatementDraft draft(const det::ResponseBrief&, Rung, double doctrine_evidence) override {
+    return draft_.draft(doctrine_evidence);
+  }
+
+  det::JoinAnswer stance(const det::JoinBrief&, bool) override { return stance_; }
 
   bool join(const det::JoinBrief& b) override {
     Decision d = start(DecisionKind::join, b.state, b.day);
@@ -134,8 +162,10 @@ class Session::Pass final : public det::Decider {
     d.brief = render_join(s_.sc_, b, d.row.decision + 1);
     bool joins = b.model_answer;
     bool asked = false;
+    std::string stance_words;
     if (const Decision* f = fixed(d)) {
       joins = f->row.choice == 1;
+      stance_words = f->action;
     } else if (!s_.options_.rest_doctrine) {
       enter_question(d);
       asked = true;
@@ -148,6 +178,7 @@ class Session::Pass final : public det::Decider {
       if (const auto it = s_.answers_.find(key); it != s_.answers_.end()) {
         const Answer& a = it->second.answer;
         joins = a.default_answer ? b.model_answer : a.value == 1;
+        if (!a.default_answer) stance_words = a.words;
         take(d, a);
       } else {
         FormItem item = form_item(d, key);
@@ -159,9 +190,17 @@ class Session::Pass final : public det::Decider {
         pending.push_back(std::move(item));
       }
     }
+    stance_ = det::JoinAnswer{};
+    stance_.stance = joins ? det::Stance::concur : det::Stance::abstain;
+    if (!stance_words.empty()) {
+      std::string error;
+      if (const auto a = parse_stance_words(stance_words, error)) stance_ = *a;
+      // The stance decides whether it co-signs: a separate statement or a rejection does not.
+      joins = stance_.stance == det::Stance::concur || stance_.stance == det::Stance::amend;
+    }
     d.row.choice = joins ? 1 : 0;
     d.row.deviates = joins != b.model_answer;
-    d.action = joins ? "join" : "decline";
+    d.action = format_stance_words(stance_);
     if (b.late && asked) {
       // Both sides learn that the answer missed the deadline (docs/model.md §11.5).
       const std::string& ally = s_.sc_.states[b.state].name;
@@ -378,10 +417,21 @@ class Session::Pass final : public det::Decider {
   // of the session before the players are asked.
   void settle() { s_.accept(decisions, decisions.size()); }
 
+  // The words of a decision's statement after its rung ("coordinate evidence 0.5").
+  static DraftWords words_after_rung(const Decision& f) {
+    const std::size_t space = f.action.find(' ');
+    if (space == std::string::npos) return {};
+    std::string error;
+    return parse_draft_words(std::string_view(f.action).substr(space + 1), error)
+        .value_or(DraftWords{});
+  }
+
   Session& s_;
   const std::vector<Decision>& fixed_;
   bool first_;
-  std::size_t next_ = 0;  // the next fixed decision
+  DraftWords draft_;        // the statement of the last response
+  det::JoinAnswer stance_;  // the stance of the last answer to an invitation
+  std::size_t next_ = 0;    // the next fixed decision
   bool replaying_ = false;
   bool replay_done_ = false;
   std::optional<std::uint32_t> move_;
@@ -410,6 +460,7 @@ Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision
     s.answer.seconds = a.seconds;
     s.answer.source = static_cast<DecisionSource>(a.source);
     s.action = a.action;
+    if (a.kind != static_cast<std::uint8_t>(DecisionKind::turn)) s.answer.words = a.action;
     answers_[QuestionKey{a.kind, a.state, a.incident, a.turn, a.index, a.content}] = s;
   }
 }
@@ -480,7 +531,7 @@ void Session::store(const QuestionKey& key, const Stored& s, std::uint32_t move)
   a.content = key.content;
   a.value = s.answer.value;
   a.default_answer = s.answer.default_answer;
-  a.action = s.action;
+  a.action = key.kind == static_cast<std::uint8_t>(DecisionKind::turn) ? s.action : s.answer.words;
   a.rationale = s.answer.rationale;
   a.seconds = s.answer.seconds;
   a.source = static_cast<std::uint8_t>(s.answer.source);
@@ -511,6 +562,7 @@ void Session::ask_forms(std::vector<FormItem>& pending, std::uint32_t move) {
       seats.push_back(item.state);
     }
   }
+  std::vector<Form> forms;
   for (const std::uint32_t seat : seats) {
     Form form;
     form.move = move;
@@ -523,12 +575,13 @@ void Session::ask_forms(std::vector<FormItem>& pending, std::uint32_t move) {
       if (item.state == seat) form.items.push_back(item);
     }
     form.deadline = deadline(seat, move);
-    front_.form(form, [&](std::size_t i, const Answer& a) {
-      Stored s;
-      s.answer = a;
-      store(form.items.at(i).key, s, move);
-    });
+    forms.push_back(std::move(form));
   }
+  front_.forms(forms, [&](std::size_t f, std::size_t i, const Answer& a) {
+    Stored s;
+    s.answer = a;
+    store(forms.at(f).items.at(i).key, s, move);
+  });
 }
 
 std::string Session::describe(const Decision& d) const {

@@ -92,6 +92,13 @@ struct Incident {
   bool learned = false;                    // the culprit has counted this operation's outcome
   bool learned_named = false;              // ... as named publicly (α), not as unattributed (β)
   std::vector<std::uint32_t> late_played;  // played allies whose answer misses the deadline
+  // The statement (§7.5): the lead's draft, the invitees that have not answered, and the
+  // stances of those that did.
+  StatementDraft draft;
+  std::vector<std::uint32_t> unanswered;
+  std::uint32_t separate = 0;
+  double separate_weight = 0.0;
+  std::uint32_t rejected = 0;
 };
 
 class Model {
@@ -689,7 +696,10 @@ class Model {
     ++known_named_[s][*named];
     trigger(sim, ScheduledTrigger::attributed, slot, *named);
     Rung rung = respond(doctrine_[s], st.resolve, z);
+    inc.draft = StatementDraft{};
+    inc.draft.evidence = doctrine_[s].evidence;
     if (played_[s]) rung = ask_response(sim, inc, rung, sponsor, dependence);
+    row.evidence = inc.draft.evidence;
     row.rung_decided = static_cast<std::uint8_t>(rung);
 
     if (rung == Rung::none) {
@@ -701,13 +711,16 @@ class Model {
     // Coordinate or sanction: invite every aligned state except the named sponsor; each
     // answers after an exponential delay, and answers after the deadline are lost.
     ++run_.coalitions_invited;
-    const double deadline = sc_.calibration.coalition_deadline_days;
+    // The draft's release day is the deadline of the answers (§7.5).
+    const double deadline =
+        inc.draft.release_days.value_or(sc_.calibration.coalition_deadline_days);
     for (std::size_t t = 0; t < sc_.states.size(); ++t) {
       if (t == s || (sponsor && t == *sponsor)) continue;
       if (sc_.alignment(static_cast<Eigen::Index>(s), static_cast<Eigen::Index>(t)) <= 0.0) {
         continue;
       }
       ++row.invited;
+      inc.unanswered.push_back(static_cast<std::uint32_t>(t));
       const double answer = coalition_rng_[s].exponential(1.0 / sc_.calibration.coordination_days);
       if (answer <= deadline) {
         sim.schedule_in(sim::to_ticks(answer),
@@ -752,12 +765,38 @@ class Model {
                                       : 0.0;
     const double p = join_probability(sc_.calibration, alignment, row.confidence, dependence);
     bool joins = coalition_rng_[s].bernoulli(p);  // drawn whoever answers
-    if (played_[ally]) joins = ask_join(sim, inc, ally, alignment, dependence, p, joins);
+    JoinAnswer answer;
+    answer.stance = joins ? Stance::concur : Stance::abstain;
+    if (played_[ally]) answer = ask_join(sim, inc, ally, alignment, dependence, p, joins);
+    joins = answer.stance == Stance::concur || answer.stance == Stance::amend;
     if (options_.wargame) decider().answered(row.incident, ally, joins);
-    if (joins) {
-      ++inc.joiners;
-      inc.joined_weight += sc_.states[ally].economy;
-      ++coalitions_joined_[ally];
+    std::erase(inc.unanswered, ally);
+    take_stance(inc, ally, answer);
+  }
+
+  // An invitee's stance on the draft (§7.5): a co-signature (an amendment keeps the least
+  // evidence and the weakest wording), a statement of its own, a rejection, or nothing.
+  void take_stance(Incident& inc, std::size_t ally, const JoinAnswer& answer) {
+    const double economy = sc_.states[ally].economy;
+    switch (answer.stance) {
+      case Stance::amend:
+        inc.draft.evidence = std::min(inc.draft.evidence, answer.amendment.evidence);
+        if (answer.amendment.likelihood >= 0 &&
+            (inc.draft.likelihood < 0 || answer.amendment.likelihood < inc.draft.likelihood)) {
+          inc.draft.likelihood = answer.amendment.likelihood;
+        }
+        [[fallthrough]];
+      case Stance::concur:
+        ++inc.joiners;
+        inc.joined_weight += economy;
+        ++coalitions_joined_[ally];
+        break;
+      case Stance::separate:
+        ++inc.separate;
+        inc.separate_weight += economy;
+        break;
+      case Stance::reject: ++inc.rejected; break;
+      case Stance::abstain: break;
     }
   }
 
@@ -767,11 +806,36 @@ class Model {
     // §11.5); its answer counts for nothing, and no random number is drawn for it.
     for (const std::uint32_t ally : inc.late_played) ask_late_join(sim, inc, ally);
     const auto decided = static_cast<Rung>(inc.row.rung_decided);
+    // The consent rule (§7.5): under the silence procedure an invitee that did not answer
+    // by the release concurs; a rejection, or under unanimity a silence, blocks the joint
+    // text, and the lead goes alone.
+    const Consent consent = inc.draft.consent;
+    if (consent == Consent::silence) {
+      for (const std::uint32_t ally : inc.unanswered) {
+        ++inc.joiners;
+        inc.joined_weight += sc_.states[ally].economy;
+      }
+    }
+    const bool blocked = (consent != Consent::willing && inc.rejected > 0) ||
+                         (consent == Consent::unanimity && !inc.unanswered.empty());
+    if (blocked) {
+      inc.joiners = 0;
+      inc.joined_weight = 0.0;
+      inc.separate = 0;
+      inc.separate_weight = 0.0;
+    }
+    inc.row.statement = inc.row.invited == 0                    ? 0
+                        : blocked                               ? 4
+                        : inc.joiners == 0 && inc.separate == 0 ? 3
+                        : inc.separate > 0                      ? 2
+                                                                : 1;
     if (inc.joiners == 0) ++run_.coalitions_failed;
     run_.coalition_signers_sum += 1 + inc.joiners;
-    // A statement nobody joined is a unilateral attribution; sanctions stay sanctions.
-    const Rung carried =
-        decided == Rung::coordinate && inc.joiners == 0 ? Rung::attribute : decided;
+    // A statement nobody joined or echoed is a unilateral attribution; sanctions stay
+    // sanctions. Separate statements keep it a coordinated naming (§7.5).
+    const Rung carried = decided == Rung::coordinate && inc.joiners == 0 && inc.separate == 0
+                             ? Rung::attribute
+                             : decided;
     go_public(sim, slot, carried, 1 + inc.joiners);
   }
 
@@ -783,9 +847,12 @@ class Model {
     const Attacker& target = sc_.attackers[named];
     row.rung_final = static_cast<std::uint8_t>(rung);
     row.signers = signers;
+    row.separate = inc.separate;
+    row.evidence = inc.draft.evidence;
     row.response_day = sim.now_days();
-    row.reputation_cost =
-        target.reputation_cost * std::pow(static_cast<double>(signers), target.coalition_exponent);
+    const Statement st = statement(s, signers, inc.joined_weight, inc.separate, inc.separate_weight,
+                                   inc.draft.evidence);
+    row.reputation_cost = target.reputation_cost * st.force(target.coalition_exponent);
     if (rung == Rung::sanction) {
       row.sanction_weight = sc_.states[s].economy + inc.joined_weight;
       row.sanction_days = sanction_rng_[s].exponential(1.0 / doctrine_[s].sanction_days);
@@ -816,7 +883,7 @@ class Model {
     Observation seen;
     seen.attributed = true;
     seen.rung = rung;
-    seen.coalition_size = signers;
+    seen.coalition_size = st.signer_equivalents(target.coalition_exponent);
     seen.delay_days = row.response_day - row.landed_day;
     seen.sanction_weight = row.sanction_weight;
     seen.sanction_days = row.sanction_days;
@@ -937,12 +1004,17 @@ class Model {
     const Rung rung = e.action == ScheduledAction::sanction     ? Rung::sanction
                       : e.action == ScheduledAction::coordinate ? Rung::coordinate
                                                                 : Rung::attribute;
-    const double signers = 1.0 + static_cast<double>(e.signers.size());
+    double cosigned_weight = 0.0, separate_weight = 0.0;
+    for (const std::size_t t : e.signers) cosigned_weight += sc_.states[t].economy;
+    for (const std::size_t t : e.separate) separate_weight += sc_.states[t].economy;
+    const Statement st =
+        statement(s, static_cast<std::uint32_t>(1 + e.signers.size()), cosigned_weight,
+                  static_cast<std::uint32_t>(e.separate.size()), separate_weight, e.evidence);
     Observation seen;
     seen.attributed = true;
     seen.rung = rung;
-    seen.coalition_size = signers;
-    const double reputation = target.reputation_cost * std::pow(signers, target.coalition_exponent);
+    seen.coalition_size = st.signer_equivalents(target.coalition_exponent);
+    const double reputation = target.reputation_cost * st.force(target.coalition_exponent);
     double sanction = 0.0;
     if (rung == Rung::sanction) {
       double weight = sc_.states[s].economy;
@@ -977,6 +1049,44 @@ class Model {
         observe_own(belief_to_update(b, about), seen);
       }
     }
+  }
+
+  // What the named actor sees of a public statement (§7.5): k signers, of whom k − 1
+  // co-signed the lead's text, and `separate` states naming it in words of their own.
+  struct Statement {
+    double signers = 1.0;   // k_eff: co-signers and separate statements, in signer units
+    double evidence = 0.0;  // e
+    double evidence_weight = 0.0;
+    // k_eff^β · (1 + γ_e · e): the statement's reputation cost per unit of ρ.
+    double force(double beta) const {
+      return std::pow(signers, beta) * (1.0 + evidence_weight * evidence);
+    }
+    // The k an attacker learns (k̂, §8): the signers that would cost it as much without
+    // evidence, so that ρ · k̂^β is what it expects to pay.
+    double signer_equivalents(double beta) const {
+      if (evidence == 0.0 || evidence_weight == 0.0 || beta <= 0.0) return signers;
+      return signers * std::pow(1.0 + evidence_weight * evidence, 1.0 / beta);
+    }
+  };
+
+  Statement statement(std::size_t lead, std::uint32_t signers, double cosigned_weight,
+                      std::uint32_t separate, double separate_weight, double evidence) const {
+    const Calibration& m = sc_.calibration;
+    Statement st;
+    st.evidence = evidence;
+    st.evidence_weight = m.evidence_weight;
+    const double keep = 1.0 - m.split_discount;  // what a separate statement counts
+    if (m.signer_weight_share > 0.0 && sc_.states[lead].economy > 0.0) {
+      // Each co-signer counts (1 − η) + η · w_t / w_lead.
+      const double eta = m.signer_weight_share;
+      const double lead_weight = sc_.states[lead].economy;
+      const double cosigners = static_cast<double>(signers - 1);
+      st.signers = 1.0 + (1.0 - eta) * cosigners + eta * cosigned_weight / lead_weight +
+                   keep * ((1.0 - eta) * separate + eta * separate_weight / lead_weight);
+    } else {
+      st.signers = static_cast<double>(signers) + keep * static_cast<double>(separate);
+    }
+    return st;
   }
 
   // Marks disclosure `index` of attacker `a` as lasting or over; κ_a is lowered by every
@@ -1109,7 +1219,7 @@ class Model {
 
   Decider& decider() const { return *options_.wargame->decider; }
 
-  Rung ask_response(const Sim& sim, const Incident& inc, Rung recommended,
+  Rung ask_response(const Sim& sim, Incident& inc, Rung recommended,
                     std::optional<std::size_t> sponsor, double dependence) {
     const IncidentRow& row = inc.row;
     const std::size_t s = row.victim;
@@ -1163,11 +1273,18 @@ class Model {
     if (std::find(options.begin(), options.end(), chosen) == options.end()) {
       throw std::logic_error("the decider chose a rung that is not enabled");
     }
+    if (chosen != Rung::none) {
+      inc.draft = decider().draft(b, chosen, doctrine_[s].evidence);
+      CYBERDETER_CHECK(inc.draft.evidence >= 0.0 && inc.draft.evidence <= 1.0,
+                       "a draft's evidence is a share");
+      CYBERDETER_CHECK(!inc.draft.release_days || *inc.draft.release_days > 0.0,
+                       "a draft is released after its invitations");
+    }
     return chosen;
   }
 
-  bool ask_join(const Sim& sim, const Incident& inc, std::size_t ally, double alignment,
-                double dependence, double p, bool model_answer) {
+  JoinAnswer ask_join(const Sim& sim, const Incident& inc, std::size_t ally, double alignment,
+                      double dependence, double p, bool model_answer) {
     const IncidentRow& row = inc.row;
     const auto named = static_cast<std::uint32_t>(row.named);
     JoinBrief b;
@@ -1189,9 +1306,14 @@ class Model {
     b.p_join = p;
     b.model_answer = model_answer;
     b.invited_day = row.attributed_day;
-    b.deadline_day = row.attributed_day + sc_.calibration.coalition_deadline_days;
+    b.deadline_day = row.attributed_day +
+                     inc.draft.release_days.value_or(sc_.calibration.coalition_deadline_days);
+    b.draft = inc.draft;
     b.record = record(ally, b.day);
-    return decider().join(b);
+    const bool joins = decider().join(b);
+    JoinAnswer answer = decider().stance(b, joins);
+    if (b.late) answer.stance = Stance::abstain;  // it counts for nothing
+    return answer;
   }
 
   void ask_late_join(const Sim& sim, const Incident& inc, std::size_t ally) {

@@ -223,14 +223,21 @@ TableSchema<IncidentRow> incidents_schema() {
       .add("invited", &IncidentRow::invited, "count", "Allies invited")
       .add("signers", &IncidentRow::signers, "count", "States signing (1 = unilateral)")
       .add("response_day", &IncidentRow::response_day, "day", "Public response (-1 if none)")
-      .add("reputation_cost", &IncidentRow::reputation_cost, "VU", "ρ·k^β borne by the named")
+      .add("reputation_cost", &IncidentRow::reputation_cost, "VU",
+           "ρ·k_eff^β·(1 + γ·e) borne by the named")
       .add("sanction_weight", &IncidentRow::sanction_weight, "1", "Imposers' economic weight W")
       .add("sanction_days", &IncidentRow::sanction_days, "day", "Duration of the sanctions")
       .add("sanction_cost", &IncidentRow::sanction_cost, "VU", "σ·W·duration borne by the named")
       .add("learned_day", &IncidentRow::learned_day, "day",
            "When the culprit counted the outcome (-1 if not yet)")
       .add("learned_named", &IncidentRow::learned_named, "1",
-           "The culprit counted the operation as named publicly");
+           "The culprit counted the operation as named publicly")
+      .add("separate", &IncidentRow::separate, "count",
+           "States that named the actor in separate statements of their own wording")
+      .add("evidence", &IncidentRow::evidence, "1",
+           "Share of the technical evidence the public statement released")
+      .add("statement", &IncidentRow::statement, "1",
+           "Joint statement outcome: 0 no coalition, 1 joint, 2 split, 3 alone, 4 blocked");
   return s;
 }
 

@@ -261,6 +261,10 @@ void Loader::read_calibration(Reader& t) {
   m.join_alignment = t.number("join_alignment", m.join_alignment, factor());
   m.join_confidence = t.number("join_confidence", m.join_confidence, factor());
   m.join_dependence = t.number("join_dependence", m.join_dependence, factor());
+  m.split_discount = t.number("split_discount", m.split_discount, Range::probability());
+  m.evidence_weight = t.number("evidence_weight", m.evidence_weight, factor());
+  m.signer_weight_share =
+      t.number("signer_weight_share", m.signer_weight_share, Range::probability());
   m.workforce_reference =
       t.number("workforce_reference", m.workforce_reference, Range::closed(1e-6, max_count));
   m.workforce_elasticity =
@@ -352,6 +356,7 @@ void Loader::read_state(Reader& t, std::size_t index) {
 void Loader::read_doctrine(Reader& d, Doctrine& doctrine, DoctrinePlaces& places) {
   doctrine.sanction_days = d.number("sanction_days", doctrine.sanction_days, mean_days());
   doctrine.noise = d.number("noise", doctrine.noise, value());
+  doctrine.evidence = d.number("evidence", doctrine.evidence, Range::probability());
   for (std::size_t i = 0; i < public_rungs.size(); ++i) {
     if (auto r = d.table(to_string(public_rungs[i]))) {
       RungPolicy& p = doctrine.rung(public_rungs[i]);
@@ -949,6 +954,37 @@ void Loader::read_scheduled() {
         e.signers.push_back(signer);
       }
     }
+    // The statement's content (docs/model.md §7.5): who names the target in words of its
+    // own instead of co-signing, and how much evidence is released.
+    const bool statement =
+        e.action == ScheduledAction::coordinate || e.action == ScheduledAction::sanction;
+    if (t.has("separate")) {
+      if (!statement)
+        t.fail("separate", "applies only to `action` = \"coordinate\" or \"sanction\"");
+      const auto separate = t.string_array("separate");
+      for (std::size_t k = 0; k < separate.size(); ++k) {
+        const std::size_t who = state_item(t, "separate", k, separate[k]);
+        if (who == e.state) t.fail_item("separate", k, "the acting state signs the statement");
+        if (who == sc_.attackers[*e.target].sponsor) {
+          t.fail_item("separate", k, "'" + separate[k] + "' sponsors the target");
+        }
+        if (std::find(e.signers.begin(), e.signers.end(), who) != e.signers.end()) {
+          t.fail_item("separate", k, "'" + separate[k] + "' co-signs already (in `signers`)");
+        }
+        if (std::find(e.separate.begin(), e.separate.end(), who) != e.separate.end()) {
+          t.fail_item("separate", k, "'" + separate[k] + "' is listed twice");
+        }
+        e.separate.push_back(who);
+      }
+    }
+    if (t.has("evidence")) {
+      if (e.action == ScheduledAction::disclose || e.action == ScheduledAction::policy) {
+        t.fail("evidence",
+               "applies only to a public act: `action` = \"attribute\", "
+               "\"coordinate\" or \"sanction\"");
+      }
+      e.evidence = t.number("evidence", e.evidence, Range::probability());
+    }
     if (names && e.target && sc_.attackers[*e.target].sponsor == e.state) {
       t.fail("state",
              "'" + sc_.states[e.state].name + "' sponsors '" + sc_.attackers[*e.target].name + "'");
@@ -1148,6 +1184,9 @@ std::string resolved_toml(const Scenario& sc) {
   w.number("join_alignment", m.join_alignment);
   w.number("join_confidence", m.join_confidence);
   w.number("join_dependence", m.join_dependence);
+  w.number("split_discount", m.split_discount);
+  w.number("evidence_weight", m.evidence_weight);
+  w.number("signer_weight_share", m.signer_weight_share);
   w.number("workforce_reference", m.workforce_reference);
   w.number("workforce_elasticity", m.workforce_elasticity);
   w.number("outsourced_discount", m.outsourced_discount);
@@ -1182,6 +1221,7 @@ std::string resolved_toml(const Scenario& sc) {
     w.table(head + ".doctrine");
     w.number("sanction_days", s.doctrine.sanction_days);
     w.number("noise", s.doctrine.noise);
+    w.number("evidence", s.doctrine.evidence);
     for (const Rung r : public_rungs) {
       w.table(head + ".doctrine." + std::string(to_string(r)));
       w.boolean("enabled", s.doctrine.rung(r).enabled);
@@ -1324,6 +1364,11 @@ std::string resolved_toml(const Scenario& sc) {
     if (e.target) w.string("target", sc.attackers[*e.target].name);
     if (e.action == ScheduledAction::coordinate || e.action == ScheduledAction::sanction) {
       w.line("signers", name_list(sc, e.signers));
+      w.line("separate", name_list(sc, e.separate));
+    }
+    if (e.action == ScheduledAction::attribute || e.action == ScheduledAction::coordinate ||
+        e.action == ScheduledAction::sanction) {
+      w.number("evidence", e.evidence);
     }
     if (e.trigger == ScheduledTrigger::day) {
       w.number("day", e.day);

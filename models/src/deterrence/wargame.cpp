@@ -2,6 +2,8 @@
 
 #include "cyberdeter/models/deterrence/wargame.hpp"
 
+#include <array>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -310,6 +312,36 @@ Program make_program(const Scenario& sc, std::size_t s, double day, const Doctri
     p.end_day = day + *a.years * days_per_year;
   }
   return p;
+}
+
+namespace {
+constexpr std::array<std::string_view, 5> stance_words{"abstain", "concur", "amend", "separate",
+                                                       "reject"};
+constexpr std::array<std::string_view, 3> consent_words{"willing", "unanimity", "silence"};
+}  // namespace
+
+std::string_view to_string(Stance s) noexcept {
+  const auto i = static_cast<std::size_t>(s);
+  return i < stance_words.size() ? stance_words[i] : "?";
+}
+
+std::optional<Stance> parse_stance(std::string_view word) noexcept {
+  for (std::size_t i = 0; i < stance_words.size(); ++i) {
+    if (stance_words[i] == word) return static_cast<Stance>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Consent c) noexcept {
+  const auto i = static_cast<std::size_t>(c);
+  return i < consent_words.size() ? consent_words[i] : "?";
+}
+
+std::optional<Consent> parse_consent(std::string_view word) noexcept {
+  for (std::size_t i = 0; i < consent_words.size(); ++i) {
+    if (consent_words[i] == word) return static_cast<Consent>(i);
+  }
+  return std::nullopt;
 }
 
 }  // namespace cyberdeter::models::deterrence

@@ -68,6 +68,10 @@ struct Answer {
   std::string rationale;
   double seconds = 0.0;
   DecisionSource source = DecisionSource::player;  ///< timeout: the move's time ran out
+  /// The statement's words after the rung (respond: "evidence 0.5 p 0.8", statement.hpp),
+  /// or the stance (join: "separate", "amend evidence 0.2"); empty: the doctrine's
+  /// statement, or concur or abstain as `value` says.
+  std::string words;
 };
 struct ActionAnswer {
   models::deterrence::DoctrineAction action;
@@ -122,6 +126,14 @@ class FrontEnd {
   /// answered (the session makes the answer durable before it returns), in any order.
   virtual void form(const Form& form,
                     const std::function<void(std::size_t, const Answer&)>& answered) = 0;
+  /// Puts every seat's form of a move at once; calls `answered(f, i, answer)` for item i
+  /// of form f, in any order. By default one form after the other (a shared terminal).
+  virtual void forms(const std::vector<Form>& forms,
+                     const std::function<void(std::size_t, std::size_t, const Answer&)>& answered) {
+    for (std::size_t f = 0; f < forms.size(); ++f) {
+      form(forms[f], [&](std::size_t i, const Answer& a) { answered(f, i, a); });
+    }
+  }
   /// One action of a turn. `brief` is empty for the second and later actions of a turn
   /// (shown already). The action returned must pass check_action; after `deadline`, `done`
   /// with source timeout.

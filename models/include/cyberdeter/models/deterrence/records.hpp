@@ -159,6 +159,13 @@ struct IncidentRow {
   double sanction_cost = 0.0;
   double learned_day = -1.0;   ///< when the culprit counted the outcome (-1: not yet)
   bool learned_named = false;  ///< it counted the operation as named publicly
+  /// States that named the actor in statements of their own wording instead of co-signing
+  std::uint32_t separate = 0;
+  double evidence = 0.0;  ///< share of the technical evidence the public statement released
+  /// The joint statement's outcome (docs/model.md §7.5): 0 no coalition was invited,
+  /// 1 joint, 2 split (separate statements), 3 alone (nobody else named the actor),
+  /// 4 blocked (a rejection or silence under the consent rule: the lead alone)
+  std::uint8_t statement = 0;
 };
 
 /// One row of /choices: one target evaluated at one attacker decision, with its EU terms.

@@ -38,6 +38,9 @@ struct Doctrine {
   double sanction_days =
       730.0;  ///< `sanction_days`, mean duration of sanctions (days), > 0; TIES median 2 years
   double noise = 0.0;  ///< `noise`, sd of normal noise added to z (political variance), >= 0
+  /// `evidence` in [0, 1]: the share of the technical evidence its public statements
+  /// release (docs/model.md §7.5); 0 releases none
+  double evidence = 0.0;
 
   /// The policy of a public rung (attribute, coordinate or sanction; `none` has none).
   const RungPolicy& rung(Rung r) const noexcept {
@@ -213,6 +216,10 @@ struct ScheduledEvent {
   ScheduledAction action = ScheduledAction::attribute;  ///< `action`
   std::optional<std::size_t> target;  ///< `target`: the attacker named, sanctioned or exposed
   std::vector<std::size_t> signers;   ///< `signers`: states that co-sign (coordinate, sanction)
+  /// `separate`: states that name the target the same day in statements of their own
+  /// wording instead of co-signing (coordinate, sanction; docs/model.md §7.5)
+  std::vector<std::size_t> separate;
+  double evidence = 0.0;  ///< `evidence` in [0, 1]: share of the technical evidence released
   ScheduledTrigger trigger = ScheduledTrigger::day;  ///< `day`, or `on` = "detected"|"attributed"
   double day = 0.0;                                  ///< `day` (trigger day): when it happens
   std::optional<std::size_t> victim;  ///< `victim`: only operations against this state
@@ -240,10 +247,17 @@ struct Calibration {
   double join_alignment = 3.0;          ///< `join_alignment` >= 0: weight of A[s][t]
   double join_confidence = 2.0;         ///< `join_confidence` >= 0: weight of c
   double join_dependence = 3.0;         ///< `join_dependence` >= 0: weight of R[t][sponsor]
-  double workforce_reference = 1000;    ///< `workforce_reference` > 0: W_ref
-  double workforce_elasticity = 0.3;    ///< `workforce_elasticity` in [0, 1): ε
-  double outsourced_discount = 0.5;     ///< `outsourced_discount` in [0, 1]: weight of vendor staff
-  bool learn_quiet_hardening = false;   ///< `learn_quiet_hardening`
+  /// `split_discount` in [0, 1]: what a separate statement lacks of a co-signature (§7.5)
+  double split_discount = 0.5;
+  /// `evidence_weight` >= 0: how much released evidence adds to a naming's cost (§7.5)
+  double evidence_weight = 1.0;
+  /// `signer_weight_share` in [0, 1]: how far a co-signer counts by its economy, relative
+  /// to the lead's, rather than as one (§7.5); 0 counts heads
+  double signer_weight_share = 0.0;
+  double workforce_reference = 1000;   ///< `workforce_reference` > 0: W_ref
+  double workforce_elasticity = 0.3;   ///< `workforce_elasticity` in [0, 1): ε
+  double outsourced_discount = 0.5;    ///< `outsourced_discount` in [0, 1]: weight of vendor staff
+  bool learn_quiet_hardening = false;  ///< `learn_quiet_hardening`
   double exercise_window_days =
       90;  ///< `exercise_window_days` > 0: how long an exercise's boost lasts
 };

@@ -24,6 +24,44 @@
 
 namespace cyberdeter::models::deterrence {
 
+/// How the co-signers' consent to a circulated draft is counted (docs/model.md §7.5).
+enum class Consent : std::uint8_t {
+  willing = 0,    ///< those who concur sign; a refusal or no answer signs nothing
+  unanimity = 1,  ///< a rejection, or an invitee's silence, blocks the joint text
+  silence = 2,    ///< silence procedure: no answer by the release is consent; a rejection blocks
+};
+
+/// How an invited state answers a circulated draft (docs/model.md §7.5).
+enum class Stance : std::uint8_t {
+  abstain = 0,   ///< signs nothing
+  concur = 1,    ///< co-signs the text
+  amend = 2,     ///< co-signs, with amendments (the joint text keeps the most cautious)
+  separate = 3,  ///< names the actor the same day in a statement of its own wording
+  reject = 4,    ///< objects to the text (blocks it under unanimity or silence)
+};
+
+/// What a victim's public statement says and how it is agreed (docs/model.md §7.5): the
+/// content the attacker sees, apart from who signs.
+struct StatementDraft {
+  /// Share of the technical evidence released, in [0, 1].
+  double evidence = 0.0;
+  /// The ICD 203 band (0 almost no chance ... 6 almost certain) the text states; -1: none
+  /// (a doctrine's statement). The attacker sees the wording only through its divergence.
+  int likelihood = -1;
+  /// Days from the invitations to the release, at least a tick; absent: the scenario's
+  /// calibration.coalition_deadline_days.
+  std::optional<double> release_days;
+  Consent consent = Consent::willing;
+  bool operator==(const StatementDraft&) const = default;
+};
+
+/// An invited state's answer to a draft: its stance, and for `amend` the text it asks for
+/// (the joint text takes the least evidence and the weakest wording of its signers).
+struct JoinAnswer {
+  Stance stance = Stance::abstain;
+  StatementDraft amendment;
+};
+
 /// What a state knows of the attacks on it and of public responses so far. It never
 /// includes what the state cannot know (undetected operations, the true culprits).
 struct StateRecord {
@@ -100,6 +138,8 @@ struct JoinBrief {
   /// The ally's answer delay passed the deadline: asked at the deadline, its answer does
   /// not count (model_answer is then false: a lost answer signs nothing).
   bool late = false;
+  /// The leader's draft: its evidence, wording, release and consent rule.
+  StatementDraft draft;
   StateRecord record;
 };
 
@@ -157,6 +197,12 @@ void apply(Doctrine& d, const DoctrineAction& action);
 /// characters); an underflow reads as 0. False if `text` is not one.
 bool parse_decimal(std::string_view text, double& value);
 
+/// The words of a stance ("abstain", "concur", "amend", "separate", "reject") and back.
+std::string_view to_string(Stance s) noexcept;
+std::optional<Stance> parse_stance(std::string_view word) noexcept;
+std::string_view to_string(Consent c) noexcept;
+std::optional<Consent> parse_consent(std::string_view word) noexcept;
+
 /// Parses the words of a turn action: "done", "enable sanction", "disable coordinate",
 /// "threshold attribute 0.4", "program training [rate R] [years Y] [cost C]", "program
 /// investment ...", "program exercise [cost C]", "program sharing COMMUNITY [years Y]
@@ -176,6 +222,22 @@ class Decider {
   /// One of brief.options().
   virtual Rung respond(const ResponseBrief& brief) = 0;
   virtual bool join(const JoinBrief& brief) = 0;
+  /// Called right after respond() chose a public rung: the statement the victim drafts
+  /// and circulates. By default the doctrine's: `doctrine_evidence`, no stated wording,
+  /// the coalition deadline and the willing's consent.
+  virtual StatementDraft draft(const ResponseBrief& /*brief*/, Rung /*chosen*/,
+                               double doctrine_evidence) {
+    StatementDraft d;
+    d.evidence = doctrine_evidence;
+    return d;
+  }
+  /// Called right after join() with its answer: how the state stands on the draft. By
+  /// default it concurs if it joins and abstains otherwise.
+  virtual JoinAnswer stance(const JoinBrief& /*brief*/, bool joins) {
+    JoinAnswer a;
+    a.stance = joins ? Stance::concur : Stance::abstain;
+    return a;
+  }
   /// Called again after each action, with the brief brought up to date, until it returns
   /// an action of kind `done`. Every other action must pass check_action.
   virtual DoctrineAction turn(const TurnBrief& brief) = 0;

@@ -1,0 +1,246 @@
+// The war-game page: one seat, the white cell or an observer, over the seat protocol
+// (docs/wargame.md, "The seat protocol"). Plain JavaScript; text is shown with
+// textContent only, never as HTML.
+"use strict";
+
+const LIKELIHOODS = ["", "almost_no_chance", "very_unlikely", "unlikely", "even_chance",
+                     "likely", "very_likely", "almost_certain"];
+const STANCES = ["default", "concur", "amend", "separate", "abstain", "reject"];
+
+const $ = (id) => document.getElementById(id);
+let ws = null;
+let role = null;
+let deadline = null;  // local time (ms) when the open form's move ends
+let paused = false;   // the white cell stopped the clock
+const channels = {};  // white cell: the last form of each seat
+
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function log(text, error) {
+  const li = el("li", { textContent: new Date().toLocaleTimeString() + "  " + text });
+  if (error) li.classList.add("error");
+  $("log").prepend(li);
+}
+
+function show(id, on) { $(id).classList.toggle("hidden", !on); }
+
+function send(message) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+}
+
+function select(name, values, chosen) {
+  const s = el("select", { name });
+  for (const v of values) s.append(el("option", { value: v, textContent: v || "(none)" }));
+  if (chosen !== undefined) s.value = chosen;
+  return s;
+}
+
+function field(label, input) { return el("label", {}, label + " ", input); }
+
+// The words of a response: the rung, then the statement's words (docs/wargame.md).
+function respondWords(f) {
+  const rung = f.rung.value;
+  if (rung === "default") return "default";
+  const words = [rung];
+  if (rung !== "quiet") {
+    if (f.evidence.value !== "") words.push("evidence", f.evidence.value);
+    if (f.likelihood.value) words.push("likelihood", f.likelihood.value);
+    if (rung !== "attribute") {
+      if (f.release.value !== "") words.push("release", f.release.value);
+      if (f.consent.value) words.push("consent", f.consent.value);
+    }
+  }
+  if (f.p.value !== "") words.push("p", f.p.value);
+  return words.join(" ");
+}
+
+function stanceWords(f) {
+  const stance = f.stance.value;
+  if (stance !== "amend") return stance;
+  const words = ["amend"];
+  if (f.evidence.value !== "") words.push("evidence", f.evidence.value);
+  if (f.likelihood.value) words.push("likelihood", f.likelihood.value);
+  return words.join(" ");
+}
+
+function renderItem(form, item) {
+  const box = el("div", { className: "item" });
+  box.dataset.item = item.item;
+  box.dataset.kind = item.kind;
+  if (item.answered) box.classList.add("answered");
+  box.append(el("h3", { textContent: (item.item + 1) + ". " + item.summary }));
+  box.append(el("pre", { className: "brief", textContent: item.brief }));
+  const f = {};
+  const fields = el("div", { className: "fields" });
+  if (item.kind === "respond") {
+    f.rung = select("rung", ["default", ...item.options], "default");
+    f.evidence = el("input", { type: "number", min: 0, max: 1, step: 0.05, name: "evidence" });
+    f.likelihood = select("likelihood", LIKELIHOODS, "");
+    f.release = el("input", { type: "number", min: 1, max: 365, step: 1, name: "release" });
+    f.consent = select("consent", ["", "willing", "unanimity", "silence"], "");
+    fields.append(field("Response (default: " + item.recommended + ")", f.rung),
+                  field("Evidence released", f.evidence), field("Likelihood stated", f.likelihood),
+                  field("Release in (days)", f.release), field("Consent", f.consent));
+  } else {
+    const d = item.draft;
+    box.append(el("p", { textContent: item.leader + "'s draft: evidence " + d.evidence +
+      (d.likelihood ? ", likelihood " + d.likelihood : "") + ", consent " + d.consent +
+      (d.release_days ? ", release in " + d.release_days + " days" : "") +
+      (item.late ? " (your answer comes after the release: it will not count)" : "") }));
+    f.stance = select("stance", STANCES, "default");
+    f.evidence = el("input", { type: "number", min: 0, max: 1, step: 0.05, name: "evidence" });
+    f.likelihood = select("likelihood", LIKELIHOODS, "");
+    fields.append(field("Stance (default: " + item.model_answer + ")", f.stance),
+                  field("Amend evidence", f.evidence), field("Amend likelihood", f.likelihood));
+  }
+  f.p = el("input", { type: "number", min: 0, max: 1, step: 0.05, name: "p" });
+  if (item.kind === "respond") fields.append(field("Your probability it did it", f.p));
+  f.rationale = el("input", { className: "wide", name: "rationale",
+                              placeholder: "rationale (why)" });
+  fields.append(field("Rationale", f.rationale));
+  const button = el("button", { className: "send", textContent: "Send", disabled: item.answered });
+  button.addEventListener("click", () => {
+    const choice = item.kind === "respond" ? respondWords(f) : stanceWords(f);
+    send({ type: "answer", move: form.move, item: item.item, choice,
+           rationale: f.rationale.value });
+  });
+  fields.append(button);
+  box.append(fields);
+  return box;
+}
+
+function renderForm(form) {
+  $("form-title").textContent = "Move " + form.move + (form.follow_up ? " (follow-up)" : "") +
+    ": " + form.items.length + " question(s), days " + Math.round(form.from_day) + " to " +
+    Math.round(form.to_day);
+  const items = $("items");
+  items.replaceChildren(...form.items.map((item) => renderItem(form, item)));
+  deadline = form.seconds_left === null ? null : Date.now() + 1000 * form.seconds_left;
+  paused = form.paused;
+  show("forms", true);
+}
+
+function renderChannel(seat, message) {
+  channels[seat] = channels[seat] || [];
+  channels[seat].unshift(message);
+  channels[seat].length = Math.min(channels[seat].length, 20);
+  const box = el("div", { className: "channel" });
+  box.dataset.seat = seat;
+  box.append(el("h3", { textContent: seat }));
+  for (const m of channels[seat]) {
+    let text = m.type;
+    if (m.type === "form") text += " move " + m.move + ": " + m.items.map((i) => i.summary).join("; ");
+    else if (m.type === "ack") text += " item " + m.item + ": " + (m.choice || m.action || "");
+    else if (m.type === "turn" || m.type === "notice") text += ": " + (m.brief || m.text);
+    box.append(el("div", { textContent: text }));
+  }
+  const old = document.querySelector('.channel[data-seat="' + CSS.escape(seat) + '"]');
+  if (old) old.replaceWith(box); else $("channels").append(box);
+}
+
+function receive(m) {
+  switch (m.type) {
+    case "welcome":
+      role = m.role;
+      $("status").textContent = "connected";
+      $("status").className = "status ok";
+      $("who").textContent = (m.role === "seat" ? m.seat : m.role) + " — " + m.scenario;
+      show("join", false);
+      show("white", role === "white cell");
+      break;
+    case "form": renderForm(m); break;
+    case "ack": {
+      const box = document.querySelector('.item[data-item="' + m.item + '"]');
+      if (box && m.item !== undefined) {
+        box.classList.add("answered");
+        box.querySelector("button.send").disabled = true;
+      }
+      log("accepted: " + (m.choice || m.action || m.white_cell || ""));
+      break;
+    }
+    case "turn":
+      $("turn-brief").textContent = m.brief || $("turn-brief").textContent;
+      show("turn", true);
+      break;
+    case "notice":
+      $("notices").append(el("li", { textContent: m.text }));
+      break;
+    case "move":
+      $("moves").append(el("li", { textContent: "move " + m.move + " " + m.phase }));
+      if (m.phase === "closed") { show("forms", false); show("turn", false); deadline = null; }
+      break;
+    case "copy": renderChannel(m.to, m.message); break;
+    case "clock":
+      $("moves").append(el("li", { textContent: "clock " + m.phase }));
+      paused = m.phase === "paused";
+      break;
+    case "error": log(m.error, true); break;
+    case "end":
+      $("summary").textContent = m.summary;
+      show("end", true);
+      show("forms", false);
+      show("turn", false);
+      break;
+    default: log("unknown message " + m.type);
+  }
+}
+
+function connect(seat, token) {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  ws = new WebSocket(scheme + location.host + "/");
+  ws.addEventListener("open", () => {
+    const hello = { type: "hello", seat };
+    if (token) hello.token = token;
+    send(hello);
+  });
+  ws.addEventListener("message", (e) => {
+    try { receive(JSON.parse(e.data)); } catch (err) { log("bad message: " + err, true); }
+  });
+  ws.addEventListener("close", () => {
+    $("status").textContent = "disconnected (reload to rejoin)";
+    $("status").className = "status bad";
+  });
+}
+
+function tick() {
+  if (deadline === null) { $("clock").textContent = ""; return; }
+  if (paused) { deadline += 500; $("clock").textContent = "clock paused"; return; }
+  const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+  $("clock").textContent = "time left " + Math.floor(left / 60) + ":" +
+    String(left % 60).padStart(2, "0");
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  const q = new URLSearchParams(location.search);
+  $("end-move").addEventListener("click", () => send({ type: "end_move" }));
+  $("pause").addEventListener("click", () => send({ type: "pause" }));
+  $("resume").addEventListener("click", () => send({ type: "resume" }));
+  $("set-deadline").addEventListener("click", () =>
+    send({ type: "deadline", seconds: Number($("deadline-seconds").value) }));
+  $("turn-send").addEventListener("click", () => {
+    send({ type: "action", words: $("turn-words").value });
+    $("turn-words").value = "";
+  });
+  $("turn-done").addEventListener("click", () => {
+    send({ type: "action", words: "done" });
+    show("turn", false);
+  });
+  $("join-go").addEventListener("click", () => {
+    const url = new URL(location.href);
+    url.searchParams.set("seat", $("join-seat").value);
+    url.searchParams.set("token", $("join-token").value);
+    location.href = url.toString();
+  });
+  setInterval(tick, 500);
+  if (q.get("seat")) {
+    connect(q.get("seat"), q.get("token"));
+  } else {
+    show("join", true);
+    $("status").textContent = "not seated";
+  }
+});
