@@ -50,6 +50,16 @@ def receive(ws):
     return json.loads(ws.recv())
 
 
+def receive_until(ws, kind, limit=50):
+    """The next message of type `kind`, skipping others (a move may open, or the clock
+    tick, between two messages a test expects); fails after `limit` others."""
+    for _ in range(limit):
+        m = receive(ws)
+        if m["type"] == kind:
+            return m
+    raise AssertionError(f"no '{kind}' message in {limit}")
+
+
 class Seat(threading.Thread):
     """Plays a seat until the session ends or `stop_after_move` closes."""
 
