@@ -14,18 +14,26 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[
 seconds() { /usr/bin/time -f "%e" "$bin" run "$scenario" -o "$out/o.h5" -q "$@" 2>&1 >/dev/null | tail -1; }
 
 declare -A times
-variants=("plain" "incidents" "incidents_c0" "choices")
+variants=("plain" "one_thread" "incidents" "incidents_c0" "choices")
 for ((r = 0; r < rounds; r++)); do
   times[plain]+="$(seconds --replications 500) "
+  times[one_thread]+="$(seconds --replications 500 --threads 1) "
   times[incidents]+="$(seconds --replications 500 --incidents) "
   times[incidents_c0]+="$(seconds --replications 500 --incidents --compression 0) "
   times[choices]+="$(seconds --replications 500 --incidents --choices) "
 done
 base=$(echo ${times[plain]} | tr ' ' '\n' | median)
-echo "japan_2015_2021, 500 replications, median of $rounds runs (wall time, 2 threads: model + writer)"
+echo "japan_2015_2021, 500 replications, median of $rounds runs (wall time; all cores but one_thread)"
 for v in "${variants[@]}"; do
   m=$(echo ${times[$v]} | tr ' ' '\n' | median)
   printf "  %-14s %6.2f s  ratio %.2f\n" "$v" "$m" "$(echo "$m / $base" | bc -l)"
+done
+
+echo "peak memory against replications (minimal.toml):"
+for reps in 200 20000 100000; do
+  kb=$(/usr/bin/time -f "%M" "$bin" run scenarios/minimal.toml -o "$out/m.h5" -q \
+       --replications $reps 2>&1 >/dev/null | tail -1)
+  echo "  ${reps} replications: ${kb} KB"
 done
 
 echo "peak memory against horizon (10 replications, --incidents):"

@@ -26,6 +26,10 @@ class Recording final : public RunSink {
     choices_.push_back(row);
     order_.push_back(Kind::choice);
   }
+  std::size_t bytes() const {
+    return order_.size() + periods_.size() * sizeof(PeriodRow) +
+           incidents_.size() * sizeof(IncidentRow) + choices_.size() * sizeof(ChoiceRow);
+  }
   void replay(RunSink& sink) const {
     std::size_t p = 0, i = 0, c = 0;
     for (const Kind k : order_) {
@@ -79,6 +83,7 @@ class Pool {
       if (auto it = done_.find(r); it != done_.end()) {
         Finished f = std::move(it->second);
         done_.erase(it);
+        buffered_ -= f.rows.bytes();
         next_out_ = r + 1;
         lock.unlock();
         space_.notify_all();
@@ -99,8 +104,14 @@ class Pool {
       std::uint64_t r = 0;
       {
         std::unique_lock lock(mutex_);
-        space_.wait(lock,
-                    [&] { return stop_ || next_task_ >= n_ || next_task_ < next_out_ + window_; });
+        // Finished replications wait for their turn in memory: at most `window_` of them,
+        // and no new one starts while they hold more than the budget (long horizons with
+        // incidents). When every started replication was taken, nothing is held, so the
+        // next one always starts.
+        space_.wait(lock, [&] {
+          return stop_ || next_task_ >= n_ ||
+                 (next_task_ < next_out_ + window_ && buffered_ <= options_.buffer_bytes);
+        });
         if (stop_ || next_task_ >= n_) return;
         r = next_task_++;
       }
@@ -115,6 +126,7 @@ class Pool {
         // Replications after a failed one are not started: every earlier one was, so the
         // calling thread reaches the failure whatever the timing.
         if (f.error) stop_ = true;
+        buffered_ += f.rows.bytes();
         done_.emplace(r, std::move(f));
       }
       ready_.notify_all();
@@ -129,6 +141,7 @@ class Pool {
   std::condition_variable ready_, space_;
   std::map<std::uint64_t, Finished> done_;
   std::uint64_t next_task_ = 0, next_out_ = 0;
+  std::size_t buffered_ = 0;  // bytes of the rows in done_
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };

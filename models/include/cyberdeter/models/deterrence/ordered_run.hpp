@@ -4,9 +4,12 @@
 // Each worker runs whole replications into its own buffer; the calling thread replays the
 // buffers to the sink in replication order, with exactly the calls a loop on one thread
 // would make. A sink therefore cannot tell how many threads ran: same calls, same order,
-// same bytes in the file. At most `window` finished replications wait in memory, so
-// memory does not grow with the number of replications.
+// same bytes in the file. At most `window` finished replications, and about
+// `buffer_bytes` of their rows, wait in memory, so memory does not grow with the number
+// of replications; it grows with one replication's rows per thread (a long horizon with
+// incidents), which a single thread streams instead.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 
@@ -17,7 +20,10 @@ namespace cyberdeter::models::deterrence {
 struct OrderedRunOptions {
   unsigned threads = 1;  ///< worker threads (1: a plain loop on the calling thread)
   unsigned window = 0;   ///< finished replications held at most (0: 4 per thread)
-  RunOptions run;        ///< what the model sends to the sink
+  /// No replication starts while the finished ones waiting hold more bytes of rows than
+  /// this: memory is at most this plus one replication's rows per thread.
+  std::size_t buffer_bytes = std::size_t{8} << 20;
+  RunOptions run;  ///< what the model sends to the sink
   /// Called on the calling thread between replications and while it waits; may throw
   /// (an interruption): the workers stop and the exception propagates.
   std::function<void()> check_interrupted;
