@@ -171,6 +171,8 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     std::optional<wargame::ActionAnswer> action;
   };
   std::optional<Turn> turn;
+  // What went public so far ("published" messages), shown to whoever (re)joins.
+  std::vector<json::Value> public_record;
 
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
@@ -471,6 +473,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       if (c.role == Role::white) send_to(c, copy(forms[f].state, form_json(f)));
       if (c.role == Role::seat && forms[f].state == c.state) send_to(c, form_json(f));
     }
+    for (const json::Value& p : public_record) send_to(c, p);
     if (turn && c.role == Role::white) send_to(c, copy(turn->state, turn_json()));
     if (turn && c.role == Role::seat && turn->state == c.state) send_to(c, turn_json());
   }
@@ -935,6 +938,35 @@ void ServerFrontEnd::notice(std::uint32_t state, const std::string& text) {
     json::Value n = json::object();
     n.set("type", "notice").set("seat", hub->name_of(state)).set("text", text);
     hub->to_seat(state, n);
+  });
+}
+
+void ServerFrontEnd::published(const det::Publication& p) {
+  static constexpr const char* outcomes[] = {"alone", "joint", "split", "unjoined", "blocked"};
+  const Hub& h = *hub_;
+  json::Value v = json::object();
+  v.set("type", "published")
+      .set("incident", p.incident)
+      .set("day", p.day)
+      .set("lead", h.name_of(p.lead))
+      .set("named", h.sc.attackers.at(p.named).name)
+      .set("rung", wargame::rung_word(p.rung))
+      .set("outcome", p.statement < 5 ? outcomes[p.statement] : "alone");
+  json::Value cosigners = json::array();
+  for (const std::uint32_t s : p.cosigners) cosigners.push(h.name_of(s));
+  json::Value separate = json::array();
+  for (const std::uint32_t s : p.separate) separate.push(h.name_of(s));
+  v.set("cosigners", std::move(cosigners)).set("separate", std::move(separate));
+  v.set("evidence", p.evidence);
+  v.set("likelihood", p.likelihood >= 0
+                          ? json::Value(std::string(wargame::likelihood_word(p.likelihood)))
+                          : json::Value(nullptr));
+  hub_->post([hub = hub_, v = std::move(v)] {
+    {
+      std::lock_guard lock(hub->m);
+      hub->public_record.push_back(v);
+    }
+    hub->to_all(v);
   });
 }
 

@@ -128,7 +128,30 @@ def test_each_seat_sees_only_its_own_channel_and_observers_only_what_is_public(p
     white = players["white cell"].received
     assert {m["to"] for m in white if m["type"] == "copy"} == set(SEATS)
     observer = players["observer"].received
-    assert {m["type"] for m in observer} == {"welcome", "move", "end"}
+    assert {m["type"] for m in observer} == {"welcome", "move", "published", "end"}
+    assert not any(k in m for m in observer for k in ("brief", "draft", "items", "message"))
+    # Each statement or sanction that went public, once, to observers and every seat alike,
+    # as the model carried it: who names whom, with whom, the words, the evidence, the day.
+    published = [m for m in observer if m["type"] == "published"]
+    assert len({m["incident"] for m in published}) == len(published)
+    for s in [*SEATS, "white cell"]:
+        assert [m for m in players[s].received if m["type"] == "published"] == published
+    inc = table(out, "/incidents")
+    public = inc[inc["rung_final"] > 0]
+    assert sorted(m["incident"] for m in published) == sorted(public["incident"].tolist())
+    outcomes = ["alone", "joint", "split", "unjoined", "blocked"]
+    for m in published:
+        row = public[public["incident"] == m["incident"]][0]
+        assert m["day"] == pytest.approx(row["response_day"])
+        assert m["evidence"] == pytest.approx(row["evidence"])
+        assert m["outcome"] == outcomes[row["statement"]]
+        assert len(m["cosigners"]) == row["signers"] - 1
+        assert len(m["separate"]) == row["separate"]
+        if m["lead"] == "Victim" and m["outcome"] in ("joint", "split"):
+            assert m["likelihood"] == "likely"
+            assert m["evidence"] == pytest.approx(0.2 if "Ally1" in m["cosigners"] else 0.5)
+            assert ("Ally2" in m["separate"]) == (m["outcome"] == "split")
+    assert any(m["outcome"] == "split" for m in published)
     # The message log holds every message, and never a token.
     log = [json.loads(line) for line in open(f"{out}.messages")]
     assert {e["dir"] for e in log} == {"in", "out"}
