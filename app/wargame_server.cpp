@@ -516,6 +516,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (c.role == Role::observer) return c.send_error("an observer only reads what is public");
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
+    if (type == "injects") return injects(c);
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -660,6 +661,40 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     json::Value ack = json::object();
     ack.set("type", "ack").set("move", turn->move).set("action", det::format_action(a.action, sc));
     to_seat(c.state, ack);
+  }
+
+  // The master events list: the scenario's scheduled events (docs/model.md §10.3), each
+  // with whether it is still to come after the move under way.
+  void injects(Connection& c) {
+    if (c.role != Role::white) return c.send_error("only the white cell reads the injects");
+    std::lock_guard lock(m);
+    const double now = forms.empty() ? -1.0 : forms.front().to_day;  // -1: between moves
+    json::Value list = json::array();
+    for (std::size_t i = 0; i < sc.scheduled.size(); ++i) {
+      const det::ScheduledEvent& e = sc.scheduled[i];
+      json::Value v = json::object();
+      const bool on_day = e.trigger == det::ScheduledTrigger::day;
+      v.set("inject", i)
+          .set("name", e.name)
+          .set("enabled", e.enabled)
+          .set("state", name_of(e.state))
+          .set("action", det::to_string(e.action))
+          .set("trigger", on_day ? "day" : "conditional")
+          .set("day", e.day)
+          .set("evidence", e.evidence)
+          .set("target",
+               e.target ? json::Value(sc.attackers.at(*e.target).name) : json::Value(nullptr));
+      json::Value signers = json::array();
+      for (const std::size_t t : e.signers) signers.push(name_of(t));
+      json::Value separate = json::array();
+      for (const std::size_t t : e.separate) separate.push(name_of(t));
+      v.set("signers", std::move(signers)).set("separate", std::move(separate));
+      v.set("pending", e.enabled && (!on_day || e.day > now));
+      list.push(std::move(v));
+    }
+    json::Value v = json::object();
+    v.set("type", "injects").set("injects", std::move(list));
+    send_to(c, v);
   }
 
   void white_cell(Connection& c, const std::string& type, const json::Value& msg) {

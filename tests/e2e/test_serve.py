@@ -366,3 +366,41 @@ def test_the_white_cell_pauses_the_clock(binary, source_dir, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_white_cell_reads_the_master_events_list_and_no_one_else(binary, source_dir,
+                                                                       tmp_path):
+    scenario = tmp_path / "injects.toml"
+    scenario.write_text((source_dir / SCENARIO).read_text() + """
+[[scheduled]]
+name = "Victim and Ally1 name GroupA"
+state = "Victim"
+action = "coordinate"
+target = "GroupA"
+signers = ["Ally1"]
+separate = ["Ally2"]
+evidence = 0.3
+day = 500
+""")
+    proc, links = start_server(binary, [str(scenario), *(f"--seat={s}" for s in SEATS),
+                                        "--white-cell", *TWO_MOVES, "-o", str(tmp_path / "i.h5")])
+    try:
+        white = connect(links["white cell"])
+        assert receive(white)["role"] == "white cell"
+        white.send(json.dumps({"type": "injects"}))
+        got = receive_until(white, "injects")
+        assert got["injects"] == [{
+            "inject": 0, "name": "Victim and Ally1 name GroupA", "enabled": True,
+            "state": "Victim", "action": "coordinate", "trigger": "day", "day": 500.0,
+            "evidence": 0.3, "target": "GroupA", "signers": ["Ally1"], "separate": ["Ally2"],
+            "pending": True}]
+        for who, why in (("Ally1", "only the white cell"), ("observers", "observer")):
+            ws = connect(links[who])
+            receive(ws)
+            ws.send(json.dumps({"type": "injects"}))
+            expect_error(ws, why)
+            ws.close()
+        white.close()
+    finally:
+        proc.kill()
+        proc.wait(10)
