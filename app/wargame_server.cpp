@@ -171,6 +171,8 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     std::optional<wargame::ActionAnswer> action;
   };
   std::optional<Turn> turn;
+  // What went public so far ("published" messages), shown to whoever (re)joins.
+  std::vector<json::Value> public_record;
 
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
@@ -471,6 +473,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       if (c.role == Role::white) send_to(c, copy(forms[f].state, form_json(f)));
       if (c.role == Role::seat && forms[f].state == c.state) send_to(c, form_json(f));
     }
+    for (const json::Value& p : public_record) send_to(c, p);
     if (turn && c.role == Role::white) send_to(c, copy(turn->state, turn_json()));
     if (turn && c.role == Role::seat && turn->state == c.state) send_to(c, turn_json());
   }
@@ -513,6 +516,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (c.role == Role::observer) return c.send_error("an observer only reads what is public");
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
+    if (type == "injects") return injects(c);
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -657,6 +661,40 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     json::Value ack = json::object();
     ack.set("type", "ack").set("move", turn->move).set("action", det::format_action(a.action, sc));
     to_seat(c.state, ack);
+  }
+
+  // The master events list: the scenario's scheduled events (docs/model.md §10.3), each
+  // with whether it is still to come after the move under way.
+  void injects(Connection& c) {
+    if (c.role != Role::white) return c.send_error("only the white cell reads the injects");
+    std::lock_guard lock(m);
+    const double now = forms.empty() ? -1.0 : forms.front().to_day;  // -1: between moves
+    json::Value list = json::array();
+    for (std::size_t i = 0; i < sc.scheduled.size(); ++i) {
+      const det::ScheduledEvent& e = sc.scheduled[i];
+      json::Value v = json::object();
+      const bool on_day = e.trigger == det::ScheduledTrigger::day;
+      v.set("inject", i)
+          .set("name", e.name)
+          .set("enabled", e.enabled)
+          .set("state", name_of(e.state))
+          .set("action", det::to_string(e.action))
+          .set("trigger", on_day ? "day" : "conditional")
+          .set("day", e.day)
+          .set("evidence", e.evidence)
+          .set("target",
+               e.target ? json::Value(sc.attackers.at(*e.target).name) : json::Value(nullptr));
+      json::Value signers = json::array();
+      for (const std::size_t t : e.signers) signers.push(name_of(t));
+      json::Value separate = json::array();
+      for (const std::size_t t : e.separate) separate.push(name_of(t));
+      v.set("signers", std::move(signers)).set("separate", std::move(separate));
+      v.set("pending", e.enabled && (!on_day || e.day > now));
+      list.push(std::move(v));
+    }
+    json::Value v = json::object();
+    v.set("type", "injects").set("injects", std::move(list));
+    send_to(c, v);
   }
 
   void white_cell(Connection& c, const std::string& type, const json::Value& msg) {
@@ -935,6 +973,35 @@ void ServerFrontEnd::notice(std::uint32_t state, const std::string& text) {
     json::Value n = json::object();
     n.set("type", "notice").set("seat", hub->name_of(state)).set("text", text);
     hub->to_seat(state, n);
+  });
+}
+
+void ServerFrontEnd::published(const det::Publication& p) {
+  static constexpr const char* outcomes[] = {"alone", "joint", "split", "unjoined", "blocked"};
+  const Hub& h = *hub_;
+  json::Value v = json::object();
+  v.set("type", "published")
+      .set("incident", p.incident)
+      .set("day", p.day)
+      .set("lead", h.name_of(p.lead))
+      .set("named", h.sc.attackers.at(p.named).name)
+      .set("rung", wargame::rung_word(p.rung))
+      .set("outcome", p.statement < 5 ? outcomes[p.statement] : "alone");
+  json::Value cosigners = json::array();
+  for (const std::uint32_t s : p.cosigners) cosigners.push(h.name_of(s));
+  json::Value separate = json::array();
+  for (const std::uint32_t s : p.separate) separate.push(h.name_of(s));
+  v.set("cosigners", std::move(cosigners)).set("separate", std::move(separate));
+  v.set("evidence", p.evidence);
+  v.set("likelihood", p.likelihood >= 0
+                          ? json::Value(std::string(wargame::likelihood_word(p.likelihood)))
+                          : json::Value(nullptr));
+  hub_->post([hub = hub_, v = std::move(v)] {
+    {
+      std::lock_guard lock(hub->m);
+      hub->public_record.push_back(v);
+    }
+    hub->to_all(v);
   });
 }
 

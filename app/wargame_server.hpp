@@ -53,6 +53,8 @@ class ServerFrontEnd final : public wargame::FrontEnd {
                              std::uint32_t move,
                              std::optional<wargame::Clock::time_point> deadline) override;
   void notice(std::uint32_t state, const std::string& text) override;
+  /// Broadcasts what went public to every connection, observers too ("published").
+  void published(const models::deterrence::Publication& p) override;
 
   /// Tells every connection that the session ended, with the after-action summary, and
   /// stops the server.

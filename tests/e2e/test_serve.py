@@ -128,7 +128,30 @@ def test_each_seat_sees_only_its_own_channel_and_observers_only_what_is_public(p
     white = players["white cell"].received
     assert {m["to"] for m in white if m["type"] == "copy"} == set(SEATS)
     observer = players["observer"].received
-    assert {m["type"] for m in observer} == {"welcome", "move", "end"}
+    assert {m["type"] for m in observer} == {"welcome", "move", "published", "end"}
+    assert not any(k in m for m in observer for k in ("brief", "draft", "items", "message"))
+    # Each statement or sanction that went public, once, to observers and every seat alike,
+    # as the model carried it: who names whom, with whom, the words, the evidence, the day.
+    published = [m for m in observer if m["type"] == "published"]
+    assert len({m["incident"] for m in published}) == len(published)
+    for s in [*SEATS, "white cell"]:
+        assert [m for m in players[s].received if m["type"] == "published"] == published
+    inc = table(out, "/incidents")
+    public = inc[inc["rung_final"] > 0]
+    assert sorted(m["incident"] for m in published) == sorted(public["incident"].tolist())
+    outcomes = ["alone", "joint", "split", "unjoined", "blocked"]
+    for m in published:
+        row = public[public["incident"] == m["incident"]][0]
+        assert m["day"] == pytest.approx(row["response_day"])
+        assert m["evidence"] == pytest.approx(row["evidence"])
+        assert m["outcome"] == outcomes[row["statement"]]
+        assert len(m["cosigners"]) == row["signers"] - 1
+        assert len(m["separate"]) == row["separate"]
+        if m["lead"] == "Victim" and m["outcome"] in ("joint", "split"):
+            assert m["likelihood"] == "likely"
+            assert m["evidence"] == pytest.approx(0.2 if "Ally1" in m["cosigners"] else 0.5)
+            assert ("Ally2" in m["separate"]) == (m["outcome"] == "split")
+    assert any(m["outcome"] == "split" for m in published)
     # The message log holds every message, and never a token.
     log = [json.loads(line) for line in open(f"{out}.messages")]
     assert {e["dir"] for e in log} == {"in", "out"}
@@ -343,3 +366,41 @@ def test_the_white_cell_pauses_the_clock(binary, source_dir, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_white_cell_reads_the_master_events_list_and_no_one_else(binary, source_dir,
+                                                                       tmp_path):
+    scenario = tmp_path / "injects.toml"
+    scenario.write_text((source_dir / SCENARIO).read_text() + """
+[[scheduled]]
+name = "Victim and Ally1 name GroupA"
+state = "Victim"
+action = "coordinate"
+target = "GroupA"
+signers = ["Ally1"]
+separate = ["Ally2"]
+evidence = 0.3
+day = 500
+""")
+    proc, links = start_server(binary, [str(scenario), *(f"--seat={s}" for s in SEATS),
+                                        "--white-cell", *TWO_MOVES, "-o", str(tmp_path / "i.h5")])
+    try:
+        white = connect(links["white cell"])
+        assert receive(white)["role"] == "white cell"
+        white.send(json.dumps({"type": "injects"}))
+        got = receive_until(white, "injects")
+        assert got["injects"] == [{
+            "inject": 0, "name": "Victim and Ally1 name GroupA", "enabled": True,
+            "state": "Victim", "action": "coordinate", "trigger": "day", "day": 500.0,
+            "evidence": 0.3, "target": "GroupA", "signers": ["Ally1"], "separate": ["Ally2"],
+            "pending": True}]
+        for who, why in (("Ally1", "only the white cell"), ("observers", "observer")):
+            ws = connect(links[who])
+            receive(ws)
+            ws.send(json.dumps({"type": "injects"}))
+            expect_error(ws, why)
+            ws.close()
+        white.close()
+    finally:
+        proc.kill()
+        proc.wait(10)

@@ -291,6 +291,8 @@ class Session::Pass final : public det::Decider {
     if (joins) cosigners[incident].push_back(ally);
   }
 
+  void published(const det::Publication& p) override { publications.push_back(p); }
+
   /// The run ended: a script not used up is an error.
   void finished() const {
     if (next_ < fixed_.size()) {
@@ -309,6 +311,7 @@ class Session::Pass final : public det::Decider {
   std::vector<Decision> decisions;
   std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners;
   std::vector<Notice> notices;
+  std::vector<det::Publication> publications;
   std::vector<FormItem> pending;
   /// Decisions before the first question of the move under way: settled whatever its
   /// answers (all of them while no question came).
@@ -499,6 +502,9 @@ void Session::play(const PassRunner& run) {
       if (n.decision >= notified_) front_.notice(n.state, n.text);
     }
     notified_ = accepted_.size();
+    for (const auto& p : pass.publications) {
+      if (published_.insert(p.incident).second) front_.published(p);
+    }
     answers_.clear();
     if (finished) {
       cosigners_ = std::move(pass.cosigners);

@@ -175,6 +175,19 @@ function receive(m) {
       if (m.phase === "closed") { show("forms", false); show("turn", false); deadline = null; }
       break;
     case "copy": renderChannel(m.to, m.message); break;
+    case "published": {
+      // What went public: everyone sees it, observers too.
+      const with_ = m.cosigners.length ? " with " + m.cosigners.join(", ") : "";
+      const apart = m.separate.length ? "; separately " + m.separate.join(", ") : "";
+      const words = m.likelihood ? ", " + m.likelihood : "";
+      $("moves").append(el("li", {
+        className: "published",
+        textContent: "day " + m.day.toFixed(1) + ": " + m.lead + with_ + " " +
+          (m.rung === "sanction" ? "sanctions " : "names ") + m.named + words +
+          " (" + m.outcome + ", evidence " + m.evidence + apart + ", incident " + m.incident + ")",
+      }));
+      break;
+    }
     case "clock":
       $("moves").append(el("li", { textContent: "clock " + m.phase }));
       paused = m.phase === "paused";

@@ -99,6 +99,8 @@ struct Incident {
   std::uint32_t separate = 0;
   double separate_weight = 0.0;
   std::uint32_t rejected = 0;
+  std::vector<std::uint32_t> cosigners;  // a war-game's only: who co-signed, who went apart
+  std::vector<std::uint32_t> apart;
 };
 
 class Model {
@@ -790,10 +792,12 @@ class Model {
         ++inc.joiners;
         inc.joined_weight += economy;
         ++coalitions_joined_[ally];
+        if (options_.wargame) inc.cosigners.push_back(static_cast<std::uint32_t>(ally));
         break;
       case Stance::separate:
         ++inc.separate;
         inc.separate_weight += economy;
+        if (options_.wargame) inc.apart.push_back(static_cast<std::uint32_t>(ally));
         break;
       case Stance::reject: ++inc.rejected; break;
       case Stance::abstain: break;
@@ -814,6 +818,7 @@ class Model {
       for (const std::uint32_t ally : inc.unanswered) {
         ++inc.joiners;
         inc.joined_weight += sc_.states[ally].economy;
+        if (options_.wargame) inc.cosigners.push_back(ally);
       }
     }
     const bool blocked = (consent != Consent::willing && inc.rejected > 0) ||
@@ -823,6 +828,8 @@ class Model {
       inc.joined_weight = 0.0;
       inc.separate = 0;
       inc.separate_weight = 0.0;
+      inc.cosigners.clear();
+      inc.apart.clear();
     }
     inc.row.statement = inc.row.invited == 0                    ? 0
                         : blocked                               ? 4
@@ -853,6 +860,20 @@ class Model {
     const Statement st = statement(s, signers, inc.joined_weight, inc.separate, inc.separate_weight,
                                    inc.draft.evidence);
     row.reputation_cost = target.reputation_cost * st.force(target.coalition_exponent);
+    if (options_.wargame) {
+      Publication p;
+      p.incident = row.incident;
+      p.day = row.response_day;
+      p.lead = static_cast<std::uint32_t>(s);
+      p.named = named;
+      p.rung = rung;
+      p.statement = row.statement;
+      p.cosigners = inc.cosigners;
+      p.separate = inc.apart;
+      p.evidence = inc.draft.evidence;
+      p.likelihood = inc.draft.likelihood;
+      decider().published(p);
+    }
     if (rung == Rung::sanction) {
       row.sanction_weight = sc_.states[s].economy + inc.joined_weight;
       row.sanction_days = sanction_rng_[s].exponential(1.0 / doctrine_[s].sanction_days);

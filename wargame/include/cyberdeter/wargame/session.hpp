@@ -145,6 +145,9 @@ class FrontEnd {
   virtual void replay_done(std::size_t /*count*/, double /*day*/) {}
   /// Something a played state learns outside a question (a missed deadline).
   virtual void notice(std::uint32_t /*state*/, const std::string& /*text*/) {}
+  /// A statement or sanctions went public (what everyone, observers too, may see), once
+  /// per incident, when the move in which it happened is complete.
+  virtual void published(const models::deterrence::Publication& /*p*/) {}
 };
 
 /// The session's settings beyond those in SessionInfo.
@@ -224,6 +227,7 @@ class Session final {
   std::set<Seat> turns_shown_;
   std::size_t passes_ = 0;
   std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners_;
+  std::set<std::uint64_t> published_;  // incidents whose publication the front end was told
 };
 
 /// The content hash of a question (part of its key).

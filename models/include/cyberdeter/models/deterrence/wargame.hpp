@@ -215,6 +215,24 @@ std::string format_action(const DoctrineAction& action, const Scenario& sc);
 /// The program an action starts for state `s` on `day` (calibrated exercise window).
 Program make_program(const Scenario& sc, std::size_t s, double day, const DoctrineAction& action);
 
+/// What the world sees when a statement or sanctions go public (docs/model.md §7.5): who
+/// names whom, with whom, in what words and with what evidence, on which day. Never the
+/// drafts or answers that led to it.
+struct Publication {
+  std::uint64_t incident = 0;
+  double day = 0.0;
+  std::uint32_t lead = 0;   ///< the victim that went public
+  std::uint32_t named = 0;  ///< the attacker named
+  Rung rung = Rung::attribute;
+  /// 0 alone (no invitation), 1 joint, 2 split (separate statements too), 3 nobody
+  /// joined, 4 blocked by the consent rule (as IncidentRow::statement)
+  std::uint8_t statement = 0;
+  std::vector<std::uint32_t> cosigners;  ///< states that co-signed the lead's text
+  std::vector<std::uint32_t> separate;   ///< states that issued statements of their own
+  double evidence = 0.0;                 ///< share of the evidence released
+  int likelihood = -1;                   ///< ICD 203 band of the text; -1: none stated
+};
+
 /// Takes the played states' decisions.
 class Decider {
  public:
@@ -244,6 +262,8 @@ class Decider {
   /// Told of every ally's answer to an invitation, played or not, as it arrives in time
   /// (who co-signs, for the after-action review); it changes nothing.
   virtual void answered(std::uint64_t /*incident*/, std::uint32_t /*ally*/, bool /*joins*/) {}
+  /// Told of every statement or sanction as it goes public; it changes nothing.
+  virtual void published(const Publication& /*p*/) {}
 };
 
 /// Who plays, and when turns come.
