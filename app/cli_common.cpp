@@ -264,6 +264,16 @@ CLI::Validator days_or_zero_check() {
       "DAYS");
 }
 
+bool left_by_a_dead_process(std::string_view pid_digits) {
+  if (pid_digits.empty() || pid_digits.size() > 9 ||
+      pid_digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  const auto pid = static_cast<pid_t>(std::stol(std::string(pid_digits)));
+  // Alive, or not ours to judge (EPERM: another user's process): not dead.
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
 std::vector<std::string> remove_stale_partials(const std::string& output) {
   namespace fs = std::filesystem;
   const fs::path target(output);
@@ -274,11 +284,7 @@ std::vector<std::string> remove_stale_partials(const std::string& output) {
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
-    const auto pid = static_cast<pid_t>(std::stol(digits));
-    // Alive, or not ours to judge (EPERM: another user's process): keep it.
-    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (!left_by_a_dead_process(name.substr(prefix.size()))) continue;
     std::error_code ignored;
     if (fs::remove(entry.path(), ignored)) removed.push_back(entry.path().string());
   }

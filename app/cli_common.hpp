@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -80,6 +81,10 @@ wargame::StoredSession read_session_or_journal(const std::string& path);
 
 /// Throws UsageError if the output's directory does not exist (before anything runs).
 void check_output_path(const std::string& output);
+
+/// True if `pid_digits` (the PID of a NAME.partial-PID file) is a process id that no
+/// longer runs on this host; false for anything else, or a process we may not signal.
+bool left_by_a_dead_process(std::string_view pid_digits);
 
 /// Removes OUTPUT.partial-PID files (an output being written, h5::File::create) that a
 /// process which no longer runs on this host left, e.g. a sweep killed during its final

@@ -67,15 +67,7 @@ void remove_partials(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     const auto at = name.find(".h5.partial-");
-    if (at == std::string::npos) continue;
-    const std::string digits = name.substr(at + 12);
-    if (digits.empty() || digits.size() > 9 ||
-        digits.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    const auto pid = static_cast<pid_t>(std::stol(digits));
-    // Alive, or not ours to judge (EPERM: another user's process): keep it.
-    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (at == std::string::npos || !left_by_a_dead_process(name.substr(at + 12))) continue;
     stale.push_back(entry.path());
   }
   std::error_code ignored;
