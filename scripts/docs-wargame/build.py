@@ -33,18 +33,18 @@ banner = bs[0][1]
 transcript = "\n\n".join([
     banner,
     pick(bs, "TURN 1 |"),
-    pick(bs, "MOVE 2 |"),
-    pick(bs, "DECISION 3 |"),
-    pick(bs, "DECISION 4 |"),
-    "[... DECISION 8, the United States' invitation to sanctions against APT10, and TURN 2:\n"
-    "     Enter ...]",
+    "[... TURN 2: Enter ...]",
     pick(bs, "MOVE 3 |"),
-    pick(bs, "DECISION 12 |"),
-    "[... TURN 3, MOVE 4 with DECISION 20 (an invitation), and TURN 4: Enter ...]",
+    pick(bs, "DECISION 9 |"),
+    pick(bs, "DECISION 10 |"),
+    "[... DECISIONS 12 and 13, two weak cases against the Ransomware crew, TURN 3, MOVE 4\n"
+    "     with DECISION 15 (a case) and DECISION 16 (an invitation), TURN 4, and MOVE 5 with\n"
+    "     DECISION 21: Enter ...]",
     pick(bs, "AFTER-ACTION"),
 ])
-expected = ["TURN 1", "MOVE 2", "DECISION 3", "DECISION 4", "DECISION 8", "TURN 2", "MOVE 3",
-            "DECISION 12", "TURN 3", "MOVE 4", "DECISION 20", "TURN 4", "AFTER-ACTION SUMMARY"]
+expected = ["TURN 1", "TURN 2", "MOVE 3", "DECISION 9", "DECISION 10", "DECISION 12", "DECISION 13",
+            "TURN 3", "MOVE 4", "DECISION 15", "DECISION 16", "TURN 4", "MOVE 5", "DECISION 21",
+            "AFTER-ACTION SUMMARY"]
 assert [h.split(" |")[0] for h in heads[1:]] == expected, heads
 
 resume_lines = text("resume.txt").split("\n")

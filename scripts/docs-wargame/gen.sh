@@ -18,7 +18,7 @@ S=scenarios/japan_2015_2021.toml
 cyberdeter --version > version.txt
 
 # 1. the transcript
-printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\n\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
+printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nc # weak, but we want allies on record\nmaybe\nd\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o session.h5 > transcript.txt
 echo "transcript rc=$?" > rc.txt
 
@@ -37,8 +37,8 @@ print('$z', '$t', len(p), (p.kind == 0).sum(), (p.kind == 1).sum(), (p.kind == 2
   done
 done > counts.txt
 
-# 4. what if: decision 12 answered 'attribute', then the doctrine
-awk '/^\[\[decision\]\]/{n++} n<=12' decisions.toml | sed 's/choice = "coordinate"/choice = "attribute"/' > whatif.toml
+# 4. what if: decision 9 answered 'attribute', then the doctrine
+awk '/^\[\[decision\]\]/{n++} n<=9' decisions.toml | sed 's/choice = "coordinate"/choice = "attribute"/' > whatif.toml
 cyberdeter wargame $S --play Japan --horizon-days 400 --decisions whatif.toml --rest doctrine -o whatif.h5 > whatif.txt
 echo "whatif rc=$?" >> rc.txt
 
@@ -60,9 +60,9 @@ for other in ['replay.h5', 'replay2.h5']:
 PY
 
 # 6. quit, then resume
-printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nmaybe\nd\nquit\n' |
+printf '?\nthreshold coordinate 0.5\nenable sanction\n\n\nc # weak, but we want allies on record\nquit\n' |
   cyberdeter wargame $S --play Japan --horizon-days 400 --delegate-below 0.2 -o part.h5 > quit.txt; echo "quit rc=$?" >> rc.txt
-printf '\n\nc # weak, but we want allies on record\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
+printf 'd\n\n\n\n\n\n\n\n\n\n\n\n' | cyberdeter wargame --resume part.h5 > resume.txt; echo "resume rc=$?" >> rc.txt
 /usr/bin/python3 - >> identity.txt <<'PY'
 import h5py, numpy as np
 a = h5py.File('session.h5'); b = h5py.File('part.h5')
@@ -90,7 +90,7 @@ done > effect.txt 2>&1
 cp ../early.toml . && cyberdeter wargame $S --play Japan --decisions early.toml --rest doctrine -o early.h5 > early.txt; echo "early rc=$?" >> rc.txt
 cat rc.txt
 # 10. a decisions file that does not match the session
-sed '0,/incident = 10/s//incident = 11/' decisions.toml > mismatch.toml
+sed '0,/incident = 6$/s//incident = 7/' decisions.toml > mismatch.toml
 cyberdeter wargame $S --play Japan --decisions mismatch.toml --horizon-days 400 -o mismatch.h5 -q < /dev/null > mismatch.txt 2>&1
 echo "mismatch rc=$? $(ls mismatch.h5 2>&1)" >> rc.txt
 sed -i 's#decisions.toml#decisions.toml#' mismatch.txt

@@ -204,8 +204,14 @@ def test_discover(cli, saltelli_file, tmp_path):
 
 
 def test_discover_explains_boxes_by_incident_chains(cli, sweep_incidents_file, tmp_path):
+    # The threshold is the upper quartile of the runs themselves, so that a box exists
+    # whatever the trajectories (a fixed 60 was above every run once the gamma sampler
+    # changed): the test is about explaining a box, not about where it lies.
+    import h5py
+    with h5py.File(sweep_incidents_file) as f:
+        threshold = float(np.quantile(f["/runs"]["launched_state_sponsored"], 0.75))
     status, out, err = cli("discover", sweep_incidents_file, "-m", "launched_state_sponsored",
-                           "-t", 60, "-o", tmp_path)
+                           "-t", threshold, "-o", tmp_path)
     assert status == 0, err
     chains = pd.read_csv(tmp_path / "prim_launched_state_sponsored_box1_chains.csv")
     assert chains["chain"].str.count("→").eq(2).all()

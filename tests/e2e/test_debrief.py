@@ -68,10 +68,14 @@ def test_the_sweep_compares_the_scenario_with_the_session_doctrine(cli, quiet_se
         incidents = f["incidents"][()]
     assert sorted(set(runs["point"])) == [0, 1, 2, 3]
     assert (np.bincount(runs["point"].astype(np.int64)) == 5).all()
-    # As played (point 3), Homeland never responds in public; as the scenario is, it does.
+    # As played (point 3), Homeland responds in public far less than as the scenario is
+    # (point 0). Not never: the fitted doctrine reproduces every quiet answer of the session
+    # with the thresholds nearest the scenario's (docs/wargame.md), so a case stronger than
+    # any the player saw can still be answered in public.
     public = incidents["rung_final"] > 0
-    assert public[incidents["point"] == 3].sum() == 0
-    assert public[incidents["point"] == 0].sum() > 0
+    as_played, as_is = public[incidents["point"] == 3].sum(), public[incidents["point"] == 0].sum()
+    assert as_is > 0
+    assert 3 * as_played < as_is, (as_played, as_is)
 
 
 def test_the_decisions_file_replays_the_session(cli, source_dir, quiet_session, tmp_path):

@@ -71,12 +71,13 @@ def h2(r):
 
 
 def h3(r):
-    # Slower attribution, more attacks, the more so the slower; faster attribution never
-    # more attacks (halving the delay is a small change near the model's 30 days).
+    # Attacks rise with the attribution delay, monotonically: halving it cuts them (by
+    # about 2 %, which the study's 1000 replications resolve), doubling and quadrupling it
+    # raise them, the more so the slower.
     e = effects(r)
-    return increase(e["attribution_days_x = 2.0"]) and increase(e["attribution_days_x = 4.0"]) \
-        and e["attribution_days_x = 4.0"]["difference"] > e["attribution_days_x = 2.0"]["difference"] \
-        and not increase(e["attribution_days_x = 0.5"])
+    return decrease(e["attribution_days_x = 0.5"]) and increase(e["attribution_days_x = 2.0"]) \
+        and increase(e["attribution_days_x = 4.0"]) \
+        and e["attribution_days_x = 4.0"]["difference"] > e["attribution_days_x = 2.0"]["difference"]
 
 
 def h3_japan(r):

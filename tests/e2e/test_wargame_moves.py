@@ -582,11 +582,20 @@ def test_ten_exercises_in_one_turn_double_detection_once_and_cost_what_they_cost
     assert spent == pytest.approx(10 * 5 * window / 365.25)
     assert re.search(r"spent on programs \(notional VU\)\s+12\.3\s+0\.0", stdout)
     # A cost beyond the range is refused with a message, and changes nothing.
-    r = subprocess.run([binary, "wargame", source_dir / SCENARIO, "--play", PLAYER, "-o",
-                        tmp_path / "refused.h5", *map(str, MOVES), "--delegate-below", "9"],
-                       input="\n\nprogram exercise cost 1e57\n" + "\n" * 300, capture_output=True,
-                       text=True, timeout=60)
-    assert " ! a program's cost is a number of VU a year from 0 to 1e+12" in r.stdout
+    # (Enter up to the first turn, however many invitations come before it.)
+    term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o",
+                             tmp_path / "refused.h5", *MOVES, "--delegate-below", "9"], tmp_path)
+    while True:
+        assert term.screen() is not None
+        if parse_prompt(term.out).kind == TURN:
+            break
+        term.answer("")
+    term.answer("program exercise cost 1e57")
+    assert " ! a program's cost is a number of VU a year from 0 to 1e+12" in term.screen()
+    term.answer("")
+    play(term, lambda p: "")
+    status, stdout, stderr = term.finish()
+    assert status == 0, stderr
     assert table(tmp_path / "refused.h5", "/states")["program_cost"][0] == 0
 
 

@@ -93,6 +93,8 @@ class RandomStream {
   bool bernoulli(double p);
   /// Exponential with the given rate (mean 1/rate); rate must be > 0.
   double exponential(double rate);
+  /// Gamma(shape, scale 1), shape > 0 (Marsaglia-Tsang).
+  double standard_gamma(double shape);
   /// Gamma with shape k and mean `mean` (scale mean/k).
   double gamma_mean(double shape, double mean);
   /// Beta(a, b).
