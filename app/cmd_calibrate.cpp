@@ -250,7 +250,7 @@ int run_calibrate(const CalibrateOptions& opt) {
     status = "run";
     if (root) {
       try {
-        det::validate_points(wave.plan, expected);
+        det::validate_points(wave.plan, expected, threads);
         remove_partials(my_dir);
         done = finished_tasks(wave_parts(wave_dir), wave, wave_dir.string());
         fs::create_directories(my_dir);

@@ -205,6 +205,11 @@ int run_sweep(SweepOptions opt) {
   const std::string shard_text = shard ? sim::to_string(*shard) : "";
   const std::string parts_dir = parts_dir_of(opt.output);
 
+  // Threads for the points' check and the run.
+  const unsigned threads = opt.threads != 0
+                               ? opt.threads
+                               : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
+
   // Rank 0 alone checks the points and looks at the file system, then tells the others
   // whether to go on.
   sim::TaskSet done;
@@ -212,7 +217,7 @@ int run_sweep(SweepOptions opt) {
   if (root) {
     try {
       // Every point of this process's share is loaded once before anything runs.
-      plan->validate_points(expected);
+      plan->validate_points(expected, threads);
       for (const auto& name : remove_stale_partials(opt.output)) {
         if (!opt.quiet) {
           std::fprintf(stderr, "removed %s, left by a run that no longer exists\n", name.c_str());
@@ -256,9 +261,6 @@ int run_sweep(SweepOptions opt) {
   output.shard = shard_text;
   const sim::SweepJob job = plan->make_job(output);
 
-  const unsigned threads = opt.threads != 0
-                               ? opt.threads
-                               : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
   sim::h5::set_filter_threads(threads);  // compress chunks on as many; bytes do not depend on it
   sim::Progress progress(
       "sweep", expected.size(),

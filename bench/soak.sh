@@ -14,6 +14,9 @@ runs=${2:-1000000}
 max_gap=${3:-8}
 work=build/soak
 rm -rf "$work" && mkdir -p "$work"
+# A copy of the binary: a rebuild during the soak (it takes a while) must not change the
+# program between a kill and its --resume, which --resume would rightly refuse.
+cp "$bin" "$work/cyberdeter" && bin=$(realpath "$work/cyberdeter")
 points=100
 reps=$((runs / points))
 cat >"$work/soak.toml" <<TOML
@@ -57,12 +60,20 @@ while [ ! -f "$work/killed.h5" ]; do
     sleep 0.1
     waited=$(awk -v w="$waited" 'BEGIN { print w + 0.1 }')
   done
+  killed=0
   if kill -0 "$pid" 2>/dev/null; then
     # SIGKILL the sweep itself (the child of time), not time.
     child=$(pgrep -P "$pid" || true)
-    [ -n "$child" ] && kill -9 "$child" 2>/dev/null && kills=$((kills + 1))
+    [ -n "$child" ] && kill -9 "$child" 2>/dev/null && kills=$((kills + 1)) && killed=1
   fi
-  wait "$pid" 2>/dev/null || true
+  status=0
+  wait "$pid" 2>/dev/null || status=$?
+  # A sweep that failed by itself (not by our SIGKILL) is a failure of the soak, not a
+  # reason to try again forever.
+  if [ "$status" -ne 0 ] && [ "$killed" -eq 0 ]; then
+    echo "soak: FAILED: the sweep exited with status $status without being killed" >&2
+    exit 1
+  fi
   note_rss "$work/rss.txt"
 done
 killed_seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')

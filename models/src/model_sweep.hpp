@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "cyberdeter/models/point_check.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/models/sweep_backend.hpp"
 #include "cyberdeter/sim/merge.hpp"
@@ -297,25 +298,21 @@ class ModelSweep {
     std::size_t points() const override { return plan_.points.size(); }
     const std::string& sweep_id() const override { return plan_.sweep_id; }
     bool has_extras() const override { return false; }
-    void validate_points(const sim::TaskSet& tasks) const override {
-      std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
-      for (const sim::TaskRange& range : tasks.ranges()) {
-        for (std::uint64_t k = plan_.point_of(range.begin); k <= plan_.point_of(range.end - 1);
-             ++k) {
-          if (k == last) continue;
-          last = k;
-          try {
-            (void)plan_.point(k);
-          } catch (const ScenarioError& e) {
-            std::string values;
-            for (const auto& o : plan_.points[k].overrides)
-              values += (values.empty() ? "" : ", ") + o;
-            throw ScenarioError(plan_.sweep.path, 0, 0, "",
-                                "design point " + std::to_string(k) + " (" + values +
-                                    ") makes the base scenario invalid: " + e.message());
-          }
-        }
-      }
+    void validate_points(const sim::TaskSet& tasks, unsigned threads) const override {
+      check_points(
+          tasks, [this](std::uint64_t task) { return plan_.point_of(task); }, threads,
+          [this](std::uint64_t k) {
+            try {
+              (void)plan_.point(k);
+            } catch (const ScenarioError& e) {
+              std::string values;
+              for (const auto& o : plan_.points[k].overrides)
+                values += (values.empty() ? "" : ", ") + o;
+              throw ScenarioError(plan_.sweep.path, 0, 0, "",
+                                  "design point " + std::to_string(k) + " (" + values +
+                                      ") makes the base scenario invalid: " + e.message());
+            }
+          });
     }
     sim::SweepJob make_job(const deterrence::SweepOutput& output) const override {
       sim::SweepJob job;

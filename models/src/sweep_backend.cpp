@@ -19,8 +19,8 @@ class DeterrenceBackend final : public SweepBackend {
   std::size_t worlds() const override { return plan_.worlds; }
   const std::string& sweep_id() const override { return plan_.sweep_id; }
   bool has_extras() const override { return true; }
-  void validate_points(const sim::TaskSet& tasks) const override {
-    deterrence::validate_points(plan_, tasks);
+  void validate_points(const sim::TaskSet& tasks, unsigned threads) const override {
+    deterrence::validate_points(plan_, tasks, threads);
   }
   sim::SweepJob make_job(const deterrence::SweepOutput& output) const override {
     return deterrence::make_sweep_job(plan_, output);

@@ -167,3 +167,45 @@ def test_bad_doctrine_sweeps_exit_2(cli, source_dir, tmp_path, edit, phrase):
     assert r.returncode == 2, r.stderr
     assert phrase in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]
+
+
+UNORDERED = """\
+base = "{base}"
+name = "unordered thresholds"
+[run]
+replications = 1
+seed = 6
+[design]
+kind = "latin_hypercube"
+points = 60
+[[parameters]]
+name = "attribute"
+path = "states.Homeland.doctrine.attribute.threshold"
+range = [0.2, 0.45]
+[[parameters]]
+name = "coordinate"
+path = "states.Homeland.doctrine.coordinate.threshold"
+range = [0.4, 0.6]
+"""
+
+
+def test_the_points_check_names_the_lowest_bad_point_on_any_number_of_threads(cli, source_dir,
+                                                                               tmp_path):
+    # Each range is valid alone (the sweep file's own check), but an attribute threshold
+    # above the coordinate threshold breaks the doctrine's order: only the whole point can
+    # tell, so every point is loaded before anything runs, on
+    # --threads threads. The error must not depend on which thread finds a bad point first.
+    sweep = write(tmp_path, source_dir, text=UNORDERED)
+    errors = set()
+    for threads in (1, 2, 5):
+        r = cli("sweep", sweep, "-o", tmp_path / "out.h5", "--threads", threads)
+        assert r.returncode == 2, r.stderr
+        assert "makes the base scenario invalid" in r.stderr, r.stderr
+        assert "coordinate threshold" in r.stderr, r.stderr
+        errors.add(r.stderr)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]
+    assert len(errors) == 1, errors
+    # The named point is the first bad one of the design (one thread checks them in order),
+    # and not the first point, which every thread count would find first anyway.
+    point = int(next(iter(errors)).split("design point ")[1].split(" ")[0])
+    assert 0 < point < 60

@@ -11,6 +11,7 @@
 #include "cyberdeter/models/deterrence/model.hpp"
 #include "cyberdeter/models/deterrence/output.hpp"
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/point_check.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/sim/merge.hpp"
 
@@ -613,22 +614,19 @@ std::string worlds_text(const std::string& calibration_output, const std::string
   return out.str();
 }
 
-void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks) {
-  std::uint64_t last = std::numeric_limits<std::uint64_t>::max();
-  for (const sim::TaskRange& range : tasks.ranges()) {
-    for (std::uint64_t k = plan.point_of(range.begin); k <= plan.point_of(range.end - 1); ++k) {
-      if (k == last) continue;
-      last = k;
-      try {
-        (void)plan.scenario(k);
-      } catch (const ScenarioError& e) {
-        throw ScenarioError(plan.sweep.path, 0, 0, "",
-                            "design point " + std::to_string(k) + " (" +
-                                overrides_text(plan.points[k]) +
-                                ") makes the base scenario invalid: " + e.message());
-      }
-    }
-  }
+void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks, unsigned threads) {
+  check_points(
+      tasks, [&plan](std::uint64_t task) { return plan.point_of(task); }, threads,
+      [&plan](std::uint64_t k) {
+        try {
+          (void)plan.scenario(k);
+        } catch (const ScenarioError& e) {
+          throw ScenarioError(plan.sweep.path, 0, 0, "",
+                              "design point " + std::to_string(k) + " (" +
+                                  overrides_text(plan.points[k]) +
+                                  ") makes the base scenario invalid: " + e.message());
+        }
+      });
 }
 
 std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,

@@ -34,8 +34,9 @@ class SweepBackend {
   std::uint64_t tasks() const { return points() * sweep().replications; }
   /// True if the model has /timeseries and /incidents (--timeseries, --incidents).
   virtual bool has_extras() const = 0;
-  /// Loads the scenario of every point that `tasks` touch. Throws ScenarioError.
-  virtual void validate_points(const sim::TaskSet& tasks) const = 0;
+  /// Loads the scenario of every point that `tasks` touch, on up to `threads` threads.
+  /// Throws ScenarioError (the lowest failing point's).
+  virtual void validate_points(const sim::TaskSet& tasks, unsigned threads) const = 0;
   /// The job the executors run; the backend must outlive it.
   virtual sim::SweepJob make_job(const deterrence::SweepOutput& output) const = 0;
   /// Writes the sweep's file from checkpoint parts (deterrence::write_sweep_file's contract).

@@ -63,9 +63,10 @@ std::string worlds_text(const std::string& calibration_output, const std::string
                         const std::string& sweep_path, std::size_t max_worlds = 0);
 
 /// Loads the scenario of every point that `tasks` touch, so that a combination of values
-/// the model rejects is bad input before anything runs. Throws ScenarioError naming the
-/// point and its values.
-void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks);
+/// the model rejects is bad input before anything runs, on up to `threads` threads. Throws
+/// ScenarioError naming the point and its values (the lowest such point, for any number of
+/// threads).
+void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks, unsigned threads = 1);
 
 /// The plan of a sweep from the texts its output stores (/sweep/text, /scenario/text),
 /// without reading files and without loading every point.

@@ -1,0 +1,19 @@
+#pragma once
+// Checking every design point of a sweep before anything runs, on several threads.
+
+#include <cstdint>
+#include <functional>
+
+#include "cyberdeter/sim/tasks.hpp"
+
+namespace cyberdeter::models {
+
+/// Calls `check(k)` once for every distinct design point k that `tasks` touch (point_of maps
+/// a task to its point), on up to `threads` threads. If calls throw, rethrows the exception
+/// of the lowest point, so the error is the one a pass in point order would give, whatever
+/// the number of threads; points above a failed one may be left unchecked.
+void check_points(const sim::TaskSet& tasks,
+                  const std::function<std::uint64_t(std::uint64_t)>& point_of, unsigned threads,
+                  const std::function<void(std::uint64_t)>& check);
+
+}  // namespace cyberdeter::models
