@@ -176,6 +176,15 @@ TEST_CASE("an inbox reads back from its file as it was, a torn last line ignored
   CHECK(again.item(2).originator == victim);
   CHECK_FALSE(again.item(2).may_share);
   CHECK(again.item(1).releasable == std::vector<std::uint32_t>{ally1, ally2});
+  // A line that does not read (here a key that is not a number) ends what is read back.
+  {
+    std::ofstream(path, std::ios::app)
+        << R"({"kind":"item","holder":0,"originator":0,"incident":9,"day":1,"actor":0,)"
+        << R"("probability":0.5,"confidence":"low","source":"x","may_share":true,)"
+        << R"("releasable":[],"key":"12x"})"
+        << "\n";
+  }
+  CHECK(Inbox(sc, path, true).size() == 6);
   // The same question after the resume is the item read back, not a new one.
   CHECK_FALSE(
       again.add(cyberdeter::wargame::intel_of(sc, response(sc, victim, 2, {ally1, ally2}), seats))

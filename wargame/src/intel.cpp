@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 
 #include "cyberdeter/wargame/briefs.hpp"
 
@@ -163,8 +165,9 @@ Inbox::Inbox(const det::Scenario& sc, std::string path, bool resume) : sc_(sc) {
         it.confidence = v->string("confidence").value_or("");
         it.source = v->string("source").value_or("");
         it.may_share = v->boolean("may_share").value_or(false);
-        it.key = static_cast<std::uint64_t>(std::stoull(v->string("key").value_or("0")));
-        bool good = true;
+        const std::string key = v->string("key").value_or("");
+        const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), it.key);
+        bool good = ec == std::errc() && end == key.data() + key.size() && !key.empty();
         for (const auto& s : rel->as_array()) {
           const auto t = state_number(&s, n_states);
           good = good && t.has_value();
@@ -195,15 +198,21 @@ Inbox::Inbox(const det::Scenario& sc, std::string path, bool resume) : sc_(sc) {
       }
     }
   }
-  // The file is rewritten with the lines read, so a torn last line never stays in it.
-  file_ = std::fopen(path.c_str(), "wb");
-  if (file_ == nullptr) throw std::runtime_error("cannot write the intelligence record " + path);
+  // The file is replaced (atomically) by the lines read, so a torn last line never stays
+  // in it, then appended to.
+  const std::string fresh = path + ".new";
+  std::FILE* out = std::fopen(fresh.c_str(), "wb");
+  bool written = out != nullptr;
   for (const auto& line : kept) {
-    if (std::fputs((line + "\n").c_str(), file_) < 0) {
-      throw std::runtime_error("cannot write the intelligence record " + path);
-    }
+    written = written && std::fputs((line + "\n").c_str(), out) >= 0;
   }
-  if (std::fflush(file_) != 0) throw std::runtime_error("cannot write " + path);
+  written = written && std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+  if (out != nullptr) written = std::fclose(out) == 0 && written;
+  if (!written || std::rename(fresh.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot write the intelligence record " + path);
+  }
+  file_ = std::fopen(path.c_str(), "ab");
+  if (file_ == nullptr) throw std::runtime_error("cannot write the intelligence record " + path);
 }
 
 Inbox::~Inbox() {
