@@ -443,7 +443,7 @@ def test_a_seat_shares_intelligence_only_where_releasable_and_reads_no_other(bin
                 "almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely",
                 "very likely", "almost certain")
             assert it["confidence"].split(" ")[0] in ("high", "moderate", "low")
-            assert it["source"].startswith("own analysts")
+            assert it["source"].startswith("Victim's own analysts")
         first = items[0]["item"]
         for s in ("Ally1", "Ally2"):
             theirs = inbox_of(seats[s])

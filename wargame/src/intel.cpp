@@ -71,7 +71,7 @@ IntelItem intel_of(const det::Scenario& sc, const FormItem& q,
     it.probability = b.confidence;
     it.confidence =
         confidence_words(sc.states[b.state].attribution_accuracy, !b.false_flag_suspects.empty());
-    it.source = "own analysts: forensics of the incident";
+    it.source = sc.states[b.state].name + "'s own analysts: forensics of the attack on it";
     it.may_share = true;
     for (const auto& a : b.allies) {
       if (is_seat(seats, a.state)) it.releasable.push_back(a.state);

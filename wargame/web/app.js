@@ -244,7 +244,7 @@ function renderIntel(item) {
   row(box, "Confidence", item.confidence, "confidence");
   row(box, "Source", item.source);
   row(box, "Releasability", item.releasability, "marking");
-  if (item.shared_with) {
+  if (item.shared_with && (item.releasable_to.length || item.shared_with.length)) {
     row(box, "Shared with", item.shared_with.length ? item.shared_with.join(", ") : "nobody yet",
         "shared-with");
   }
@@ -291,7 +291,8 @@ function renderSeatHotwash(h) {
       " (0 is perfect, 0.25 is always saying 0.5)"
     : "No probability stated: no Brier score." }));
   const cases = el("table", { className: "hw cases" });
-  cases.append(el("tr", {}, ...["incident", "day", "case", "your choice", "went public",
+  cases.append(el("tr", {}, ...["incident", "day", "case",
+    h.seat === me ? "your choice" : h.seat + "'s choice", "went public",
     "named", "true culprit", "stated p"].map((t) => el("th", { textContent: t }))));
   for (const c of h.cases) {
     const verdict = c.named === null ? c.culprit
