@@ -605,3 +605,36 @@ def test_every_seat_receives_its_hotwash_as_debrief_computes_it(played, binary):
             values = [float(v) for v in text[len(r["label"].split()):][:2]]
             assert values == [pytest.approx(r["session"], abs=10 ** -r["decimals"]),
                               pytest.approx(r["doctrine"], abs=10 ** -r["decimals"])], r
+
+
+def test_shared_intelligence_changes_nothing_in_the_history(binary, source_dir, tmp_path, played):
+    """Sharing is information only (docs/model.md §7.6): the same answers with every
+    releasable item shared give the session of the room that shared nothing."""
+    whole = played[0]
+    out = tmp_path / "shared.h5"
+    proc, links = serve(binary, source_dir, out)
+    try:
+        sharer = connect(links["Victim"])
+        receive_until(sharer, "form")
+        players = play(links)
+        shared = 0
+        for item in inbox_of(sharer):
+            if item["holder"] == "Victim" and item["releasable_to"]:
+                sharer.send(json.dumps({"type": "share", "item": item["item"],
+                                        "with": item["releasable_to"]}))
+                receive_until(sharer, "ack")
+                shared += 1
+        assert shared > 0
+        sharer.close()
+        finish(proc, players)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    got = [i for m in players["Ally1"].received if m["type"] == "intel"
+           for i in [m["item"]] if i["shared_by"] == "Victim"]
+    assert len(got) == shared
+    for name in ["/wargame/decisions", "/incidents"]:
+        a, b = table(whole, name), table(out, name)
+        assert a.shape == b.shape, name
+        assert [c for c in a.dtype.names if c != "seconds" and not np.array_equal(a[c], b[c])] \
+            == [], name
