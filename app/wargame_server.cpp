@@ -831,11 +831,10 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
         return c.send_error("give the \"item\" number of an item of your inbox");
       }
       const auto n = static_cast<std::uint64_t>(*id);
-      const wargame::IntelItem* it = !inbox ? nullptr
-                                     : viewer
-                                         ? inbox->readable(static_cast<std::uint32_t>(*viewer), n)
-                                     : n <= inbox->size() ? &inbox->item(n)
-                                                          : nullptr;
+      const wargame::IntelItem* it = nullptr;
+      if (inbox) {
+        it = viewer ? inbox->readable(static_cast<std::uint32_t>(*viewer), n) : inbox->find(n);
+      }
       // The same answer whether the item exists or is another seat's.
       if (it == nullptr) return c.send_error("item " + std::to_string(n) + " is not in your inbox");
       json::Value v = json::object();

@@ -9,7 +9,9 @@
 // or the move's deadline, whichever comes first: an unanswered question then takes its
 // default (source timeout). Every message in and out is appended to a message log (never
 // a token), and every answer goes to the session's journal as with the terminal, so that
-// a killed server resumes with `cyberdeter serve --resume SESSION.h5`.
+// a killed server resumes with `cyberdeter serve --resume SESSION.h5`. Each seat has an
+// intelligence inbox (wargame/intel.hpp) whose items and shares are kept in their own
+// record, read back on resume.
 
 #include <cstdint>
 #include <memory>

@@ -13,6 +13,7 @@ import time
 import h5py
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -76,6 +77,16 @@ def wait_for(driver, css, what, timeout=30):
     return driver.find_elements(By.CSS_SELECTOR, css)
 
 
+def text_of(driver, css):
+    """The text of the element `css` selects, read again if the page redrew it meanwhile."""
+    for _ in range(20):
+        try:
+            return driver.find_element(By.CSS_SELECTOR, css).text
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.1)
+    return ""
+
+
 def shoot(driver, element_id, path):
     """A screenshot of the window with the element `element_id` at its top."""
     driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
@@ -100,8 +111,7 @@ def share_in_inbox(browser, tabs, shots):
     first.find_element(By.CSS_SELECTOR, "input[value=Ally1]").click()
     first.find_element(By.CSS_SELECTOR, "button.share-send").click()
     deadline = time.time() + 10
-    while "Ally1" not in browser.find_element(
-            By.CSS_SELECTOR, f'.intel-item[data-item="{item_id}"] .shared-with').text:
+    while "Ally1" not in text_of(browser, f'.intel-item[data-item="{item_id}"] .shared-with'):
         assert time.time() < deadline, "the victim's page does not show the share"
         time.sleep(0.2)
     browser.switch_to.window(tabs["Ally1"])
@@ -112,12 +122,11 @@ def share_in_inbox(browser, tabs, shots):
     browser.switch_to.window(tabs["Ally2"])
     assert not browser.find_elements(By.CSS_SELECTOR, f'.intel-item[data-item="{item_id}"]')
     browser.switch_to.window(tabs["white cell"])
-    everything = wait_for(browser, f'.intel-item[data-item="{item_id}"]', "white cell: no item")[0]
+    wait_for(browser, f'.intel-item[data-item="{item_id}"]', "white cell: no item")
     deadline = time.time() + 10
-    while "Ally1" not in everything.find_element(By.CSS_SELECTOR, ".shared-with").text:
+    while "Ally1" not in text_of(browser, f'.intel-item[data-item="{item_id}"] .shared-with'):
         assert time.time() < deadline, "the white cell does not see the share"
         time.sleep(0.2)
-        everything = browser.find_element(By.CSS_SELECTOR, f'.intel-item[data-item="{item_id}"]')
 
 
 def test_three_seats_and_the_white_cell_play_a_move_in_chromium(binary, source_dir, tmp_path,

@@ -132,6 +132,8 @@ TEST_CASE("a seat shares only what the marking allows, and reads only its own an
   CHECK(*inbox.refusal(ally2, mine, {ally1}) ==
         "item " + std::to_string(mine) + " is not in your inbox");
   CHECK(*inbox.refusal(ally2, 999, {ally1}) == "item 999 is not in your inbox");
+  // Ids are random: they tell a seat nothing of how many items the others hold.
+  CHECK(theirs != mine + 1);
   // Not releasable to Ally2; Ally1's copy of the victim's assessment is ORCON.
   CHECK(inbox.refusal(victim, mine, {ally2})->find("not releasable to Ally2") != std::string::npos);
   CHECK(inbox.refusal(ally1, theirs, {ally2})->find("ORCON") != std::string::npos);
@@ -155,31 +157,38 @@ TEST_CASE("an inbox reads back from its file as it was, a torn last line ignored
   const std::vector<std::size_t> seats{victim, ally1, ally2};
   const std::string path = temp_path("resume");
   std::vector<std::vector<std::uint64_t>> before;
+  std::vector<std::uint64_t> mine, passed;
   {
     Inbox inbox(sc, path, false);
     for (std::uint64_t i = 1; i <= 3; ++i) {
-      inbox.add(cyberdeter::wargame::intel_of(sc, response(sc, victim, i, {ally1, ally2}), seats));
-      inbox.add(cyberdeter::wargame::intel_of(sc, invitation(ally2, victim, i), seats));
+      mine.push_back(inbox
+                         .add(cyberdeter::wargame::intel_of(
+                             sc, response(sc, victim, i, {ally1, ally2}), seats))
+                         .first->id);
+      passed.push_back(
+          inbox.add(cyberdeter::wargame::intel_of(sc, invitation(ally2, victim, i), seats))
+              .first->id);
     }
-    inbox.share(victim, 3, {ally1, ally2});
-    inbox.share(victim, 1, {ally2});
+    inbox.share(victim, mine[2], {ally1, ally2});
+    inbox.share(victim, mine[0], {ally2});
     for (const auto s : seats) before.push_back(inbox.inbox(static_cast<std::uint32_t>(s)));
   }
-  { std::ofstream(path, std::ios::app) << "{\"kind\":\"share\",\"item\":5,\"fr"; }
+  { std::ofstream(path, std::ios::app) << "{\"kind\":\"share\",\"item\":" << passed[0] << ",\"fr"; }
   Inbox again(sc, path, true);
   REQUIRE(again.size() == 6);
   for (std::size_t i = 0; i < seats.size(); ++i) {
     CHECK(again.inbox(static_cast<std::uint32_t>(seats[i])) == before[i]);
   }
-  CHECK(again.shared_by(ally2, 1) == victim);
-  CHECK(again.shared_with(3) == std::vector<std::uint32_t>{ally1, ally2});
-  CHECK(again.item(2).originator == victim);
-  CHECK_FALSE(again.item(2).may_share);
-  CHECK(again.item(1).releasable == std::vector<std::uint32_t>{ally1, ally2});
+  CHECK(again.shared_by(ally2, mine[0]) == victim);
+  CHECK_FALSE(again.shared_by(ally1, mine[0]));
+  CHECK(again.shared_with(mine[2]) == std::vector<std::uint32_t>{ally1, ally2});
+  CHECK(again.item(passed[1]).originator == victim);
+  CHECK_FALSE(again.item(passed[1]).may_share);
+  CHECK(again.item(mine[0]).releasable == std::vector<std::uint32_t>{ally1, ally2});
   // A line that does not read (here a key that is not a number) ends what is read back.
   {
     std::ofstream(path, std::ios::app)
-        << R"({"kind":"item","holder":0,"originator":0,"incident":9,"day":1,"actor":0,)"
+        << R"({"kind":"item","id":"77","holder":0,"originator":0,"incident":9,"day":1,"actor":0,)"
         << R"("probability":0.5,"confidence":"low","source":"x","may_share":true,)"
         << R"("releasable":[],"key":"12x"})"
         << "\n";

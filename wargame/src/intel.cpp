@@ -155,7 +155,12 @@ Inbox::Inbox(const det::Scenario& sc, std::string path, bool resume) : sc_(sc) {
         const auto actor = state_number(v->find("actor"), sc.attackers.size());
         const json::Value* rel = v->find("releasable");
         if (!holder || !originator || !actor || rel == nullptr || !rel->is_array()) break;
-        it.id = items_.size() + 1;
+        const std::string id = v->string("id").value_or("");
+        const auto [id_end, id_ec] = std::from_chars(id.data(), id.data() + id.size(), it.id);
+        if (id_ec != std::errc() || id_end != id.data() + id.size() || id.empty() || it.id == 0 ||
+            index_.count(it.id) != 0) {
+          break;
+        }
         it.holder = *holder;
         it.originator = *originator;
         it.actor = *actor;
@@ -176,14 +181,16 @@ Inbox::Inbox(const det::Scenario& sc, std::string path, bool resume) : sc_(sc) {
         if (!good) break;
         by_key_[{it.holder, it.key}] = it.id;
         arrived_[it.holder].push_back(it.id);
+        index_[it.id] = items_.size();
         items_.push_back(std::move(it));
         kept.push_back(line);
       } else if (kind == "share") {
         const auto from = state_number(v->find("from"), n_states);
         const auto id = v->number("item");
         const json::Value* to = v->find("to");
-        if (!from || !id || !(*id >= 1.0 && *id <= static_cast<double>(items_.size())) ||
-            to == nullptr || !to->is_array()) {
+        if (!from || !id || !(*id >= 1.0 && *id <= 9007199254740992.0) ||
+            index_.count(static_cast<std::uint64_t>(*id)) == 0 || to == nullptr ||
+            !to->is_array()) {
           break;
         }
         for (const auto& s : to->as_array()) {
@@ -229,11 +236,16 @@ void Inbox::append(const json::Value& line) {
 
 std::pair<const IntelItem*, bool> Inbox::add(IntelItem item) {
   if (const auto it = by_key_.find({item.holder, item.key}); it != by_key_.end()) {
-    return {&items_.at(it->second - 1), false};
+    return {&items_.at(index_.at(it->second)), false};
   }
-  item.id = items_.size() + 1;
+  // A random id, so that the ids a seat sees tell nothing of how many items the other
+  // seats hold.
+  do {
+    item.id = ((static_cast<std::uint64_t>(random_()) << 32) | random_()) & ((1ULL << 53) - 1);
+  } while (item.id == 0 || index_.count(item.id) != 0);
   json::Value line = json::object();
   line.set("kind", "item")
+      .set("id", std::to_string(item.id))
       .set("holder", item.holder)
       .set("originator", item.originator)
       .set("incident", item.incident)
@@ -248,6 +260,7 @@ std::pair<const IntelItem*, bool> Inbox::add(IntelItem item) {
   append(line);
   by_key_[{item.holder, item.key}] = item.id;
   arrived_[item.holder].push_back(item.id);
+  index_[item.id] = items_.size();
   items_.push_back(std::move(item));
   return {&items_.back(), true};
 }
@@ -289,9 +302,15 @@ void Inbox::share(std::uint32_t from, std::uint64_t id, const std::vector<std::u
   }
 }
 
+const IntelItem* Inbox::find(std::uint64_t id) const {
+  const auto i = index_.find(id);
+  return i == index_.end() ? nullptr : &items_[i->second];
+}
+
 const IntelItem* Inbox::readable(std::uint32_t seat, std::uint64_t id) const {
-  if (id == 0 || id > items_.size()) return nullptr;
-  const IntelItem& it = items_[id - 1];
+  const IntelItem* found = find(id);
+  if (found == nullptr) return nullptr;
+  const IntelItem& it = *found;
   if (it.holder == seat || shares_.count({seat, id}) != 0) return &it;
   return nullptr;
 }
@@ -312,8 +331,8 @@ std::vector<std::uint32_t> Inbox::shared_with(std::uint64_t id) const {
 
 std::vector<std::uint64_t> Inbox::inbox(std::optional<std::uint32_t> seat) const {
   if (!seat) {
-    std::vector<std::uint64_t> all(items_.size());
-    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i + 1;
+    std::vector<std::uint64_t> all;
+    for (const auto& it : items_) all.push_back(it.id);
     return all;
   }
   const auto it = arrived_.find(*seat);

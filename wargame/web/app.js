@@ -186,10 +186,10 @@ function receive(m) {
         const known = intel.get(it.item);
         if (m.to === it.holder) intel.set(it.item, it);
         else if (known && !known.shared_with.includes(m.to)) known.shared_with.push(m.to);
-        renderInbox();
+        if (intel.has(it.item)) renderOne(it.item);
       }
       break;
-    case "intel": intel.set(m.item.item, m.item); renderInbox(); break;
+    case "intel": intel.set(m.item.item, m.item); renderOne(m.item.item); break;
     case "inbox":
       intel.clear();
       for (const item of m.items) intel.set(item.item, item);
@@ -235,9 +235,10 @@ function renderIntel(item) {
   const box = el("div", { className: "intel-item" });
   box.dataset.item = item.item;
   if (item.shared_by) box.classList.add("shared");
-  box.append(el("h3", { textContent: "Item " + item.item + ": incident " + item.incident +
-    ", day " + Math.round(item.day) + (role === "white cell" ? " — held by " + item.holder : "") +
-    (item.shared_by ? " — shared with you by " + item.shared_by : "") }));
+  box.append(el("h3", { textContent: "Incident " + item.incident + ", day " + Math.round(item.day) +
+    (role === "white cell" ? " — held by " + item.holder : "") +
+    (item.shared_by ? " — shared with you by " + item.shared_by : "") },
+    el("span", { className: "item-id", textContent: "  item " + item.item })));
   row(box, "Suspected actor", item.actor + (item.sponsor ? " (sponsor " + item.sponsor + ")" : ""));
   row(box, "Likelihood", item.likelihood + "; analysts: " + Math.round(100 * item.probability) + " %",
       "likelihood");
@@ -271,9 +272,23 @@ function renderIntel(item) {
 }
 
 function renderInbox() {
-  const items = [...intel.values()].sort((a, b) => a.item - b.item);
+  const items = [...intel.values()].reverse();  // the newest first, as they reached us
   $("inbox").replaceChildren(...(items.length ? items.map(renderIntel)
     : [el("p", { textContent: "No intelligence yet." })]));
+  show("intel", role === "seat" || role === "white cell");
+}
+
+// One item changed or arrived: only its box is drawn again (a new one on top), so the
+// share boxes being ticked on the others stay as they are.
+function renderOne(id) {
+  const box = renderIntel(intel.get(id));
+  const old = $("inbox").querySelector('.intel-item[data-item="' + id + '"]');
+  if (old) old.replaceWith(box);
+  else {
+    const empty = $("inbox").querySelector("p");
+    if (empty) empty.remove();
+    $("inbox").prepend(box);
+  }
   show("intel", role === "seat" || role === "white cell");
 }
 

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ namespace cyberdeter::wargame {
 
 /// One assessment of an incident, held by one seat.
 struct IntelItem {
-  std::uint64_t id = 0;          ///< 1, 2, ... in the order the items arose
+  std::uint64_t id = 0;          ///< random, below 2^53 (exact in JSON), unique in the session
   std::uint32_t holder = 0;      ///< the state in whose inbox it is
   std::uint32_t originator = 0;  ///< whose analysts assessed it (the holder, or an inviter)
   std::uint64_t incident = 0;
@@ -86,14 +87,18 @@ class Inbox {
   /// The ids `seat` may read, in the order they reached it; every id for nullopt (the
   /// white cell).
   std::vector<std::uint64_t> inbox(std::optional<std::uint32_t> seat) const;
-  const IntelItem& item(std::uint64_t id) const { return items_.at(id - 1); }
+  const IntelItem& item(std::uint64_t id) const { return items_.at(index_.at(id)); }
+  /// The item `id`, whoever holds it, or nullptr (the white cell's view).
+  const IntelItem* find(std::uint64_t id) const;
   std::size_t size() const noexcept { return items_.size(); }
 
  private:
   void append(const json::Value& line);
 
   const models::deterrence::Scenario& sc_;
-  std::vector<IntelItem> items_;                                             // id - 1
+  std::vector<IntelItem> items_;                // in the order they arose
+  std::map<std::uint64_t, std::size_t> index_;  // id -> position in items_
+  std::random_device random_;
   std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint64_t> by_key_;  // holder, key
   // (recipient, id) -> sharer, and per recipient the ids in the order they arrived
   std::map<std::pair<std::uint32_t, std::uint64_t>, std::uint32_t> shares_;
