@@ -139,6 +139,10 @@ function renderChannel(seat, message) {
     if (m.type === "form") text += " move " + m.move + ": " + m.items.map((i) => i.summary).join("; ");
     else if (m.type === "ack") text += " item " + m.item + ": " + (m.choice || m.action || "");
     else if (m.type === "turn" || m.type === "notice") text += ": " + (m.brief || m.text);
+    else if (m.type === "intel") {
+      text += " item " + m.item.item + ": incident " + m.item.incident + ", " + m.item.actor +
+        (m.item.shared_by ? ", shared by " + m.item.shared_by : "");
+    }
     box.append(el("div", { textContent: text }));
   }
   const old = document.querySelector('.channel[data-seat="' + CSS.escape(seat) + '"]');
