@@ -423,6 +423,7 @@ int run_wargame(const WargameOptions& opt) {
     settings.tokens_path = output + ".tokens";
     settings.reuse_tokens = in_place;
     settings.messages_path = output + ".messages";
+    settings.intel_path = output + ".intel";
     server.emplace(sc, played, settings);
   } else {
     terminal.emplace(sc, turn_days, opt.quiet);
@@ -490,7 +491,7 @@ int run_wargame(const WargameOptions& opt) {
     incidents.flush();
     file.commit();
     journal->completed(session.decisions().size());
-    if (server) server->finish(summary, output);
+    if (server) server->finish(summary, output, session.decisions(), played_run, doctrine);
     if (!opt.quiet) std::printf("\n%s\nSession saved to %s.\n", summary.c_str(), output.c_str());
     return exit_success;
   } catch (const wargame::ScriptMismatch& e) {

@@ -28,6 +28,8 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/briefs.hpp"
+#include "cyberdeter/wargame/intel.hpp"
 #include "cyberdeter/wargame/json.hpp"
 #include "cyberdeter/wargame/record.hpp"
 #include "cyberdeter/wargame/statement.hpp"
@@ -173,6 +175,10 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   std::optional<Turn> turn;
   // What went public so far ("published" messages), shown to whoever (re)joins.
   std::vector<json::Value> public_record;
+  // The seats' intelligence (docs/wargame.md, "Intelligence and sharing"), guarded by
+  // `intel_m`; a thread that needs both takes `m` first.
+  std::mutex intel_m;
+  std::optional<wargame::Inbox> inbox;
 
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
@@ -476,6 +482,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     for (const json::Value& p : public_record) send_to(c, p);
     if (turn && c.role == Role::white) send_to(c, copy(turn->state, turn_json()));
     if (turn && c.role == Role::seat && turn->state == c.state) send_to(c, turn_json());
+    send_inbox(c);
   }
 
   void send_to(Connection& c, const json::Value& message) {
@@ -517,6 +524,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
     if (type == "injects") return injects(c);
+    if (type == "inbox" || type == "item" || type == "share") return intelligence(c, type, msg);
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -728,6 +736,202 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     to_white(ack);
   }
 
+  // --- intelligence and sharing (docs/wargame.md, "Intelligence and sharing") ---
+
+  bool is_seat(std::size_t state) const {
+    return std::find(seats.begin(), seats.end(), state) != seats.end();
+  }
+
+  // An item as `viewer` sees it: a seat sees who shared it with it, the holder also whom it
+  // shared it with; the white cell (nullopt) sees everything. With `intel_m` held.
+  json::Value item_json(const wargame::IntelItem& it, std::optional<std::size_t> viewer) const {
+    json::Value v = json::object();
+    const auto sponsor = sc.attackers.at(it.actor).sponsor;
+    v.set("item", it.id)
+        .set("incident", it.incident)
+        .set("day", it.day)
+        .set("holder", name_of(it.holder))
+        .set("originator", name_of(it.originator))
+        .set("actor", sc.attackers.at(it.actor).name)
+        .set("sponsor", sponsor ? json::Value(name_of(*sponsor)) : json::Value(nullptr))
+        .set("likelihood", wargame::likelihood_words(it.probability))
+        .set("probability", std::round(it.probability * 100.0) / 100.0)
+        .set("confidence", it.confidence)
+        .set("source", it.source)
+        .set("releasability", wargame::releasability_words(sc, it, seats));
+    const bool holder = !viewer || *viewer == it.holder;
+    const auto by = viewer ? inbox->shared_by(static_cast<std::uint32_t>(*viewer), it.id)
+                           : std::optional<std::uint32_t>{};
+    v.set("shared_by", by ? json::Value(name_of(*by)) : json::Value(nullptr));
+    if (holder) {
+      json::Value to = json::array();
+      if (it.may_share) {
+        for (const auto t : it.releasable) to.push(name_of(t));
+      }
+      json::Value with = json::array();
+      for (const auto t : inbox->shared_with(it.id)) with.push(name_of(t));
+      v.set("releasable_to", std::move(to)).set("shared_with", std::move(with));
+    }
+    return v;
+  }
+
+  // The inbox of a seat, or every item for the white cell.
+  void send_inbox(Connection& c) {
+    if (c.role != Role::seat && c.role != Role::white) return;
+    std::lock_guard lock(intel_m);
+    if (!inbox) return;
+    const std::optional<std::size_t> viewer =
+        c.role == Role::seat ? std::optional<std::size_t>(c.state) : std::nullopt;
+    json::Value items = json::array();
+    for (const auto id :
+         inbox->inbox(viewer ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(*viewer))
+                             : std::nullopt)) {
+      items.push(item_json(inbox->item(id), viewer));
+    }
+    json::Value v = json::object();
+    v.set("type", "inbox").set("items", std::move(items));
+    send_to(c, v);
+  }
+
+  // The items a move's forms bring (session thread): each new one goes to its holder,
+  // and as a copy to the white cell.
+  void add_intel(const std::vector<wargame::Form>& moves) {
+    std::vector<json::Value> out;
+    std::vector<std::size_t> to;
+    {
+      std::lock_guard lock(intel_m);
+      if (!inbox) return;
+      for (const auto& form : moves) {
+        for (const auto& q : form.items) {
+          const auto [it, added] = inbox->add(wargame::intel_of(sc, q, seats));
+          if (!added) continue;
+          json::Value v = json::object();
+          v.set("type", "intel").set("item", item_json(*it, it->holder));
+          out.push_back(std::move(v));
+          to.push_back(it->holder);
+        }
+      }
+    }
+    post([hub = shared_from_this(), out = std::move(out), to = std::move(to)] {
+      for (std::size_t i = 0; i < out.size(); ++i) hub->to_seat(to[i], out[i]);
+    });
+  }
+
+  void intelligence(Connection& c, const std::string& type, const json::Value& msg) {
+    if (c.role != Role::seat && c.role != Role::white) {
+      return c.send_error("only a seat and the white cell read intelligence");
+    }
+    if (type == "inbox") return send_inbox(c);
+    const std::optional<std::size_t> viewer =
+        c.role == Role::seat ? std::optional<std::size_t>(c.state) : std::nullopt;
+    if (type == "item") {
+      const auto id = msg.number("item");
+      std::lock_guard lock(intel_m);
+      if (!id || !(*id >= 1.0 && *id <= 9007199254740992.0) || *id != std::floor(*id)) {
+        return c.send_error("give the \"item\" number of an item of your inbox");
+      }
+      const auto n = static_cast<std::uint64_t>(*id);
+      const wargame::IntelItem* it = nullptr;
+      if (inbox) {
+        it = viewer ? inbox->readable(static_cast<std::uint32_t>(*viewer), n) : inbox->find(n);
+      }
+      // The same answer whether the item exists or is another seat's.
+      if (it == nullptr) return c.send_error("item " + std::to_string(n) + " is not in your inbox");
+      json::Value v = json::object();
+      v.set("type", "intel").set("item", item_json(*it, viewer));
+      return send_to(c, v);
+    }
+    if (c.role != Role::seat) return c.send_error("only a seat shares its intelligence");
+    if (const auto seat = msg.string("seat"); seat && *seat != name_of(c.state)) {
+      return c.send_error("a seat shares only its own intelligence");
+    }
+    std::string error;
+    const auto request = wargame::parse_share(msg, error);
+    if (!request) return c.send_error(error);
+    std::vector<std::uint32_t> to;
+    for (const auto& name : request->with) {
+      std::optional<std::size_t> found;
+      for (const auto s : seats) {
+        if (name_of(s) == name) found = s;
+      }
+      if (!found) return c.send_error("no seat '" + wargame::printable(name, 60) + "'");
+      to.push_back(static_cast<std::uint32_t>(*found));
+    }
+    std::vector<std::pair<std::size_t, json::Value>> out;
+    {
+      std::lock_guard lock(intel_m);
+      if (!inbox) return c.send_error("no intelligence in this session");
+      const auto from = static_cast<std::uint32_t>(c.state);
+      if (const auto why = inbox->refusal(from, request->item, to)) return c.send_error(*why);
+      inbox->share(from, request->item, to);
+      const wargame::IntelItem& it = inbox->item(request->item);
+      json::Value ack = json::object();
+      json::Value with = json::array();
+      for (const auto t : to) with.push(name_of(t));
+      ack.set("type", "ack").set("shared", it.id).set("with", std::move(with));
+      out.emplace_back(c.state, std::move(ack));
+      json::Value mine = json::object();
+      mine.set("type", "intel").set("item", item_json(it, c.state));
+      out.emplace_back(c.state, std::move(mine));
+      for (const auto t : to) {
+        json::Value theirs = json::object();
+        theirs.set("type", "intel").set("item", item_json(it, t));
+        out.emplace_back(t, std::move(theirs));
+      }
+    }
+    for (const auto& [state, message] : out) to_seat(state, message);
+  }
+
+  // --- the hotwash ---
+
+  json::Value hotwash_json(const std::vector<wargame::Decision>& decisions,
+                           const wargame::PlayedRun& session,
+                           const wargame::PlayedRun& doctrine) const {
+    json::Value all = json::array();
+    for (const std::size_t s : seats) {
+      json::Value cases = json::array();
+      for (const auto& k : wargame::seat_cases(decisions, session, s)) {
+        json::Value v = json::object();
+        v.set("incident", k.incident)
+            .set("day", k.day)
+            .set("victim", name_of(k.victim))
+            .set("invited", k.invited)
+            .set("choice", k.choice)
+            .set("named", k.named >= 0
+                              ? json::Value(sc.attackers.at(static_cast<std::size_t>(k.named)).name)
+                              : json::Value(nullptr))
+            .set("culprit", sc.attackers.at(k.culprit).name)
+            .set("correct", k.correct)
+            .set("false_flag", k.false_flag)
+            .set("public", wargame::rung_word(static_cast<det::Rung>(k.rung_final)))
+            .set("stated", k.stated ? json::Value(*k.stated) : json::Value(nullptr));
+        cases.push(std::move(v));
+      }
+      json::Value brier = nullptr;
+      if (const auto score = wargame::stated_score(decisions, session, s)) {
+        brier = json::object();
+        brier.set("stated", score->stated).set("right", score->right).set("score", score->brier);
+      }
+      json::Value rows = json::array();
+      for (const auto& r : wargame::comparison_rows(sc, {s}, session, doctrine)) {
+        json::Value v = json::object();
+        v.set("section", r.section)
+            .set("label", r.label)
+            .set("session", r.first)
+            .set("doctrine", r.second)
+            .set("decimals", r.decimals);
+        rows.push(std::move(v));
+      }
+      json::Value v = json::object();
+      v.set("seat", name_of(s))
+          .set("cases", std::move(cases))
+          .set("brier", std::move(brier))
+          .set("comparison", std::move(rows));
+      all.push(std::move(v));
+    }
+    return all;
+  }
+
   void post(std::function<void()> f) { net::post(ioc, std::move(f)); }
 };
 
@@ -795,6 +999,13 @@ ServerFrontEnd::ServerFrontEnd(const det::Scenario& sc, const std::vector<std::s
   if (ec) {
     throw UsageError("cannot listen on " + settings.bind + " port " +
                      std::to_string(settings.port) + ": " + ec.message());
+  }
+  if (!settings.intel_path.empty()) {
+    try {
+      h.inbox.emplace(sc, settings.intel_path, settings.reuse_tokens);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
   }
   h.log = std::fopen(settings.messages_path.c_str(), "ab");
   if (h.log == nullptr) throw UsageError("cannot write the message log " + settings.messages_path);
@@ -864,6 +1075,7 @@ void ServerFrontEnd::forms(
       left += forms[f].items.size();
     }
   }
+  h.add_intel(forms);
   const std::uint32_t move = forms.empty() ? 0 : forms.front().move;
   h.post([hub = hub_, move] {
     json::Value open = json::object();
@@ -1005,10 +1217,13 @@ void ServerFrontEnd::published(const det::Publication& p) {
   });
 }
 
-void ServerFrontEnd::finish(const std::string& summary, const std::string& output) {
-  hub_->post([hub = hub_, summary, output] {
+void ServerFrontEnd::finish(const std::string& summary, const std::string& output,
+                            const std::vector<wargame::Decision>& decisions,
+                            const wargame::PlayedRun& session, const wargame::PlayedRun& doctrine) {
+  json::Value hotwash = hub_->hotwash_json(decisions, session, doctrine);
+  hub_->post([hub = hub_, summary, output, hotwash = std::move(hotwash)] {
     json::Value end = json::object();
-    end.set("type", "end").set("session", output).set("summary", summary);
+    end.set("type", "end").set("session", output).set("summary", summary).set("hotwash", hotwash);
     hub->to_all(end);
     for (const auto& c : std::vector(hub->connections.begin(), hub->connections.end())) {
       c->close();

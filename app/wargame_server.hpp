@@ -9,7 +9,9 @@
 // or the move's deadline, whichever comes first: an unanswered question then takes its
 // default (source timeout). Every message in and out is appended to a message log (never
 // a token), and every answer goes to the session's journal as with the terminal, so that
-// a killed server resumes with `cyberdeter serve --resume SESSION.h5`.
+// a killed server resumes with `cyberdeter serve --resume SESSION.h5`. Each seat has an
+// intelligence inbox (wargame/intel.hpp) whose items and shares are kept in their own
+// record, read back on resume.
 
 #include <cstdint>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
+#include "cyberdeter/wargame/after_action.hpp"
 #include "cyberdeter/wargame/session.hpp"
 
 namespace cyberdeter::app {
@@ -28,6 +31,7 @@ struct ServerSettings {
   std::string tokens_path;    ///< where the seats' tokens are kept (0600)
   bool reuse_tokens = false;  ///< a resumed session: its seats keep their links
   std::string messages_path;  ///< the message log (JSON lines, appended)
+  std::string intel_path;  ///< the seats' intelligence and shares (JSON lines, wargame/intel.hpp)
   std::size_t max_message_bytes = 64 * 1024;
   double messages_per_second = 50.0;  ///< sustained, per connection (--max-rate)
   double burst = 200.0;               ///< messages a connection may send at once (4 × rate)
@@ -56,9 +60,13 @@ class ServerFrontEnd final : public wargame::FrontEnd {
   /// Broadcasts what went public to every connection, observers too ("published").
   void published(const models::deterrence::Publication& p) override;
 
-  /// Tells every connection that the session ended, with the after-action summary, and
-  /// stops the server.
-  void finish(const std::string& summary, const std::string& output);
+  /// Tells every connection that the session ended, with the after-action summary and
+  /// each seat's hotwash (its cases with their true culprits, its Brier score, its state
+  /// in the session against the same replication played by the doctrine), and stops the
+  /// server.
+  void finish(const std::string& summary, const std::string& output,
+              const std::vector<wargame::Decision>& decisions, const wargame::PlayedRun& session,
+              const wargame::PlayedRun& doctrine);
 
   struct Hub;
 

@@ -50,9 +50,10 @@ def receive(ws):
     return json.loads(ws.recv())
 
 
-def receive_until(ws, kind, limit=50):
-    """The next message of type `kind`, skipping others (a move may open, or the clock
-    tick, between two messages a test expects); fails after `limit` others."""
+def receive_until(ws, kind, limit=1000):
+    """The next message of type `kind`, skipping others (a move may open, the clock tick,
+    or the white cell receive copies of every seat's intelligence, between two messages a
+    test expects); fails after `limit` others."""
     for _ in range(limit):
         m = receive(ws)
         if m["type"] == kind:

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import h5py
@@ -404,3 +405,239 @@ day = 500
     finally:
         proc.kill()
         proc.wait(10)
+
+
+# --- intelligence and sharing (docs/wargame.md, "Intelligence and sharing") ---
+
+def inbox_of(ws):
+    """The connection's inbox, as the server sends it on request."""
+    ws.send(json.dumps({"type": "inbox"}))
+    return receive_until(ws, "inbox")["items"]
+
+
+def first_items(ws):
+    """The items of the seat's inbox once its first form is out (its questions' items
+    are in the inbox before the form goes out)."""
+    receive_until(ws, "form")
+    return inbox_of(ws)
+
+
+def test_a_seat_shares_intelligence_only_where_releasable_and_reads_no_other(binary, source_dir,
+                                                                            tmp_path):
+    out = tmp_path / "s.h5"
+    # Ally2 is not aligned with the victim: it would not be invited, so the victim's
+    # assessments are not releasable to it.
+    proc, links = serve(binary, source_dir, out, "--set", "states.Victim.alignment.Ally2=0")
+    try:
+        seats = {s: connect(links[s]) for s in SEATS}
+        white = connect(links["white cell"])
+        assert receive(white)["role"] == "white cell"
+        items = first_items(seats["Victim"])
+        assert items, "the victim's cases bring its analysts' assessments"
+        for it in items:
+            assert it["holder"] == it["originator"] == "Victim"
+            assert it["shared_by"] is None and it["shared_with"] == []
+            assert it["releasability"] == "REL TO Ally1" and it["releasable_to"] == ["Ally1"]
+            # Likelihood and confidence are stated apart.
+            assert it["likelihood"].split(" (")[0] in (
+                "almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely",
+                "very likely", "almost certain")
+            assert it["confidence"].split(" ")[0] in ("high", "moderate", "low")
+            assert it["source"].startswith("Victim's own analysts")
+        first = items[0]["item"]
+        for s in ("Ally1", "Ally2"):
+            theirs = inbox_of(seats[s])
+            assert all(i["holder"] == s for i in theirs), f"{s} reads nothing of the victim's"
+            assert first not in [i["item"] for i in theirs]
+            # Asking for another seat's item by its id: refused as if it did not exist.
+            seats[s].send(json.dumps({"type": "item", "item": first}))
+            assert expect_error(seats[s], "not in your inbox")["error"] == \
+                f"item {first} is not in your inbox"
+            seats[s].send(json.dumps({"type": "share", "item": first, "with": ["Ally1"]}))
+            expect_error(seats[s], "not in your inbox")
+        victim = seats["Victim"]
+        victim.send(json.dumps({"type": "share", "item": first, "with": ["Ally2"]}))
+        expect_error(victim, "not releasable to Ally2")
+        victim.send(json.dumps({"type": "share", "item": first, "with": ["Ally1"],
+                                "seat": "Ally1"}))
+        expect_error(victim, "only its own")
+        for bad in [{"type": "share"}, {"type": "share", "item": first},
+                    {"type": "share", "item": first, "with": "Ally1"},
+                    {"type": "share", "item": first, "with": ["Nobody"]},
+                    {"type": "share", "item": first, "with": ["Victim"]},
+                    {"type": "share", "item": 1.5, "with": ["Ally1"]},
+                    {"type": "share", "item": -1, "with": ["Ally1"]},
+                    {"type": "share", "item": first, "with": ["Ally1", "Ally1"]},
+                    {"type": "item", "item": "x"}, {"type": "item"}]:
+            victim.send(json.dumps(bad))
+            assert receive_until(victim, "error")
+        victim.send(json.dumps({"type": "share", "item": first, "with": ["Ally1"]}))
+        ack = receive_until(victim, "ack")
+        assert ack == {"type": "ack", "shared": first, "with": ["Ally1"]}
+        got = receive_until(seats["Ally1"], "intel")["item"]
+        assert got["item"] == first and got["shared_by"] == "Victim"
+        assert "shared_with" not in got, "a recipient does not learn who else received it"
+        assert {k: v for k, v in got.items() if k not in ("shared_by",)} == \
+            {k: v for k, v in items[0].items() if k not in ("shared_by", "shared_with",
+                                                             "releasable_to")}
+        ally1 = inbox_of(seats["Ally1"])
+        assert [i["item"] for i in ally1 if i["holder"] != "Ally1"] == [first]
+        assert all(i["holder"] == "Ally2" for i in inbox_of(seats["Ally2"]))
+        # Ally1's invitations came with the victim's assessment, under the victim's control.
+        invited = [i for i in ally1 if i["holder"] == "Ally1"]
+        assert invited, "the victim's drafts invite Ally1"
+        assert all(i["originator"] == "Victim" and i["releasable_to"] == [] and
+                   i["releasability"].startswith("ORCON Victim") for i in invited)
+        seats["Ally1"].send(json.dumps({"type": "share", "item": invited[0]["item"],
+                                        "with": ["Ally2"]}))
+        expect_error(seats["Ally1"], "ORCON")
+        mine = {i["item"]: i for i in inbox_of(victim)}
+        assert mine[first]["shared_with"] == ["Ally1"]
+        victim.send(json.dumps({"type": "share", "item": first, "with": ["Ally1"]}))
+        expect_error(victim, "already")
+        # A recipient may not pass it on.
+        seats["Ally1"].send(json.dumps({"type": "share", "item": first, "with": ["Ally2"]}))
+        expect_error(seats["Ally1"], "only its holder")
+        # The white cell sees every item and every share, as copies and in its inbox.
+        copies = []
+        while True:
+            m = receive(white)
+            if m["type"] == "copy" and m["message"]["type"] == "intel" and \
+                    m["message"]["item"].get("shared_by") == "Victim":
+                copies.append(m)
+                break
+        assert copies[0]["to"] == "Ally1"
+        everything = {i["item"]: i for i in inbox_of(white)}
+        assert set(everything) >= set(mine)
+        assert everything[first]["shared_with"] == ["Ally1"]
+        # The observer reads no intelligence.
+        observer = connect(links["observers"])
+        receive(observer)
+        observer.send(json.dumps({"type": "inbox"}))
+        expect_error(observer, "observer")
+        log = [json.loads(line) for line in open(f"{out}.intel")]
+        assert [e for e in log if e["kind"] == "share"] == \
+            [{"kind": "share", "item": first, "from": 0, "to": [1]}]
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_a_killed_server_resumes_with_every_inbox_as_it_was(binary, source_dir, tmp_path):
+    out = tmp_path / "killed.h5"
+    proc, links = serve(binary, source_dir, out)
+    try:
+        victim = connect(links["Victim"])
+        items = first_items(victim)
+        victim.send(json.dumps({"type": "share", "item": items[0]["item"],
+                                "with": ["Ally1", "Ally2"]}))
+        receive_until(victim, "ack")
+        if len(items) > 1:
+            victim.send(json.dumps({"type": "share", "item": items[-1]["item"],
+                                    "with": ["Ally2"]}))
+            receive_until(victim, "ack")
+        before = {}
+        for name in [*SEATS, "white cell"]:
+            ws = victim if name == "Victim" else connect(links[name])
+            before[name] = inbox_of(ws)
+        for ally in ("Ally1", "Ally2"):
+            assert any(i["item"] == items[0]["item"] and i["shared_by"] == "Victim"
+                       for i in before[ally]), ally
+        assert len(before["white cell"]) >= len(items)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    proc, again = start_server(binary, ["--resume", str(out), "--white-cell"])
+    try:
+        for name in [*SEATS, "white cell"]:
+            ws = connect(again[name])
+            # On joining, a seat receives its inbox as it was.
+            assert receive_until(ws, "inbox")["items"] == before[name], name
+            assert inbox_of(ws) == before[name], name
+            ws.close()
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_every_seat_receives_its_hotwash_as_debrief_computes_it(played, binary):
+    out, links, players = played
+    d = table(out, "/wargame/decisions")
+    words = actions(out)
+    inc = table(out, "/incidents")
+    with h5py.File(out, "r") as f:
+        attackers = [n.decode() if isinstance(n, bytes) else n
+                     for n in f["/scenario/attackers"][()]]
+    end = players["observer"].received[-1]
+    assert end["type"] == "end"
+    for s in [*SEATS, "white cell"]:
+        assert players[s].received[-1]["hotwash"] == end["hotwash"]
+    hot = {h["seat"]: h for h in end["hotwash"]}
+    assert list(hot) == SEATS
+    debrief = subprocess.run([binary, "debrief", str(out)], capture_output=True, text=True,
+                             check=True).stdout
+    for n, seat in enumerate(SEATS):
+        h = hot[seat]
+        mine = [(w, r) for w, r in zip(words, d) if r["state"] == n and r["kind"] in (RESPOND, JOIN)]
+        assert [c["incident"] for c in h["cases"]] == [int(r["incident"]) for _, r in mine]
+        assert [c["choice"] for c in h["cases"]] == [w for w, _ in mine]
+        for c in h["cases"]:
+            row = inc[inc["incident"] == c["incident"]][0]
+            assert c["culprit"] == attackers[row["attacker"]]
+            assert c["correct"] == bool(row["correct"])
+            assert c["invited"] == (seat != "Victim")
+        # The Brier score of the seat's stated probabilities, from the file.
+        stated = [(0.8, bool(inc[inc["incident"] == r["incident"]]["correct"][0]))
+                  for w, r in mine if " p 0.8" in w]
+        if stated:
+            assert h["brier"]["stated"] == len(stated)
+            assert h["brier"]["score"] == pytest.approx(
+                sum((p - y) ** 2 for p, y in stated) / len(stated))
+        else:
+            assert h["brier"] is None
+        # The counterfactual rows are debrief's table for this seat's state.
+        rows = [r for r in h["comparison"] if r["section"] == seat]
+        assert rows
+        lines = debrief.splitlines()
+        start = lines.index(" " + seat)
+        for r in rows:
+            text = lines[start + 1 + rows.index(r)].split()
+            values = [float(v) for v in text[len(r["label"].split()):][:2]]
+            assert values == [pytest.approx(r["session"], abs=10 ** -r["decimals"]),
+                              pytest.approx(r["doctrine"], abs=10 ** -r["decimals"])], r
+
+
+def test_shared_intelligence_changes_nothing_in_the_history(binary, source_dir, tmp_path, played):
+    """Sharing is information only (docs/model.md §7.6): the same answers with every
+    releasable item shared give the session of the room that shared nothing."""
+    whole = played[0]
+    out = tmp_path / "shared.h5"
+    proc, links = serve(binary, source_dir, out)
+    try:
+        sharer = connect(links["Victim"])
+        receive_until(sharer, "form")
+        players = play(links)
+        shared = 0
+        for item in inbox_of(sharer):
+            if item["holder"] == "Victim" and item["releasable_to"]:
+                sharer.send(json.dumps({"type": "share", "item": item["item"],
+                                        "with": item["releasable_to"]}))
+                receive_until(sharer, "ack")
+                shared += 1
+        assert shared > 0
+        sharer.close()
+        finish(proc, players)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # Ally1 received every share, live or in the inbox sent when it joined.
+    got = {i["item"] for m in players["Ally1"].received
+           for i in ([m["item"]] if m["type"] == "intel" else m.get("items", [])
+                     if m["type"] == "inbox" else [])
+           if i["shared_by"] == "Victim"}
+    assert len(got) == shared
+    for name in ["/wargame/decisions", "/incidents"]:
+        a, b = table(whole, name), table(out, name)
+        assert a.shape == b.shape, name
+        assert [c for c in a.dtype.names if c != "seconds" and not np.array_equal(a[c], b[c])] \
+            == [], name

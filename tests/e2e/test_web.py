@@ -2,7 +2,8 @@
 (Selenium with chromium-driver, both installed by scripts/install-deps.sh), on loopback:
 three seats and the white cell play one move with a joint statement — the victim drafts
 a coordinated statement releasing half its evidence, one ally amends it, the other
-speaks separately — and every page shows the hotwash at the end. Screenshots of each view
+speaks separately — the victim shares an item of its intelligence inbox with one ally
+(which sees it, and the other does not), and every page shows its hotwash at the end. Screenshots of each view
 go to the test's directory, and to docs/screenshots/ with CYBERDETER_UPDATE_SCREENSHOTS=1."""
 
 import os
@@ -12,6 +13,7 @@ import time
 import h5py
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -67,6 +69,66 @@ def answer_all(driver, seat):
     return sent
 
 
+def wait_for(driver, css, what, timeout=30):
+    deadline = time.time() + timeout
+    while not driver.find_elements(By.CSS_SELECTOR, css):
+        assert time.time() < deadline, what
+        time.sleep(0.2)
+    return driver.find_elements(By.CSS_SELECTOR, css)
+
+
+def text_of(driver, css):
+    """The text of the element `css` selects, read again if the page redrew it meanwhile."""
+    for _ in range(20):
+        try:
+            return driver.find_element(By.CSS_SELECTOR, css).text
+        except (StaleElementReferenceException, NoSuchElementException):
+            time.sleep(0.1)
+    return ""
+
+
+def shoot(driver, element_id, path):
+    """A screenshot of the window with the element `element_id` at its top."""
+    driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
+    driver.save_screenshot(str(path))
+    driver.execute_script("window.scrollTo(0, 0)")
+
+
+def share_in_inbox(browser, tabs, shots):
+    """The victim shares its first item with Ally1 on the page: Ally1 sees it, marked as
+    shared by the victim; Ally2 does not."""
+    browser.switch_to.window(tabs["Victim"])
+    items = wait_for(browser, "#intel:not(.hidden) .intel-item", "Victim: no intelligence")
+    first = items[0]
+    item_id = first.get_attribute("data-item")
+    text = first.text
+    assert "Likelihood" in text and "Confidence" in text and "Releasability" in text
+    assert "REL TO ALL SEATS" in text
+    offered = [c.get_attribute("value")
+               for c in first.find_elements(By.CSS_SELECTOR, "input[name=share-with]")]
+    assert offered == ["Ally1", "Ally2"], "the share control lists the seats allowed"
+    shoot(browser, "intel", shots / "inbox-Victim.png")
+    first.find_element(By.CSS_SELECTOR, "input[value=Ally1]").click()
+    first.find_element(By.CSS_SELECTOR, "button.share-send").click()
+    deadline = time.time() + 10
+    while "Ally1" not in text_of(browser, f'.intel-item[data-item="{item_id}"] .shared-with'):
+        assert time.time() < deadline, "the victim's page does not show the share"
+        time.sleep(0.2)
+    browser.switch_to.window(tabs["Ally1"])
+    got = wait_for(browser, f'.intel-item.shared[data-item="{item_id}"]', "Ally1: no share")[0]
+    assert "shared with you by Victim" in got.text
+    assert not got.find_elements(By.CSS_SELECTOR, "button.share-send"), "a recipient cannot pass it on"
+    shoot(browser, "intel", shots / "inbox-Ally1.png")
+    browser.switch_to.window(tabs["Ally2"])
+    assert not browser.find_elements(By.CSS_SELECTOR, f'.intel-item[data-item="{item_id}"]')
+    browser.switch_to.window(tabs["white cell"])
+    wait_for(browser, f'.intel-item[data-item="{item_id}"]', "white cell: no item")
+    deadline = time.time() + 10
+    while "Ally1" not in text_of(browser, f'.intel-item[data-item="{item_id}"] .shared-with'):
+        assert time.time() < deadline, "the white cell does not see the share"
+        time.sleep(0.2)
+
+
 def test_three_seats_and_the_white_cell_play_a_move_in_chromium(binary, source_dir, tmp_path,
                                                                 browser):
     out = tmp_path / "room.h5"
@@ -97,6 +159,7 @@ def test_three_seats_and_the_white_cell_play_a_move_in_chromium(binary, source_d
                 for e in browser.find_elements(By.CSS_SELECTOR, "#channels .channel")}
         assert seen == set(SEATS)
         browser.save_screenshot(str(shots / "white-cell.png"))
+        share_in_inbox(browser, tabs, shots)
         # Play the move (and its follow-ups) until the session ends.
         deadline = time.time() + 120
         while proc.poll() is None:
@@ -112,9 +175,22 @@ def test_three_seats_and_the_white_cell_play_a_move_in_chromium(binary, source_d
             while not browser.find_element(By.ID, "end").is_displayed():
                 assert time.time() < deadline, f"{name}: no hotwash"
                 time.sleep(0.2)
-            assert "After-action" in browser.find_element(By.ID, "summary").text or \
-                browser.find_element(By.ID, "summary").text
-        browser.save_screenshot(str(shots / "hotwash.png"))
+            assert "AFTER-ACTION SUMMARY" in browser.find_element(By.ID, "summary").text
+            # Each seat sees its own hotwash, the white cell every seat's.
+            shown = [e.get_attribute("data-seat")
+                     for e in browser.find_elements(By.CSS_SELECTOR, "#hotwash .seat-hotwash")]
+            assert shown == (SEATS if name == "white cell" else [name])
+            for box in browser.find_elements(By.CSS_SELECTOR, "#hotwash .seat-hotwash"):
+                assert "Brier score" in box.text or "No probability stated" in box.text
+                assert box.find_elements(By.CSS_SELECTOR, "table.cases tr")
+                assert "Against the same replication played by the doctrine" in box.text
+            if name == "Victim":
+                assert "Brier score" in browser.find_element(By.ID, "hotwash").text
+                assert "true culprit" in browser.find_element(By.ID, "hotwash").text
+            if name != "white cell":
+                shoot(browser, "end", shots / f"hotwash-{name}.png")
+        browser.switch_to.window(tabs["white cell"])
+        shoot(browser, "end", shots / "hotwash.png")
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "cyberdeter/wargame/intel.hpp"
 #include "cyberdeter/wargame/json.hpp"
 #include "cyberdeter/wargame/statement.hpp"
 #include "fuzz_support.hpp"
@@ -24,6 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string again_error;
     const auto again = json::parse(text, again_error);
     if (!again || again->dump() != text) std::abort();
+    // A share request is taken or refused with a reason.
+    std::string share_error;
+    const auto share = cyberdeter::wargame::parse_share(*v, share_error);
+    if (!share && share_error.empty()) std::abort();
+    if (share && (share->item == 0 || share->with.empty())) std::abort();
     if (const auto choice = v->string("choice")) {
       std::string why;
       const auto r = cyberdeter::wargame::parse_respond_words(*choice, why);

@@ -103,41 +103,33 @@ std::string describe(const det::Scenario& sc, const Decision& d) {
 // empty when nobody stated one.
 std::string stated_probabilities(const det::Scenario& sc, const std::vector<std::size_t>& played,
                                  const std::vector<Decision>& decisions, const PlayedRun& session) {
-  std::map<std::int64_t, bool> correct;
-  for (const auto& i : session.incidents)
-    correct[static_cast<std::int64_t>(i.incident)] = i.correct;
   std::ostringstream out;
   bool any = false;
   for (const std::size_t s : played) {
-    double sum = 0.0, truth = 0.0;
-    std::size_t n = 0;
-    for (const auto& d : decisions) {
-      if (d.row.state != s || static_cast<DecisionKind>(d.row.kind) != DecisionKind::respond) {
-        continue;
-      }
-      const std::size_t space = d.action.find(' ');
-      if (space == std::string::npos) continue;
-      std::string error;
-      const auto words = parse_draft_words(std::string_view(d.action).substr(space + 1), error);
-      const auto it = correct.find(d.row.incident);
-      if (!words || !words->probability || it == correct.end()) continue;
-      const double y = it->second ? 1.0 : 0.0;
-      sum += (*words->probability - y) * (*words->probability - y);
-      truth += y;
-      ++n;
-    }
-    if (n == 0) continue;
+    const auto score = stated_score(decisions, session, s);
+    if (!score) continue;
     if (!any) {
       out << " Stated probabilities that the actor named did it, against the truth\n"
              " (Brier score: 0 is perfect, 0.25 is always saying 0.5):\n";
       any = true;
     }
     char buf[160];
-    std::snprintf(buf, sizeof buf, "   %-30s %4zu stated, %4.0f right; Brier score %.3f\n",
-                  sc.states[s].name.c_str(), n, truth, sum / static_cast<double>(n));
+    std::snprintf(buf, sizeof buf, "   %-30s %4zu stated, %4zu right; Brier score %.3f\n",
+                  sc.states[s].name.c_str(), score->stated, score->right, score->brier);
     out << buf;
   }
   return out.str();
+}
+
+// The probability a response's words state ("coordinate evidence 0.5 p 0.8"), if any.
+std::optional<double> stated_in(const Decision& d) {
+  if (static_cast<DecisionKind>(d.row.kind) != DecisionKind::respond) return std::nullopt;
+  const std::size_t space = d.action.find(' ');
+  if (space == std::string::npos) return std::nullopt;
+  std::string error;
+  const auto words = parse_draft_words(std::string_view(d.action).substr(space + 1), error);
+  if (!words) return std::nullopt;
+  return words->probability;
 }
 
 }  // namespace
@@ -206,6 +198,58 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
   return out.str();
 }
 
+std::vector<ComparisonRow> comparison_rows(const det::Scenario& sc,
+                                           const std::vector<std::size_t>& played,
+                                           const PlayedRun& session, const PlayedRun& doctrine) {
+  std::vector<ComparisonRow> rows;
+  std::string section;
+  auto row = [&](const std::string& label, double a, double b, int decimals) {
+    rows.push_back({section, label, a, b, decimals});
+  };
+  const std::string& unit = sc.run.value_unit;
+  for (const auto s : played) {
+    const auto& a = session.result.states.at(s).counts;
+    const auto& b = doctrine.result.states.at(s).counts;
+    const Launched la = launched_on(session.incidents, s);
+    const Launched lb = launched_on(doctrine.incidents, s);
+    section = sc.states[s].name;
+    row("attacks launched on it", la.all, lb.all, 0);
+    row("  by state-sponsored groups", la.state_sponsored, lb.state_sponsored, 0);
+    row("succeeded", static_cast<double>(a.succeeded), static_cast<double>(b.succeeded), 0);
+    row("damage (" + unit + ")", a.damage, b.damage, 1);
+    row("detected", static_cast<double>(a.detected), static_cast<double>(b.detected), 0);
+    row("attributed to an actor", static_cast<double>(a.attributed),
+        static_cast<double>(b.attributed), 0);
+    row("kept quiet", static_cast<double>(a.responses[0]), static_cast<double>(b.responses[0]), 0);
+    row("attributed publicly (alone)", static_cast<double>(a.responses[1]),
+        static_cast<double>(b.responses[1]), 0);
+    row("coordinated statements", static_cast<double>(a.responses[2]),
+        static_cast<double>(b.responses[2]), 0);
+    row("sanctions", static_cast<double>(a.responses[3]), static_cast<double>(b.responses[3]), 0);
+    row("wrong actor named publicly", static_cast<double>(a.innocent_punished),
+        static_cast<double>(b.innocent_punished), 0);
+    row("spent on programs (" + unit + ")", session.result.states.at(s).program_cost,
+        doctrine.result.states.at(s).program_cost, 1);
+    row("attackers' P(named) of it at the end", mean_belief(session.result, s),
+        mean_belief(doctrine.result, s), 3);
+  }
+  const auto& ra = session.result.run;
+  const auto& rb = doctrine.result.run;
+  section = "World";
+  row("attacks launched", static_cast<double>(ra.total.launched),
+      static_cast<double>(rb.total.launched), 0);
+  row("damage (" + unit + ")", ra.total.damage, rb.total.damage, 1);
+  row("public responses", static_cast<double>(ra.public_responses),
+      static_cast<double>(rb.public_responses), 0);
+  row("sanctions imposed", static_cast<double>(ra.total.sanctions_imposed),
+      static_cast<double>(rb.total.sanctions_imposed), 0);
+  row("coalition invitations", static_cast<double>(ra.coalitions_invited),
+      static_cast<double>(rb.coalitions_invited), 0);
+  row("cost to attackers (" + unit + ")", ra.reputation_cost + ra.sanction_cost,
+      rb.reputation_cost + rb.sanction_cost, 1);
+  return rows;
+}
+
 std::string compare_runs(const det::Scenario& sc, const std::vector<std::size_t>& played,
                          const PlayedRun& session, const PlayedRun& doctrine,
                          const std::string& a_label, const std::string& b_label) {
@@ -215,50 +259,60 @@ std::string compare_runs(const det::Scenario& sc, const std::vector<std::size_t>
                 b_label.substr(0, 9).c_str(), "difference");
   out << head;
   Table t;
-  const std::string& unit = sc.run.value_unit;
-  for (const auto s : played) {
-    const auto& a = session.result.states.at(s).counts;
-    const auto& b = doctrine.result.states.at(s).counts;
-    const Launched la = launched_on(session.incidents, s);
-    const Launched lb = launched_on(doctrine.incidents, s);
-    t.section(sc.states[s].name);
-    t.row("attacks launched on it", la.all, lb.all, 0);
-    t.row("  by state-sponsored groups", la.state_sponsored, lb.state_sponsored, 0);
-    t.row("succeeded", static_cast<double>(a.succeeded), static_cast<double>(b.succeeded), 0);
-    t.row("damage (" + unit + ")", a.damage, b.damage, 1);
-    t.row("detected", static_cast<double>(a.detected), static_cast<double>(b.detected), 0);
-    t.row("attributed to an actor", static_cast<double>(a.attributed),
-          static_cast<double>(b.attributed), 0);
-    t.row("kept quiet", static_cast<double>(a.responses[0]), static_cast<double>(b.responses[0]),
-          0);
-    t.row("attributed publicly (alone)", static_cast<double>(a.responses[1]),
-          static_cast<double>(b.responses[1]), 0);
-    t.row("coordinated statements", static_cast<double>(a.responses[2]),
-          static_cast<double>(b.responses[2]), 0);
-    t.row("sanctions", static_cast<double>(a.responses[3]), static_cast<double>(b.responses[3]), 0);
-    t.row("wrong actor named publicly", static_cast<double>(a.innocent_punished),
-          static_cast<double>(b.innocent_punished), 0);
-    t.row("spent on programs (" + unit + ")", session.result.states.at(s).program_cost,
-          doctrine.result.states.at(s).program_cost, 1);
-    t.row("attackers' P(named) of it at the end", mean_belief(session.result, s),
-          mean_belief(doctrine.result, s), 3);
+  std::string section;
+  for (const auto& r : comparison_rows(sc, played, session, doctrine)) {
+    if (r.section != section) {
+      section = r.section;
+      t.section(section);
+    }
+    t.row(r.label, r.first, r.second, r.decimals);
   }
-  const auto& ra = session.result.run;
-  const auto& rb = doctrine.result.run;
-  t.section("World");
-  t.row("attacks launched", static_cast<double>(ra.total.launched),
-        static_cast<double>(rb.total.launched), 0);
-  t.row("damage (" + unit + ")", ra.total.damage, rb.total.damage, 1);
-  t.row("public responses", static_cast<double>(ra.public_responses),
-        static_cast<double>(rb.public_responses), 0);
-  t.row("sanctions imposed", static_cast<double>(ra.total.sanctions_imposed),
-        static_cast<double>(rb.total.sanctions_imposed), 0);
-  t.row("coalition invitations", static_cast<double>(ra.coalitions_invited),
-        static_cast<double>(rb.coalitions_invited), 0);
-  t.row("cost to attackers (" + unit + ")", ra.reputation_cost + ra.sanction_cost,
-        rb.reputation_cost + rb.sanction_cost, 1);
   out << t.str();
   return out.str();
+}
+
+std::vector<SeatCase> seat_cases(const std::vector<Decision>& decisions, const PlayedRun& session,
+                                 std::size_t state) {
+  std::map<std::uint64_t, const det::IncidentRow*> by_incident;
+  for (const auto& i : session.incidents) by_incident[i.incident] = &i;
+  std::vector<SeatCase> out;
+  for (const auto& d : decisions) {
+    const auto kind = static_cast<DecisionKind>(d.row.kind);
+    if (d.row.state != state || kind == DecisionKind::turn || d.row.incident < 0) continue;
+    const auto it = by_incident.find(static_cast<std::uint64_t>(d.row.incident));
+    if (it == by_incident.end()) continue;
+    const det::IncidentRow& i = *it->second;
+    SeatCase c;
+    c.incident = i.incident;
+    c.day = d.row.day;
+    c.victim = i.victim;
+    c.invited = kind == DecisionKind::join;
+    c.choice = d.action;
+    c.named = i.named;
+    c.culprit = i.attacker;
+    c.correct = i.correct;
+    c.false_flag = i.false_flag;
+    c.rung_final = i.rung_final;
+    c.stated = stated_in(d);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::optional<StatedScore> stated_score(const std::vector<Decision>& decisions,
+                                        const PlayedRun& session, std::size_t state) {
+  StatedScore score;
+  double sum = 0.0;
+  for (const auto& c : seat_cases(decisions, session, state)) {
+    if (!c.stated || c.invited) continue;
+    const double y = c.correct ? 1.0 : 0.0;
+    sum += (*c.stated - y) * (*c.stated - y);
+    score.right += c.correct ? 1 : 0;
+    ++score.stated;
+  }
+  if (score.stated == 0) return std::nullopt;
+  score.brier = sum / static_cast<double>(score.stated);
+  return score;
 }
 
 std::string public_acts(const det::Scenario& sc, const std::vector<std::size_t>& states,

@@ -148,6 +148,26 @@ void record_lines(Section& s, const det::Scenario& sc, std::size_t state, const 
   s.more("sanctions in force worldwide: " + std::to_string(r.active_sanctions));
 }
 
+std::string impact_words(double v) {
+  if (v <= 0.0) return "none (the operation failed)";
+  if (v < 0.5) return "low";
+  if (v < 1.0) return "moderate";
+  if (v < 2.0) return "high";
+  return "severe";
+}
+
+std::string dependence_words(double r) {
+  if (r < 0.1) return "little";
+  if (r < 0.4) return "some";
+  return "heavy";
+}
+
+std::string sponsor_name(const det::Scenario& sc, const std::optional<std::uint32_t>& sponsor) {
+  return sponsor ? sc.states[*sponsor].name : std::string("no state sponsor");
+}
+
+}  // namespace
+
 // ICD 203's expressions of likelihood and their bands (Intelligence Community Directive 203,
 // Analytic Standards, 2015, section D.6.e.(2)(a)).
 std::string likelihood_words(double p) {
@@ -173,26 +193,6 @@ std::string confidence_words(double accuracy, bool false_flag_plausible) {
   if (accuracy < 0.6) return "low";
   return false_flag_plausible ? "moderate (a false flag is plausible)" : "moderate";
 }
-
-std::string impact_words(double v) {
-  if (v <= 0.0) return "none (the operation failed)";
-  if (v < 0.5) return "low";
-  if (v < 1.0) return "moderate";
-  if (v < 2.0) return "high";
-  return "severe";
-}
-
-std::string dependence_words(double r) {
-  if (r < 0.1) return "little";
-  if (r < 0.4) return "some";
-  return "heavy";
-}
-
-std::string sponsor_name(const det::Scenario& sc, const std::optional<std::uint32_t>& sponsor) {
-  return sponsor ? sc.states[*sponsor].name : std::string("no state sponsor");
-}
-
-}  // namespace
 
 // ---- briefs ------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ let role = null;
 let deadline = null;  // local time (ms) when the open form's move ends
 let paused = false;   // the white cell stopped the clock
 const channels = {};  // white cell: the last form of each seat
+const intel = new Map();  // the inbox: item id -> item as the server shows it to us
+let me = null;  // our seat's name
 
 function el(tag, props, ...children) {
   const e = document.createElement(tag);
@@ -137,6 +139,10 @@ function renderChannel(seat, message) {
     if (m.type === "form") text += " move " + m.move + ": " + m.items.map((i) => i.summary).join("; ");
     else if (m.type === "ack") text += " item " + m.item + ": " + (m.choice || m.action || "");
     else if (m.type === "turn" || m.type === "notice") text += ": " + (m.brief || m.text);
+    else if (m.type === "intel") {
+      text += " item " + m.item.item + ": incident " + m.item.incident + ", " + m.item.actor +
+        (m.item.shared_by ? ", shared by " + m.item.shared_by : "");
+    }
     box.append(el("div", { textContent: text }));
   }
   const old = document.querySelector('.channel[data-seat="' + CSS.escape(seat) + '"]');
@@ -150,6 +156,7 @@ function receive(m) {
       $("status").textContent = "connected";
       $("status").className = "status ok";
       $("who").textContent = (m.role === "seat" ? m.seat : m.role) + " — " + m.scenario;
+      me = m.role === "seat" ? m.seat : null;
       show("join", false);
       show("white", role === "white cell");
       break;
@@ -160,7 +167,8 @@ function receive(m) {
         box.classList.add("answered");
         box.querySelector("button.send").disabled = true;
       }
-      log("accepted: " + (m.choice || m.action || m.white_cell || ""));
+      log("accepted: " + (m.choice || m.action || m.white_cell ||
+        (m.shared ? "item " + m.shared + " shared with " + m.with.join(", ") : "")));
       break;
     }
     case "turn":
@@ -174,7 +182,23 @@ function receive(m) {
       $("moves").append(el("li", { textContent: "move " + m.move + " " + m.phase }));
       if (m.phase === "closed") { show("forms", false); show("turn", false); deadline = null; }
       break;
-    case "copy": renderChannel(m.to, m.message); break;
+    case "copy":
+      renderChannel(m.to, m.message);
+      if (m.message.type === "intel") {
+        // The white cell keeps the holder's view of each item, with whom it was shared.
+        const it = m.message.item;
+        const known = intel.get(it.item);
+        if (m.to === it.holder) intel.set(it.item, it);
+        else if (known && !known.shared_with.includes(m.to)) known.shared_with.push(m.to);
+        if (intel.has(it.item)) renderOne(it.item);
+      }
+      break;
+    case "intel": intel.set(m.item.item, m.item); renderOne(m.item.item); break;
+    case "inbox":
+      intel.clear();
+      for (const item of m.items) intel.set(item.item, item);
+      renderInbox();
+      break;
     case "published": {
       // What went public: everyone sees it, observers too.
       const with_ = m.cosigners.length ? " with " + m.cosigners.join(", ") : "";
@@ -195,12 +219,134 @@ function receive(m) {
     case "error": log(m.error, true); break;
     case "end":
       $("summary").textContent = m.summary;
+      renderHotwash(m.hotwash || []);
       show("end", true);
       show("forms", false);
       show("turn", false);
       break;
     default: log("unknown message " + m.type);
   }
+}
+
+// ---- intelligence and sharing (docs/wargame.md, "Intelligence and sharing") ----
+
+function row(box, key, value, className) {
+  box.append(el("span", { className: "k", textContent: key }),
+             el("span", { className: className || "", textContent: value }));
+}
+
+function renderIntel(item) {
+  const box = el("div", { className: "intel-item" });
+  box.dataset.item = item.item;
+  if (item.shared_by) box.classList.add("shared");
+  box.append(el("h3", { textContent: "Incident " + item.incident + ", day " + Math.round(item.day) +
+    (role === "white cell" ? " — held by " + item.holder : "") +
+    (item.shared_by ? " — shared with you by " + item.shared_by : "") },
+    el("span", { className: "item-id", textContent: "  item " + item.item })));
+  row(box, "Suspected actor", item.actor + (item.sponsor ? " (sponsor " + item.sponsor + ")" : ""));
+  row(box, "Likelihood", item.likelihood + "; analysts: " + Math.round(100 * item.probability) + " %",
+      "likelihood");
+  row(box, "Confidence", item.confidence, "confidence");
+  row(box, "Source", item.source);
+  row(box, "Releasability", item.releasability, "marking");
+  if (item.shared_with && (item.releasable_to.length || item.shared_with.length)) {
+    row(box, "Shared with", item.shared_with.length ? item.shared_with.join(", ") : "nobody yet",
+        "shared-with");
+  }
+  // A holder shares its own analysts' items with the seats the marking allows.
+  const allowed = (item.releasable_to || []).filter((s) => !(item.shared_with || []).includes(s));
+  if (role === "seat" && item.holder === me && allowed.length) {
+    const share = el("div", { className: "share" }, "Share with:");
+    const boxes = allowed.map((s) => {
+      const c = el("input", { type: "checkbox", value: s, name: "share-with" });
+      share.append(el("label", {}, c, " " + s));
+      return c;
+    });
+    const button = el("button", { className: "share-send", textContent: "Share" });
+    button.addEventListener("click", () => {
+      const with_ = boxes.filter((c) => c.checked).map((c) => c.value);
+      if (with_.length) send({ type: "share", item: item.item, with: with_ });
+    });
+    share.append(button);
+    box.append(share);
+  } else if (role === "seat" && item.holder === me && !item.releasable_to.length) {
+    row(box, "Share", "not releasable to any seat");
+  }
+  return box;
+}
+
+function renderInbox() {
+  const items = [...intel.values()].reverse();  // the newest first, as they reached us
+  $("inbox").replaceChildren(...(items.length ? items.map(renderIntel)
+    : [el("p", { textContent: "No intelligence yet." })]));
+  show("intel", role === "seat" || role === "white cell");
+}
+
+// One item changed or arrived: only its box is drawn again (a new one on top), so the
+// share boxes being ticked on the others stay as they are.
+function renderOne(id) {
+  const box = renderIntel(intel.get(id));
+  const old = $("inbox").querySelector('.intel-item[data-item="' + id + '"]');
+  if (old) old.replaceWith(box);
+  else {
+    const empty = $("inbox").querySelector("p");
+    if (empty) empty.remove();
+    $("inbox").prepend(box);
+  }
+  show("intel", role === "seat" || role === "white cell");
+}
+
+// ---- the hotwash, per seat ----
+
+function cell(text, className) { return el("td", { className: className || "", textContent: text }); }
+
+function renderSeatHotwash(h) {
+  const box = el("div", { className: "seat-hotwash" });
+  box.dataset.seat = h.seat;
+  box.append(el("h3", { textContent: h.seat + (h.seat === me ? " (your seat)" : "") }));
+  box.append(el("p", { className: "brier", textContent: h.brier
+    ? "Stated probabilities: " + h.brier.stated + ", of which " + h.brier.right +
+      " named the right actor; Brier score " + h.brier.score.toFixed(3) +
+      " (0 is perfect, 0.25 is always saying 0.5)"
+    : "No probability stated: no Brier score." }));
+  const cases = el("table", { className: "hw cases" });
+  cases.append(el("tr", {}, ...["incident", "day", "case",
+    h.seat === me ? "your choice" : h.seat + "'s choice", "went public",
+    "named", "true culprit", "stated p"].map((t) => el("th", { textContent: t }))));
+  for (const c of h.cases) {
+    const verdict = c.named === null ? c.culprit
+      : c.correct ? c.culprit + " (right)"
+      : c.culprit + (c.false_flag ? " — WRONG: a false flag" : " — WRONG: an analytic error");
+    cases.append(el("tr", {}, cell(String(c.incident), "num"), cell(String(Math.round(c.day)), "num"),
+      cell(c.invited ? "invited by " + c.victim : "attack on " + c.victim), cell(c.choice),
+      cell(c.public), cell(c.named || "—"), cell(verdict, c.correct ? "right" : "wrong"),
+      cell(c.stated === null ? "" : String(c.stated), "num")));
+  }
+  if (!h.cases.length) cases.append(el("tr", {}, el("td", { colSpan: 8, textContent: "no case" })));
+  box.append(el("h4", { textContent: "The true culprits, case by case" }), cases);
+  const cmp = el("table", { className: "hw comparison" });
+  cmp.append(el("tr", {}, ...["", "session", "doctrine", "difference"].map((t) =>
+    el("th", { textContent: t }))));
+  let section = null;
+  for (const r of h.comparison) {
+    if (r.section !== section) {
+      section = r.section;
+      cmp.append(el("tr", {}, el("th", { colSpan: 4, textContent: section })));
+    }
+    const d = r.session - r.doctrine;
+    const diff = Math.abs(d) < 0.5 * Math.pow(10, -r.decimals) ? "same"
+      : (d > 0 ? "+" : "") + d.toFixed(r.decimals);
+    cmp.append(el("tr", {}, cell(r.label), cell(r.session.toFixed(r.decimals), "num"),
+      cell(r.doctrine.toFixed(r.decimals), "num"), cell(diff)));
+  }
+  box.append(el("h4", { textContent: "Against the same replication played by the doctrine" }), cmp);
+  return box;
+}
+
+function renderHotwash(seats) {
+  // A seat sees its own hotwash; the white cell and observers every seat's.
+  const shown = role === "seat" ? seats.filter((h) => h.seat === me) : seats;
+  $("hotwash").replaceChildren(...shown.map(renderSeatHotwash));
 }
 
 function connect(seat, token) {

@@ -13,6 +13,13 @@
 
 namespace cyberdeter::wargame {
 
+/// ICD 203's expression of likelihood for a probability, with its band: "likely (55-80 %)".
+std::string likelihood_words(double p);
+/// Analytic confidence, stated apart from likelihood: "high", "moderate (a false flag is
+/// plausible)", "low", from the state's attribution accuracy and whether a false flag is
+/// plausible ([M], docs/wargame.md, "The briefs").
+std::string confidence_words(double accuracy, bool false_flag_plausible);
+
 /// The briefs, as shown; `number` is the decision's sequence number in the session.
 std::string render_response(const models::deterrence::Scenario& sc,
                             const models::deterrence::ResponseBrief& b, std::uint64_t number);
