@@ -199,3 +199,34 @@ def test_licence_and_citation_name_the_version_of_the_build():
     readme = (ROOT / "README.md").read_text()
     cite = readme[readme.index("## How to cite"):]
     assert f"version {version}" in cite and "git_revision" in cite and "program_version" in cite
+
+
+@pytest.mark.parametrize("page, template", [
+    ("docs/wargame.md", "scripts/docs-wargame/wargame.md.in"),
+    ("docs/studies.md", "scripts/docs-studies/studies.md.in"),
+])
+def test_generated_pages_and_their_templates_hold_the_same_prose(page, template):
+    # The generators fill the template with program output and overwrite the page: a
+    # paragraph written into the page alone would be lost at the next regeneration (the
+    # war-game page's seat protocol once was). Every prose line of the template, outside
+    # code blocks and placeholders, must be in the page, and every heading of the page in
+    # the template.
+    text = (ROOT / page).read_text()
+    tmpl = (ROOT / template).read_text()
+
+    def prose(t):
+        out, code = [], False
+        for line in t.splitlines():
+            if line.startswith("```"):
+                code = not code
+            elif not code and line.strip() and "@@" not in line:
+                out.append(line)
+        return out
+
+    page_lines = set(text.splitlines())
+    missing = [line for line in prose(tmpl) if line not in page_lines]
+    assert not missing, f"{template} has lines {page} lacks: {missing[:5]}"
+    headings = [l for l in prose(text) if l.startswith("#")]
+    template_lines = set(tmpl.splitlines())
+    extra = [h for h in headings if h not in template_lines]
+    assert not extra, f"{page} has headings its template lacks: {extra}"
