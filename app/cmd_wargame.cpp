@@ -435,13 +435,13 @@ int run_wargame(const WargameOptions& opt) {
   CollectingSink sink;
   // Each call replays the replication from day 0 with the answers so far; the last one is
   // the session's history.
-  const wargame::PassRunner run = [&](det::Decider& decider) {
+  const wargame::PassRunner run = [&](const det::Scenario& world, det::Decider& decider) {
     const det::Wargame game{played, turn_days, &decider};
     det::RunOptions run_options;
     run_options.incidents = true;
     run_options.wargame = &game;
     sink = CollectingSink{};
-    played_run.result = det::run_replication(sc, id, sink, run_options);
+    played_run.result = det::run_replication(world, id, sink, run_options);
     played_run.incidents = std::move(sink.incidents);
   };
   try {
@@ -451,7 +451,9 @@ int run_wargame(const WargameOptions& opt) {
     doctrine_options.incidents = true;
     CollectingSink doctrine_sink;
     PlayedRun doctrine;
-    doctrine.result = det::run_replication(sc, id, doctrine_sink, doctrine_options);
+    // The doctrine's history runs in the world the white cell's injects made: every
+    // difference from the session is the players' doing.
+    doctrine.result = det::run_replication(session.world(), id, doctrine_sink, doctrine_options);
     doctrine.incidents = std::move(doctrine_sink.incidents);
 
     info.complete = true;

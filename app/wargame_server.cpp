@@ -28,6 +28,7 @@
 
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/json.hpp"
 #include "cyberdeter/wargame/record.hpp"
 #include "cyberdeter/wargame/statement.hpp"
@@ -173,6 +174,13 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   std::optional<Turn> turn;
   // What went public so far ("published" messages), shown to whoever (re)joins.
   std::vector<json::Value> public_record;
+
+  // The white cell's changes to the session (injects, a jump of the clock): queued by the
+  // network thread, carried out by the session's thread while it waits for answers.
+  wargame::WhiteCell* control = nullptr;  // session thread only
+  std::deque<json::Value> white_requests;
+  bool jumping = false;  // the move under way ends now, its questions by default (jump)
+  json::Value inject_list = json::array();
 
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
@@ -517,6 +525,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
     if (type == "injects") return injects(c);
+    if (type == "inject" || type == "jump") return white_request(c, type, msg);
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -663,38 +672,26 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     to_seat(c.state, ack);
   }
 
-  // The master events list: the scenario's scheduled events (docs/model.md §10.3), each
-  // with whether it is still to come after the move under way.
+  // The master events list: the scenario's scheduled events (docs/model.md §10.3) as the
+  // injects so far made them, each with whether it is still to come after the move under
+  // way (a snapshot the session's thread keeps up to date).
   void injects(Connection& c) {
     if (c.role != Role::white) return c.send_error("only the white cell reads the injects");
     std::lock_guard lock(m);
-    const double now = forms.empty() ? -1.0 : forms.front().to_day;  // -1: between moves
-    json::Value list = json::array();
-    for (std::size_t i = 0; i < sc.scheduled.size(); ++i) {
-      const det::ScheduledEvent& e = sc.scheduled[i];
-      json::Value v = json::object();
-      const bool on_day = e.trigger == det::ScheduledTrigger::day;
-      v.set("inject", i)
-          .set("name", e.name)
-          .set("enabled", e.enabled)
-          .set("state", name_of(e.state))
-          .set("action", det::to_string(e.action))
-          .set("trigger", on_day ? "day" : "conditional")
-          .set("day", e.day)
-          .set("evidence", e.evidence)
-          .set("target",
-               e.target ? json::Value(sc.attackers.at(*e.target).name) : json::Value(nullptr));
-      json::Value signers = json::array();
-      for (const std::size_t t : e.signers) signers.push(name_of(t));
-      json::Value separate = json::array();
-      for (const std::size_t t : e.separate) separate.push(name_of(t));
-      v.set("signers", std::move(signers)).set("separate", std::move(separate));
-      v.set("pending", e.enabled && (!on_day || e.day > now));
-      list.push(std::move(v));
-    }
     json::Value v = json::object();
-    v.set("type", "injects").set("injects", std::move(list));
+    v.set("type", "injects").set("injects", inject_list);
     send_to(c, v);
+  }
+
+  // A change only the white cell may make, queued for the session's thread.
+  void white_request(Connection& c, const std::string& type, const json::Value& msg) {
+    if (c.role != Role::white) {
+      return c.send_error("only the white cell may send '" + type + "'");
+    }
+    std::lock_guard lock(m);
+    if (white_requests.size() >= 64) return c.send_error("too many white-cell requests waiting");
+    white_requests.push_back(msg);
+    cv.notify_all();
   }
 
   void white_cell(Connection& c, const std::string& type, const json::Value& msg) {
@@ -729,6 +726,134 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   }
 
   void post(std::function<void()> f) { net::post(ioc, std::move(f)); }
+
+  // --- the white cell's changes (session thread) ---
+
+  // The master events list from the session's world; with `m` held.
+  void refresh_injects() {
+    // Before the session starts: the scenario's events as written.
+    const det::Scenario& w = control != nullptr ? control->world() : sc;
+    const std::vector<bool> open = control != nullptr ? control->inject_pending()
+                                                      : std::vector<bool>(w.scheduled.size(), true);
+    json::Value list = json::array();
+    for (std::size_t i = 0; i < w.scheduled.size(); ++i) {
+      const det::ScheduledEvent& e = w.scheduled[i];
+      const bool on_day = e.trigger == det::ScheduledTrigger::day;
+      json::Value v = json::object();
+      v.set("inject", i)
+          .set("name", e.name)
+          .set("enabled", e.enabled)
+          .set("state", name_of(e.state))
+          .set("action", det::to_string(e.action))
+          .set("trigger", on_day ? "day" : "conditional")
+          .set("day", e.day)
+          .set("evidence", e.evidence)
+          .set("target",
+               e.target ? json::Value(w.attackers.at(*e.target).name) : json::Value(nullptr));
+      json::Value signers = json::array();
+      for (const std::size_t t : e.signers) signers.push(name_of(t));
+      json::Value separate = json::array();
+      for (const std::size_t t : e.separate) separate.push(name_of(t));
+      v.set("signers", std::move(signers)).set("separate", std::move(separate));
+      v.set("pending", e.enabled && open[i]);
+      v.set("open", static_cast<bool>(open[i]));
+      list.push(std::move(v));
+    }
+    inject_list = std::move(list);
+  }
+
+  void send_white(json::Value v) {
+    post([hub = shared_from_this(), v = std::move(v)] { hub->to_white(v); });
+  }
+
+  // Carries out the white cell's queued requests (docs/wargame.md, "The white cell").
+  void serve_white_cell() {
+    std::deque<json::Value> requests;
+    {
+      std::lock_guard lock(m);
+      requests.swap(white_requests);
+    }
+    for (const json::Value& msg : requests) {
+      const std::string type = msg.string("type").value_or("");
+      json::Value reply = json::object();
+      std::optional<std::string> refused;
+      if (control == nullptr) {
+        refused = "the session takes no white-cell changes now";
+      } else if (type == "inject") {
+        refused = inject_request(msg, reply);
+      } else {
+        refused = jump_request(msg, reply);
+      }
+      if (refused) {
+        json::Value e = json::object();
+        e.set("type", "error").set("error", *refused).set("refused", type);
+        send_white(std::move(e));
+        continue;
+      }
+      send_white(std::move(reply));
+      if (type == "inject") {
+        std::lock_guard lock(m);
+        refresh_injects();
+        json::Value v = json::object();
+        v.set("type", "injects").set("injects", inject_list);
+        send_white(std::move(v));
+      }
+    }
+  }
+
+  std::optional<std::string> inject_request(const json::Value& msg, json::Value& reply) {
+    const auto index = msg.number("inject");
+    if (!index || !(*index >= 0.0 && *index < 1e6) || std::floor(*index) != *index) {
+      return "\"inject\": the index of a scheduled event of the list (0, 1, ...)";
+    }
+    const std::string op = msg.string("op").value_or("");
+    wargame::Inject inject;
+    inject.index = static_cast<std::size_t>(*index);
+    if (op == "skip") {
+      inject.op = wargame::InjectOp::skip;
+    } else if (op == "publish") {
+      inject.op = wargame::InjectOp::publish;
+    } else if (op == "edit") {
+      inject.op = wargame::InjectOp::edit;
+      const json::Value* fields = msg.find("fields");
+      std::string error;
+      const auto f = fields != nullptr ? wargame::inject_fields(*fields, error) : std::nullopt;
+      if (!f) return fields != nullptr ? error : "edit takes \"fields\": {\"day\": 600, ...}";
+      inject.fields = *f;
+    } else {
+      return "\"op\": skip, publish or edit";
+    }
+    const json::Value* reason = msg.find("reason");
+    if (reason != nullptr && !reason->is_string()) return "\"reason\": a string";
+    const std::string why =
+        wargame::printable(reason != nullptr ? reason->as_string() : std::string(), 1000);
+    if (auto refused = control->inject(inject, why, 0.0)) return refused;
+    reply.set("type", "ack")
+        .set("white_cell", "inject")
+        .set("inject", inject.index)
+        .set("op", op)
+        .set("words", wargame::format_inject_words(inject))
+        .set("day", control->inject_day());
+    return std::nullopt;
+  }
+
+  std::optional<std::string> jump_request(const json::Value& msg, json::Value& reply) {
+    const auto day = msg.number("day");
+    const auto days = msg.number("days");
+    if (day.has_value() == days.has_value()) {
+      return "jump takes \"day\" (the simulated day to reach) or \"days\" (how many from the "
+             "end of the move under way)";
+    }
+    const double to = day ? *day : control->inject_day() + *days;
+    if (auto refused = control->jump(to)) return refused;
+    {
+      std::lock_guard lock(m);
+      jumping = true;
+    }
+    cv.notify_all();
+    reply.set("type", "ack").set("white_cell", "jump").set("day", to);
+    return std::nullopt;
+  }
 };
 
 namespace {
@@ -784,6 +909,7 @@ ServerFrontEnd::ServerFrontEnd(const det::Scenario& sc, const std::vector<std::s
     }
   }
   load_or_make_tokens(h);
+  h.refresh_injects();
   beast::error_code ec;
   const auto address = net::ip::make_address(settings.bind, ec);
   if (ec) throw UsageError("--bind " + settings.bind + ": not an IP address");
@@ -857,6 +983,8 @@ void ServerFrontEnd::forms(
     h.deadlines.assign(forms.size(), std::nullopt);
     h.given.clear();
     h.end_move = false;
+    h.jumping = false;
+    h.refresh_injects();
     for (const auto& form : forms) h.move_base.try_emplace(form.move, h.paused_now());
     for (std::size_t f = 0; f < forms.size(); ++f) {
       h.taken[f].assign(forms[f].items.size(), false);
@@ -875,6 +1003,7 @@ void ServerFrontEnd::forms(
     }
   });
   while (left > 0) {
+    h.serve_white_cell();
     std::vector<Hub::Given> now_given;
     {
       std::unique_lock lock(h.m);
@@ -884,18 +1013,21 @@ void ServerFrontEnd::forms(
         const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
         if (d && *d < wake) wake = *d;
       }
-      h.cv.wait_until(lock, wake, [&] { return !h.given.empty() || h.end_move; });
+      h.cv.wait_until(lock, wake, [&] {
+        return !h.given.empty() || h.end_move || h.jumping || !h.white_requests.empty();
+      });
       now_given.assign(h.given.begin(), h.given.end());
       h.given.clear();
       const auto now = Clock::now();
       for (std::size_t f = 0; f < h.forms.size(); ++f) {
         const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
-        const bool over = h.end_move || (d && *d <= now);
+        const bool over = h.end_move || h.jumping || (d && *d <= now);
         if (!over) continue;
         for (std::size_t i = 0; i < h.forms[f].items.size(); ++i) {
           if (h.taken[f][i]) continue;
           h.taken[f][i] = true;
           wargame::Answer a = default_answer(h.forms[f].items[i]);
+          if (h.jumping) a.source = wargame::DecisionSource::jump;
           a.seconds = std::chrono::duration<double>(now - h.shown[f]).count();
           now_given.push_back({f, i, a});
         }
@@ -937,17 +1069,23 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
     t.deadline = deadline;
     h.turn = std::move(t);
     h.end_move = false;
+    h.jumping = false;
+    h.refresh_injects();
   }
   h.post([hub = hub_] {
     std::lock_guard lock(hub->m);
     if (hub->turn) hub->to_seat(hub->turn->state, hub->turn_json());
   });
   for (;;) {
+    h.serve_white_cell();
     std::unique_lock lock(h.m);
     auto wake = Clock::now() + std::chrono::milliseconds(200);
     const auto d = h.effective(h.turn->move, h.turn->deadline);
     if (d && *d < wake) wake = *d;
-    h.cv.wait_until(lock, wake, [&] { return h.turn->action.has_value() || h.end_move; });
+    h.cv.wait_until(lock, wake, [&] {
+      return h.turn->action.has_value() || h.end_move || h.jumping || !h.white_requests.empty();
+    });
+    if (!h.white_requests.empty() && !h.turn->action && !h.end_move && !h.jumping) continue;
     if (h.turn->action) {
       wargame::ActionAnswer a = *h.turn->action;
       h.turn->action.reset();
@@ -956,9 +1094,9 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
     }
     const auto now = Clock::now();
     const auto until = h.effective(h.turn->move, h.turn->deadline);
-    if (h.end_move || (until && *until <= now)) {
+    if (h.end_move || h.jumping || (until && *until <= now)) {
       wargame::ActionAnswer a;
-      a.source = wargame::DecisionSource::timeout;
+      a.source = h.jumping ? wargame::DecisionSource::jump : wargame::DecisionSource::timeout;
       a.seconds = std::chrono::duration<double>(now - h.turn->shown).count();
       h.turn.reset();
       return a;
@@ -996,6 +1134,45 @@ void ServerFrontEnd::published(const det::Publication& p) {
   v.set("likelihood", p.likelihood >= 0
                           ? json::Value(std::string(wargame::likelihood_word(p.likelihood)))
                           : json::Value(nullptr));
+  hub_->post([hub = hub_, v = std::move(v)] {
+    {
+      std::lock_guard lock(hub->m);
+      hub->public_record.push_back(v);
+    }
+    hub->to_all(v);
+  });
+}
+
+void ServerFrontEnd::white_cell(wargame::WhiteCell& control) {
+  std::lock_guard lock(hub_->m);
+  hub_->control = &control;
+  hub_->refresh_injects();
+}
+
+void ServerFrontEnd::scheduled_act(const det::ScheduledEvent& e, std::size_t index, double day) {
+  // An inject that went public, as a statement or sanctions are ("published"); a
+  // disclosure names nobody, and a policy change is the state's own.
+  if (e.action == det::ScheduledAction::policy) return;
+  const Hub& h = *hub_;
+  json::Value v = json::object();
+  v.set("type", "published").set("inject", index).set("day", day).set("lead", h.name_of(e.state));
+  v.set("named", e.target ? json::Value(h.sc.attackers.at(*e.target).name) : json::Value(nullptr));
+  v.set("action", det::to_string(e.action));
+  if (e.action != det::ScheduledAction::disclose) {
+    const auto rung = e.action == det::ScheduledAction::sanction     ? det::Rung::sanction
+                      : e.action == det::ScheduledAction::coordinate ? det::Rung::coordinate
+                                                                     : det::Rung::attribute;
+    v.set("rung", wargame::rung_word(rung));
+    v.set("outcome", e.signers.empty() && e.separate.empty() ? "alone"
+                     : e.separate.empty()                    ? "joint"
+                                                             : "split");
+    json::Value cosigners = json::array();
+    for (const std::size_t s : e.signers) cosigners.push(h.name_of(s));
+    json::Value separate = json::array();
+    for (const std::size_t s : e.separate) separate.push(h.name_of(s));
+    v.set("cosigners", std::move(cosigners)).set("separate", std::move(separate));
+    v.set("evidence", e.evidence).set("likelihood", nullptr);
+  }
   hub_->post([hub = hub_, v = std::move(v)] {
     {
       std::lock_guard lock(hub->m);

@@ -56,6 +56,13 @@ class ServerFrontEnd final : public wargame::FrontEnd {
   /// Broadcasts what went public to every connection, observers too ("published").
   void published(const models::deterrence::Publication& p) override;
 
+  /// The white cell's requests (inject, jump) go to `control`, from the session's thread.
+  void white_cell(wargame::WhiteCell& control) override;
+  /// Broadcasts an inject that went public to every connection ("published", with
+  /// "inject").
+  void scheduled_act(const models::deterrence::ScheduledEvent& e, std::size_t index,
+                     double day) override;
+
   /// Tells every connection that the session ended, with the after-action summary, and
   /// stops the server.
   void finish(const std::string& summary, const std::string& output);

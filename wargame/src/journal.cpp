@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -113,7 +114,7 @@ Decision read_decision(const toml::table& t, const std::string& path, std::size_
   r.decision = static_cast<std::uint64_t>(integer("decision", 0, INT64_MAX));
   r.day = real("day");
   r.state = static_cast<std::uint32_t>(integer("state", 0, UINT32_MAX));
-  r.kind = static_cast<std::uint8_t>(integer("kind", 0, 2));
+  r.kind = static_cast<std::uint8_t>(integer("kind", 0, 3));
   r.incident = integer("incident", -1, INT64_MAX);
   r.turn = static_cast<std::uint32_t>(integer("turn", 0, UINT32_MAX));
   r.named = static_cast<std::int32_t>(integer("named", -1, INT32_MAX));
@@ -125,7 +126,7 @@ Decision read_decision(const toml::table& t, const std::string& path, std::size_
   r.deviates = field<bool>(t, "deviates", path, line);
   r.late = field<bool>(t, "late", path, line);
   r.seconds = real("seconds");
-  r.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  r.source = static_cast<std::uint8_t>(integer("source", 0, 4));
   // Journals written before moves have no move column: one question at a time.
   if (t.contains("move")) r.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
   if (t.contains("leader")) r.leader = static_cast<std::int32_t>(integer("leader", -1, INT32_MAX));
@@ -143,7 +144,7 @@ JournalAnswer read_answer(const toml::table& t, const std::string& path, std::si
     return v;
   };
   a.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
-  a.kind = static_cast<std::uint8_t>(integer("kind", 0, 2));
+  a.kind = static_cast<std::uint8_t>(integer("kind", 0, 3));
   a.state = static_cast<std::uint32_t>(integer("state", 0, UINT32_MAX));
   a.incident = integer("incident", -1, INT64_MAX);
   a.turn = static_cast<std::uint32_t>(integer("turn", 0, UINT32_MAX));
@@ -157,7 +158,8 @@ JournalAnswer read_answer(const toml::table& t, const std::string& path, std::si
   a.action = field<std::string>(t, "action", path, line);
   a.rationale = field<std::string>(t, "rationale", path, line);
   a.seconds = field<double>(t, "seconds", path, line);
-  a.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  a.source = static_cast<std::uint8_t>(integer("source", 0, 4));
+  if (t.contains("day")) a.day = field<double>(t, "day", path, line);
   return a;
 }
 
@@ -245,8 +247,19 @@ JournalContents read_journal(const std::string& path) {
       have_header = true;
     } else if (type == "decision") {
       out.decisions.push_back(read_decision(fields, path, line));
+      const Decision& d = out.decisions.back();
       out.decisions.back().row.decision = out.decisions.size() - 1;
-      out.answers.clear();  // the move is complete: its decisions replace its answers
+      // The move is complete: its decisions replace its answers. An inject becomes a
+      // decision in the order of its day, so the white cell's injects wait for theirs.
+      constexpr auto inject = static_cast<std::uint8_t>(DecisionKind::inject);
+      if (d.row.kind == inject) {
+        const auto it = std::find_if(out.answers.begin(), out.answers.end(), [&](const auto& a) {
+          return a.kind == inject && a.turn == d.row.turn && a.action == d.action;
+        });
+        if (it != out.answers.end()) out.answers.erase(it);
+      } else {
+        std::erase_if(out.answers, [&](const auto& a) { return a.kind != inject; });
+      }
     } else if (type == "answer") {
       out.answers.push_back(read_answer(fields, path, line));
     } else if (type == "stop") {
@@ -374,9 +387,9 @@ void Journal::answer(const JournalAnswer& a) {
              ", state = " + std::to_string(a.state) + ", incident = " + std::to_string(a.incident) +
              ", turn = " + std::to_string(a.turn) + ", index = " + std::to_string(a.index) +
              ", content = " + str(content) + ", value = " + std::to_string(a.value) +
-             ", default = " + (a.default_answer ? "true" : "false") +
-             ", action = " + str(a.action) + ", rationale = " + str(a.rationale) +
-             ", seconds = " + num(a.seconds) + ", source = " + std::to_string(a.source));
+             ", default = " + (a.default_answer ? "true" : "false") + ", action = " +
+             str(a.action) + ", rationale = " + str(a.rationale) + ", seconds = " + num(a.seconds) +
+             ", source = " + std::to_string(a.source) + ", day = " + num(a.day));
 }
 
 void Journal::stopped(const std::string& why, std::uint64_t decisions) {

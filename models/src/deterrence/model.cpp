@@ -977,6 +977,7 @@ class Model {
       if (!e.enabled || e.trigger != what || scheduled_fired_[i] || e.target != attacker) continue;
       if (inc.row.victim != e.victim.value_or(e.state) || day < e.after_day) continue;
       scheduled_fired_[i] = 1;
+      if (options_.wargame) decider().scheduled(i, day, false);
       ++inc.pending;  // the act is about this operation
       sim.schedule_in(sim::to_ticks(e.delay_days),
                       {Kind::scheduled, static_cast<std::uint32_t>(i), slot},
@@ -987,6 +988,7 @@ class Model {
   void on_scheduled(Sim& sim, std::uint32_t index, std::uint32_t slot) {
     const ScheduledEvent& e = sc_.scheduled[index];
     const std::size_t s = e.state;
+    if (options_.wargame) decider().scheduled(index, sim.now_days(), true);
     count(s, [](Counts& c) { ++c.scheduled_acts; });
     switch (e.action) {
       case ScheduledAction::policy: {

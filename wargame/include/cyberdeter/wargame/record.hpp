@@ -19,10 +19,19 @@ using models::deterrence::Doctrine;
 using models::deterrence::Rung;
 using models::deterrence::Scenario;
 
-enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2 };
+/// inject: the white cell published, edited or skipped a scheduled event (inject.hpp).
+enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2, inject = 3 };
 /// Who took a decision: a player at the terminal, a decisions file (or the session being
-/// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out).
-enum class DecisionSource : std::uint8_t { player = 0, file = 1, doctrine = 2, timeout = 3 };
+/// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out); timeout: the
+/// default when a move's time ran out; jump: the default when the white cell jumped the
+/// clock past the question.
+enum class DecisionSource : std::uint8_t {
+  player = 0,
+  file = 1,
+  doctrine = 2,
+  timeout = 3,
+  jump = 4
+};
 
 std::string_view to_string(DecisionKind k) noexcept;
 std::string_view to_string(DecisionSource s) noexcept;
@@ -34,7 +43,7 @@ struct DecisionRow {
   std::uint32_t state = 0;     ///< the deciding (played) state
   std::uint8_t kind = 0;       ///< DecisionKind
   std::int64_t incident = -1;  ///< respond, join: the incident; turn: -1
-  std::uint32_t turn = 0;      ///< turn: its number; otherwise 0
+  std::uint32_t turn = 0;      ///< turn: its number; inject: the [[scheduled]] index; else 0
   std::int32_t named = -1;     ///< respond, join: the attacker named
   double confidence = 0.0;     ///< respond, join
   double case_strength = 0.0;  ///< respond: z

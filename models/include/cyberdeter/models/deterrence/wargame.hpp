@@ -264,6 +264,9 @@ class Decider {
   virtual void answered(std::uint64_t /*incident*/, std::uint32_t /*ally*/, bool /*joins*/) {}
   /// Told of every statement or sanction as it goes public; it changes nothing.
   virtual void published(const Publication& /*p*/) {}
+  /// Told when scheduled event `index` is triggered (`acts` false: a condition met, its act
+  /// to follow after its delay) and when it happens (`acts` true); it changes nothing.
+  virtual void scheduled(std::size_t /*index*/, double /*day*/, bool /*acts*/) {}
 };
 
 /// Who plays, and when turns come.
