@@ -76,7 +76,7 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
         "with the same random numbers (1 join, 0 decline); turn: -1");
   s.add("choice", &DecisionRow::choice, "enum",
         "respond: the rung chosen; join: 1 join, 0 decline; turn: 0 done, 1 enable, 2 disable, "
-        "3 threshold, 4 program");
+        "3 threshold, 4 program; inject: 0 skip, 1 publish, 2 edit");
   s.add("options", &DecisionRow::options, "bits",
         "respond: bit k set if rung k could be chosen then (bit 0, quiet, always); else 0");
   s.add("deviates", &DecisionRow::deviates, "bool",
