@@ -64,6 +64,7 @@ struct WargameOptions {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 0;
   bool white_cell = false;
+  bool adjudicate = false;
   double max_rate = 50.0;
 };
 
@@ -418,6 +419,7 @@ int run_wargame(const WargameOptions& opt) {
     settings.bind = opt.bind;
     settings.port = opt.port;
     settings.white_cell = opt.white_cell;
+    settings.adjudicate = opt.adjudicate;
     settings.messages_per_second = opt.max_rate;
     settings.burst = 4.0 * opt.max_rate;
     settings.tokens_path = output + ".tokens";
@@ -610,6 +612,12 @@ void add_wargame_command(CLI::App& app, Action& action) {
       ->allow_extra_args(false);
   serve->add_flag("--white-cell", sopt->white_cell,
                   "Give the white cell a seat: it sees every channel and runs the clock");
+  serve
+      ->add_flag("--adjudicate", sopt->adjudicate,
+                 "Semi-rigid adjudication: once a move's questions are answered, the white "
+                 "cell (when connected) reviews the outcomes the model proposes for its "
+                 "statements, and may override them with a reason")
+      ->needs("--white-cell");
   serve
       ->add_option("--bind", sopt->bind,
                    "Address to listen on (default 127.0.0.1, loopback only); another address "

@@ -181,6 +181,10 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   std::deque<json::Value> white_requests;
   bool jumping = false;  // the move under way ends now, its questions by default (jump)
   json::Value inject_list = json::array();
+  std::vector<json::Value> adjudications;  // the model's proposals under review
+  bool reviewing = false;
+  bool adjudicated = false;   // the white cell accepted the rest
+  int white_connections = 0;  // network thread only
 
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
@@ -298,7 +302,12 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       ws.async_close(websocket::close_code::policy_error,
                      [self = shared_from_this()](beast::error_code) { self->drop(); });
     }
-    void drop() { hub->connections.erase(shared_from_this()); }
+    void drop() {
+      if (role == Role::white && hub->connections.count(shared_from_this()) == 1) {
+        --hub->white_connections;
+      }
+      hub->connections.erase(shared_from_this());
+    }
 
     // A token bucket: false when the connection sends faster than allowed.
     bool within_rate() {
@@ -483,6 +492,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     }
     for (const json::Value& p : public_record) send_to(c, p);
     if (turn && c.role == Role::white) send_to(c, copy(turn->state, turn_json()));
+    if (c.role == Role::white && reviewing) send_to(c, review_json());
     if (turn && c.role == Role::seat && turn->state == c.state) send_to(c, turn_json());
   }
 
@@ -525,7 +535,16 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (type == "answer") return answer(c, msg);
     if (type == "action") return action(c, msg);
     if (type == "injects") return injects(c);
-    if (type == "inject" || type == "jump") return white_request(c, type, msg);
+    if (type == "inject" || type == "jump" || type == "override") {
+      return white_request(c, type, msg);
+    }
+    if (type == "adjudicated") {
+      if (c.role != Role::white) return c.send_error("only the white cell may send 'adjudicated'");
+      std::lock_guard lock(m);
+      adjudicated = true;
+      cv.notify_all();
+      return;
+    }
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -545,6 +564,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       welcome.set("role", "observer");
     } else if (seat == white_cell_name && settings.white_cell && same_token(token, white_token)) {
       c.role = Role::white;
+      ++white_connections;
       welcome.set("role", "white cell");
     } else {
       bool found = false;
@@ -781,6 +801,8 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
         refused = "the session takes no white-cell changes now";
       } else if (type == "inject") {
         refused = inject_request(msg, reply);
+      } else if (type == "override") {
+        refused = override_request(msg, reply);
       } else {
         refused = jump_request(msg, reply);
       }
@@ -834,6 +856,40 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
         .set("op", op)
         .set("words", wargame::format_inject_words(inject))
         .set("day", control->inject_day());
+    return std::nullopt;
+  }
+
+  // The proposals under review as one message; with `m` held.
+  json::Value review_json() const {
+    json::Value list = json::array();
+    for (const json::Value& a : adjudications) list.push(a);
+    json::Value v = json::object();
+    v.set("type", "review").set("adjudications", std::move(list));
+    return v;
+  }
+
+  std::optional<std::string> override_request(const json::Value& msg, json::Value& reply) {
+    const auto incident = msg.number("incident");
+    if (!incident || !(*incident >= 0.0 && *incident < 1e15) ||
+        std::floor(*incident) != *incident) {
+      return "\"incident\": the incident of an adjudication";
+    }
+    const std::string word = msg.string("outcome").value_or("");
+    const auto outcome = wargame::parse_outcome_word(word);
+    if (!outcome) return "\"outcome\": joint, split, unjoined or blocked";
+    const json::Value* reason = msg.find("reason");
+    if (reason != nullptr && !reason->is_string()) return "\"reason\": a string";
+    const std::string why =
+        wargame::printable(reason != nullptr ? reason->as_string() : std::string(), 1000);
+    const auto n = static_cast<std::uint64_t>(*incident);
+    if (auto refused = control->overrule(n, *outcome, why, 0.0)) return refused;
+    {
+      std::lock_guard lock(m);
+      for (json::Value& a : adjudications) {
+        if (a.number("incident") == *incident) a.set("overridden", word).set("reason", why);
+      }
+    }
+    reply.set("type", "ack").set("white_cell", "override").set("incident", n).set("outcome", word);
     return std::nullopt;
   }
 
@@ -1147,6 +1203,74 @@ void ServerFrontEnd::white_cell(wargame::WhiteCell& control) {
   std::lock_guard lock(hub_->m);
   hub_->control = &control;
   hub_->refresh_injects();
+}
+
+void ServerFrontEnd::review(const std::vector<wargame::Proposal>& proposals, std::uint32_t move) {
+  Hub& h = *hub_;
+  if (!h.settings.white_cell || !h.settings.adjudicate) return;  // accepted
+  std::vector<json::Value> list;
+  for (const wargame::Proposal& p : proposals) {
+    const det::Adjudication& a = p.adjudication;
+    json::Value v = json::object();
+    v.set("type", "adjudication")
+        .set("incident", a.incident)
+        .set("move", move)
+        .set("day", a.day)
+        .set("lead", h.name_of(a.lead))
+        .set("named", h.sc.attackers.at(a.named).name)
+        .set("rung", wargame::rung_word(a.rung))
+        .set("consent", det::to_string(a.consent))
+        .set("proposed", wargame::outcome_word(a.proposed));
+    json::Value options = json::array();
+    options.push(wargame::outcome_word(a.proposed));
+    options.push(wargame::outcome_word(a.proposed == 4 ? a.unblocked : 4));
+    json::Value reasons = json::array();
+    for (const std::string& r : p.reasons) reasons.push(r);
+    v.set("options", std::move(options)).set("reasons", std::move(reasons));
+    v.set("overridden", nullptr);
+    list.push_back(std::move(v));
+  }
+  {
+    std::lock_guard lock(h.m);
+    h.adjudications = std::move(list);
+    h.reviewing = true;
+    h.adjudicated = false;
+    h.end_move = false;
+    h.jumping = false;
+  }
+  // The white cell has until it says it is done (`adjudicated`), ends the move, jumps, or
+  // leaves: a room whose white cell is not connected accepts the proposals at once.
+  std::promise<bool> here;
+  auto connected = here.get_future();
+  h.post([hub = hub_, &here] {
+    const bool on = hub->white_connections > 0;
+    if (on) {
+      std::lock_guard lock(hub->m);
+      hub->to_white(hub->review_json());
+    }
+    here.set_value(on);
+  });
+  bool waiting = connected.get();
+  while (waiting) {
+    h.serve_white_cell();
+    {
+      std::unique_lock lock(h.m);
+      h.cv.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return h.adjudicated || h.end_move || h.jumping || !h.white_requests.empty();
+      });
+      if (h.adjudicated || h.end_move || h.jumping) waiting = !h.white_requests.empty();
+    }
+    if (!waiting) break;
+    std::promise<bool> still;
+    auto f = still.get_future();
+    h.post([hub = hub_, &still] { still.set_value(hub->white_connections > 0); });
+    waiting = f.get() || !h.white_requests.empty();
+    check_interrupted();
+  }
+  h.serve_white_cell();
+  std::lock_guard lock(h.m);
+  h.reviewing = false;
+  h.adjudications.clear();
 }
 
 void ServerFrontEnd::scheduled_act(const det::ScheduledEvent& e, std::size_t index, double day) {

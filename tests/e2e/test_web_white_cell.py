@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 
 from seat_client import start_server
 from test_web import browser, page_link  # noqa: F401 (a fixture)
-from test_white_cell import FOUR_MOVES, INJECT, JUMP, SEATS, scenario
+from test_white_cell import FOUR_MOVES, INJECT, JUMP, OVERRIDE, SEATS, scenario
 
 
 def wait_for(driver, css, accept=lambda e: True, seconds=30):
@@ -38,7 +38,8 @@ def test_the_white_cell_skips_edits_publishes_and_jumps_from_its_page(binary, so
     path = scenario(tmp_path, source_dir)
     out = tmp_path / "room.h5"
     proc, links = start_server(binary, [str(path), *(f"--seat={s}" for s in SEATS),
-                                        "--white-cell", *FOUR_MOVES, "-o", str(out)])
+                                        "--white-cell", "--adjudicate", *FOUR_MOVES,
+                                        "-o", str(out)])
     try:
         browser.get(page_link(links["white cell"]))
         wait_for(browser, "#channels .channel")  # move 1 is open
@@ -62,6 +63,17 @@ def test_the_white_cell_skips_edits_publishes_and_jumps_from_its_page(binary, so
         browser.find_element(By.ID, "jump").click()
         wait_for(browser, "#channels .channel", lambda e: "move 4" in e.text, 60)
         browser.find_element(By.ID, "end-move").click()
+        # The move's outcomes for review: an override without a reason is refused, one with
+        # a reason taken; the rest accepted.
+        box = wait_for(browser, "#white-review:not(.hidden) .adjudication")
+        incident = int(box.get_attribute("data-incident"))
+        box.find_element(By.CSS_SELECTOR, "button.override").click()
+        wait_for(browser, "#log li.error", lambda e: "needs a reason" in e.text)
+        box.find_element(By.NAME, "reason").send_keys("the capitals disagree")
+        box.find_element(By.CSS_SELECTOR, "button.override").click()
+        wait_for(browser, "#log li", lambda e: "accepted: override" in e.text)
+        browser.save_screenshot(str(tmp_path / "white-cell-adjudication.png"))
+        browser.find_element(By.ID, "adjudicated").click()
         assert proc.wait(60) == 0
     finally:
         if proc.poll() is None:
@@ -75,6 +87,8 @@ def test_the_white_cell_skips_edits_publishes_and_jumps_from_its_page(binary, so
                        (1, "edit {day = 620.0, evidence = 0.6}", "from the console"),
                        (2, "publish", "from the console")]
     assert set(d["source"][(d["move"] < 4) & (d["kind"] != INJECT)]) == {JUMP}
+    rulings = [(r["incident"], t) for r, t in zip(d, reasons) if r["kind"] == OVERRIDE]
+    assert rulings == [(incident, "the capitals disagree")]
     if os.environ.get("CYBERDETER_UPDATE_SCREENSHOTS") == "1":
-        shutil.copy(tmp_path / "white-cell-injects.png",
-                    source_dir / "docs" / "screenshots" / "white-cell-injects.png")
+        for png in ("white-cell-injects.png", "white-cell-adjudication.png"):
+            shutil.copy(tmp_path / png, source_dir / "docs" / "screenshots" / png)

@@ -43,7 +43,7 @@ target = "GroupA"
 signers = ["Ally3"]
 day = 1300
 """
-INJECT = 3  # DecisionKind
+INJECT, OVERRIDE = 3, 4  # DecisionKind
 JUMP = 4  # DecisionSource
 
 
@@ -55,7 +55,7 @@ def scenario(tmp_path, source_dir):
 
 def serve(binary, path, out, *extra):
     return start_server(binary, [str(path), *(f"--seat={s}" for s in SEATS), "--white-cell",
-                                 *FOUR_MOVES, "-o", str(out), *extra])
+                                 "--adjudicate", *FOUR_MOVES, "-o", str(out), *extra])
 
 
 def table(path, name):
@@ -68,11 +68,14 @@ def texts(path, name):
 
 
 def next_message(ws, accept, seconds=60):
+    """The next message `accept` takes; the white cell accepts any review on the way."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         m = receive(ws)
         if accept(m):
             return m
+        if m["type"] == "review":
+            ws.send(json.dumps({"type": "adjudicated"}))
     raise AssertionError("no such message in time")
 
 
@@ -139,18 +142,37 @@ def injects_in_move_1(white):
 
 def rest_of_session(white, links):
     """Ends move 1, jumps from move 2 to day 1200 (the rest of move 2 and move 3 take their
-    defaults), and lets the seats play move 4."""
+    defaults), and lets the seats play move 4; the white cell overrides the first outcome
+    the model proposes in move 4 (refused without a reason), and accepts the rest."""
     white.send(json.dumps({"type": "end_move"}))
     next_message(white, form_copy(2))
     m = reply(white, {"type": "jump", "day": 1200})
     assert m["type"] == "ack" and m["day"] == 1200, m
     players = seats(links)
+    review = next_message(white, lambda m: m["type"] == "review" and
+                          m["adjudications"][0]["move"] == 4)
+    first = review["adjudications"][0]
+    assert first["proposed"] == first["options"][0] and first["reasons"], first
+    assert first["reasons"][0].startswith("consent rule: ")
+    ruling = {"type": "override", "incident": first["incident"], "outcome": first["options"][1]}
+    for reason, phrase in ((None, "needs a reason"), ("  ", "needs a reason")):
+        m = reply(white, {**ruling, **({"reason": reason} if reason else {})})
+        assert m["type"] == "error" and phrase in m["error"], m
+    m = reply(white, {**ruling, "outcome": first["proposed"], "reason": "same"})
+    assert m["type"] == "error" and "the model's proposal" in m["error"], m
+    m = reply(white, {**ruling, "incident": 10 ** 9, "reason": "x"})
+    assert m["type"] == "error" and "no statement" in m["error"], m
+    m = reply(white, {**ruling, "reason": "the allies' capitals disagree"})
+    assert m["type"] == "ack" and m["outcome"] == first["options"][1], m
+    white.send(json.dumps({"type": "adjudicated"}))
+    next_message(white, lambda m: m["type"] == "end", 120)
     white.close()
+    players["ruling"] = (first["incident"], first["proposed"], first["options"][1])
     return players
 
 
 def finish(proc, players, timeout=120):
-    for p in players.values():
+    for p in (p for p in players.values() if isinstance(p, Seat)):
         p.join(timeout)
         assert not p.is_alive() and p.error is None, p.error
     assert proc.wait(timeout) == 0, proc.stderr.read()
@@ -190,8 +212,22 @@ def test_injects_and_a_jump_are_decisions_that_change_the_world(whole):
     reasons = [t for r, t in zip(d, texts(out, "/wargame/rationales")) if r["kind"] == INJECT]
     assert reasons == ["the plenary wants quiet", "a stronger text", "now, not in year 4"]
     # Move 1 was ended by the white cell (timeout), moves 2 and 3 jumped; move 4 played.
-    by_move = {m: set(d["source"][(d["move"] == m) & (d["kind"] != INJECT)]) for m in (1, 2, 3, 4)}
+    asked = (d["kind"] != INJECT) & (d["kind"] != OVERRIDE)
+    by_move = {m: set(d["source"][(d["move"] == m) & asked]) for m in (1, 2, 3, 4)}
     assert by_move == {1: {3}, 2: {JUMP}, 3: {JUMP}, 4: {0}}
+    # The override is a decision with its reason, and the model carried it out: the
+    # statement's outcome is the white cell's, and so is what everyone was told.
+    incident, proposed, ruled = players["ruling"]
+    outcome = {"joint": 1, "split": 2, "unjoined": 3, "blocked": 4}
+    rulings = [(r["incident"], r["recommended"], r["choice"], t)
+               for r, t in zip(d, texts(out, "/wargame/rationales")) if r["kind"] == OVERRIDE]
+    assert rulings == [(incident, outcome[proposed], outcome[ruled],
+                        "the allies' capitals disagree")]
+    inc = table(out, "/incidents")
+    assert inc[inc["incident"] == incident]["statement"][0] == outcome[ruled]
+    told = [m["outcome"] for m in players["observer"].received
+            if m["type"] == "published" and m.get("incident") == incident]
+    assert told == [ruled]
     # Everyone was told what the injects made public: inject 2 at the end of move 1 and
     # inject 1 as edited; the skipped one never happened.
     seen = [(m["inject"], m["day"], m["rung"], m["cosigners"])
@@ -260,7 +296,7 @@ def test_a_server_killed_after_the_injects_resumes_to_the_same_session(whole, bi
     proc.wait(10)
     journal = [line.split(" ")[0] for line in open(f"{out}.journal")]
     assert journal.count("answer") == 3 and "complete" not in journal
-    proc, again = start_server(binary, ["--resume", str(out), "--white-cell"])
+    proc, again = start_server(binary, ["--resume", str(out), "--white-cell", "--adjudicate"])
     try:
         white = connect(again["white cell"])
         assert receive(white)["role"] == "white cell"
@@ -284,7 +320,10 @@ def test_seats_and_observers_may_not_send_the_white_cells_messages(binary, sourc
             ws = connect(links[who])
             receive(ws)
             for message in ({"type": "inject", "inject": 0, "op": "skip", "reason": "x"},
-                            {"type": "jump", "day": 1000}):
+                            {"type": "jump", "day": 1000},
+                            {"type": "override", "incident": 0, "outcome": "blocked",
+                             "reason": "x"},
+                            {"type": "adjudicated"}):
                 ws.send(json.dumps(message))
                 m = next_message(ws, lambda m: m["type"] == "error")
                 assert phrase in m["error"], m

@@ -26,6 +26,7 @@ std::string_view to_string(DecisionKind k) noexcept {
     case DecisionKind::join: return "join";
     case DecisionKind::turn: return "turn";
     case DecisionKind::inject: return "inject";
+    case DecisionKind::adjudication: return "override";
   }
   return "?";
 }
@@ -39,6 +40,24 @@ std::string_view to_string(DecisionSource s) noexcept {
     case DecisionSource::jump: return "jump";
   }
   return "?";
+}
+
+std::string_view outcome_word(std::uint8_t outcome) noexcept {
+  switch (outcome) {
+    case 0: return "alone";
+    case 1: return "joint";
+    case 2: return "split";
+    case 3: return "unjoined";
+    case 4: return "blocked";
+    default: return "?";
+  }
+}
+
+std::optional<std::uint8_t> parse_outcome_word(std::string_view word) noexcept {
+  for (std::uint8_t o = 1; o <= 4; ++o) {
+    if (word == outcome_word(o)) return o;
+  }
+  return std::nullopt;
 }
 
 std::string_view rung_word(Rung r) noexcept { return r == Rung::none ? "quiet" : to_string(r); }
@@ -61,7 +80,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("state", &DecisionRow::state, "index", "Deciding state (index into /scenario/states)");
   s.add("kind", &DecisionRow::kind, "enum",
         "0 respond (a victim's response), 1 join (an ally's answer), 2 turn (a doctrine change), "
-        "3 inject (the white cell published, edited or skipped a scheduled event)");
+        "3 inject (the white cell published, edited or skipped a scheduled event), 4 override "
+        "(the white cell overrode the outcome the model proposed for a statement)");
   s.add("incident", &DecisionRow::incident, "1",
         "Incident (the incident column of /incidents); -1 for a turn");
   s.add("turn", &DecisionRow::turn, "1",
@@ -76,7 +96,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
         "with the same random numbers (1 join, 0 decline); turn: -1");
   s.add("choice", &DecisionRow::choice, "enum",
         "respond: the rung chosen; join: 1 join, 0 decline; turn: 0 done, 1 enable, 2 disable, "
-        "3 threshold, 4 program; inject: 0 skip, 1 publish, 2 edit");
+        "3 threshold, 4 program; inject: 0 skip, 1 publish, 2 edit; override: the outcome ruled "
+        "(1 joint, 2 split, 3 unjoined, 4 blocked; recommended: the model's)");
   s.add("options", &DecisionRow::options, "bits",
         "respond: bit k set if rung k could be chosen then (bit 0, quiet, always); else 0");
   s.add("deviates", &DecisionRow::deviates, "bool",
@@ -189,12 +210,14 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
     d.line = t.raw("state")  ? t.raw("state")->source().begin.line
              : t.raw("kind") ? t.raw("kind")->source().begin.line
                              : 0;
-    const std::string kind = t.choice("kind", "", {"respond", "join", "turn", "inject"});
-    if (!t.has("kind")) t.fail("kind", "missing: respond, join, turn or inject");
-    d.row.kind = static_cast<std::uint8_t>(kind == "respond" ? DecisionKind::respond
-                                           : kind == "join"  ? DecisionKind::join
-                                           : kind == "turn"  ? DecisionKind::turn
-                                                             : DecisionKind::inject);
+    const std::string kind =
+        t.choice("kind", "", {"respond", "join", "turn", "inject", "override"});
+    if (!t.has("kind")) t.fail("kind", "missing: respond, join, turn, inject or override");
+    d.row.kind = static_cast<std::uint8_t>(kind == "respond"  ? DecisionKind::respond
+                                           : kind == "join"   ? DecisionKind::join
+                                           : kind == "turn"   ? DecisionKind::turn
+                                           : kind == "inject" ? DecisionKind::inject
+                                                              : DecisionKind::adjudication);
     if (kind != "inject" || t.has("state")) {
       const std::string state = t.required_string("state");
       const auto s = sc.state_index(state);
@@ -224,6 +247,17 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
             static_cast<std::uint32_t>(sc.scheduled[static_cast<std::size_t>(index)].state);
       }
       d.action = format_inject_words(*inject);
+    } else if (kind == "override") {
+      // The white cell's ruling on a statement's outcome, with its reason (`rationale`).
+      d.row.incident = t.integer("incident", -1, 0, std::numeric_limits<std::int64_t>::max());
+      if (!t.has("incident")) t.fail("incident", "missing: the incident's number");
+      const auto outcome = parse_outcome_word(choice);
+      if (!outcome) t.fail("choice", "expected joint, split, unjoined or blocked");
+      d.row.choice = static_cast<std::int8_t>(*outcome);
+      d.action = std::string(outcome_word(*outcome));
+      if (!t.has("rationale") || t.string("rationale", "").empty()) {
+        t.fail("rationale", "an override needs a reason");
+      }
     } else if (kind == "turn") {
       d.row.turn = static_cast<std::uint32_t>(t.integer("turn", 0, 1, 1'000'000'000));
       if (!t.has("turn")) t.fail("turn", "missing: the turn's number (1, 2, ...)");
@@ -305,6 +339,8 @@ std::string decisions_toml(const std::vector<Decision>& decisions, const Scenari
       out << "turn = " << d.row.turn << "\n";
     } else if (kind == DecisionKind::inject) {
       out << "inject = " << d.row.turn << "\n";
+    } else if (kind == DecisionKind::adjudication) {
+      out << "incident = " << d.row.incident << "\n";
     } else {
       out << "incident = " << d.row.incident << "\n";
     }

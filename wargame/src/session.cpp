@@ -30,6 +30,7 @@ struct EndOfSegment {};
 struct Restart {};
 
 constexpr auto inject_kind = static_cast<std::uint8_t>(DecisionKind::inject);
+constexpr auto ruling_kind = static_cast<std::uint8_t>(DecisionKind::adjudication);
 
 // The injects among `decisions`, in the order of their days (the order they apply in).
 std::vector<Decision> injects_by_day(const std::vector<Decision>& decisions,
@@ -107,8 +108,45 @@ class Session::Pass final : public det::Decider {
   Pass(Session& s, const std::vector<Decision>& fixed, bool first)
       : s_(s), injects_(injects_by_day(fixed, s.inject_answers_)), first_(first) {
     for (const Decision& d : fixed) {
-      if (d.row.kind != inject_kind) fixed_.push_back(d);
+      if (d.row.kind == ruling_kind) {
+        rulings_.emplace(d.row.incident, std::make_pair(d, true));
+      } else if (d.row.kind != inject_kind) {
+        fixed_.push_back(d);
+      }
     }
+    for (const Decision& d : s.rulings_) rulings_.emplace(d.row.incident, std::make_pair(d, false));
+  }
+
+  std::uint8_t adjudicate(const det::Adjudication& a) override {
+    proposals.push_back({a, s_.reasons(a), std::nullopt});
+    const auto it = rulings_.find(static_cast<std::int64_t>(a.incident));
+    if (it == rulings_.end()) return a.proposed;
+    auto& [ruling, scripted] = it->second;
+    const auto outcome = static_cast<std::uint8_t>(ruling.row.choice);
+    if (outcome != a.unblocked && outcome != 4) {
+      // A white cell's override that the answers since made moot is dropped; a file's
+      // is an error.
+      if (scripted) {
+        s_.fail(ruling, "the model proposes " + std::string(outcome_word(a.proposed)) +
+                            " for incident " + std::to_string(a.incident) +
+                            ": an override may rule " + std::string(outcome_word(a.unblocked)) +
+                            " or blocked");
+      }
+      return a.proposed;
+    }
+    place_injects(a.day);
+    Decision d = ruling;
+    d.row.decision = decisions.size();
+    d.row.day = a.day;
+    d.row.move = s_.move_of(a.day);
+    d.row.state = a.lead;
+    d.row.named = static_cast<std::int32_t>(a.named);
+    d.row.recommended = static_cast<std::int8_t>(a.proposed);
+    d.row.deviates = outcome != a.proposed;
+    decisions.push_back(std::move(d));
+    proposals.back().ruled = outcome;
+    rulings_.erase(it);
+    return outcome;
   }
 
   Rung respond(const det::ResponseBrief& b) override {
@@ -348,6 +386,12 @@ class Session::Pass final : public det::Decider {
 
   /// The run ended: a script not used up is an error.
   void finished() const {
+    for (const auto& [incident, ruling] : rulings_) {
+      if (ruling.second) {
+        s_.fail(ruling.first, "the session never adjudicated a statement on incident " +
+                                  std::to_string(incident));
+      }
+    }
     if (next_ < fixed_.size()) {
       s_.fail(fixed_[next_], std::to_string(fixed_.size() - next_) +
                                  " scripted decision(s) were never asked for: the session "
@@ -366,6 +410,7 @@ class Session::Pass final : public det::Decider {
   std::vector<Notice> notices;
   std::vector<det::Publication> publications;
   std::vector<std::pair<std::size_t, double>> acts_done;  // scheduled events that happened
+  std::vector<Proposal> proposals;                        // the model's, for the white cell
   std::vector<FormItem> pending;
   /// Decisions before the first question of the move under way: settled whatever its
   /// answers (all of them while no question came).
@@ -487,6 +532,8 @@ class Session::Pass final : public det::Decider {
   Session& s_;
   std::vector<Decision> fixed_;    // the decisions to replay, the injects apart
   std::vector<Decision> injects_;  // fixed and of the move under way, by day
+  // The white cell's overrides by incident, fixed (true) or of the move under way.
+  std::map<std::int64_t, std::pair<Decision, bool>> rulings_;
   std::size_t next_inject_ = 0;
   bool first_;
   DraftWords draft_;        // the statement of the last response
@@ -520,6 +567,21 @@ Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision
     s.answer.seconds = a.seconds;
     s.answer.source = static_cast<DecisionSource>(a.source);
     s.action = a.action;
+    if (a.kind == ruling_kind) {
+      Decision d;
+      d.row.kind = ruling_kind;
+      d.row.state = a.state;
+      d.row.incident = a.incident;
+      d.row.day = a.day;
+      d.row.move = a.move;
+      d.row.choice = static_cast<std::int8_t>(a.value);
+      d.row.seconds = a.seconds;
+      d.row.source = a.source;
+      d.action = a.action;
+      d.rationale = a.rationale;
+      rulings_.push_back(std::move(d));
+      continue;
+    }
     if (a.kind == inject_kind) {
       Decision d;
       d.row.kind = inject_kind;
@@ -583,12 +645,41 @@ void Session::play(const PassRunner& run) {
     if (!pass.pending.empty()) {
       accept(pass.decisions, pass.settled());
       fixed_ = accepted_;
+
       ask_forms(pass.pending, pass.move().value_or(0));
       continue;
     }
+    // Semi-rigid adjudication: the move's questions are answered; before its statements
+    // count, the white cell reviews the outcomes the model gives them, and the move is
+    // played again with its overrides (docs/wargame.md, "Adjudication").
+    if (asked_move_ > 0 && info_.move_days > 0.0) {
+      const double end = std::min(asked_move_ * info_.move_days, sc_.run.horizon_days);
+      std::vector<Proposal> fresh;
+      for (const Proposal& p : pass.proposals) {
+        const double day = p.adjudication.day;
+        if (day > complete_to_ && day <= end && !reviewed_.contains(p.adjudication.incident) &&
+            !(jump_to_ && day <= *jump_to_)) {
+          fresh.push_back(p);
+        }
+      }
+      if (!fresh.empty()) {
+        for (const Proposal& p : fresh) reviewed_.insert(p.adjudication.incident);
+        proposals_ = std::move(fresh);
+        now_ = end;
+        const std::size_t before = rulings_.size();
+        front_.review(proposals_, asked_move_);
+        proposals_.clear();
+        if (rulings_.size() > before) continue;  // played again with the rulings
+      }
+    }
     accept(pass.decisions, pass.decisions.size());
     fixed_ = accepted_;
+    if (asked_move_ > 0 && info_.move_days > 0.0) {
+      complete_to_ = std::min(asked_move_ * info_.move_days, sc_.run.horizon_days);
+    }
     inject_answers_.clear();  // the move is complete: they are decisions now
+    rulings_.clear();
+    proposals_.clear();
     // What the players learn outside a question (a missed deadline), once per decision,
     // when its move is complete.
     for (const auto& n : pass.notices) {
@@ -682,6 +773,7 @@ void Session::ask_forms(std::vector<FormItem>& pending, std::uint32_t move) {
     forms.push_back(std::move(form));
   }
   if (!forms.empty()) now_ = forms.front().to_day;
+  asked_move_ = move;
   if (jump_to_ && !forms.empty() && forms.front().to_day <= *jump_to_) {
     // The white cell jumped the clock past this move: every question takes its default.
     for (const Form& form : forms) {
@@ -856,6 +948,100 @@ std::optional<std::string> Session::jump(double day) {
     return "jump to a day up to the session's end (day " + day_text(sc_.run.horizon_days) + ")";
   }
   jump_to_ = day;
+  return std::nullopt;
+}
+
+}  // namespace cyberdeter::wargame
+
+namespace cyberdeter::wargame {
+
+// ---- adjudication -----------------------------------------------------------------------
+
+// The model's outcome in words: the consent rule and who did what (docs/model.md §7.5).
+std::vector<std::string> Session::reasons(const det::Adjudication& a) const {
+  auto names = [&](const std::vector<std::uint32_t>& states) {
+    std::string out;
+    for (const std::uint32_t s : states) out += (out.empty() ? "" : ", ") + sc_.states.at(s).name;
+    return out;
+  };
+  std::vector<std::string> out;
+  const std::string rule = a.consent == det::Consent::unanimity
+                               ? "unanimity: a rejection or a silence blocks the joint text"
+                           : a.consent == det::Consent::silence
+                               ? "silence procedure: no answer by the release is consent, a "
+                                 "rejection blocks"
+                               : "the willing: those who concur sign";
+  out.push_back("consent rule: " + rule);
+  out.push_back(a.cosigners.empty() ? "nobody co-signed" : "co-signers: " + names(a.cosigners));
+  if (!a.separate.empty()) out.push_back("separate statements: " + names(a.separate));
+  if (!a.rejecters.empty()) out.push_back("rejected the draft: " + names(a.rejecters));
+  if (!a.silent.empty()) out.push_back("no answer by the release: " + names(a.silent));
+  out.push_back(a.proposed == 4
+                    ? "so the rule blocks the joint text: " + sc_.states.at(a.lead).name +
+                          " goes alone; overriding it gives " +
+                          std::string(outcome_word(a.unblocked))
+                    : "so the outcome is " + std::string(outcome_word(a.proposed)) +
+                          "; overriding it blocks the joint text");
+  return out;
+}
+
+std::optional<std::string> Session::overrule(std::uint64_t incident, std::uint8_t outcome,
+                                             const std::string& reason, double seconds) {
+  if (reason.find_first_not_of(' ') == std::string::npos) {
+    return "an override needs a reason";
+  }
+  if (reason.size() > 1000) return "a reason of at most 1000 characters";
+  const auto p = std::find_if(proposals_.begin(), proposals_.end(), [&](const Proposal& x) {
+    return x.adjudication.incident == incident;
+  });
+  if (p == proposals_.end()) {
+    return "no statement on incident " + std::to_string(incident) +
+           " is adjudicated in the move under way";
+  }
+  const det::Adjudication& a = p->adjudication;
+  if (std::any_of(rulings_.begin(), rulings_.end(), [&](const Decision& d) {
+        return d.row.incident == static_cast<std::int64_t>(incident);
+      })) {
+    return "incident " + std::to_string(incident) + " is overridden already";
+  }
+  if (outcome == a.proposed) {
+    return std::string(outcome_word(outcome)) +
+           " is the model's proposal: accepting it needs no message";
+  }
+  if (outcome != a.unblocked && outcome != 4) {
+    return "for incident " + std::to_string(incident) + " an override may rule " +
+           std::string(outcome_word(a.proposed == 4 ? a.unblocked : 4));
+  }
+  Decision d;
+  d.row.kind = ruling_kind;
+  d.row.state = a.lead;
+  d.row.incident = static_cast<std::int64_t>(incident);
+  d.row.day = a.day;
+  d.row.move = move_of(a.day);
+  d.row.choice = static_cast<std::int8_t>(outcome);
+  d.row.seconds = seconds;
+  d.row.source = static_cast<std::uint8_t>(DecisionSource::player);
+  d.action = std::string(outcome_word(outcome));
+  d.rationale = reason;
+  if (journal_ != nullptr) {
+    JournalAnswer j;
+    j.move = d.row.move;
+    j.kind = ruling_kind;
+    j.state = d.row.state;
+    j.incident = d.row.incident;
+    j.value = outcome;
+    j.action = d.action;
+    j.rationale = reason;
+    j.seconds = seconds;
+    j.source = d.row.source;
+    j.day = d.row.day;
+    journal_->answer(j);
+    journal_->sync();
+  }
+  ++unaccepted_answers_;
+  p->ruled = outcome;
+  rulings_.push_back(std::move(d));
+  if (in_pass_) restart_ = true;
   return std::nullopt;
 }
 

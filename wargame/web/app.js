@@ -177,6 +177,7 @@ function receive(m) {
       break;
     case "copy": renderChannel(m.to, m.message); break;
     case "injects": renderInjects(m.injects); break;
+    case "review": renderReview(m.adjudications); break;
     case "published": {
       if (m.inject !== undefined) { renderInjectPublished(m); break; }
       // What went public: everyone sees it, observers too.
@@ -356,5 +357,37 @@ window.addEventListener("DOMContentLoaded", () => {
   $("jump").addEventListener("click", () => {
     if ($("jump-day").value === "") return;
     send({ type: "jump", day: Number($("jump-day").value) });
+  });
+});
+
+// ---- the white cell's adjudication (docs/wargame.md, "Adjudication") --------------------
+
+function renderReview(list) {
+  const boxes = list.map((a) => {
+    const box = el("div", { className: "adjudication" });
+    box.dataset.incident = a.incident;
+    box.append(el("h3", { textContent: "Incident " + a.incident + ": " + a.lead + " " +
+      (a.rung === "sanction" ? "sanctions " : "names ") + a.named + ", day " +
+      a.day.toFixed(1) + " — the model proposes " + a.proposed }));
+    box.append(el("ul", {}, ...a.reasons.map((r) => el("li", { textContent: r }))));
+    const reason = el("input", { className: "wide", name: "reason",
+                                 placeholder: "reason for the override (required)" });
+    const override = el("button", { className: "override",
+                                    textContent: "Override: " + a.options[1] });
+    override.addEventListener("click", () => {
+      send({ type: "override", incident: a.incident, outcome: a.options[1],
+             reason: reason.value });
+    });
+    box.append(el("div", { className: "fields" }, reason, override));
+    return box;
+  });
+  $("review-list").replaceChildren(...boxes);
+  show("white-review", true);
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  $("adjudicated").addEventListener("click", () => {
+    send({ type: "adjudicated" });
+    show("white-review", false);
   });
 });

@@ -118,6 +118,14 @@ struct Form {
   std::optional<Clock::time_point> deadline;
 };
 
+/// An outcome the model proposes for a statement, with its reasons in words, for the white
+/// cell to accept or override (docs/wargame.md, "Adjudication").
+struct Proposal {
+  models::deterrence::Adjudication adjudication;
+  std::vector<std::string> reasons;
+  std::optional<std::uint8_t> ruled;  ///< the white cell's override, if it gave one
+};
+
 /// What the white cell changes in a session (docs/wargame.md, "The white cell"). A front
 /// end calls it from the session's thread while it waits for answers (in forms() or
 /// turn()); each change returns why it was refused, or nothing when it was taken.
@@ -131,6 +139,11 @@ class WhiteCell {
   /// Jumps the clock to `day`: every question of a move that ends by then takes its default
   /// (source jump), and so does the rest of the move under way.
   virtual std::optional<std::string> jump(double day) = 0;
+  /// Overrides the outcome the model proposed for an incident's statement, while the
+  /// front end reviews them (`outcome` 1 to 4 as IncidentRow::statement); a reason is
+  /// required.
+  virtual std::optional<std::string> overrule(std::uint64_t incident, std::uint8_t outcome,
+                                              const std::string& reason, double seconds) = 0;
   /// The scenario as the injects so far made it.
   virtual const models::deterrence::Scenario& world() const = 0;
   /// Per scheduled event: it has not happened by the end of the move under way.
@@ -172,6 +185,10 @@ class FrontEnd {
   /// A statement or sanctions went public (what everyone, observers too, may see), once
   /// per incident, when the move in which it happened is complete.
   virtual void published(const models::deterrence::Publication& /*p*/) {}
+  /// The outcomes the model proposes for the statements of a move whose questions are all
+  /// answered, before they count: returns when the white cell has ruled (through
+  /// WhiteCell::overrule) or has nothing to say. By default at once: accepted.
+  virtual void review(const std::vector<Proposal>& /*p*/, std::uint32_t /*move*/) {}
   /// A scheduled event (an inject) happened on `day`, told once when its move is complete.
   virtual void scheduled_act(const models::deterrence::ScheduledEvent& /*e*/, std::size_t /*index*/,
                              double /*day*/) {}
@@ -229,6 +246,8 @@ class Session final : public WhiteCell {
   std::optional<std::string> inject(const Inject& inject, const std::string& reason,
                                     double seconds) override;
   std::optional<std::string> jump(double day) override;
+  std::optional<std::string> overrule(std::uint64_t incident, std::uint8_t outcome,
+                                      const std::string& reason, double seconds) override;
   const models::deterrence::Scenario& world() const override { return world_ ? *world_ : sc_; }
   std::vector<bool> inject_pending() const override;
   double inject_day() const override { return now_; }
@@ -270,6 +289,7 @@ class Session final : public WhiteCell {
   // the scenario they make (the resolved scenario with the tables they wrote, in the order
   // of their days), what the last pass saw of the scheduled events, and the clock.
   void build_world();
+  std::vector<std::string> reasons(const models::deterrence::Adjudication& a) const;
   std::vector<Decision> inject_answers_;
   std::optional<models::deterrence::Scenario> world_;
   std::vector<ScheduledTable> tables_;  // the [[scheduled]] tables of world()
@@ -278,6 +298,11 @@ class Session final : public WhiteCell {
   std::map<std::size_t, double> fired_;  // scheduled event -> day it happened or triggered
   double now_ = 0.0;                     // the end of the move under way
   std::optional<double> jump_to_;
+  std::vector<Decision> rulings_;     // the white cell's overrides of the move under way
+  std::vector<Proposal> proposals_;   // the model's, under review
+  std::set<std::uint64_t> reviewed_;  // incidents whose outcome the white cell reviewed
+  double complete_to_ = 0.0;          // the end of the last move complete
+  std::uint32_t asked_move_ = 0;      // the move whose forms were last put
   bool in_pass_ = false;
   bool restart_ = false;  // an inject during a turn: the pass runs again in the new world
 };
