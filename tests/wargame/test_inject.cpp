@@ -1,5 +1,6 @@
 // The white cell's injects (inject.hpp): their words, the [[scheduled]] tables they write,
 // and a session that replays them as the world they make.
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -166,4 +167,65 @@ TEST_CASE("a session's injects make the world a scenario with the edited events 
   CHECK(
       det::run_replication(sc, cyberdeter::sim::RunId{sc.run.seed, 0, {}}, plain).run.fingerprint !=
       direct.run.fingerprint);
+}
+
+namespace {
+
+// A session of the test world played by the doctrine, with `script`; its incidents.
+std::vector<det::IncidentRow> played_incidents(const det::Scenario& sc,
+                                               std::vector<Decision> script) {
+  SessionInfo info;
+  info.played = {"Victim"};
+  info.move_days = 365;
+  info.seed = sc.run.seed;
+  SessionOptions options;
+  options.rest_doctrine = true;
+  Nobody nobody;
+  Session session(sc, info, std::move(script), options, nobody, nullptr);
+  std::vector<det::IncidentRow> rows;
+  session.play([&](const det::Scenario& world, det::Decider& decider) {
+    const det::Wargame game{{0}, 0.0, &decider};
+    det::RunOptions run_options;
+    run_options.wargame = &game;
+    run_options.incidents = true;
+    det::testing::Collect sink;
+    det::run_replication(world, cyberdeter::sim::RunId{sc.run.seed, 0, {}}, sink, run_options);
+    rows = sink.incidents;
+  });
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("an override rules a statement's outcome before it goes public, and is replayed",
+          "[wargame][adjudication]") {
+  const det::Scenario sc = det::testing::world();
+  const auto before = played_incidents(sc, {});
+  const auto joint =
+      std::find_if(before.begin(), before.end(), [](const auto& r) { return r.statement == 1; });
+  REQUIRE(joint != before.end());
+  Decision ruling;
+  ruling.row.kind = static_cast<std::uint8_t>(DecisionKind::adjudication);
+  ruling.row.incident = static_cast<std::int64_t>(joint->incident);
+  ruling.row.choice = 4;
+  ruling.action = "blocked";
+  ruling.rationale = "the capitals disagree";
+  const auto after = played_incidents(sc, {ruling});
+  const auto same = std::find_if(after.begin(), after.end(),
+                                 [&](const auto& r) { return r.incident == joint->incident; });
+  REQUIRE(same != after.end());
+  CHECK(same->statement == 4);
+  CHECK(same->signers == 1);  // the lead alone
+  // Everything before it is as it was: nothing is drawn for an adjudication.
+  for (std::size_t i = 0; i < before.size() && before[i].incident < joint->incident; ++i) {
+    CHECK(after.at(i).statement == before[i].statement);
+  }
+  // An override may rule only the outcome without the consent rule, or blocked.
+  ruling.row.choice = 2;
+  ruling.action = "split";
+  CHECK_THROWS_AS(played_incidents(sc, {ruling}), ScriptMismatch);
+  // An override of a statement the session never makes is an error too.
+  ruling.row.incident = 1'000'000;
+  ruling.row.choice = 4;
+  CHECK_THROWS_AS(played_incidents(sc, {ruling}), ScriptMismatch);
 }
