@@ -802,6 +802,10 @@ std::string Session::describe(const Decision& d) const {
   if (kind == DecisionKind::inject) {
     return "the white cell's inject " + std::to_string(d.row.turn) + " (" + d.action + ")";
   }
+  if (kind == DecisionKind::adjudication) {
+    return "the white cell's override on incident " + std::to_string(d.row.incident) + " (" +
+           d.action + ")";
+  }
   return (kind == DecisionKind::respond ? state + "'s response to incident "
                                         : state + "'s answer to an invitation about incident ") +
          std::to_string(d.row.incident);
