@@ -654,11 +654,14 @@ void Session::play(const PassRunner& run) {
     // played again with its overrides (docs/wargame.md, "Adjudication").
     if (asked_move_ > 0 && info_.move_days > 0.0) {
       const double end = std::min(asked_move_ * info_.move_days, sc_.run.horizon_days);
+      // Only the move's statements after every decision already settled (a turn settles
+      // those before it), so that an override changes nothing decided.
+      const double settled = accepted_.empty() ? -1.0 : accepted_.back().row.day;
       std::vector<Proposal> fresh;
       for (const Proposal& p : pass.proposals) {
         const double day = p.adjudication.day;
-        if (day > complete_to_ && day <= end && !reviewed_.contains(p.adjudication.incident) &&
-            !(jump_to_ && day <= *jump_to_)) {
+        if (move_of(day) == asked_move_ && day > settled &&
+            !reviewed_.contains(p.adjudication.incident) && !(jump_to_ && day <= *jump_to_)) {
           fresh.push_back(p);
         }
       }
@@ -674,9 +677,6 @@ void Session::play(const PassRunner& run) {
     }
     accept(pass.decisions, pass.decisions.size());
     fixed_ = accepted_;
-    if (asked_move_ > 0 && info_.move_days > 0.0) {
-      complete_to_ = std::min(asked_move_ * info_.move_days, sc_.run.horizon_days);
-    }
     inject_answers_.clear();  // the move is complete: they are decisions now
     rulings_.clear();
     proposals_.clear();

@@ -301,7 +301,6 @@ class Session final : public WhiteCell {
   std::vector<Decision> rulings_;     // the white cell's overrides of the move under way
   std::vector<Proposal> proposals_;   // the model's, under review
   std::set<std::uint64_t> reviewed_;  // incidents whose outcome the white cell reviewed
-  double complete_to_ = 0.0;          // the end of the last move complete
   std::uint32_t asked_move_ = 0;      // the move whose forms were last put
   bool in_pass_ = false;
   bool restart_ = false;  // an inject during a turn: the pass runs again in the new world
