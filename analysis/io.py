@@ -696,16 +696,17 @@ class CyberFile:
 
     def decisions(self, briefs: bool = False) -> pd.DataFrame:
         """/wargame/decisions, one row per decision, with names decoded: kind (respond, join,
-        turn), source (player, file, doctrine, timeout), state, named and leader (the state
+        turn, inject, override), source (player, file, doctrine, timeout, jump), state, named and leader (the state
         that invited) as names, the decision in
         words (`action`) and, with BRIEFS, the brief that was shown."""
         self.session_attrs  # noqa: B018 - raises BadInput for other files
         df = self.table("wargame/decisions", decode=False)
         df["kind"] = pd.Categorical.from_codes(df["kind"].astype(np.int64),
-                                               categories=["respond", "join", "turn"])
+                                               categories=["respond", "join", "turn", "inject",
+                                                           "override"])
         df["source"] = pd.Categorical.from_codes(df["source"].astype(np.int64),
                                                  categories=["player", "file", "doctrine",
-                                                             "timeout"])
+                                                             "timeout", "jump"])
         for col, which in (("state", "states"), ("named", "attackers"), ("leader", "states")):
             names = self.names(which)
             codes = df[col].to_numpy().astype(np.int64)

@@ -93,7 +93,9 @@ def _session_lines(cf: CyberFile) -> list[str]:
                                                          deviating=("deviates", "sum"))
         words = {"respond": ("responses", "unlike the doctrine"),
                  "join": ("invitations answered", "unlike the model"),
-                 "turn": ("turn actions", "changes")}
+                 "turn": ("turn actions", "changes"),
+                 "inject": ("injects by the white cell", "of them"),
+                 "override": ("overrides by the white cell", "unlike the model")}
         parts = [f"{int(r.n)} {words[k][0]} ({int(r.deviating)} {words[k][1]})"
                  for k, r in by_kind.iterrows() if r.n]
         lines.append(f"  decisions    {len(d)}: " + ", ".join(parts))

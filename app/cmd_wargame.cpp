@@ -64,6 +64,7 @@ struct WargameOptions {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 0;
   bool white_cell = false;
+  bool adjudicate = false;
   double max_rate = 50.0;
 };
 
@@ -418,6 +419,7 @@ int run_wargame(const WargameOptions& opt) {
     settings.bind = opt.bind;
     settings.port = opt.port;
     settings.white_cell = opt.white_cell;
+    settings.adjudicate = opt.adjudicate;
     settings.messages_per_second = opt.max_rate;
     settings.burst = 4.0 * opt.max_rate;
     settings.tokens_path = output + ".tokens";
@@ -436,13 +438,13 @@ int run_wargame(const WargameOptions& opt) {
   CollectingSink sink;
   // Each call replays the replication from day 0 with the answers so far; the last one is
   // the session's history.
-  const wargame::PassRunner run = [&](det::Decider& decider) {
+  const wargame::PassRunner run = [&](const det::Scenario& world, det::Decider& decider) {
     const det::Wargame game{played, turn_days, &decider};
     det::RunOptions run_options;
     run_options.incidents = true;
     run_options.wargame = &game;
     sink = CollectingSink{};
-    played_run.result = det::run_replication(sc, id, sink, run_options);
+    played_run.result = det::run_replication(world, id, sink, run_options);
     played_run.incidents = std::move(sink.incidents);
   };
   try {
@@ -452,7 +454,9 @@ int run_wargame(const WargameOptions& opt) {
     doctrine_options.incidents = true;
     CollectingSink doctrine_sink;
     PlayedRun doctrine;
-    doctrine.result = det::run_replication(sc, id, doctrine_sink, doctrine_options);
+    // The doctrine's history runs in the world the white cell's injects made: every
+    // difference from the session is the players' doing.
+    doctrine.result = det::run_replication(session.world(), id, doctrine_sink, doctrine_options);
     doctrine.incidents = std::move(doctrine_sink.incidents);
 
     info.complete = true;
@@ -609,6 +613,12 @@ void add_wargame_command(CLI::App& app, Action& action) {
       ->allow_extra_args(false);
   serve->add_flag("--white-cell", sopt->white_cell,
                   "Give the white cell a seat: it sees every channel and runs the clock");
+  serve
+      ->add_flag("--adjudicate", sopt->adjudicate,
+                 "Semi-rigid adjudication: once a move's questions are answered, the white "
+                 "cell (when connected) reviews the outcomes the model proposes for its "
+                 "statements, and may override them with a reason")
+      ->needs("--white-cell");
   serve
       ->add_option("--bind", sopt->bind,
                    "Address to listen on (default 127.0.0.1, loopback only); another address "

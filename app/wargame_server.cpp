@@ -29,6 +29,7 @@
 #include "cli_common.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
 #include "cyberdeter/wargame/briefs.hpp"
+#include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/intel.hpp"
 #include "cyberdeter/wargame/json.hpp"
 #include "cyberdeter/wargame/record.hpp"
@@ -180,6 +181,17 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   std::mutex intel_m;
   std::optional<wargame::Inbox> inbox;
 
+  // The white cell's changes to the session (injects, a jump of the clock): queued by the
+  // network thread, carried out by the session's thread while it waits for answers.
+  wargame::WhiteCell* control = nullptr;  // session thread only
+  std::deque<json::Value> white_requests;
+  bool jumping = false;  // the move under way ends now, its questions by default (jump)
+  json::Value inject_list = json::array();
+  std::vector<json::Value> adjudications;  // the model's proposals under review
+  bool reviewing = false;
+  bool adjudicated = false;   // the white cell accepted the rest
+  int white_connections = 0;  // network thread only
+
   Hub(const det::Scenario& scenario, std::vector<std::size_t> s, ServerSettings set)
       : sc(scenario), seats(std::move(s)), settings(std::move(set)) {}
 
@@ -296,7 +308,12 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       ws.async_close(websocket::close_code::policy_error,
                      [self = shared_from_this()](beast::error_code) { self->drop(); });
     }
-    void drop() { hub->connections.erase(shared_from_this()); }
+    void drop() {
+      if (role == Role::white && hub->connections.count(shared_from_this()) == 1) {
+        --hub->white_connections;
+      }
+      hub->connections.erase(shared_from_this());
+    }
 
     // A token bucket: false when the connection sends faster than allowed.
     bool within_rate() {
@@ -481,6 +498,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     }
     for (const json::Value& p : public_record) send_to(c, p);
     if (turn && c.role == Role::white) send_to(c, copy(turn->state, turn_json()));
+    if (c.role == Role::white && reviewing) send_to(c, review_json());
     if (turn && c.role == Role::seat && turn->state == c.state) send_to(c, turn_json());
     send_inbox(c);
   }
@@ -525,6 +543,16 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     if (type == "action") return action(c, msg);
     if (type == "injects") return injects(c);
     if (type == "inbox" || type == "item" || type == "share") return intelligence(c, type, msg);
+    if (type == "inject" || type == "jump" || type == "override") {
+      return white_request(c, type, msg);
+    }
+    if (type == "adjudicated") {
+      if (c.role != Role::white) return c.send_error("only the white cell may send 'adjudicated'");
+      std::lock_guard lock(m);
+      adjudicated = true;
+      cv.notify_all();
+      return;
+    }
     if (type == "end_move" || type == "deadline" || type == "pause" || type == "resume") {
       return white_cell(c, type, msg);
     }
@@ -544,6 +572,7 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
       welcome.set("role", "observer");
     } else if (seat == white_cell_name && settings.white_cell && same_token(token, white_token)) {
       c.role = Role::white;
+      ++white_connections;
       welcome.set("role", "white cell");
     } else {
       bool found = false;
@@ -671,38 +700,26 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
     to_seat(c.state, ack);
   }
 
-  // The master events list: the scenario's scheduled events (docs/model.md §10.3), each
-  // with whether it is still to come after the move under way.
+  // The master events list: the scenario's scheduled events (docs/model.md §10.3) as the
+  // injects so far made them, each with whether it is still to come after the move under
+  // way (a snapshot the session's thread keeps up to date).
   void injects(Connection& c) {
     if (c.role != Role::white) return c.send_error("only the white cell reads the injects");
     std::lock_guard lock(m);
-    const double now = forms.empty() ? -1.0 : forms.front().to_day;  // -1: between moves
-    json::Value list = json::array();
-    for (std::size_t i = 0; i < sc.scheduled.size(); ++i) {
-      const det::ScheduledEvent& e = sc.scheduled[i];
-      json::Value v = json::object();
-      const bool on_day = e.trigger == det::ScheduledTrigger::day;
-      v.set("inject", i)
-          .set("name", e.name)
-          .set("enabled", e.enabled)
-          .set("state", name_of(e.state))
-          .set("action", det::to_string(e.action))
-          .set("trigger", on_day ? "day" : "conditional")
-          .set("day", e.day)
-          .set("evidence", e.evidence)
-          .set("target",
-               e.target ? json::Value(sc.attackers.at(*e.target).name) : json::Value(nullptr));
-      json::Value signers = json::array();
-      for (const std::size_t t : e.signers) signers.push(name_of(t));
-      json::Value separate = json::array();
-      for (const std::size_t t : e.separate) separate.push(name_of(t));
-      v.set("signers", std::move(signers)).set("separate", std::move(separate));
-      v.set("pending", e.enabled && (!on_day || e.day > now));
-      list.push(std::move(v));
-    }
     json::Value v = json::object();
-    v.set("type", "injects").set("injects", std::move(list));
+    v.set("type", "injects").set("injects", inject_list);
     send_to(c, v);
+  }
+
+  // A change only the white cell may make, queued for the session's thread.
+  void white_request(Connection& c, const std::string& type, const json::Value& msg) {
+    if (c.role != Role::white) {
+      return c.send_error("only the white cell may send '" + type + "'");
+    }
+    std::lock_guard lock(m);
+    if (white_requests.size() >= 64) return c.send_error("too many white-cell requests waiting");
+    white_requests.push_back(msg);
+    cv.notify_all();
   }
 
   void white_cell(Connection& c, const std::string& type, const json::Value& msg) {
@@ -933,6 +950,170 @@ struct ServerFrontEnd::Hub : std::enable_shared_from_this<ServerFrontEnd::Hub> {
   }
 
   void post(std::function<void()> f) { net::post(ioc, std::move(f)); }
+
+  // --- the white cell's changes (session thread) ---
+
+  // The master events list from the session's world; with `m` held.
+  void refresh_injects() {
+    // Before the session starts: the scenario's events as written.
+    const det::Scenario& w = control != nullptr ? control->world() : sc;
+    const std::vector<bool> open = control != nullptr ? control->inject_pending()
+                                                      : std::vector<bool>(w.scheduled.size(), true);
+    json::Value list = json::array();
+    for (std::size_t i = 0; i < w.scheduled.size(); ++i) {
+      const det::ScheduledEvent& e = w.scheduled[i];
+      const bool on_day = e.trigger == det::ScheduledTrigger::day;
+      json::Value v = json::object();
+      v.set("inject", i)
+          .set("name", e.name)
+          .set("enabled", e.enabled)
+          .set("state", name_of(e.state))
+          .set("action", det::to_string(e.action))
+          .set("trigger", on_day ? "day" : "conditional")
+          .set("day", e.day)
+          .set("evidence", e.evidence)
+          .set("target",
+               e.target ? json::Value(w.attackers.at(*e.target).name) : json::Value(nullptr));
+      json::Value signers = json::array();
+      for (const std::size_t t : e.signers) signers.push(name_of(t));
+      json::Value separate = json::array();
+      for (const std::size_t t : e.separate) separate.push(name_of(t));
+      v.set("signers", std::move(signers)).set("separate", std::move(separate));
+      v.set("pending", e.enabled && open[i]);
+      v.set("open", static_cast<bool>(open[i]));
+      list.push(std::move(v));
+    }
+    inject_list = std::move(list);
+  }
+
+  void send_white(json::Value v) {
+    post([hub = shared_from_this(), v = std::move(v)] { hub->to_white(v); });
+  }
+
+  // Carries out the white cell's queued requests (docs/wargame.md, "The white cell").
+  void serve_white_cell() {
+    std::deque<json::Value> requests;
+    {
+      std::lock_guard lock(m);
+      requests.swap(white_requests);
+    }
+    for (const json::Value& msg : requests) {
+      const std::string type = msg.string("type").value_or("");
+      json::Value reply = json::object();
+      std::optional<std::string> refused;
+      if (control == nullptr) {
+        refused = "the session takes no white-cell changes now";
+      } else if (type == "inject") {
+        refused = inject_request(msg, reply);
+      } else if (type == "override") {
+        refused = override_request(msg, reply);
+      } else {
+        refused = jump_request(msg, reply);
+      }
+      if (refused) {
+        json::Value e = json::object();
+        e.set("type", "error").set("error", *refused).set("refused", type);
+        send_white(std::move(e));
+        continue;
+      }
+      send_white(std::move(reply));
+      if (type == "inject") {
+        std::lock_guard lock(m);
+        refresh_injects();
+        json::Value v = json::object();
+        v.set("type", "injects").set("injects", inject_list);
+        send_white(std::move(v));
+      }
+    }
+  }
+
+  std::optional<std::string> inject_request(const json::Value& msg, json::Value& reply) {
+    const auto index = msg.number("inject");
+    if (!index || !(*index >= 0.0 && *index < 1e6) || std::floor(*index) != *index) {
+      return "\"inject\": the index of a scheduled event of the list (0, 1, ...)";
+    }
+    const std::string op = msg.string("op").value_or("");
+    wargame::Inject inject;
+    inject.index = static_cast<std::size_t>(*index);
+    if (op == "skip") {
+      inject.op = wargame::InjectOp::skip;
+    } else if (op == "publish") {
+      inject.op = wargame::InjectOp::publish;
+    } else if (op == "edit") {
+      inject.op = wargame::InjectOp::edit;
+      const json::Value* fields = msg.find("fields");
+      std::string error;
+      const auto f = fields != nullptr ? wargame::inject_fields(*fields, error) : std::nullopt;
+      if (!f) return fields != nullptr ? error : "edit takes \"fields\": {\"day\": 600, ...}";
+      inject.fields = *f;
+    } else {
+      return "\"op\": skip, publish or edit";
+    }
+    const json::Value* reason = msg.find("reason");
+    if (reason != nullptr && !reason->is_string()) return "\"reason\": a string";
+    const std::string why =
+        wargame::printable(reason != nullptr ? reason->as_string() : std::string(), 1000);
+    if (auto refused = control->inject(inject, why, 0.0)) return refused;
+    reply.set("type", "ack")
+        .set("white_cell", "inject")
+        .set("inject", inject.index)
+        .set("op", op)
+        .set("words", wargame::format_inject_words(inject))
+        .set("day", control->inject_day());
+    return std::nullopt;
+  }
+
+  // The proposals under review as one message; with `m` held.
+  json::Value review_json() const {
+    json::Value list = json::array();
+    for (const json::Value& a : adjudications) list.push(a);
+    json::Value v = json::object();
+    v.set("type", "review").set("adjudications", std::move(list));
+    return v;
+  }
+
+  std::optional<std::string> override_request(const json::Value& msg, json::Value& reply) {
+    const auto incident = msg.number("incident");
+    if (!incident || !(*incident >= 0.0 && *incident < 1e15) ||
+        std::floor(*incident) != *incident) {
+      return "\"incident\": the incident of an adjudication";
+    }
+    const std::string word = msg.string("outcome").value_or("");
+    const auto outcome = wargame::parse_outcome_word(word);
+    if (!outcome) return "\"outcome\": joint, split, unjoined or blocked";
+    const json::Value* reason = msg.find("reason");
+    if (reason != nullptr && !reason->is_string()) return "\"reason\": a string";
+    const std::string why =
+        wargame::printable(reason != nullptr ? reason->as_string() : std::string(), 1000);
+    const auto n = static_cast<std::uint64_t>(*incident);
+    if (auto refused = control->overrule(n, *outcome, why, 0.0)) return refused;
+    {
+      std::lock_guard lock(m);
+      for (json::Value& a : adjudications) {
+        if (a.number("incident") == *incident) a.set("overridden", word).set("reason", why);
+      }
+    }
+    reply.set("type", "ack").set("white_cell", "override").set("incident", n).set("outcome", word);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> jump_request(const json::Value& msg, json::Value& reply) {
+    const auto day = msg.number("day");
+    const auto days = msg.number("days");
+    if (day.has_value() == days.has_value()) {
+      return "jump takes \"day\" (the simulated day to reach) or \"days\" (how many from the "
+             "end of the move under way)";
+    }
+    const double to = day ? *day : control->inject_day() + *days;
+    if (auto refused = control->jump(to)) return refused;
+    {
+      std::lock_guard lock(m);
+      jumping = true;
+    }
+    cv.notify_all();
+    reply.set("type", "ack").set("white_cell", "jump").set("day", to);
+    return std::nullopt;
+  }
 };
 
 namespace {
@@ -988,6 +1169,7 @@ ServerFrontEnd::ServerFrontEnd(const det::Scenario& sc, const std::vector<std::s
     }
   }
   load_or_make_tokens(h);
+  h.refresh_injects();
   beast::error_code ec;
   const auto address = net::ip::make_address(settings.bind, ec);
   if (ec) throw UsageError("--bind " + settings.bind + ": not an IP address");
@@ -1068,6 +1250,8 @@ void ServerFrontEnd::forms(
     h.deadlines.assign(forms.size(), std::nullopt);
     h.given.clear();
     h.end_move = false;
+    h.jumping = false;
+    h.refresh_injects();
     for (const auto& form : forms) h.move_base.try_emplace(form.move, h.paused_now());
     for (std::size_t f = 0; f < forms.size(); ++f) {
       h.taken[f].assign(forms[f].items.size(), false);
@@ -1087,6 +1271,7 @@ void ServerFrontEnd::forms(
     }
   });
   while (left > 0) {
+    h.serve_white_cell();
     std::vector<Hub::Given> now_given;
     {
       std::unique_lock lock(h.m);
@@ -1096,18 +1281,21 @@ void ServerFrontEnd::forms(
         const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
         if (d && *d < wake) wake = *d;
       }
-      h.cv.wait_until(lock, wake, [&] { return !h.given.empty() || h.end_move; });
+      h.cv.wait_until(lock, wake, [&] {
+        return !h.given.empty() || h.end_move || h.jumping || !h.white_requests.empty();
+      });
       now_given.assign(h.given.begin(), h.given.end());
       h.given.clear();
       const auto now = Clock::now();
       for (std::size_t f = 0; f < h.forms.size(); ++f) {
         const auto d = h.effective(h.forms[f].move, h.deadlines[f]);
-        const bool over = h.end_move || (d && *d <= now);
+        const bool over = h.end_move || h.jumping || (d && *d <= now);
         if (!over) continue;
         for (std::size_t i = 0; i < h.forms[f].items.size(); ++i) {
           if (h.taken[f][i]) continue;
           h.taken[f][i] = true;
           wargame::Answer a = default_answer(h.forms[f].items[i]);
+          if (h.jumping) a.source = wargame::DecisionSource::jump;
           a.seconds = std::chrono::duration<double>(now - h.shown[f]).count();
           now_given.push_back({f, i, a});
         }
@@ -1149,17 +1337,23 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
     t.deadline = deadline;
     h.turn = std::move(t);
     h.end_move = false;
+    h.jumping = false;
+    h.refresh_injects();
   }
   h.post([hub = hub_] {
     std::lock_guard lock(hub->m);
     if (hub->turn) hub->to_seat(hub->turn->state, hub->turn_json());
   });
   for (;;) {
+    h.serve_white_cell();
     std::unique_lock lock(h.m);
     auto wake = Clock::now() + std::chrono::milliseconds(200);
     const auto d = h.effective(h.turn->move, h.turn->deadline);
     if (d && *d < wake) wake = *d;
-    h.cv.wait_until(lock, wake, [&] { return h.turn->action.has_value() || h.end_move; });
+    h.cv.wait_until(lock, wake, [&] {
+      return h.turn->action.has_value() || h.end_move || h.jumping || !h.white_requests.empty();
+    });
+    if (!h.white_requests.empty() && !h.turn->action && !h.end_move && !h.jumping) continue;
     if (h.turn->action) {
       wargame::ActionAnswer a = *h.turn->action;
       h.turn->action.reset();
@@ -1168,9 +1362,9 @@ wargame::ActionAnswer ServerFrontEnd::turn(const det::TurnBrief& b, const std::s
     }
     const auto now = Clock::now();
     const auto until = h.effective(h.turn->move, h.turn->deadline);
-    if (h.end_move || (until && *until <= now)) {
+    if (h.end_move || h.jumping || (until && *until <= now)) {
       wargame::ActionAnswer a;
-      a.source = wargame::DecisionSource::timeout;
+      a.source = h.jumping ? wargame::DecisionSource::jump : wargame::DecisionSource::timeout;
       a.seconds = std::chrono::duration<double>(now - h.turn->shown).count();
       h.turn.reset();
       return a;
@@ -1208,6 +1402,113 @@ void ServerFrontEnd::published(const det::Publication& p) {
   v.set("likelihood", p.likelihood >= 0
                           ? json::Value(std::string(wargame::likelihood_word(p.likelihood)))
                           : json::Value(nullptr));
+  hub_->post([hub = hub_, v = std::move(v)] {
+    {
+      std::lock_guard lock(hub->m);
+      hub->public_record.push_back(v);
+    }
+    hub->to_all(v);
+  });
+}
+
+void ServerFrontEnd::white_cell(wargame::WhiteCell& control) {
+  std::lock_guard lock(hub_->m);
+  hub_->control = &control;
+  hub_->refresh_injects();
+}
+
+void ServerFrontEnd::review(const std::vector<wargame::Proposal>& proposals, std::uint32_t move) {
+  Hub& h = *hub_;
+  if (!h.settings.white_cell || !h.settings.adjudicate) return;  // accepted
+  std::vector<json::Value> list;
+  for (const wargame::Proposal& p : proposals) {
+    const det::Adjudication& a = p.adjudication;
+    json::Value v = json::object();
+    v.set("type", "adjudication")
+        .set("incident", a.incident)
+        .set("move", move)
+        .set("day", a.day)
+        .set("lead", h.name_of(a.lead))
+        .set("named", h.sc.attackers.at(a.named).name)
+        .set("rung", wargame::rung_word(a.rung))
+        .set("consent", det::to_string(a.consent))
+        .set("proposed", wargame::outcome_word(a.proposed));
+    json::Value options = json::array();
+    options.push(wargame::outcome_word(a.proposed));
+    options.push(wargame::outcome_word(a.proposed == 4 ? a.unblocked : 4));
+    json::Value reasons = json::array();
+    for (const std::string& r : p.reasons) reasons.push(r);
+    v.set("options", std::move(options)).set("reasons", std::move(reasons));
+    v.set("overridden", nullptr);
+    list.push_back(std::move(v));
+  }
+  {
+    std::lock_guard lock(h.m);
+    h.adjudications = std::move(list);
+    h.reviewing = true;
+    h.adjudicated = false;
+    h.end_move = false;
+    h.jumping = false;
+  }
+  // The white cell has until it says it is done (`adjudicated`), ends the move, jumps, or
+  // leaves: a room whose white cell is not connected accepts the proposals at once.
+  std::promise<bool> here;
+  auto connected = here.get_future();
+  h.post([hub = hub_, &here] {
+    const bool on = hub->white_connections > 0;
+    if (on) {
+      std::lock_guard lock(hub->m);
+      hub->to_white(hub->review_json());
+    }
+    here.set_value(on);
+  });
+  bool waiting = connected.get();
+  while (waiting) {
+    h.serve_white_cell();
+    {
+      std::unique_lock lock(h.m);
+      h.cv.wait_for(lock, std::chrono::milliseconds(200), [&] {
+        return h.adjudicated || h.end_move || h.jumping || !h.white_requests.empty();
+      });
+      if (h.adjudicated || h.end_move || h.jumping) waiting = !h.white_requests.empty();
+    }
+    if (!waiting) break;
+    std::promise<bool> still;
+    auto f = still.get_future();
+    h.post([hub = hub_, &still] { still.set_value(hub->white_connections > 0); });
+    waiting = f.get() || !h.white_requests.empty();
+    check_interrupted();
+  }
+  h.serve_white_cell();
+  std::lock_guard lock(h.m);
+  h.reviewing = false;
+  h.adjudications.clear();
+}
+
+void ServerFrontEnd::scheduled_act(const det::ScheduledEvent& e, std::size_t index, double day) {
+  // An inject that went public, as a statement or sanctions are ("published"); a
+  // disclosure names nobody, and a policy change is the state's own.
+  if (e.action == det::ScheduledAction::policy) return;
+  const Hub& h = *hub_;
+  json::Value v = json::object();
+  v.set("type", "published").set("inject", index).set("day", day).set("lead", h.name_of(e.state));
+  v.set("named", e.target ? json::Value(h.sc.attackers.at(*e.target).name) : json::Value(nullptr));
+  v.set("action", det::to_string(e.action));
+  if (e.action != det::ScheduledAction::disclose) {
+    const auto rung = e.action == det::ScheduledAction::sanction     ? det::Rung::sanction
+                      : e.action == det::ScheduledAction::coordinate ? det::Rung::coordinate
+                                                                     : det::Rung::attribute;
+    v.set("rung", wargame::rung_word(rung));
+    v.set("outcome", e.signers.empty() && e.separate.empty() ? "alone"
+                     : e.separate.empty()                    ? "joint"
+                                                             : "split");
+    json::Value cosigners = json::array();
+    for (const std::size_t s : e.signers) cosigners.push(h.name_of(s));
+    json::Value separate = json::array();
+    for (const std::size_t s : e.separate) separate.push(h.name_of(s));
+    v.set("cosigners", std::move(cosigners)).set("separate", std::move(separate));
+    v.set("evidence", e.evidence).set("likelihood", nullptr);
+  }
   hub_->post([hub = hub_, v = std::move(v)] {
     {
       std::lock_guard lock(hub->m);

@@ -28,6 +28,7 @@ struct ServerSettings {
   std::string bind = "127.0.0.1";
   std::uint16_t port = 0;  ///< 0: any free port (printed)
   bool white_cell = false;
+  bool adjudicate = false;    ///< the white cell reviews each move's outcomes (--adjudicate)
   std::string tokens_path;    ///< where the seats' tokens are kept (0600)
   bool reuse_tokens = false;  ///< a resumed session: its seats keep their links
   std::string messages_path;  ///< the message log (JSON lines, appended)
@@ -59,6 +60,16 @@ class ServerFrontEnd final : public wargame::FrontEnd {
   void notice(std::uint32_t state, const std::string& text) override;
   /// Broadcasts what went public to every connection, observers too ("published").
   void published(const models::deterrence::Publication& p) override;
+
+  /// The white cell's requests (inject, jump) go to `control`, from the session's thread.
+  void white_cell(wargame::WhiteCell& control) override;
+  /// Sends the white cell the model's proposed outcomes ("review") and waits for its
+  /// overrides until it is done ("adjudicated"), ends the move or leaves.
+  void review(const std::vector<wargame::Proposal>& proposals, std::uint32_t move) override;
+  /// Broadcasts an inject that went public to every connection ("published", with
+  /// "inject").
+  void scheduled_act(const models::deterrence::ScheduledEvent& e, std::size_t index,
+                     double day) override;
 
   /// Tells every connection that the session ended, with the after-action summary and
   /// each seat's hotwash (its cases with their true culprits, its Brier score, its state

@@ -386,7 +386,7 @@ def test_session_decisions_decode_and_summarise(binary, tmp_path):
         assert a["played"] == ["Homeland"] and a["status"] == "complete"
         d = f.decisions(briefs=True)
         assert len(d) == a["decisions"] > 0
-        assert set(d["kind"].cat.categories) == {"respond", "join", "turn"}
+        assert set(d["kind"].cat.categories) == {"respond", "join", "turn", "inject", "override"}
         assert set(d["source"]) == {"player"}
         assert (d["state"] == "Homeland").all()
         assert not d["deviates"].any()

@@ -394,7 +394,7 @@ day = 500
             "inject": 0, "name": "Victim and Ally1 name GroupA", "enabled": True,
             "state": "Victim", "action": "coordinate", "trigger": "day", "day": 500.0,
             "evidence": 0.3, "target": "GroupA", "signers": ["Ally1"], "separate": ["Ally2"],
-            "pending": True}]
+            "pending": True, "open": True}]
         for who, why in (("Ally1", "only the white cell"), ("observers", "observer")):
             ws = connect(links[who])
             receive(ws)

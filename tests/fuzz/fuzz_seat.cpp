@@ -2,11 +2,13 @@
 // protocol"): any bytes as a message. The bounded JSON reader takes or refuses them with
 // a reason; what it takes it writes back as JSON that reads back the same; the words of
 // an answer (a response with its statement, or a stance) are taken or refused with a
-// reason — never a crash, an exception or a hang.
+// reason, and so are the white cell's injects (an edit's fields, or its words as a
+// decisions file has them) — never a crash, an exception or a hang.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/intel.hpp"
 #include "cyberdeter/wargame/json.hpp"
 #include "cyberdeter/wargame/statement.hpp"
@@ -44,11 +46,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!back || back->stance != s->stance) std::abort();
       }
     }
+    if (const json::Value* fields = v->find("fields")) {
+      std::string why;
+      const auto f = cyberdeter::wargame::inject_fields(*fields, why);
+      if (!f && why.empty()) std::abort();
+      if (f) {
+        // An edit's words read back as the same fields.
+        const cyberdeter::wargame::Inject edit{0, cyberdeter::wargame::InjectOp::edit, *f};
+        const auto back = cyberdeter::wargame::parse_inject_words(
+            cyberdeter::wargame::format_inject_words(edit), 0, why);
+        if (!back || back->fields != *f) std::abort();
+      }
+    }
   }
   // The words alone, as the rest of the input.
   std::string why;
   (void)cyberdeter::wargame::parse_respond_words(input, why);
   (void)cyberdeter::wargame::parse_stance_words(input, why);
+  why.clear();
+  if (!cyberdeter::wargame::parse_inject_words(input, 0, why) && why.empty()) std::abort();
   (void)json::quote(input);
   return 0;
 }

@@ -94,6 +94,12 @@ std::string describe(const det::Scenario& sc, const Decision& d) {
              (d.row.recommended == 1 ? "joined" : "declined");
     case DecisionKind::turn:
       return state + " at turn " + std::to_string(d.row.turn) + ": " + d.action;
+    case DecisionKind::inject:
+      return "the white cell's inject " + std::to_string(d.row.turn) + ": " + d.action;
+    case DecisionKind::adjudication:
+      return "the white cell ruled " + d.action + " on incident " + std::to_string(d.row.incident) +
+             "; the model proposed " +
+             std::string(outcome_word(static_cast<std::uint8_t>(d.row.recommended)));
   }
   return "";
 }
@@ -149,7 +155,8 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
       << ",\n " << num(sc.run.horizon_days, 0) << " days to " << when(sc, sc.run.horizon_days)
       << ".\n";
 
-  std::size_t responds = 0, respond_dev = 0, joins = 0, join_dev = 0, changes = 0;
+  std::size_t responds = 0, respond_dev = 0, joins = 0, join_dev = 0, changes = 0, injects = 0,
+              overrides = 0;
   std::set<std::pair<std::uint32_t, std::uint32_t>> turns;
   const Decision* first_departure = nullptr;
   for (const auto& d : decisions) {
@@ -166,6 +173,8 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
         turns.insert({d.row.state, d.row.turn});
         changes += d.row.deviates ? 1 : 0;
         break;
+      case DecisionKind::inject: ++injects; break;
+      case DecisionKind::adjudication: ++overrides; break;
     }
     if (d.row.deviates && first_departure == nullptr) first_departure = &d;
   }
@@ -174,6 +183,12 @@ std::string after_action(const det::Scenario& sc, const SessionInfo& info,
       << (joins == 1 ? " invitation answered (" : " invitations answered (") << join_dev
       << " unlike the model), " << turns.size() << " turns with " << changes
       << (changes == 1 ? " change.\n" : " changes.\n");
+  if (injects > 0) {
+    out << " The white cell's injects: " << injects
+        << " (the doctrine's history below has them too).\n";
+  }
+  if (overrides > 0)
+    out << " The white cell overrode the model's outcome " << overrides << " time(s).\n";
   if (first_departure) {
     out << " First departure from the doctrine: " << when(sc, first_departure->row.day) << ":\n";
     for (const auto& line : wrap(describe(sc, *first_departure) + ".", 74, 0)) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -113,19 +114,19 @@ Decision read_decision(const toml::table& t, const std::string& path, std::size_
   r.decision = static_cast<std::uint64_t>(integer("decision", 0, INT64_MAX));
   r.day = real("day");
   r.state = static_cast<std::uint32_t>(integer("state", 0, UINT32_MAX));
-  r.kind = static_cast<std::uint8_t>(integer("kind", 0, 2));
+  r.kind = static_cast<std::uint8_t>(integer("kind", 0, 4));
   r.incident = integer("incident", -1, INT64_MAX);
   r.turn = static_cast<std::uint32_t>(integer("turn", 0, UINT32_MAX));
   r.named = static_cast<std::int32_t>(integer("named", -1, INT32_MAX));
   r.confidence = real("confidence");
   r.case_strength = real("case_strength");
-  r.recommended = static_cast<std::int8_t>(integer("recommended", -1, 3));
+  r.recommended = static_cast<std::int8_t>(integer("recommended", -1, 4));
   r.choice = static_cast<std::int8_t>(integer("choice", -1, 4));
   r.options = static_cast<std::uint8_t>(integer("options", 0, 15));
   r.deviates = field<bool>(t, "deviates", path, line);
   r.late = field<bool>(t, "late", path, line);
   r.seconds = real("seconds");
-  r.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  r.source = static_cast<std::uint8_t>(integer("source", 0, 4));
   // Journals written before moves have no move column: one question at a time.
   if (t.contains("move")) r.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
   if (t.contains("leader")) r.leader = static_cast<std::int32_t>(integer("leader", -1, INT32_MAX));
@@ -143,7 +144,7 @@ JournalAnswer read_answer(const toml::table& t, const std::string& path, std::si
     return v;
   };
   a.move = static_cast<std::uint32_t>(integer("move", 0, UINT32_MAX));
-  a.kind = static_cast<std::uint8_t>(integer("kind", 0, 2));
+  a.kind = static_cast<std::uint8_t>(integer("kind", 0, 4));
   a.state = static_cast<std::uint32_t>(integer("state", 0, UINT32_MAX));
   a.incident = integer("incident", -1, INT64_MAX);
   a.turn = static_cast<std::uint32_t>(integer("turn", 0, UINT32_MAX));
@@ -152,12 +153,13 @@ JournalAnswer read_answer(const toml::table& t, const std::string& path, std::si
   if (content.size() != 16 || content.find_first_not_of("0123456789abcdef") != std::string::npos)
     fail(path, line, "'content' is not 16 hexadecimal digits");
   a.content = std::stoull(content, nullptr, 16);
-  a.value = static_cast<int>(integer("value", 0, 3));
+  a.value = static_cast<int>(integer("value", 0, 4));  // override: the outcome, 1 to 4
   a.default_answer = field<bool>(t, "default", path, line);
   a.action = field<std::string>(t, "action", path, line);
   a.rationale = field<std::string>(t, "rationale", path, line);
   a.seconds = field<double>(t, "seconds", path, line);
-  a.source = static_cast<std::uint8_t>(integer("source", 0, 3));
+  a.source = static_cast<std::uint8_t>(integer("source", 0, 4));
+  if (t.contains("day")) a.day = field<double>(t, "day", path, line);
   return a;
 }
 
@@ -245,8 +247,20 @@ JournalContents read_journal(const std::string& path) {
       have_header = true;
     } else if (type == "decision") {
       out.decisions.push_back(read_decision(fields, path, line));
+      const Decision& d = out.decisions.back();
       out.decisions.back().row.decision = out.decisions.size() - 1;
-      out.answers.clear();  // the move is complete: its decisions replace its answers
+      // The move is complete: its decisions replace its answers. The white cell's injects
+      // and overrides become decisions in the order of their days, so they wait for
+      // theirs (or for a later move's decision: an override whose statement never came).
+      constexpr auto inject = static_cast<std::uint8_t>(DecisionKind::inject);
+      constexpr auto ruling = static_cast<std::uint8_t>(DecisionKind::adjudication);
+      std::erase_if(out.answers, [&](const JournalAnswer& a) {
+        if (a.kind != inject && a.kind != ruling) return d.row.kind != inject;
+        if (a.move < d.row.move) return true;
+        if (a.kind != d.row.kind) return false;
+        return a.kind == inject ? a.turn == d.row.turn && a.action == d.action
+                                : a.incident == d.row.incident;
+      });
     } else if (type == "answer") {
       out.answers.push_back(read_answer(fields, path, line));
     } else if (type == "stop") {
@@ -374,9 +388,9 @@ void Journal::answer(const JournalAnswer& a) {
              ", state = " + std::to_string(a.state) + ", incident = " + std::to_string(a.incident) +
              ", turn = " + std::to_string(a.turn) + ", index = " + std::to_string(a.index) +
              ", content = " + str(content) + ", value = " + std::to_string(a.value) +
-             ", default = " + (a.default_answer ? "true" : "false") +
-             ", action = " + str(a.action) + ", rationale = " + str(a.rationale) +
-             ", seconds = " + num(a.seconds) + ", source = " + std::to_string(a.source));
+             ", default = " + (a.default_answer ? "true" : "false") + ", action = " +
+             str(a.action) + ", rationale = " + str(a.rationale) + ", seconds = " + num(a.seconds) +
+             ", source = " + std::to_string(a.source) + ", day = " + num(a.day));
 }
 
 void Journal::stopped(const std::string& why, std::uint64_t decisions) {

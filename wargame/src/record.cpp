@@ -1,6 +1,7 @@
 // A war-game session as data: /wargame of the session file and TOML decisions files.
 
 #include "cyberdeter/wargame/record.hpp"
+#include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/statement.hpp"
 
 #include <algorithm>
@@ -24,6 +25,8 @@ std::string_view to_string(DecisionKind k) noexcept {
     case DecisionKind::respond: return "respond";
     case DecisionKind::join: return "join";
     case DecisionKind::turn: return "turn";
+    case DecisionKind::inject: return "inject";
+    case DecisionKind::adjudication: return "override";
   }
   return "?";
 }
@@ -34,8 +37,27 @@ std::string_view to_string(DecisionSource s) noexcept {
     case DecisionSource::file: return "file";
     case DecisionSource::doctrine: return "doctrine";
     case DecisionSource::timeout: return "timeout";
+    case DecisionSource::jump: return "jump";
   }
   return "?";
+}
+
+std::string_view outcome_word(std::uint8_t outcome) noexcept {
+  switch (outcome) {
+    case 0: return "alone";
+    case 1: return "joint";
+    case 2: return "split";
+    case 3: return "unjoined";
+    case 4: return "blocked";
+    default: return "?";
+  }
+}
+
+std::optional<std::uint8_t> parse_outcome_word(std::string_view word) noexcept {
+  for (std::uint8_t o = 1; o <= 4; ++o) {
+    if (word == outcome_word(o)) return o;
+  }
+  return std::nullopt;
 }
 
 std::string_view rung_word(Rung r) noexcept { return r == Rung::none ? "quiet" : to_string(r); }
@@ -57,11 +79,14 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("day", &DecisionRow::day, "day", "Simulated day of the decision");
   s.add("state", &DecisionRow::state, "index", "Deciding state (index into /scenario/states)");
   s.add("kind", &DecisionRow::kind, "enum",
-        "0 respond (a victim's response), 1 join (an ally's answer), 2 turn (a doctrine change)");
+        "0 respond (a victim's response), 1 join (an ally's answer), 2 turn (a doctrine change), "
+        "3 inject (the white cell published, edited or skipped a scheduled event), 4 override "
+        "(the white cell overrode the outcome the model proposed for a statement)");
   s.add("incident", &DecisionRow::incident, "1",
         "Incident (the incident column of /incidents); -1 for a turn");
   s.add("turn", &DecisionRow::turn, "1",
-        "Turn number (turn k is at day k * turn_days); 0 otherwise");
+        "Turn number (turn k is at day k * turn_days); inject: the index of the scheduled "
+        "event (/scenario [[scheduled]]); 0 otherwise");
   s.add("named", &DecisionRow::named, "index", "Attacker the attribution named; -1 for a turn");
   s.add("confidence", &DecisionRow::confidence, "1", "Confidence of the attribution");
   s.add("case_strength", &DecisionRow::case_strength, "1",
@@ -71,7 +96,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
         "with the same random numbers (1 join, 0 decline); turn: -1");
   s.add("choice", &DecisionRow::choice, "enum",
         "respond: the rung chosen; join: 1 join, 0 decline; turn: 0 done, 1 enable, 2 disable, "
-        "3 threshold, 4 program");
+        "3 threshold, 4 program; inject: 0 skip, 1 publish, 2 edit; override: the outcome ruled "
+        "(1 joint, 2 split, 3 unjoined, 4 blocked; recommended: the model's)");
   s.add("options", &DecisionRow::options, "bits",
         "respond: bit k set if rung k could be chosen then (bit 0, quiet, always); else 0");
   s.add("deviates", &DecisionRow::deviates, "bool",
@@ -81,7 +107,8 @@ sim::h5::TableSchema<DecisionRow> decisions_schema() {
   s.add("source", &DecisionRow::source, "enum",
         "Who decided: 0 a player at the terminal, 1 a hand-written decisions file, 2 the "
         "doctrine (--delegate-below, --rest doctrine), 3 the default answer when a move's "
-        "time ran out; a replayed decision keeps its source");
+        "time ran out, 4 the default when the white cell jumped the clock past it; a replayed "
+        "decision keeps its source");
   s.add("late", &DecisionRow::late, "bool",
         "join: the answer could not reach the leader by its coalition deadline and did not "
         "count (the leader and the ally were told)");
@@ -180,18 +207,58 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
   std::vector<Decision> out;
   for (auto& t : root.table_array("decision")) {
     Decision d;
-    d.line = t.raw("state") ? t.raw("state")->source().begin.line : 0;
-    const std::string state = t.required_string("state");
-    const auto s = sc.state_index(state);
-    if (!s) t.fail("state", "no state '" + state + "' in the scenario");
-    d.row.state = static_cast<std::uint32_t>(*s);
-    const std::string kind = t.choice("kind", "", {"respond", "join", "turn"});
-    if (!t.has("kind")) t.fail("kind", "missing: respond, join or turn");
-    d.row.kind = static_cast<std::uint8_t>(kind == "respond" ? DecisionKind::respond
-                                           : kind == "join"  ? DecisionKind::join
-                                                             : DecisionKind::turn);
+    d.line = t.raw("state")  ? t.raw("state")->source().begin.line
+             : t.raw("kind") ? t.raw("kind")->source().begin.line
+                             : 0;
+    const std::string kind =
+        t.choice("kind", "", {"respond", "join", "turn", "inject", "override"});
+    if (!t.has("kind")) t.fail("kind", "missing: respond, join, turn, inject or override");
+    d.row.kind = static_cast<std::uint8_t>(kind == "respond"  ? DecisionKind::respond
+                                           : kind == "join"   ? DecisionKind::join
+                                           : kind == "turn"   ? DecisionKind::turn
+                                           : kind == "inject" ? DecisionKind::inject
+                                                              : DecisionKind::adjudication);
+    if (kind != "inject" || t.has("state")) {
+      const std::string state = t.required_string("state");
+      const auto s = sc.state_index(state);
+      if (!s) t.fail("state", "no state '" + state + "' in the scenario");
+      d.row.state = static_cast<std::uint32_t>(*s);
+    }
     const std::string choice = t.required_string("choice");
-    if (kind == "turn") {
+    if (kind == "inject") {
+      // The white cell's inject (inject.hpp): the scheduled event, what it does to it and
+      // the day it takes effect; `rationale` is the white cell's reason.
+      const auto index = t.integer("inject", -1, 0, 1'000'000);
+      if (!t.has("inject")) t.fail("inject", "missing: the scheduled event's index (0, 1, ...)");
+      if (static_cast<std::size_t>(index) >= sc.scheduled.size()) {
+        t.fail("inject",
+               "the scenario has " + std::to_string(sc.scheduled.size()) + " scheduled event(s)");
+      }
+      if (!t.has("day")) t.fail("day", "missing: the day the inject takes effect");
+      if (t.has("incident")) t.fail("incident", "an inject has no incident");
+      if (t.has("turn")) t.fail("turn", "an inject has no turn number");
+      std::string error;
+      const auto inject = parse_inject_words(choice, static_cast<std::size_t>(index), error);
+      if (!inject) t.fail("choice", error);
+      d.row.turn = static_cast<std::uint32_t>(index);
+      d.row.choice = static_cast<std::int8_t>(inject->op);
+      if (!t.has("state")) {
+        d.row.state =
+            static_cast<std::uint32_t>(sc.scheduled[static_cast<std::size_t>(index)].state);
+      }
+      d.action = format_inject_words(*inject);
+    } else if (kind == "override") {
+      // The white cell's ruling on a statement's outcome, with its reason (`rationale`).
+      d.row.incident = t.integer("incident", -1, 0, std::numeric_limits<std::int64_t>::max());
+      if (!t.has("incident")) t.fail("incident", "missing: the incident's number");
+      const auto outcome = parse_outcome_word(choice);
+      if (!outcome) t.fail("choice", "expected joint, split, unjoined or blocked");
+      d.row.choice = static_cast<std::int8_t>(*outcome);
+      d.action = std::string(outcome_word(*outcome));
+      if (!t.has("rationale") || t.string("rationale", "").empty()) {
+        t.fail("rationale", "an override needs a reason");
+      }
+    } else if (kind == "turn") {
       d.row.turn = static_cast<std::uint32_t>(t.integer("turn", 0, 1, 1'000'000'000));
       if (!t.has("turn")) t.fail("turn", "missing: the turn's number (1, 2, ...)");
       if (t.has("incident")) t.fail("incident", "a turn has no incident");
@@ -203,6 +270,7 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
         t.fail("choice", e.what());
       }
     } else {
+      if (t.has("inject")) t.fail("inject", "only an inject names a scheduled event");
       d.row.incident = t.integer("incident", -1, 0, std::numeric_limits<std::int64_t>::max());
       if (!t.has("incident")) t.fail("incident", "missing: the incident's number");
       if (t.has("turn")) t.fail("turn", "only a turn has a turn number");
@@ -243,10 +311,11 @@ std::vector<Decision> read_decisions_file(const std::string& path, const Scenari
     }
     // Who took it in the session it came from; a hand-written decision is the file's.
     const std::string source =
-        t.choice("source", "file", {"player", "file", "doctrine", "timeout"});
+        t.choice("source", "file", {"player", "file", "doctrine", "timeout", "jump"});
     d.row.source = static_cast<std::uint8_t>(source == "player"     ? DecisionSource::player
                                              : source == "doctrine" ? DecisionSource::doctrine
                                              : source == "timeout"  ? DecisionSource::timeout
+                                             : source == "jump"     ? DecisionSource::jump
                                                                     : DecisionSource::file);
     t.finish();
     d.row.decision = out.size();
@@ -268,6 +337,10 @@ std::string decisions_toml(const std::vector<Decision>& decisions, const Scenari
     out << "kind = \"" << to_string(kind) << "\"\n";
     if (kind == DecisionKind::turn) {
       out << "turn = " << d.row.turn << "\n";
+    } else if (kind == DecisionKind::inject) {
+      out << "inject = " << d.row.turn << "\n";
+    } else if (kind == DecisionKind::adjudication) {
+      out << "incident = " << d.row.incident << "\n";
     } else {
       out << "incident = " << d.row.incident << "\n";
     }

@@ -47,14 +47,14 @@ Replayed replay_session(const det::Scenario& sc, const StoredSession& stored) {
   options.script_path = stored.path;
   Session session(sc, stored.info, stored.decisions, options, nobody, nullptr);
   Replayed out;
-  session.play([&](det::Decider& decider) {
+  session.play([&](const det::Scenario& world, det::Decider& decider) {
     const det::Wargame game{played, stored.info.turn_days, &decider};
     det::RunOptions run_options;
     run_options.incidents = true;
     run_options.wargame = &game;
     Collect sink;
     out.run.result = det::run_replication(
-        sc, sim::RunId{stored.info.seed, stored.info.replication, {}}, sink, run_options);
+        world, sim::RunId{stored.info.seed, stored.info.replication, {}}, sink, run_options);
     out.run.incidents = std::move(sink.incidents);
   });
   out.cosigners = session.cosigners();

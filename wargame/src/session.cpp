@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 
+#include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/sim/time.hpp"
 #include "cyberdeter/wargame/briefs.hpp"
 #include "cyberdeter/wargame/statement.hpp"
@@ -21,6 +25,26 @@ namespace {
 // Thrown from inside a pass when the move's questions so far must be answered before the
 // replication can go on: a question of a later move, or a turn after unanswered questions.
 struct EndOfSegment {};
+// Thrown from inside a pass when the white cell changed the world during a turn: the
+// replication runs again from day 0 in the new world, with the answers so far.
+struct Restart {};
+
+constexpr auto inject_kind = static_cast<std::uint8_t>(DecisionKind::inject);
+constexpr auto ruling_kind = static_cast<std::uint8_t>(DecisionKind::adjudication);
+
+// The injects among `decisions`, in the order of their days (the order they apply in).
+std::vector<Decision> injects_by_day(const std::vector<Decision>& decisions,
+                                     const std::vector<Decision>& more) {
+  std::vector<Decision> out;
+  for (const auto* list : {&decisions, &more}) {
+    for (const Decision& d : *list) {
+      if (d.row.kind == inject_kind) out.push_back(d);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Decision& a, const Decision& b) { return a.row.day < b.row.day; });
+  return out;
+}
 
 class Hash {
  public:
@@ -82,7 +106,48 @@ std::uint64_t content_of(const det::JoinBrief& b) {
 class Session::Pass final : public det::Decider {
  public:
   Pass(Session& s, const std::vector<Decision>& fixed, bool first)
-      : s_(s), fixed_(fixed), first_(first) {}
+      : s_(s), injects_(injects_by_day(fixed, s.inject_answers_)), first_(first) {
+    for (const Decision& d : fixed) {
+      if (d.row.kind == ruling_kind) {
+        rulings_.emplace(d.row.incident, std::make_pair(d, true));
+      } else if (d.row.kind != inject_kind) {
+        fixed_.push_back(d);
+      }
+    }
+    for (const Decision& d : s.rulings_) rulings_.emplace(d.row.incident, std::make_pair(d, false));
+  }
+
+  std::uint8_t adjudicate(const det::Adjudication& a) override {
+    proposals.push_back({a, s_.reasons(a), std::nullopt});
+    const auto it = rulings_.find(static_cast<std::int64_t>(a.incident));
+    if (it == rulings_.end()) return a.proposed;
+    auto& [ruling, scripted] = it->second;
+    const auto outcome = static_cast<std::uint8_t>(ruling.row.choice);
+    if (outcome != a.unblocked && outcome != 4) {
+      // A white cell's override that the answers since made moot is dropped; a file's
+      // is an error.
+      if (scripted) {
+        s_.fail(ruling, "the model proposes " + std::string(outcome_word(a.proposed)) +
+                            " for incident " + std::to_string(a.incident) +
+                            ": an override may rule " + std::string(outcome_word(a.unblocked)) +
+                            " or blocked");
+      }
+      return a.proposed;
+    }
+    place_injects(a.day);
+    Decision d = ruling;
+    d.row.decision = decisions.size();
+    d.row.day = a.day;
+    d.row.move = s_.move_of(a.day);
+    d.row.state = a.lead;
+    d.row.named = static_cast<std::int32_t>(a.named);
+    d.row.recommended = static_cast<std::int8_t>(a.proposed);
+    d.row.deviates = outcome != a.proposed;
+    decisions.push_back(std::move(d));
+    proposals.back().ruled = outcome;
+    rulings_.erase(it);
+    return outcome;
+  }
 
   Rung respond(const det::ResponseBrief& b) override {
     Decision d = start(DecisionKind::respond, b.state, b.day);
@@ -267,8 +332,16 @@ class Session::Pass final : public det::Decider {
         if (!pending.empty()) throw EndOfSegment{};  // the questions before it first
         settle();
         const bool shown = !s_.turns_shown_.insert({b.state, b.turn}).second;
-        const ActionAnswer a = s_.front_.turn(b, shown ? std::string() : d.brief, move_.value_or(0),
-                                              s_.deadline(b.state, move_.value_or(0)));
+        s_.now_ = s_.info_.move_days > 0.0
+                      ? std::min(s_.move_of(b.day) * s_.info_.move_days, s_.sc_.run.horizon_days)
+                      : b.day;
+        ActionAnswer a;
+        if (s_.jump_to_ && b.day <= *s_.jump_to_) {
+          a.source = DecisionSource::jump;  // done: the white cell jumped past the turn
+        } else {
+          a = s_.front_.turn(b, shown ? std::string() : d.brief, move_.value_or(0),
+                             s_.deadline(b.state, move_.value_or(0)));
+        }
         action = a.action;
         Stored stored;
         stored.answer.rationale = a.rationale;
@@ -276,6 +349,7 @@ class Session::Pass final : public det::Decider {
         stored.answer.source = a.source;
         stored.action = det::format_action(action, s_.sc_);
         s_.store(key, stored, move_.value_or(0));
+        if (s_.restart_) throw Restart{};
         take(d, stored.answer);
       }
     }
@@ -293,8 +367,31 @@ class Session::Pass final : public det::Decider {
 
   void published(const det::Publication& p) override { publications.push_back(p); }
 
+  void scheduled(std::size_t index, double day, bool acts) override {
+    s_.fired_.try_emplace(index, day);
+    if (acts) acts_done.emplace_back(index, day);
+  }
+
+  /// The white cell's injects take their place among the decisions by their day: after
+  /// every question of that day or before, before any later one.
+  void place_injects(double before) {
+    for (; next_inject_ < injects_.size() && injects_[next_inject_].row.day < before;
+         ++next_inject_) {
+      Decision d = injects_[next_inject_];
+      d.row.decision = decisions.size();
+      d.row.move = s_.move_of(d.row.day);
+      decisions.push_back(std::move(d));
+    }
+  }
+
   /// The run ended: a script not used up is an error.
   void finished() const {
+    for (const auto& [incident, ruling] : rulings_) {
+      if (ruling.second) {
+        s_.fail(ruling.first, "the session never adjudicated a statement on incident " +
+                                  std::to_string(incident));
+      }
+    }
     if (next_ < fixed_.size()) {
       s_.fail(fixed_[next_], std::to_string(fixed_.size() - next_) +
                                  " scripted decision(s) were never asked for: the session "
@@ -312,6 +409,8 @@ class Session::Pass final : public det::Decider {
   std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners;
   std::vector<Notice> notices;
   std::vector<det::Publication> publications;
+  std::vector<std::pair<std::size_t, double>> acts_done;  // scheduled events that happened
+  std::vector<Proposal> proposals;                        // the model's, for the white cell
   std::vector<FormItem> pending;
   /// Decisions before the first question of the move under way: settled whatever its
   /// answers (all of them while no question came).
@@ -319,7 +418,8 @@ class Session::Pass final : public det::Decider {
   std::optional<std::uint32_t> move() const { return move_; }
 
  private:
-  Decision start(DecisionKind kind, std::uint32_t state, double day) const {
+  Decision start(DecisionKind kind, std::uint32_t state, double day) {
+    place_injects(day);
     Decision d;
     d.row.decision = decisions.size();
     d.row.day = day;
@@ -430,7 +530,11 @@ class Session::Pass final : public det::Decider {
   }
 
   Session& s_;
-  const std::vector<Decision>& fixed_;
+  std::vector<Decision> fixed_;    // the decisions to replay, the injects apart
+  std::vector<Decision> injects_;  // fixed and of the move under way, by day
+  // The white cell's overrides by incident, fixed (true) or of the move under way.
+  std::map<std::int64_t, std::pair<Decision, bool>> rulings_;
+  std::size_t next_inject_ = 0;
   bool first_;
   DraftWords draft_;        // the statement of the last response
   det::JoinAnswer stance_;  // the stance of the last answer to an invitation
@@ -463,6 +567,39 @@ Session::Session(const det::Scenario& sc, SessionInfo info, std::vector<Decision
     s.answer.seconds = a.seconds;
     s.answer.source = static_cast<DecisionSource>(a.source);
     s.action = a.action;
+    if (a.kind == ruling_kind) {
+      Decision d;
+      d.row.kind = ruling_kind;
+      d.row.state = a.state;
+      d.row.incident = a.incident;
+      d.row.day = a.day;
+      d.row.move = a.move;
+      d.row.choice = static_cast<std::int8_t>(a.value);
+      d.row.seconds = a.seconds;
+      d.row.source = a.source;
+      d.action = a.action;
+      d.rationale = a.rationale;
+      rulings_.push_back(std::move(d));
+      continue;
+    }
+    if (a.kind == inject_kind) {
+      Decision d;
+      d.row.kind = inject_kind;
+      d.row.state = a.state;
+      d.row.turn = a.turn;
+      d.row.day = a.day;
+      d.row.move = a.move;
+      d.row.seconds = a.seconds;
+      d.row.source = a.source;
+      d.action = a.action;
+      d.rationale = a.rationale;
+      std::string error;
+      if (const auto inject = parse_inject_words(a.action, a.turn, error)) {
+        d.row.choice = static_cast<std::int8_t>(inject->op);
+      }
+      inject_answers_.push_back(std::move(d));
+      continue;
+    }
     if (a.kind != static_cast<std::uint8_t>(DecisionKind::turn)) s.answer.words = a.action;
     answers_[QuestionKey{a.kind, a.state, a.incident, a.turn, a.index, a.content}] = s;
   }
@@ -476,26 +613,73 @@ std::uint32_t Session::move_of(double day) const noexcept {
 }
 
 void Session::play(const PassRunner& run) {
+  build_world();
+  front_.white_cell(*this);
   bool first = true;
   for (;;) {
     Pass pass(*this, fixed_, first);
     bool finished = false;
+    fired_.clear();
+    in_pass_ = true;
+    restart_ = false;
     try {
-      run(pass);
+      run(world(), pass);
       finished = true;
     } catch (const EndOfSegment&) {
+    } catch (const Restart&) {
+      in_pass_ = false;
+      ++passes_;
+      first = false;
+      continue;
+    } catch (...) {
+      in_pass_ = false;
+      throw;
     }
+    in_pass_ = false;
     ++passes_;
     first = false;
-    if (finished) pass.finished();
+    if (finished) {
+      pass.place_injects(std::numeric_limits<double>::infinity());
+      pass.finished();
+    }
     if (!pass.pending.empty()) {
       accept(pass.decisions, pass.settled());
       fixed_ = accepted_;
+
       ask_forms(pass.pending, pass.move().value_or(0));
       continue;
     }
+    // Semi-rigid adjudication: the move's questions are answered; before its statements
+    // count, the white cell reviews the outcomes the model gives them, and the move is
+    // played again with its overrides (docs/wargame.md, "Adjudication").
+    if (asked_move_ > 0 && info_.move_days > 0.0) {
+      const double end = std::min(asked_move_ * info_.move_days, sc_.run.horizon_days);
+      // Only the move's statements after every decision already settled (a turn settles
+      // those before it), so that an override changes nothing decided.
+      const double settled = accepted_.empty() ? -1.0 : accepted_.back().row.day;
+      std::vector<Proposal> fresh;
+      for (const Proposal& p : pass.proposals) {
+        const double day = p.adjudication.day;
+        if (move_of(day) == asked_move_ && day > settled &&
+            !reviewed_.contains(p.adjudication.incident) && !(jump_to_ && day <= *jump_to_)) {
+          fresh.push_back(p);
+        }
+      }
+      if (!fresh.empty()) {
+        for (const Proposal& p : fresh) reviewed_.insert(p.adjudication.incident);
+        proposals_ = std::move(fresh);
+        now_ = end;
+        const std::size_t before = rulings_.size();
+        front_.review(proposals_, asked_move_);
+        proposals_.clear();
+        if (rulings_.size() > before) continue;  // played again with the rulings
+      }
+    }
     accept(pass.decisions, pass.decisions.size());
     fixed_ = accepted_;
+    inject_answers_.clear();  // the move is complete: they are decisions now
+    rulings_.clear();
+    proposals_.clear();
     // What the players learn outside a question (a missed deadline), once per decision,
     // when its move is complete.
     for (const auto& n : pass.notices) {
@@ -504,6 +688,11 @@ void Session::play(const PassRunner& run) {
     notified_ = accepted_.size();
     for (const auto& p : pass.publications) {
       if (published_.insert(p.incident).second) front_.published(p);
+    }
+    for (const auto& [index, day] : pass.acts_done) {
+      if (acts_published_.insert({index, day}).second) {
+        front_.scheduled_act(world().scheduled[index], index, day);
+      }
     }
     answers_.clear();
     if (finished) {
@@ -583,6 +772,22 @@ void Session::ask_forms(std::vector<FormItem>& pending, std::uint32_t move) {
     form.deadline = deadline(seat, move);
     forms.push_back(std::move(form));
   }
+  if (!forms.empty()) now_ = forms.front().to_day;
+  asked_move_ = move;
+  if (jump_to_ && !forms.empty() && forms.front().to_day <= *jump_to_) {
+    // The white cell jumped the clock past this move: every question takes its default.
+    for (const Form& form : forms) {
+      for (const FormItem& item : form.items) {
+        Stored s;
+        s.answer.default_answer = true;
+        s.answer.source = DecisionSource::jump;
+        s.answer.value = item.respond ? static_cast<int>(item.respond->recommended)
+                                      : (item.join->model_answer ? 1 : 0);
+        store(item.key, s, move);
+      }
+    }
+    return;
+  }
   front_.forms(forms, [&](std::size_t f, std::size_t i, const Answer& a) {
     Stored s;
     s.answer = a;
@@ -594,6 +799,13 @@ std::string Session::describe(const Decision& d) const {
   const auto kind = static_cast<DecisionKind>(d.row.kind);
   const std::string state = sc_.states.at(d.row.state).name;
   if (kind == DecisionKind::turn) return state + "'s turn " + std::to_string(d.row.turn);
+  if (kind == DecisionKind::inject) {
+    return "the white cell's inject " + std::to_string(d.row.turn) + " (" + d.action + ")";
+  }
+  if (kind == DecisionKind::adjudication) {
+    return "the white cell's override on incident " + std::to_string(d.row.incident) + " (" +
+           d.action + ")";
+  }
   return (kind == DecisionKind::respond ? state + "'s response to incident "
                                         : state + "'s answer to an invitation about incident ") +
          std::to_string(d.row.incident);
@@ -602,6 +814,239 @@ std::string Session::describe(const Decision& d) const {
 void Session::fail(const Decision& s, const std::string& message) const {
   throw ScriptMismatch(options_.script_path, s.line,
                        "decision " + std::to_string(s.row.decision + 1), message);
+}
+
+}  // namespace cyberdeter::wargame
+
+namespace cyberdeter::wargame {
+
+// ---- the white cell ---------------------------------------------------------------------
+
+namespace {
+std::string day_text(double day) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", day);
+  return buf;
+}
+}  // namespace
+
+// The scenario the injects make: each inject rewrites its event's [[scheduled]] table,
+// computed on the world the injects before it made, in the resolved scenario, which the
+// loader then validates as it validates any scenario file.
+void Session::build_world() {
+  const std::vector<Decision> injects = injects_by_day(fixed_, inject_answers_);
+  world_.reset();
+  tables_.clear();
+  if (injects.empty()) return;
+  if (resolved_.empty()) resolved_ = det::resolved_toml(sc_);
+  for (std::size_t i = 0; i < sc_.scheduled.size(); ++i) tables_.push_back(scheduled_table(sc_, i));
+  for (const Decision& d : injects) {
+    std::string error;
+    const auto inject = parse_inject_words(d.action, d.row.turn, error);
+    if (!inject) fail(d, error);
+    if (inject->index >= world().scheduled.size()) {
+      fail(d, "the scenario has no scheduled event " + std::to_string(inject->index));
+    }
+    tables_[inject->index] = scheduled_table(world(), inject->index, &*inject, d.row.day);
+    try {
+      world_ = det::load_scenario_text(with_scheduled(resolved_, tables_), sc_.path);
+    } catch (const models::ScenarioError& e) {
+      fail(d, e.key() + ": " + e.message());
+    }
+  }
+}
+
+std::vector<bool> Session::inject_pending() const {
+  const det::Scenario& w = world();
+  std::vector<bool> out(w.scheduled.size(), true);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const det::ScheduledEvent& e = w.scheduled[i];
+    if (const auto day = wargame::inject_day(e)) {
+      out[i] = *day > now_;
+    } else if (e.trigger != det::ScheduledTrigger::day) {
+      const auto it = fired_.find(i);
+      out[i] = it == fired_.end() || it->second > now_;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Session::inject(const Inject& inject, const std::string& reason,
+                                           double seconds) {
+  const det::Scenario& w = world();
+  const std::string which = "inject " + std::to_string(inject.index);
+  if (inject.index >= w.scheduled.size()) {
+    return "no " + which + ": the scenario has " + std::to_string(w.scheduled.size()) +
+           " scheduled event(s)";
+  }
+  const det::ScheduledEvent& e = w.scheduled[inject.index];
+  if (!inject_pending()[inject.index]) {
+    return which + " has happened by the end of the move under way (day " + day_text(now_) +
+           "): it can no longer be changed";
+  }
+  if (inject.op == InjectOp::skip && !e.enabled) return which + " is off already";
+  if (reason.size() > 1000) return "a reason of at most 1000 characters";
+  if (resolved_.empty()) resolved_ = det::resolved_toml(sc_);
+  std::vector<ScheduledTable> tables = tables_;
+  if (tables.empty()) {
+    for (std::size_t i = 0; i < w.scheduled.size(); ++i) tables.push_back(scheduled_table(w, i));
+  }
+  tables[inject.index] = scheduled_table(w, inject.index, &inject, now_);
+  det::Scenario next;
+  try {
+    next = det::load_scenario_text(with_scheduled(resolved_, tables), sc_.path);
+  } catch (const models::ScenarioError& err) {
+    return which + ": " + err.key() + ": " + err.message();
+  }
+  const det::ScheduledEvent& n = next.scheduled[inject.index];
+  // An inject changes the world from the end of the move under way: the questions the
+  // seats are answering, and every decision before them, stay as they are.
+  if (n.enabled && n.trigger == det::ScheduledTrigger::day && n.day + n.delay_days < now_) {
+    return which + " would happen on day " + day_text(n.day + n.delay_days) +
+           ", before the end of the move under way (day " + day_text(now_) + ")";
+  }
+  if (n.enabled && n.trigger != det::ScheduledTrigger::day && n.after_day < now_) {
+    return which +
+           ": a conditional event watches from the end of the move under way: "
+           "after_day at least " +
+           day_text(now_);
+  }
+  Decision d;
+  d.row.kind = inject_kind;
+  d.row.state = static_cast<std::uint32_t>(e.state);
+  d.row.turn = static_cast<std::uint32_t>(inject.index);
+  d.row.day = now_;
+  d.row.move = move_of(now_);
+  d.row.choice = static_cast<std::int8_t>(inject.op);
+  d.row.seconds = seconds;
+  d.row.source = static_cast<std::uint8_t>(DecisionSource::player);
+  d.action = format_inject_words(inject);
+  d.rationale = reason;
+  if (journal_ != nullptr) {
+    JournalAnswer a;
+    a.move = d.row.move;
+    a.kind = inject_kind;
+    a.state = d.row.state;
+    a.turn = d.row.turn;
+    a.action = d.action;
+    a.rationale = d.rationale;
+    a.seconds = seconds;
+    a.source = d.row.source;
+    a.day = d.row.day;
+    journal_->answer(a);
+    journal_->sync();  // on disk before it is acknowledged
+  }
+  ++unaccepted_answers_;
+  inject_answers_.push_back(std::move(d));
+  tables_ = std::move(tables);
+  world_ = std::move(next);
+  if (in_pass_) restart_ = true;
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::jump(double day) {
+  if (!std::isfinite(day) || !(day > now_)) {
+    return "jump to a day after the end of the move under way (day " + day_text(now_) + ")";
+  }
+  if (day > sc_.run.horizon_days) {
+    return "jump to a day up to the session's end (day " + day_text(sc_.run.horizon_days) + ")";
+  }
+  jump_to_ = day;
+  return std::nullopt;
+}
+
+}  // namespace cyberdeter::wargame
+
+namespace cyberdeter::wargame {
+
+// ---- adjudication -----------------------------------------------------------------------
+
+// The model's outcome in words: the consent rule and who did what (docs/model.md §7.5).
+std::vector<std::string> Session::reasons(const det::Adjudication& a) const {
+  auto names = [&](const std::vector<std::uint32_t>& states) {
+    std::string out;
+    for (const std::uint32_t s : states) out += (out.empty() ? "" : ", ") + sc_.states.at(s).name;
+    return out;
+  };
+  std::vector<std::string> out;
+  const std::string rule = a.consent == det::Consent::unanimity
+                               ? "unanimity: a rejection or a silence blocks the joint text"
+                           : a.consent == det::Consent::silence
+                               ? "silence procedure: no answer by the release is consent, a "
+                                 "rejection blocks"
+                               : "the willing: those who concur sign";
+  out.push_back("consent rule: " + rule);
+  out.push_back(a.cosigners.empty() ? "nobody co-signed" : "co-signers: " + names(a.cosigners));
+  if (!a.separate.empty()) out.push_back("separate statements: " + names(a.separate));
+  if (!a.rejecters.empty()) out.push_back("rejected the draft: " + names(a.rejecters));
+  if (!a.silent.empty()) out.push_back("no answer by the release: " + names(a.silent));
+  out.push_back(a.proposed == 4
+                    ? "so the rule blocks the joint text: " + sc_.states.at(a.lead).name +
+                          " goes alone; overriding it gives " +
+                          std::string(outcome_word(a.unblocked))
+                    : "so the outcome is " + std::string(outcome_word(a.proposed)) +
+                          "; overriding it blocks the joint text");
+  return out;
+}
+
+std::optional<std::string> Session::overrule(std::uint64_t incident, std::uint8_t outcome,
+                                             const std::string& reason, double seconds) {
+  if (reason.find_first_not_of(' ') == std::string::npos) {
+    return "an override needs a reason";
+  }
+  if (reason.size() > 1000) return "a reason of at most 1000 characters";
+  const auto p = std::find_if(proposals_.begin(), proposals_.end(), [&](const Proposal& x) {
+    return x.adjudication.incident == incident;
+  });
+  if (p == proposals_.end()) {
+    return "no statement on incident " + std::to_string(incident) +
+           " is adjudicated in the move under way";
+  }
+  const det::Adjudication& a = p->adjudication;
+  if (std::any_of(rulings_.begin(), rulings_.end(), [&](const Decision& d) {
+        return d.row.incident == static_cast<std::int64_t>(incident);
+      })) {
+    return "incident " + std::to_string(incident) + " is overridden already";
+  }
+  if (outcome == a.proposed) {
+    return std::string(outcome_word(outcome)) +
+           " is the model's proposal: accepting it needs no message";
+  }
+  if (outcome != a.unblocked && outcome != 4) {
+    return "for incident " + std::to_string(incident) + " an override may rule " +
+           std::string(outcome_word(a.proposed == 4 ? a.unblocked : 4));
+  }
+  Decision d;
+  d.row.kind = ruling_kind;
+  d.row.state = a.lead;
+  d.row.incident = static_cast<std::int64_t>(incident);
+  d.row.day = a.day;
+  d.row.move = move_of(a.day);
+  d.row.choice = static_cast<std::int8_t>(outcome);
+  d.row.seconds = seconds;
+  d.row.source = static_cast<std::uint8_t>(DecisionSource::player);
+  d.action = std::string(outcome_word(outcome));
+  d.rationale = reason;
+  if (journal_ != nullptr) {
+    JournalAnswer j;
+    j.move = d.row.move;
+    j.kind = ruling_kind;
+    j.state = d.row.state;
+    j.incident = d.row.incident;
+    j.value = outcome;
+    j.action = d.action;
+    j.rationale = reason;
+    j.seconds = seconds;
+    j.source = d.row.source;
+    j.day = d.row.day;
+    journal_->answer(j);
+    journal_->sync();
+  }
+  ++unaccepted_answers_;
+  p->ruled = outcome;
+  rulings_.push_back(std::move(d));
+  if (in_pass_) restart_ = true;
+  return std::nullopt;
 }
 
 }  // namespace cyberdeter::wargame

@@ -159,6 +159,7 @@ function receive(m) {
       me = m.role === "seat" ? m.seat : null;
       show("join", false);
       show("white", role === "white cell");
+      if (role === "white cell") whiteCellStart();
       break;
     case "form": renderForm(m); break;
     case "ack": {
@@ -199,7 +200,10 @@ function receive(m) {
       for (const item of m.items) intel.set(item.item, item);
       renderInbox();
       break;
+    case "injects": renderInjects(m.injects); break;
+    case "review": renderReview(m.adjudications); break;
     case "published": {
+      if (m.inject !== undefined) { renderInjectPublished(m); break; }
       // What went public: everyone sees it, observers too.
       const with_ = m.cosigners.length ? " with " + m.cosigners.join(", ") : "";
       const apart = m.separate.length ? "; separately " + m.separate.join(", ") : "";
@@ -402,4 +406,134 @@ window.addEventListener("DOMContentLoaded", () => {
     show("join", true);
     $("status").textContent = "not seated";
   }
+});
+
+// ---- the white cell's injects and clock (docs/wargame.md, "The white cell") -------------
+
+function whiteCellStart() {
+  send({ type: "injects" });
+}
+
+function injectCell(text) { return el("td", { textContent: text }); }
+
+// The fields an edit sets, from the row's inputs: empty inputs change nothing.
+function editFields(inputs) {
+  const fields = {};
+  if (inputs.day.value !== "") fields.day = Number(inputs.day.value);
+  if (inputs.evidence.value !== "") fields.evidence = Number(inputs.evidence.value);
+  if (inputs.signers.value.trim() !== "") {
+    fields.signers = inputs.signers.value.split(",").map((s) => s.trim()).filter((s) => s);
+  }
+  if (inputs.more.value.trim() !== "") {
+    try {
+      Object.assign(fields, JSON.parse(inputs.more.value));
+    } catch (err) {
+      log("other fields: not JSON (" + err + ")", true);
+      return null;
+    }
+  }
+  return fields;
+}
+
+function injectButton(label, inject, op, inputs) {
+  const b = el("button", { className: "inject-" + op, textContent: label });
+  b.addEventListener("click", () => {
+    const message = { type: "inject", inject, op, reason: $("inject-reason").value };
+    if (op === "edit") {
+      const fields = editFields(inputs);
+      if (fields === null) return;
+      message.fields = fields;
+    }
+    send(message);
+  });
+  return b;
+}
+
+function renderInjects(list) {
+  const table = $("inject-list");
+  const head = el("tr", {});
+  for (const h of ["#", "name", "state", "action", "target", "when", "signers", "separate",
+                   "evidence", "status", "edit: day, evidence, signers, other (JSON)", ""]) {
+    head.append(el("th", { textContent: h }));
+  }
+  const rows = [head];
+  for (const i of list) {
+    const row = el("tr", { className: i.open ? "open" : "past" });
+    row.dataset.inject = i.inject;
+    const inputs = {
+      day: el("input", { type: "number", min: 0, name: "day", placeholder: "day" }),
+      evidence: el("input", { type: "number", min: 0, max: 1, step: 0.05, name: "evidence",
+                              placeholder: "evidence" }),
+      signers: el("input", { name: "signers", placeholder: "Ally1, Ally2" }),
+      more: el("input", { name: "more", placeholder: '{"target": "GroupB"}' }),
+    };
+    const status = !i.enabled ? "off" : i.pending ? "pending" : "happened";
+    row.append(injectCell(i.inject), injectCell(i.name), injectCell(i.state),
+               injectCell(i.action), injectCell(i.target || ""),
+               injectCell(i.trigger === "day" ? "day " + i.day : "conditional"),
+               injectCell(i.signers.join(", ")), injectCell(i.separate.join(", ")),
+               injectCell(i.evidence), injectCell(status));
+    const edit = el("td", { className: "fields" }, inputs.day, inputs.evidence, inputs.signers,
+                    inputs.more);
+    const buttons = el("td", {});
+    if (i.open) {
+      buttons.append(injectButton("Publish now", i.inject, "publish", inputs),
+                     injectButton("Edit", i.inject, "edit", inputs));
+      if (i.enabled) buttons.append(injectButton("Skip", i.inject, "skip", inputs));
+    }
+    row.append(edit, buttons);
+    rows.push(row);
+  }
+  table.replaceChildren(...rows);
+}
+
+function renderInjectPublished(m) {
+  const with_ = m.cosigners && m.cosigners.length ? " with " + m.cosigners.join(", ") : "";
+  const what = m.action === "disclose" ? "discloses the tools of " :
+    m.rung === "sanction" ? "sanctions " : "names ";
+  $("moves").append(el("li", {
+    className: "published",
+    textContent: "day " + m.day.toFixed(1) + ": " + m.lead + with_ + " " + what + m.named +
+      (m.outcome ? " (" + m.outcome + ", evidence " + m.evidence + ")" : "") +
+      " (scheduled event " + m.inject + ")",
+  }));
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  $("jump").addEventListener("click", () => {
+    if ($("jump-day").value === "") return;
+    send({ type: "jump", day: Number($("jump-day").value) });
+  });
+});
+
+// ---- the white cell's adjudication (docs/wargame.md, "Adjudication") --------------------
+
+function renderReview(list) {
+  const boxes = list.map((a) => {
+    const box = el("div", { className: "adjudication" });
+    box.dataset.incident = a.incident;
+    box.append(el("h3", { textContent: "Incident " + a.incident + ": " + a.lead + " " +
+      (a.rung === "sanction" ? "sanctions " : "names ") + a.named + ", day " +
+      a.day.toFixed(1) + " — the model proposes " + a.proposed }));
+    box.append(el("ul", {}, ...a.reasons.map((r) => el("li", { textContent: r }))));
+    const reason = el("input", { className: "wide", name: "reason",
+                                 placeholder: "reason for the override (required)" });
+    const override = el("button", { className: "override",
+                                    textContent: "Override: " + a.options[1] });
+    override.addEventListener("click", () => {
+      send({ type: "override", incident: a.incident, outcome: a.options[1],
+             reason: reason.value });
+    });
+    box.append(el("div", { className: "fields" }, reason, override));
+    return box;
+  });
+  $("review-list").replaceChildren(...boxes);
+  show("white-review", true);
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  $("adjudicated").addEventListener("click", () => {
+    send({ type: "adjudicated" });
+    show("white-review", false);
+  });
 });

@@ -99,6 +99,7 @@ struct Incident {
   std::uint32_t separate = 0;
   double separate_weight = 0.0;
   std::uint32_t rejected = 0;
+  std::vector<std::uint32_t> rejecters;  // war-games: who rejected (an adjudication's reasons)
   std::vector<std::uint32_t> cosigners;  // a war-game's only: who co-signed, who went apart
   std::vector<std::uint32_t> apart;
 };
@@ -799,7 +800,10 @@ class Model {
         inc.separate_weight += economy;
         if (options_.wargame) inc.apart.push_back(static_cast<std::uint32_t>(ally));
         break;
-      case Stance::reject: ++inc.rejected; break;
+      case Stance::reject:
+        ++inc.rejected;
+        if (options_.wargame) inc.rejecters.push_back(static_cast<std::uint32_t>(ally));
+        break;
       case Stance::abstain: break;
     }
   }
@@ -821,8 +825,26 @@ class Model {
         if (options_.wargame) inc.cosigners.push_back(ally);
       }
     }
-    const bool blocked = (consent != Consent::willing && inc.rejected > 0) ||
-                         (consent == Consent::unanimity && !inc.unanswered.empty());
+    bool blocked = (consent != Consent::willing && inc.rejected > 0) ||
+                   (consent == Consent::unanimity && !inc.unanswered.empty());
+    if (options_.wargame && inc.row.invited > 0) {
+      // The outcome is proposed to a white cell, which may rule the other way
+      // (docs/wargame.md, "Adjudication"); nothing is drawn, so accepting changes nothing.
+      Adjudication a;
+      a.incident = inc.row.incident;
+      a.day = sim.now_days();
+      a.lead = static_cast<std::uint32_t>(inc.row.victim);
+      a.named = static_cast<std::uint32_t>(inc.row.named);
+      a.rung = decided;
+      a.consent = consent;
+      a.unblocked = inc.joiners == 0 && inc.separate == 0 ? 3 : inc.separate > 0 ? 2 : 1;
+      a.proposed = blocked ? 4 : a.unblocked;
+      a.cosigners = inc.cosigners;
+      a.separate = inc.apart;
+      a.rejecters = inc.rejecters;
+      a.silent = inc.unanswered;
+      blocked = decider().adjudicate(a) == 4;
+    }
     if (blocked) {
       inc.joiners = 0;
       inc.joined_weight = 0.0;
@@ -977,6 +999,7 @@ class Model {
       if (!e.enabled || e.trigger != what || scheduled_fired_[i] || e.target != attacker) continue;
       if (inc.row.victim != e.victim.value_or(e.state) || day < e.after_day) continue;
       scheduled_fired_[i] = 1;
+      if (options_.wargame) decider().scheduled(i, day, false);
       ++inc.pending;  // the act is about this operation
       sim.schedule_in(sim::to_ticks(e.delay_days),
                       {Kind::scheduled, static_cast<std::uint32_t>(i), slot},
@@ -987,6 +1010,7 @@ class Model {
   void on_scheduled(Sim& sim, std::uint32_t index, std::uint32_t slot) {
     const ScheduledEvent& e = sc_.scheduled[index];
     const std::size_t s = e.state;
+    if (options_.wargame) decider().scheduled(index, sim.now_days(), true);
     count(s, [](Counts& c) { ++c.scheduled_acts; });
     switch (e.action) {
       case ScheduledAction::policy: {

@@ -52,6 +52,9 @@ struct JournalAnswer {
   std::string rationale;
   double seconds = 0.0;
   std::uint8_t source = 0;  ///< DecisionSource
+  /// inject (kind 3; `turn` the event's index, `action` its words, `rationale` the reason):
+  /// the day it takes effect
+  double day = 0.0;
 };
 
 /// A journal read back.

@@ -19,10 +19,26 @@ using models::deterrence::Doctrine;
 using models::deterrence::Rung;
 using models::deterrence::Scenario;
 
-enum class DecisionKind : std::uint8_t { respond = 0, join = 1, turn = 2 };
+/// inject: the white cell published, edited or skipped a scheduled event (inject.hpp);
+/// adjudication: it overrode the outcome the model proposed for a statement ("override").
+enum class DecisionKind : std::uint8_t {
+  respond = 0,
+  join = 1,
+  turn = 2,
+  inject = 3,
+  adjudication = 4
+};
 /// Who took a decision: a player at the terminal, a decisions file (or the session being
-/// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out).
-enum class DecisionSource : std::uint8_t { player = 0, file = 1, doctrine = 2, timeout = 3 };
+/// resumed), or the doctrine (`--rest doctrine` after a decisions file ran out); timeout: the
+/// default when a move's time ran out; jump: the default when the white cell jumped the
+/// clock past the question.
+enum class DecisionSource : std::uint8_t {
+  player = 0,
+  file = 1,
+  doctrine = 2,
+  timeout = 3,
+  jump = 4
+};
 
 std::string_view to_string(DecisionKind k) noexcept;
 std::string_view to_string(DecisionSource s) noexcept;
@@ -34,7 +50,7 @@ struct DecisionRow {
   std::uint32_t state = 0;     ///< the deciding (played) state
   std::uint8_t kind = 0;       ///< DecisionKind
   std::int64_t incident = -1;  ///< respond, join: the incident; turn: -1
-  std::uint32_t turn = 0;      ///< turn: its number; otherwise 0
+  std::uint32_t turn = 0;      ///< turn: its number; inject: the [[scheduled]] index; else 0
   std::int32_t named = -1;     ///< respond, join: the attacker named
   double confidence = 0.0;     ///< respond, join
   double case_strength = 0.0;  ///< respond: z
@@ -131,6 +147,11 @@ struct PlayedDoctrine {
 std::string as_played_sweep_toml(const Scenario& sc, const std::vector<PlayedDoctrine>& doctrines,
                                  const std::string& base, std::uint64_t replications,
                                  std::uint64_t seed, const std::string& header);
+
+/// A statement's outcome as IncidentRow::statement has it (0 alone, 1 joint, 2 split,
+/// 3 unjoined, 4 blocked) in words, and back (1 to 4: what an override may rule).
+std::string_view outcome_word(std::uint8_t outcome) noexcept;
+std::optional<std::uint8_t> parse_outcome_word(std::string_view word) noexcept;
 
 /// The words of a respond choice ("quiet", "attribute", ...) and back.
 std::string_view rung_word(Rung r) noexcept;

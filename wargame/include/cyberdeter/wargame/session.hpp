@@ -32,6 +32,7 @@
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
 #include "cyberdeter/models/deterrence/wargame.hpp"
+#include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/journal.hpp"
 #include "cyberdeter/wargame/record.hpp"
 
@@ -117,11 +118,47 @@ struct Form {
   std::optional<Clock::time_point> deadline;
 };
 
+/// An outcome the model proposes for a statement, with its reasons in words, for the white
+/// cell to accept or override (docs/wargame.md, "Adjudication").
+struct Proposal {
+  models::deterrence::Adjudication adjudication;
+  std::vector<std::string> reasons;
+  std::optional<std::uint8_t> ruled;  ///< the white cell's override, if it gave one
+};
+
+/// What the white cell changes in a session (docs/wargame.md, "The white cell"). A front
+/// end calls it from the session's thread while it waits for answers (in forms() or
+/// turn()); each change returns why it was refused, or nothing when it was taken.
+class WhiteCell {
+ public:
+  virtual ~WhiteCell() = default;
+  /// Publishes, edits or skips a scheduled event, from the end of the move under way; a
+  /// decision of the session, journalled before it returns.
+  virtual std::optional<std::string> inject(const Inject& inject, const std::string& reason,
+                                            double seconds) = 0;
+  /// Jumps the clock to `day`: every question of a move that ends by then takes its default
+  /// (source jump), and so does the rest of the move under way.
+  virtual std::optional<std::string> jump(double day) = 0;
+  /// Overrides the outcome the model proposed for an incident's statement, while the
+  /// front end reviews them (`outcome` 1 to 4 as IncidentRow::statement); a reason is
+  /// required.
+  virtual std::optional<std::string> overrule(std::uint64_t incident, std::uint8_t outcome,
+                                              const std::string& reason, double seconds) = 0;
+  /// The scenario as the injects so far made it.
+  virtual const models::deterrence::Scenario& world() const = 0;
+  /// Per scheduled event: it has not happened by the end of the move under way.
+  virtual std::vector<bool> inject_pending() const = 0;
+  /// The day an inject takes effect: the end of the move under way.
+  virtual double inject_day() const = 0;
+};
+
 /// Shows questions to the players and returns their answers; throws SessionStopped to
 /// stop. Each method is called only when players must answer.
 class FrontEnd {
  public:
   virtual ~FrontEnd() = default;
+  /// The session's white-cell controls, given once before the first question.
+  virtual void white_cell(WhiteCell& /*control*/) {}
   /// Puts a seat's form to its players; calls `answered(i, answer)` as soon as item i is
   /// answered (the session makes the answer durable before it returns), in any order.
   virtual void form(const Form& form,
@@ -148,6 +185,13 @@ class FrontEnd {
   /// A statement or sanctions went public (what everyone, observers too, may see), once
   /// per incident, when the move in which it happened is complete.
   virtual void published(const models::deterrence::Publication& /*p*/) {}
+  /// The outcomes the model proposes for the statements of a move whose questions are all
+  /// answered, before they count: returns when the white cell has ruled (through
+  /// WhiteCell::overrule) or has nothing to say. By default at once: accepted.
+  virtual void review(const std::vector<Proposal>& /*p*/, std::uint32_t /*move*/) {}
+  /// A scheduled event (an inject) happened on `day`, told once when its move is complete.
+  virtual void scheduled_act(const models::deterrence::ScheduledEvent& /*e*/, std::size_t /*index*/,
+                             double /*day*/) {}
 };
 
 /// The session's settings beyond those in SessionInfo.
@@ -164,11 +208,13 @@ struct SessionOptions {
   bool every_turn = false;
 };
 
-/// Runs one replication of the session's scenario with `decider` from day 0.
-using PassRunner = std::function<void(models::deterrence::Decider& decider)>;
+/// Runs one replication of `world` (the session's scenario as the white cell's injects
+/// made it) with `decider` from day 0.
+using PassRunner = std::function<void(const models::deterrence::Scenario& world,
+                                      models::deterrence::Decider& decider)>;
 
 /// A session: plays the replication move by move until its end.
-class Session final {
+class Session final : public WhiteCell {
  public:
   Session(const models::deterrence::Scenario& sc, SessionInfo info, std::vector<Decision> script,
           SessionOptions options, FrontEnd& front_end, Journal* journal);
@@ -195,6 +241,16 @@ class Session final {
 
   /// The move of a decision on `day` (1 for the first).
   std::uint32_t move_of(double day) const noexcept;
+
+  // The white cell (WhiteCell above).
+  std::optional<std::string> inject(const Inject& inject, const std::string& reason,
+                                    double seconds) override;
+  std::optional<std::string> jump(double day) override;
+  std::optional<std::string> overrule(std::uint64_t incident, std::uint8_t outcome,
+                                      const std::string& reason, double seconds) override;
+  const models::deterrence::Scenario& world() const override { return world_ ? *world_ : sc_; }
+  std::vector<bool> inject_pending() const override;
+  double inject_day() const override { return now_; }
 
  private:
   class Pass;
@@ -228,6 +284,26 @@ class Session final {
   std::size_t passes_ = 0;
   std::map<std::uint64_t, std::vector<std::uint32_t>> cosigners_;
   std::set<std::uint64_t> published_;  // incidents whose publication the front end was told
+
+  // The white cell's injects: those of the move under way (decisions once it is complete),
+  // the scenario they make (the resolved scenario with the tables they wrote, in the order
+  // of their days), what the last pass saw of the scheduled events, and the clock.
+  void build_world();
+  std::vector<std::string> reasons(const models::deterrence::Adjudication& a) const;
+  std::vector<Decision> inject_answers_;
+  std::optional<models::deterrence::Scenario> world_;
+  std::vector<ScheduledTable> tables_;  // the [[scheduled]] tables of world()
+  std::string resolved_;
+  std::set<std::pair<std::size_t, double>> acts_published_;
+  std::map<std::size_t, double> fired_;  // scheduled event -> day it happened or triggered
+  double now_ = 0.0;                     // the end of the move under way
+  std::optional<double> jump_to_;
+  std::vector<Decision> rulings_;     // the white cell's overrides of the move under way
+  std::vector<Proposal> proposals_;   // the model's, under review
+  std::set<std::uint64_t> reviewed_;  // incidents whose outcome the white cell reviewed
+  std::uint32_t asked_move_ = 0;      // the move whose forms were last put
+  bool in_pass_ = false;
+  bool restart_ = false;  // an inject during a turn: the pass runs again in the new world
 };
 
 /// The content hash of a question (part of its key).

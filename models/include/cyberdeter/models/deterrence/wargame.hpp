@@ -233,6 +233,24 @@ struct Publication {
   int likelihood = -1;                   ///< ICD 203 band of the text; -1: none stated
 };
 
+/// The outcome the model gives a coordinated statement or sanctions at their deadline
+/// (docs/model.md §7.5), before they go public: what a white cell may rule on.
+struct Adjudication {
+  std::uint64_t incident = 0;
+  double day = 0.0;
+  std::uint32_t lead = 0;
+  std::uint32_t named = 0;
+  Rung rung = Rung::coordinate;
+  Consent consent = Consent::willing;
+  /// As IncidentRow::statement: 1 joint, 2 split, 3 nobody joined, 4 blocked
+  std::uint8_t proposed = 1;
+  std::uint8_t unblocked = 1;            ///< the outcome were the consent rule not to block
+  std::vector<std::uint32_t> cosigners;  ///< states that concurred (silence: and the silent)
+  std::vector<std::uint32_t> separate;   ///< states that spoke apart
+  std::vector<std::uint32_t> rejecters;  ///< states that rejected the draft
+  std::vector<std::uint32_t> silent;     ///< invitees with no answer by the release
+};
+
 /// Takes the played states' decisions.
 class Decider {
  public:
@@ -264,6 +282,13 @@ class Decider {
   virtual void answered(std::uint64_t /*incident*/, std::uint32_t /*ally*/, bool /*joins*/) {}
   /// Told of every statement or sanction as it goes public; it changes nothing.
   virtual void published(const Publication& /*p*/) {}
+  /// Told when scheduled event `index` is triggered (`acts` false: a condition met, its act
+  /// to follow after its delay) and when it happens (`acts` true); it changes nothing.
+  virtual void scheduled(std::size_t /*index*/, double /*day*/, bool /*acts*/) {}
+  /// Called at a statement's deadline before it goes public (no random number is drawn):
+  /// the outcome to carry out, `a.proposed` (the model's) or, overriding it, `a.unblocked`
+  /// or 4 (blocked).
+  virtual std::uint8_t adjudicate(const Adjudication& a) { return a.proposed; }
 };
 
 /// Who plays, and when turns come.
