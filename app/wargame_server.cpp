@@ -1435,7 +1435,9 @@ void ServerFrontEnd::review(const std::vector<wargame::Proposal>& proposals, std
         .set("proposed", wargame::outcome_word(a.proposed));
     json::Value options = json::array();
     options.push(wargame::outcome_word(a.proposed));
-    options.push(wargame::outcome_word(a.proposed == 4 ? a.unblocked : 4));
+    options.push(wargame::outcome_word(a.proposed == det::statement_outcome::blocked
+                                           ? a.unblocked
+                                           : det::statement_outcome::blocked));
     json::Value reasons = json::array();
     for (const std::string& r : p.reasons) reasons.push(r);
     v.set("options", std::move(options)).set("reasons", std::move(reasons));

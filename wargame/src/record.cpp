@@ -1,6 +1,8 @@
 // A war-game session as data: /wargame of the session file and TOML decisions files.
 
 #include "cyberdeter/wargame/record.hpp"
+
+#include "cyberdeter/models/deterrence/records.hpp"
 #include "cyberdeter/wargame/inject.hpp"
 #include "cyberdeter/wargame/statement.hpp"
 
@@ -44,17 +46,17 @@ std::string_view to_string(DecisionSource s) noexcept {
 
 std::string_view outcome_word(std::uint8_t outcome) noexcept {
   switch (outcome) {
-    case 0: return "alone";
-    case 1: return "joint";
-    case 2: return "split";
-    case 3: return "unjoined";
-    case 4: return "blocked";
+    case statement_outcome::uninvited: return "alone";
+    case statement_outcome::joint: return "joint";
+    case statement_outcome::split: return "split";
+    case statement_outcome::unjoined: return "unjoined";
+    case statement_outcome::blocked: return "blocked";
     default: return "?";
   }
 }
 
 std::optional<std::uint8_t> parse_outcome_word(std::string_view word) noexcept {
-  for (std::uint8_t o = 1; o <= 4; ++o) {
+  for (std::uint8_t o = statement_outcome::joint; o <= statement_outcome::blocked; ++o) {
     if (word == outcome_word(o)) return o;
   }
   return std::nullopt;

@@ -123,7 +123,7 @@ class Session::Pass final : public det::Decider {
     if (it == rulings_.end()) return a.proposed;
     auto& [ruling, scripted] = it->second;
     const auto outcome = static_cast<std::uint8_t>(ruling.row.choice);
-    if (outcome != a.unblocked && outcome != 4) {
+    if (outcome != a.unblocked && outcome != det::statement_outcome::blocked) {
       // A white cell's override that the answers since made moot is dropped; a file's
       // is an error.
       if (scripted) {
@@ -980,7 +980,7 @@ std::vector<std::string> Session::reasons(const det::Adjudication& a) const {
   if (!a.separate.empty()) out.push_back("separate statements: " + names(a.separate));
   if (!a.rejecters.empty()) out.push_back("rejected the draft: " + names(a.rejecters));
   if (!a.silent.empty()) out.push_back("no answer by the release: " + names(a.silent));
-  out.push_back(a.proposed == 4
+  out.push_back(a.proposed == det::statement_outcome::blocked
                     ? "so the rule blocks the joint text: " + sc_.states.at(a.lead).name +
                           " goes alone; overriding it gives " +
                           std::string(outcome_word(a.unblocked))
@@ -1012,9 +1012,11 @@ std::optional<std::string> Session::overrule(std::uint64_t incident, std::uint8_
     return std::string(outcome_word(outcome)) +
            " is the model's proposal: accepting it needs no message";
   }
-  if (outcome != a.unblocked && outcome != 4) {
+  if (outcome != a.unblocked && outcome != det::statement_outcome::blocked) {
     return "for incident " + std::to_string(incident) + " an override may rule " +
-           std::string(outcome_word(a.proposed == 4 ? a.unblocked : 4));
+           std::string(outcome_word(a.proposed == det::statement_outcome::blocked
+                                        ? a.unblocked
+                                        : det::statement_outcome::blocked));
   }
   Decision d;
   d.row.kind = ruling_kind;

@@ -837,13 +837,13 @@ class Model {
       a.named = static_cast<std::uint32_t>(inc.row.named);
       a.rung = decided;
       a.consent = consent;
-      a.unblocked = inc.joiners == 0 && inc.separate == 0 ? 3 : inc.separate > 0 ? 2 : 1;
-      a.proposed = blocked ? 4 : a.unblocked;
+      a.unblocked = statement_outcome::unblocked(inc.joiners, inc.separate);
+      a.proposed = blocked ? statement_outcome::blocked : a.unblocked;
       a.cosigners = inc.cosigners;
       a.separate = inc.apart;
       a.rejecters = inc.rejecters;
       a.silent = inc.unanswered;
-      blocked = decider().adjudicate(a) == 4;
+      blocked = decider().adjudicate(a) == statement_outcome::blocked;
     }
     if (blocked) {
       inc.joiners = 0;
@@ -853,11 +853,9 @@ class Model {
       inc.cosigners.clear();
       inc.apart.clear();
     }
-    inc.row.statement = inc.row.invited == 0                    ? 0
-                        : blocked                               ? 4
-                        : inc.joiners == 0 && inc.separate == 0 ? 3
-                        : inc.separate > 0                      ? 2
-                                                                : 1;
+    inc.row.statement = inc.row.invited == 0 ? statement_outcome::uninvited
+                        : blocked            ? statement_outcome::blocked
+                                  : statement_outcome::unblocked(inc.joiners, inc.separate);
     if (inc.joiners == 0) ++run_.coalitions_failed;
     run_.coalition_signers_sum += 1 + inc.joiners;
     // A statement nobody joined or echoed is a unilateral attribution; sanctions stay

@@ -162,11 +162,23 @@ struct IncidentRow {
   /// States that named the actor in statements of their own wording instead of co-signing
   std::uint32_t separate = 0;
   double evidence = 0.0;  ///< share of the technical evidence the public statement released
-  /// The joint statement's outcome (docs/model.md §7.5): 0 no coalition was invited,
-  /// 1 joint, 2 split (separate statements), 3 alone (nobody else named the actor),
-  /// 4 blocked (a rejection or silence under the consent rule: the lead alone)
+  /// The joint statement's outcome (docs/model.md §7.5), one of statement_outcome.
   std::uint8_t statement = 0;
 };
+
+/// The values of IncidentRow::statement (and of the adjudication's outcomes).
+namespace statement_outcome {
+inline constexpr std::uint8_t uninvited = 0;  ///< no coalition was invited
+inline constexpr std::uint8_t joint = 1;      ///< the invitees who concurred co-signed
+inline constexpr std::uint8_t split = 2;      ///< some named the actor in words of their own
+inline constexpr std::uint8_t unjoined = 3;   ///< nobody else named the actor
+inline constexpr std::uint8_t blocked = 4;    ///< the consent rule blocked the joint text
+
+/// The outcome of a statement the consent rule does not block.
+constexpr std::uint8_t unblocked(std::uint32_t joiners, std::uint32_t separate) noexcept {
+  return joiners == 0 && separate == 0 ? unjoined : separate > 0 ? split : joint;
+}
+}  // namespace statement_outcome
 
 /// One row of /choices: one target evaluated at one attacker decision, with its EU terms.
 struct ChoiceRow {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cyberdeter/models/deterrence/records.hpp"
 #include "cyberdeter/models/deterrence/scenario.hpp"
 
 namespace cyberdeter::models::deterrence {
@@ -242,7 +243,7 @@ struct Adjudication {
   std::uint32_t named = 0;
   Rung rung = Rung::coordinate;
   Consent consent = Consent::willing;
-  /// As IncidentRow::statement: 1 joint, 2 split, 3 nobody joined, 4 blocked
+  /// One of statement_outcome (records.hpp): joint, split, unjoined or blocked
   std::uint8_t proposed = 1;
   std::uint8_t unblocked = 1;            ///< the outcome were the consent rule not to block
   std::vector<std::uint32_t> cosigners;  ///< states that concurred (silence: and the silent)
