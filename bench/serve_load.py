@@ -96,8 +96,10 @@ def main():
     moves = {m["move"] for m in public if m["type"] == "move"}
     # (a move in which no seat has a question puts out no form, and no message)
     assert moves <= set(range(1, MOVES + 1)) and max(moves) == MOVES, sorted(moves)
+    # (every kind the server broadcast: moves, what went public, the clock, the end)
+    broadcast = {m["type"] for m in public}
     for o in observers:
-        seen = [m for m in o.received if m["type"] in ("move", "end")]
+        seen = [m for m in o.received if m["type"] in broadcast]
         assert seen == public[len(public) - len(seen):], "an observer missed a message"
     # ... and every question of the session was answered by its seat.
     import h5py
