@@ -300,19 +300,8 @@ class ModelSweep {
     bool has_extras() const override { return false; }
     void validate_points(const sim::TaskSet& tasks, unsigned threads) const override {
       check_points(
-          tasks, [this](std::uint64_t task) { return plan_.point_of(task); }, threads,
-          [this](std::uint64_t k) {
-            try {
-              (void)plan_.point(k);
-            } catch (const ScenarioError& e) {
-              std::string values;
-              for (const auto& o : plan_.points[k].overrides)
-                values += (values.empty() ? "" : ", ") + o;
-              throw ScenarioError(plan_.sweep.path, 0, 0, "",
-                                  "design point " + std::to_string(k) + " (" + values +
-                                      ") makes the base scenario invalid: " + e.message());
-            }
-          });
+          tasks, [this](std::uint64_t task) { return plan_.point_of(task); }, plan_.points,
+          plan_.sweep.path, threads, [this](std::uint64_t k) { (void)plan_.point(k); });
     }
     sim::SweepJob make_job(const deterrence::SweepOutput& output) const override {
       sim::SweepJob job;

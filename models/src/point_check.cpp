@@ -8,11 +8,27 @@
 #include <thread>
 #include <vector>
 
+#include "cyberdeter/models/scenario_error.hpp"
+
 namespace cyberdeter::models {
 
 void check_points(const sim::TaskSet& tasks,
-                  const std::function<std::uint64_t(std::uint64_t)>& point_of, unsigned threads,
-                  const std::function<void(std::uint64_t)>& check) {
+                  const std::function<std::uint64_t(std::uint64_t)>& point_of,
+                  const std::vector<DesignPoint>& points_of_design, const std::string& sweep_path,
+                  unsigned threads, const std::function<void(std::uint64_t)>& load) {
+  auto check = [&](std::uint64_t k) {
+    try {
+      load(k);
+    } catch (const ScenarioError& e) {
+      std::string values;
+      for (const auto& o : points_of_design.at(k).overrides) {
+        values += (values.empty() ? "" : ", ") + o;
+      }
+      throw ScenarioError(sweep_path, 0, 0, "",
+                          "design point " + std::to_string(k) + " (" + values +
+                              ") makes the base scenario invalid: " + e.message());
+    }
+  };
   // The distinct points in task order: a task range covers consecutive points.
   std::vector<std::uint64_t> points;
   for (const sim::TaskRange& range : tasks.ranges()) {

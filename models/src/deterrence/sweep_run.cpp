@@ -29,12 +29,6 @@ std::string read_text(const std::string& path) {
 
 std::size_t split_count(const std::string& path) { return detail::split_key_path(path).size(); }
 
-std::string overrides_text(const DesignPoint& point) {
-  std::string values;
-  for (const auto& o : point.overrides) values += (values.empty() ? "" : ", ") + o;
-  return values;
-}
-
 sim::PartInfo part_info(const SweepPlan& plan, std::string shard, sim::TaskSet tasks) {
   sim::PartInfo info;
   info.sweep_id = plan.sweep_id;
@@ -616,17 +610,8 @@ std::string worlds_text(const std::string& calibration_output, const std::string
 
 void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks, unsigned threads) {
   check_points(
-      tasks, [&plan](std::uint64_t task) { return plan.point_of(task); }, threads,
-      [&plan](std::uint64_t k) {
-        try {
-          (void)plan.scenario(k);
-        } catch (const ScenarioError& e) {
-          throw ScenarioError(plan.sweep.path, 0, 0, "",
-                              "design point " + std::to_string(k) + " (" +
-                                  overrides_text(plan.points[k]) +
-                                  ") makes the base scenario invalid: " + e.message());
-        }
-      });
+      tasks, [&plan](std::uint64_t task) { return plan.point_of(task); }, plan.points,
+      plan.sweep.path, threads, [&plan](std::uint64_t k) { (void)plan.scenario(k); });
 }
 
 std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,
