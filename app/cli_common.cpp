@@ -1,6 +1,7 @@
 #include "cli_common.hpp"
 
 #include <signal.h>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 #include "cyberdeter/models/catalog.hpp"
 #include "cyberdeter/models/games/attribution_model.hpp"
@@ -262,6 +264,11 @@ CLI::Validator days_or_zero_check() {
                    : "expected 0 (none) or " + error.substr(error.find("a number of days"));
       },
       "DAYS");
+}
+
+unsigned worker_threads(unsigned requested, bool under_mpi) {
+  if (requested != 0) return requested;
+  return under_mpi ? 1u : std::max(1u, std::thread::hardware_concurrency());
 }
 
 bool left_by_a_dead_process(std::string_view pid_digits) {

@@ -86,6 +86,10 @@ void check_output_path(const std::string& output);
 /// longer runs on this host; false for anything else, or a process we may not signal.
 bool left_by_a_dead_process(std::string_view pid_digits);
 
+/// The worker threads of a process: `requested` (--threads) if given, else 1 under MPI
+/// (`under_mpi`: one process per core) and all cores otherwise.
+unsigned worker_threads(unsigned requested, bool under_mpi);
+
 /// Removes OUTPUT.partial-PID files (an output being written, h5::File::create) that a
 /// process which no longer runs on this host left, e.g. a sweep killed during its final
 /// merge; returns the names removed.

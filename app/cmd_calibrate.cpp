@@ -153,9 +153,7 @@ int run_calibrate(const CalibrateOptions& opt) {
   }
   const std::string shard_text = shard ? sim::to_string(*shard) : "";
   const fs::path parts_dir = opt.output + ".parts";
-  const unsigned threads = opt.threads != 0
-                               ? opt.threads
-                               : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned threads = worker_threads(opt.threads, world != nullptr);
 
   std::string status = "run";
   if (root) {

@@ -196,9 +196,8 @@ int run_deterrence(const RunOptions& opt) {
   Margins margins;
   std::uint64_t periods = 0;
   // Threads never change the file: replications are handed to the sink in order.
-  const unsigned threads = static_cast<unsigned>(std::min<std::uint64_t>(
-      opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency()),
-      sc.run.replications));
+  const unsigned threads = static_cast<unsigned>(
+      std::min<std::uint64_t>(worker_threads(opt.threads, false), sc.run.replications));
   // As many threads compress the tables' chunks (the bytes do not depend on it either).
   sim::h5::set_filter_threads(threads);
   const auto start = std::chrono::steady_clock::now();

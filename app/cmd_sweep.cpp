@@ -206,9 +206,7 @@ int run_sweep(SweepOptions opt) {
   const std::string parts_dir = parts_dir_of(opt.output);
 
   // Threads for the points' check and the run.
-  const unsigned threads = opt.threads != 0
-                               ? opt.threads
-                               : (world ? 1u : std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned threads = worker_threads(opt.threads, world != nullptr);
 
   // Rank 0 alone checks the points and looks at the file system, then tells the others
   // whether to go on.
