@@ -550,18 +550,24 @@ def test_invitations_enter_the_fitted_doctrine_and_its_sweep(hotwash, cli, tmp_p
 
 # ---- programs have costs, exercises do not stack (issue: "Ten `program exercise` ...") -------
 
+def enter_until_turn(term):
+    """Answers Enter up to the first turn, however many questions come before it; returns
+    the turn's screen."""
+    while True:
+        screen = term.screen()
+        assert screen is not None, "the session ended before a turn"
+        if parse_prompt(term.out).kind == TURN:
+            return screen
+        term.answer("")
+
+
 def test_ten_exercises_in_one_turn_double_detection_once_and_cost_what_they_cost(binary,
                                                                                 source_dir,
                                                                                 tmp_path):
     out = tmp_path / "exercises.h5"
     term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o", out, *MOVES,
                              "--delegate-below", "9"], tmp_path)
-    while True:
-        screen = term.screen()
-        assert screen is not None
-        if parse_prompt(term.out).kind == TURN:
-            break
-        term.answer("")
+    screen = enter_until_turn(term)
     before = float(re.findall(r"detection ([\d.]+) per day", screen)[-1])
     for _ in range(10):
         term.answer("program exercise cost 5")
@@ -582,14 +588,9 @@ def test_ten_exercises_in_one_turn_double_detection_once_and_cost_what_they_cost
     assert spent == pytest.approx(10 * 5 * window / 365.25)
     assert re.search(r"spent on programs \(notional VU\)\s+12\.3\s+0\.0", stdout)
     # A cost beyond the range is refused with a message, and changes nothing.
-    # (Enter up to the first turn, however many invitations come before it.)
     term = Terminal(binary, [source_dir / SCENARIO, "--play", PLAYER, "-o",
                              tmp_path / "refused.h5", *MOVES, "--delegate-below", "9"], tmp_path)
-    while True:
-        assert term.screen() is not None
-        if parse_prompt(term.out).kind == TURN:
-            break
-        term.answer("")
+    enter_until_turn(term)
     term.answer("program exercise cost 1e57")
     assert " ! a program's cost is a number of VU a year from 0 to 1e+12" in term.screen()
     term.answer("")
