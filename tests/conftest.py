@@ -1,4 +1,6 @@
-"""Shared fixtures for end-to-end tests: the real binary, run on real files."""
+"""Shared fixtures for the tests that run the real binary on real files (tests/e2e and
+tests/calibrate). tests/analysis overrides `binary` and `cli` with its own, and
+tests/slurm `binary` (an absolute path, for jobs that run elsewhere)."""
 import os
 import subprocess
 from pathlib import Path
@@ -16,7 +18,7 @@ def binary() -> str:
 
 @pytest.fixture(scope="session")
 def source_dir() -> Path:
-    return Path(os.environ.get("CYBERDETER_SOURCE", Path(__file__).resolve().parents[2]))
+    return Path(os.environ.get("CYBERDETER_SOURCE", Path(__file__).resolve().parents[1]))
 
 
 @pytest.fixture
