@@ -27,6 +27,7 @@
 #include "cyberdeter/sim/random.hpp"
 #include "cyberdeter/sim/simulation.hpp"
 #include "cyberdeter/sim/time.hpp"
+#include "key_heap_queue.hpp"
 #include "prototype_queues.hpp"
 
 namespace {
@@ -246,6 +247,28 @@ struct EngineQueueAdapter {
   }
 };
 
+/// The engine's queue until 2026-12-07, a heap at every size (bench/key_heap_queue.hpp).
+struct KeyHeapAdapter {
+  cyberdeter::bench::KeyHeapEventQueue<ModelEvent> queue;
+  void reserve(std::size_t n) { queue.reserve(n); }
+  void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, default_priority, e); }
+  Item pop() {
+    auto top = queue.pop();
+    return {top.time, top.sequence, top.event};
+  }
+};
+
+/// The engine's queue held as a radix heap at every size (to place its switch point).
+struct RadixOnlyAdapter {
+  EventQueue<ModelEvent> queue{cyberdeter::sim::QueueLayout{0, 0}};
+  void reserve(std::size_t n) { queue.reserve(n); }
+  void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, default_priority, e); }
+  Item pop() {
+    auto top = queue.pop();
+    return {top.time, top.sequence, top.event};
+  }
+};
+
 using Delay = Tick (*)(RandomStream&);
 
 template <class Queue, Delay delay>
@@ -373,7 +396,9 @@ bool all_queues_agree() {
          same_order<BoostPairingAdapter>("boost::heap::pairing_heap", pending, events) &&
          same_order<InlineQuaternaryAdapter>("QuaternaryHeap", pending, events) &&
          same_order<CalendarAdapter>("CalendarQueue", pending, events) &&
-         same_order<EngineQueueAdapter>("EventQueue", pending, events);
+         same_order<KeyHeapAdapter>("KeyHeapEventQueue", pending, events) &&
+         same_order<EngineQueueAdapter>("EventQueue", pending, events) &&
+         same_order<RadixOnlyAdapter>("EventQueue (radix heap only)", pending, events);
 }
 
 constexpr std::int64_t sizes[] = {100, 10'000, 1'000'000};
@@ -399,6 +424,7 @@ void register_benchmarks() {
         ->Arg(n);
     benchmark::RegisterBenchmark("BM_QueueHold_CalendarQueue", BM_QueueHold<CalendarAdapter>)
         ->Arg(n);
+    benchmark::RegisterBenchmark("BM_QueueHold_KeyHeap", BM_QueueHold<KeyHeapAdapter>)->Arg(n);
     benchmark::RegisterBenchmark("BM_QueueHold_EngineQueue", BM_QueueHold<EngineQueueAdapter>)
         ->Arg(n);
   }
@@ -407,12 +433,25 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark("BM_QueueHoldMixed_CalendarQueue",
                                  BM_QueueHold<CalendarAdapter, mixed_delay>)
         ->Arg(n);
+    benchmark::RegisterBenchmark("BM_QueueHoldMixed_KeyHeap",
+                                 BM_QueueHold<KeyHeapAdapter, mixed_delay>)
+        ->Arg(n);
     benchmark::RegisterBenchmark("BM_QueueHoldMixed_EngineQueue",
                                  BM_QueueHold<EngineQueueAdapter, mixed_delay>)
         ->Arg(n);
   }
   for (const std::int64_t n : sizes) {
     benchmark::RegisterBenchmark("BM_HoldCancel", BM_HoldCancel)->Arg(n);
+  }
+  // Where a radix heap overtakes the heap (QueueLayout's defaults): each alone.
+  for (const std::int64_t n : {250, 1'000, 4'000, 16'000, 64'000}) {
+    benchmark::RegisterBenchmark("BM_Switch_Heap", BM_QueueHold<KeyHeapAdapter>)->Arg(n);
+    benchmark::RegisterBenchmark("BM_Switch_Radix", BM_QueueHold<RadixOnlyAdapter>)->Arg(n);
+    benchmark::RegisterBenchmark("BM_SwitchMixed_Heap", BM_QueueHold<KeyHeapAdapter, mixed_delay>)
+        ->Arg(n);
+    benchmark::RegisterBenchmark("BM_SwitchMixed_Radix",
+                                 BM_QueueHold<RadixOnlyAdapter, mixed_delay>)
+        ->Arg(n);
   }
 }
 
