@@ -24,7 +24,7 @@ cmake --build --preset release --target bench_engine -j "$(nproc)"
 build/release/bench/bench_engine \
   --benchmark_repetitions="$repetitions" \
   --benchmark_enable_random_interleaving=true \
-  --benchmark_report_aggregates_only=true \
+  --benchmark_display_aggregates_only=true \
   --benchmark_min_time="$min_time" \
   --benchmark_out="$out" --benchmark_out_format=json \
   "$@"
@@ -35,30 +35,39 @@ import json, re, sys
 with open(sys.argv[1]) as f:
     data = json.load(f)
 ctx = data["context"]
-median = {}
+median, reps = {}, {}
 for b in data["benchmarks"]:
-    if b.get("aggregate_name") == "median" and "items_per_second" in b:
+    if "items_per_second" not in b:
+        continue
+    if b.get("aggregate_name") == "median":
         median[b["run_name"]] = b["items_per_second"] / 1e6
+    elif b.get("run_type") == "iteration":
+        reps.setdefault(b["run_name"], []).append(b["items_per_second"] / 1e6)
 
 print()
 print(f"machine: {ctx.get('num_cpus')} CPUs at {ctx.get('mhz_per_cpu')} MHz, "
       f"load average {ctx.get('load_avg')}, {ctx.get('date')}")
 print()
-print("| pending | engine M ev/s | std::priority_queue M ev/s | ratio |")
-print("|---:|---:|---:|---:|")
+print("| pending | engine M ev/s | std::priority_queue M ev/s | ratio | range over repetitions |")
+print("|---:|---:|---:|---:|---:|")
 hold = sorted((int(m.group(1)), rate) for name, rate in median.items()
               if (m := re.fullmatch(r"BM_Hold/(\d+)", name)))
 for size, rate in hold:
     base = median.get(f"BM_HoldStdPriorityQueue/{size}")
     if base:
-        print(f"| {size:,} | {rate:.2f} | {base:.2f} | {rate / base:.2f} |")
+        # Random interleaving runs every benchmark once per round: the k-th repetitions
+        # of the two ran in the same round, under much the same machine load.
+        ratios = [e / b for e, b in zip(reps.get(f"BM_Hold/{size}", []),
+                                        reps.get(f"BM_HoldStdPriorityQueue/{size}", []))]
+        spread = f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else ""
+        print(f"| {size:,} | {rate:.2f} | {base:.2f} | {rate / base:.2f} | {spread} |")
 
 draws = median.get("BM_HoldDrawsOnly")
 if draws:
     print()
     print(f"draws alone (BM_HoldDrawsOnly): {draws:.1f} M/s, {1e3 / draws:.1f} ns per event")
 
-for family in ("BM_QueueHold_", "BM_QueueHoldMixed_"):
+for family in ("BM_QueueHold_", "BM_QueueHoldMixed_", "BM_Switch_", "BM_SwitchMixed_"):
     rows, sizes = {}, []
     for name, rate in median.items():
         m = re.fullmatch(re.escape(family) + r"(\w*)/(\d+)", name)
@@ -72,7 +81,7 @@ for family in ("BM_QueueHold_", "BM_QueueHoldMixed_"):
         continue
     sizes.sort()
     order = ["StdPriorityQueue", "BoostDaryHeap4", "BoostPairingHeap", "InlineQuaternaryHeap",
-             "CalendarQueue", "EngineQueue"]
+             "CalendarQueue", "KeyHeap", "EngineQueue", "Heap", "Radix"]
     print()
     print(f"{family}*: median M events/s")
     print("| queue | " + " | ".join(f"{s:,}" for s in sizes) + " |")

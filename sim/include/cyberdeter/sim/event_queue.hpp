@@ -178,7 +178,7 @@ class EventQueue {
   bool in_radix_heap() const noexcept { return radix_; }
 
   /// Time of the earliest live event. Requires !empty().
-  Tick top_time() {
+  [[gnu::always_inline]] Tick top_time() {
     if (radix_) [[unlikely]]
       return top_time_radix();
     settle_heap();
@@ -186,7 +186,7 @@ class EventQueue {
   }
 
   /// Removes and returns the earliest live event. Requires !empty().
-  Entry pop() {
+  [[gnu::always_inline]] Entry pop() {
     if (radix_) [[unlikely]]
       return pop_radix();
     settle_heap();
@@ -252,7 +252,7 @@ class EventQueue {
   }
 
   // Frees the slot of a popped key and moves its event out.
-  Entry take(detail::QueueKey top) {
+  [[gnu::always_inline]] Entry take(detail::QueueKey top) {
     const std::uint32_t slot = detail::key_slot(top);
     ++slots_[slot].generation;
     --live_;
@@ -333,7 +333,7 @@ class EventQueue {
   }
 
   // Makes the root a live event: fills the hole and drops cancelled keys.
-  void settle_heap() {
+  [[gnu::always_inline]] void settle_heap() {
     CYBERDETER_CHECK(live_ > 0, "top/pop on an empty event queue");
     if (hole_) fill_hole();
     for (;;) {
@@ -435,7 +435,8 @@ class EventQueue {
     if (level == 0 || bucket.size() == 1) {
       // One time: at level 0 every digit is fixed, so every key of the bucket has it.
       last_ = detail::key_time(bucket.front());
-      now_.swap(bucket);
+      now_.assign(bucket.begin(), bucket.end());  // not swap: each vector keeps its capacity
+      bucket.clear();
     } else {
       // The least key's high word holds its time, then its priority and sequence bits.
       std::uint64_t least_high = std::numeric_limits<std::uint64_t>::max();
