@@ -113,8 +113,8 @@ struct CacheLineAllocator {
 /// When the queue keeps its keys in the heap and when in the radix heap (see the top of
 /// this file). The defaults come from bench_engine's hold benchmarks (bench/README.md).
 struct QueueLayout {
-  std::size_t radix_from = 8192;  ///< a heap of this many keys becomes a radix heap
-  std::size_t heap_below = 2048;  ///< a radix heap of fewer keys becomes a heap again
+  std::size_t radix_from = 32768;  ///< a heap of this many keys becomes a radix heap
+  std::size_t heap_below = 8192;   ///< a radix heap of fewer keys becomes a heap again
 };
 
 template <class Event>
@@ -141,17 +141,17 @@ class EventQueue {
     }
     const std::uint32_t slot = acquire_slot(std::move(event));
     const detail::QueueKey key = detail::make_key(time, priority, next_sequence_++, slot);
-    ++live_;
-    if (radix_) [[unlikely]] {
-      push_radix(key);
-    } else if (hole_) {
+    if (hole_) {  // never in the radix heap
       hole_ = false;
       sift_down_from_root(key);
-    } else {
+    } else if (!radix_) {
       sift_up(key);
       if (keys_ >= layout_.radix_from) [[unlikely]]
         to_radix();
+    } else {
+      push_radix(key);
     }
+    ++live_;
     return {slot, slots_[slot].generation};
   }
 
