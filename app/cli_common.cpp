@@ -219,6 +219,32 @@ CLI::Validator finite_range(double lo, double hi) {
       "NUMBER in " + range);
 }
 
+void add_compression_option(CLI::App& cmd, int& level) {
+  cmd.add_option("--compression", level,
+                 "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+}
+
+void add_batch_output_option(CLI::App& cmd, std::string& output) {
+  cmd.add_option("-o,--output", output,
+                 "Output HDF5 file (written atomically; progress is kept in OUTPUT.parts/ "
+                 "until it is complete)")
+      ->required();
+}
+
+void add_worker_threads_option(CLI::App& cmd, unsigned& threads) {
+  cmd.add_option("--threads", threads,
+                 "Worker threads per process (default: all cores; 1 per rank under MPI)")
+      ->check(CLI::Range(1u, 4096u));
+}
+
+void add_checkpoint_option(CLI::App& cmd, double& seconds) {
+  cmd.add_option("--checkpoint", seconds, "Seconds between checkpoints (what a kill can lose)")
+      ->check(finite_range(0.01, 86400.0))
+      ->capture_default_str();
+}
+
 CLI::Validator days_check() {
   const double tick = sim::to_days(1);
   const double longest = sim::to_days(sim::max_tick);

@@ -109,6 +109,16 @@ CLI::Validator days_or_zero_check();
 
 /// Adds the positional FILE and the repeatable --set option to `cmd`.
 void add_scenario_args(CLI::App& cmd, ScenarioArgs& args);
+
+// Options that several commands declare alike, with one help text each.
+/// --compression: the deflate level of the tables (run, sweep, calibrate, merge).
+void add_compression_option(CLI::App& cmd, int& level);
+/// -o,--output of a resumable batch command (sweep, calibrate), required.
+void add_batch_output_option(CLI::App& cmd, std::string& output);
+/// --threads of a batch command: workers per process, validated 1..4096.
+void add_worker_threads_option(CLI::App& cmd, unsigned& threads);
+/// --checkpoint: seconds between checkpoints of a batch command.
+void add_checkpoint_option(CLI::App& cmd, double& seconds);
 /// True if the file asks for a reference model (PHOLD or hold), false for deterrence.
 bool is_reference_scenario(const std::string& file);
 /// True if the file asks for a formal game ("attribution_game" or "timing_game").

@@ -393,13 +393,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       "or job-array shards, resumable");
   auto opt = std::make_shared<CalibrateOptions>();
   cmd->add_option("file", opt->file, "CalibrationSpec file (TOML)")->required();
-  cmd->add_option("-o,--output", opt->output,
-                  "Output HDF5 file (written atomically; progress is kept in OUTPUT.parts/ "
-                  "until it is complete)")
-      ->required();
-  cmd->add_option("--threads", opt->threads,
-                  "Worker threads per process (default: all cores; 1 per rank under MPI)")
-      ->check(CLI::Range(1u, 4096u));
+  add_batch_output_option(*cmd, opt->output);
+  add_worker_threads_option(*cmd, opt->threads);
   cmd->add_option("--shard", opt->shard,
                   "Run shard I of N (1-based) of the current wave, then stop; merge the wave "
                   "with --resume --until-wave K. Default inside a Slurm job array: from "
@@ -411,14 +406,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   cmd->add_option("--until-wave", opt->until_wave,
                   "Stop after merging wave K (0-based; for job arrays, one wave per array)")
       ->check(CLI::Range(0, 49));
-  cmd->add_option("--checkpoint", opt->checkpoint_seconds,
-                  "Seconds between checkpoints (what a kill can lose)")
-      ->check(finite_range(0.01, 86400.0))
-      ->capture_default_str();
-  cmd->add_option("--compression", opt->compression,
-                  "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
-      ->check(CLI::Range(0, 9))
-      ->capture_default_str();
+  add_checkpoint_option(*cmd, opt->checkpoint_seconds);
+  add_compression_option(*cmd, opt->compression);
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary");
   cmd->callback([&action, opt] { action = [opt] { return run_calibrate(*opt); }; });
 }

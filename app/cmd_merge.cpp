@@ -67,10 +67,7 @@ void add_merge_command(CLI::App& app, Action& action) {
   auto opt = std::make_shared<MergeOptions>();
   cmd->add_option("parts", opt->inputs, "The shards' output files (HDF5)")->required();
   cmd->add_option("-o,--output", opt->output, "Merged HDF5 file (written atomically)")->required();
-  cmd->add_option("--compression", opt->compression,
-                  "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
-      ->check(CLI::Range(0, 9))
-      ->capture_default_str();
+  add_compression_option(*cmd, opt->compression);
   cmd->add_flag("-q,--quiet", opt->quiet, "Print nothing on success");
   cmd->callback([&action, opt] { action = [opt] { return run_merge(*opt); }; });
 }

@@ -248,10 +248,7 @@ void add_run_command(CLI::App& app, Action& action) {
                 "Also write /incidents: every incident's whole record");
   cmd->add_flag("--choices", opt->choices,
                 "Also write /choices: every attacker decision's EU terms");
-  cmd->add_option("--compression", opt->compression,
-                  "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
-      ->check(CLI::Range(0, 9))
-      ->capture_default_str();
+  add_compression_option(*cmd, opt->compression);
   cmd->add_option("--threads", opt->threads,
                   "Threads that run replications (default: all cores); the file is the same "
                   "for any number")

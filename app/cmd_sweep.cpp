@@ -358,13 +358,8 @@ void add_sweep_command(CLI::App& app, Action& action) {
       "MPI ranks (under mpirun or srun), or as one shard of a job array");
   auto opt = std::make_shared<SweepOptions>();
   cmd->add_option("file", opt->file, "Sweep file (TOML)")->required();
-  cmd->add_option("-o,--output", opt->output,
-                  "Output HDF5 file (written atomically; progress is kept in OUTPUT.parts/ "
-                  "until it is complete)")
-      ->required();
-  cmd->add_option("--threads", opt->threads,
-                  "Worker threads per process (default: all cores; 1 per rank under MPI)")
-      ->check(CLI::Range(1u, 4096u));
+  add_batch_output_option(*cmd, opt->output);
+  add_worker_threads_option(*cmd, opt->threads);
   auto* shard_option =
       cmd->add_option("--shard", opt->shard,
                       "Run shard I of N (1-based, e.g. 3/8): a deterministic share of the tasks, "
@@ -396,14 +391,8 @@ void add_sweep_command(CLI::App& app, Action& action) {
                 "Also write /timeseries (one row per run and reporting period)");
   cmd->add_flag("--incidents", opt->incidents,
                 "Also write /incidents (every incident's whole record; large)");
-  cmd->add_option("--checkpoint", opt->checkpoint_seconds,
-                  "Seconds between checkpoints (what a kill can lose)")
-      ->check(finite_range(0.01, 86400.0))
-      ->capture_default_str();
-  cmd->add_option("--compression", opt->compression,
-                  "Deflate level of the tables, 0 (none, fastest) to 9 (smallest)")
-      ->check(CLI::Range(0, 9))
-      ->capture_default_str();
+  add_checkpoint_option(*cmd, opt->checkpoint_seconds);
+  add_compression_option(*cmd, opt->compression);
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress line and no summary");
   cmd->callback([&action, opt, shard_option] {
     opt->shard_given = shard_option->count() > 0;
