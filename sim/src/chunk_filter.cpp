@@ -1,9 +1,10 @@
 #include "chunk_filter.hpp"
 
+#include <libdeflate.h>
 #include <pthread.h>
-#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -78,27 +79,57 @@ std::vector<std::byte> pack_shuffled(const ChunkFormat& format,
 }
 
 // The output buffer H5Z_filter_deflate gives compress2 (H5Z_DEFLATE_SIZE_ADJUST): a
-// longer result makes HDF5's deflate fail, and HDF5 would then store the chunk without
-// it. Releases differ in the constant (1.001 or 1.001f); this is the smaller of the two.
+// longer result makes HDF5's deflate fail, and HDF5 then stores the chunk without it
+// (deflate is an optional filter), which is what we do too. Releases differ in the
+// constant (1.001 or 1.001f); this is the smaller of the two.
 std::size_t hdf5_deflate_room(std::size_t size) {
   return static_cast<std::size_t>(std::ceil(static_cast<double>(size) * 1.001) + 12);
 }
 
+// The libdeflate compressor of this thread for `level` (1..12), made on first use: one
+// costs more to make than a chunk takes to deflate. Null when it cannot be allocated.
+libdeflate_compressor* compressor(int level) {
+  struct Free {
+    void operator()(libdeflate_compressor* c) const noexcept { libdeflate_free_compressor(c); }
+  };
+  thread_local std::array<std::unique_ptr<libdeflate_compressor, Free>, 13> by_level;
+  if (level < 1 || level > 12) return nullptr;
+  auto& slot = by_level[static_cast<std::size_t>(level)];
+  if (!slot) slot.reset(libdeflate_alloc_compressor(level));
+  return slot.get();
+}
+
+// The position of each filter in the pipeline of a compressed table (shuffle, deflate,
+// Fletcher32), as bits of a chunk's filter mask: a set bit says "not applied".
+constexpr std::uint32_t deflate_skipped = 1u << 1;
+
 void run_filters(ChunkJob& job) {
   const ChunkFormat& format = *job.format;
   std::vector<std::byte> data;
+  std::uint32_t mask = 0;
   if (format.compression_level == 0) {
     data = pack(format, job.rows);
   } else {
-    const std::vector<std::byte> shuffled = pack_shuffled(format, job.rows);
-    uLongf length = compressBound(static_cast<uLong>(shuffled.size()));
-    std::vector<std::byte> deflated(length + 4);  // room for the checksum
-    const int status = compress2(reinterpret_cast<Bytef*>(deflated.data()), &length,
-                                 reinterpret_cast<const Bytef*>(shuffled.data()),
-                                 static_cast<uLong>(shuffled.size()), format.compression_level);
-    if (status != Z_OK || length > hdf5_deflate_room(shuffled.size())) return;  // unmatched
-    deflated.resize(length);
-    data = std::move(deflated);
+    // A zlib stream (RFC 1950) made by libdeflate at the table's level, which HDF5's deflate
+    // filter, h5py and every zlib inflate, not zlib's bytes. Deterministic: the same input
+    // and level give the same bytes on any thread.
+    libdeflate_compressor* deflater = compressor(format.compression_level);
+    if (deflater == nullptr) return;  // not filtered: HDF5's own pipeline gets the rows
+    std::vector<std::byte> shuffled = pack_shuffled(format, job.rows);
+    const std::size_t room = hdf5_deflate_room(shuffled.size());
+    std::vector<std::byte> deflated(room + 4);  // room for the checksum
+    const std::size_t length =
+        libdeflate_zlib_compress(deflater, shuffled.data(), shuffled.size(), deflated.data(), room);
+    if (length == 0) {
+      // Over HDF5's buffer (incompressible rows): stored shuffled, deflate marked as skipped,
+      // as HDF5 stores a chunk whose optional deflate failed.
+      shuffled.reserve(shuffled.size() + 4);
+      data = std::move(shuffled);
+      mask = deflate_skipped;
+    } else {
+      deflated.resize(length);
+      data = std::move(deflated);
+    }
   }
   // H5Z_filter_fletcher32: the checksum of the filtered bytes, appended little-endian.
   const std::uint32_t sum = fletcher32(data.data(), data.size());
@@ -106,18 +137,20 @@ void run_filters(ChunkJob& job) {
     data.push_back(static_cast<std::byte>((sum >> shift) & 0xff));
   }
   job.stored = std::move(data);
-  job.matched = true;
+  job.filter_mask = mask;
+  job.filtered = true;
 }
 
 }  // namespace
 
 void filter_chunk(ChunkJob& job) noexcept {
-  job.matched = false;
+  job.filtered = false;
+  job.filter_mask = 0;
   try {
     run_filters(job);
   } catch (...) {
     job.stored.clear();
-    job.matched = false;  // HDF5's own pipeline gets the rows
+    job.filtered = false;  // HDF5's own pipeline gets the rows
   }
 }
 
