@@ -96,7 +96,7 @@ struct RowLayout {
 
 /// How a table is stored: rows per chunk (also the size of the write buffer) and the
 /// deflate level, 0 (none) to 9. Full chunks are filtered on the filter threads (see
-/// set_filter_threads; deflated by libdeflate into standard zlib streams) and stored as
+/// set_filter_threads; deflated by ISA-L or libdeflate into standard zlib streams) and stored as
 /// they are; `parallel_filters = false` sends every chunk through HDF5's pipeline (zlib)
 /// on the writing thread instead (for comparison: the file's values and chunk places are
 /// the same, its deflated bytes are zlib's).
