@@ -7,12 +7,12 @@
 // (H5Zshuffle.c, H5Zdeflate.c, H5Zfletcher32.c and H5checksum.c of HDF5 1.10): shuffle,
 // deflate, Fletcher32. Shuffle and Fletcher32 are HDF5's bytes exactly; deflate is a zlib
 // stream by ISA-L's igzip (level 1, the default) or libdeflate (levels 2 to 9), which any
-// zlib inflates (HDF5, h5py, R) and which are 7 and 2 times as fast as zlib's at level 1,
-// so the stored bytes differ from what H5Dwrite would store but the data read back does not. Rows
-// that deflate cannot fit in HDF5's buffer are stored shuffled with deflate marked as skipped in
-// the chunk's filter mask, as HDF5 does. The writer then stores the bytes with H5Dwrite_chunk. A
-// chunk that could not be filtered (a failed allocation) is left unfiltered, and the writer hands
-// its rows to H5Dwrite instead. No HDF5 call is made here.
+// zlib inflates (HDF5, h5py, R) and which are 7 and 2 times as fast as zlib's at level 1:
+// the stored bytes differ from what H5Dwrite would store, the data read back does not.
+// Rows that deflate cannot fit in HDF5's buffer are stored shuffled with deflate marked as
+// skipped in the chunk's filter mask, as HDF5 does. The writer then stores the bytes with
+// H5Dwrite_chunk. A chunk that could not be filtered (a failed allocation) is left
+// unfiltered, and the writer hands its rows to H5Dwrite instead. No HDF5 call is made here.
 
 #include <condition_variable>
 #include <cstddef>
