@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake git pkg-config clang-format clang libclang-rt-14-dev
   libboost-dev libeigen3-dev libhdf5-dev zlib1g-dev hdf5-tools libcli11-dev catch2
+  libdeflate-dev libisal-dev
   libtomlplusplus-dev libbenchmark-dev libpcg-cpp-dev
   libopenmpi-dev openmpi-bin
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy

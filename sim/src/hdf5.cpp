@@ -585,13 +585,13 @@ void write_rows(detail::TableState& table, hsize_t start, hsize_t count, const v
 std::atomic<std::uint64_t> direct_chunks{0};
 
 // Writes a chunk that the filter threads had: its filtered bytes as they are
-// (H5Dwrite_chunk, filter mask 0: every filter applied), or its rows through H5Dwrite when
-// the filtering could not match HDF5's.
+// (H5Dwrite_chunk, with the filter mask of the filters applied), or its rows through
+// H5Dwrite when it could not be filtered.
 void write_chunk(detail::PendingChunk& chunk) {
   detail::TableState& table = *chunk.table;
   detail::FilterPool::instance().wait(*chunk.job);
   detail::ChunkJob& job = *chunk.job;
-  if (!job.matched) {
+  if (!job.filtered) {
     write_rows(table, chunk.first_row, table.chunk_rows, job.rows.data());
     return;
   }
@@ -599,8 +599,8 @@ void write_chunk(detail::PendingChunk& chunk) {
   const std::string failed = "cannot write rows to table " + in_quotes(table.path);
   const hsize_t size = chunk.first_row + table.chunk_rows;
   check_ok(H5Dset_extent(table.dataset.get(), &size), failed, path);
-  check_ok(H5Dwrite_chunk(table.dataset.get(), H5P_DEFAULT, 0, &chunk.first_row, job.stored.size(),
-                          job.stored.data()),
+  check_ok(H5Dwrite_chunk(table.dataset.get(), H5P_DEFAULT, job.filter_mask, &chunk.first_row,
+                          job.stored.size(), job.stored.data()),
            failed, path);
   direct_chunks.fetch_add(1, std::memory_order_relaxed);
 }

@@ -8,7 +8,7 @@ endif()
 
 add_executable(test_sim_hdf5 ${CMAKE_CURRENT_LIST_DIR}/test_hdf5.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_hdf5_chunks.cpp)
-target_link_libraries(test_sim_hdf5 PRIVATE cyberdeter::sim Catch2::Catch2WithMain)
+target_link_libraries(test_sim_hdf5 PRIVATE cyberdeter::sim ZLIB::ZLIB Catch2::Catch2WithMain)
 cyberdeter_set_warnings(test_sim_hdf5)
 catch_discover_tests(test_sim_hdf5 TEST_PREFIX "hdf5: ")
 

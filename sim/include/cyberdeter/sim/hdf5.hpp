@@ -96,9 +96,10 @@ struct RowLayout {
 
 /// How a table is stored: rows per chunk (also the size of the write buffer) and the
 /// deflate level, 0 (none) to 9. Full chunks are filtered on the filter threads (see
-/// set_filter_threads) and stored as they are, the same bytes HDF5's own pipeline would
-/// store; `parallel_filters = false` sends every chunk through HDF5's pipeline on the
-/// writing thread instead (for comparison: the file's datasets and chunks are the same).
+/// set_filter_threads; deflated by ISA-L or libdeflate into standard zlib streams) and stored as
+/// they are; `parallel_filters = false` sends every chunk through HDF5's pipeline (zlib)
+/// on the writing thread instead (for comparison: the file's values and chunk places are
+/// the same, its deflated bytes are zlib's).
 struct TableOptions {
   std::size_t chunk_rows = 4096;
   int compression_level = 1;
