@@ -164,9 +164,39 @@ Document parse_file(const std::string& path) {
   return parse_text(buffer.str(), path);
 }
 
+bool OverrideLog::undo() {
+  if (!restorable_) return false;
+  for (auto c = changes_.rbegin(); c != changes_.rend(); ++c) {
+    // An existing key keeps its key object (and the key's position) either way.
+    if (c->old) {
+      c->table->insert_or_assign(c->key, std::move(*c->old->get("v")));
+    } else {
+      c->table->erase(c->key);
+    }
+  }
+  changes_.clear();
+  return true;
+}
+
+void OverrideLog::before_insert(toml::table& table, std::string_view key) {
+  if (!restorable_) return;
+  Change change{&table, std::string(key), nullptr};
+  if (toml::node* old = table.get(key)) {
+    if (old->is_table() || old->is_array()) {
+      restorable_ = false;
+      changes_.clear();
+      return;
+    }
+    change.old = std::make_unique<toml::table>();
+    old->visit([&change](auto& value) { change.old->insert("v", std::move(value)); });
+  }
+  changes_.push_back(std::move(change));
+}
+
 void apply_override_creating(Document& doc, std::string_view assignment,
                              bool (*creatable)(const std::vector<std::string>& path,
-                                               std::size_t depth)) {
+                                               std::size_t depth),
+                             OverrideLog* log) {
   const auto eq = assignment.find('=');
   if (eq != std::string_view::npos) {
     const auto path = split_key_path(assignment.substr(0, eq));
@@ -178,16 +208,17 @@ void apply_override_creating(Document& doc, std::string_view assignment,
         if (!creatable(path, i)) break;
         // An empty table whose source is the override, so errors located at it name it.
         toml::table holder = toml::parse("v = {}", std::string(where));
+        if (log != nullptr) log->before_insert(*table, path[i]);
         next = &table->insert(path[i], std::move(*holder.get("v"))).first->second;
       }
       if (!next->is_table()) break;
       table = next->as_table();
     }
   }
-  apply_override(doc, assignment);
+  apply_override(doc, assignment, log);
 }
 
-void apply_override(Document& doc, std::string_view assignment) {
+void apply_override(Document& doc, std::string_view assignment, OverrideLog* log) {
   const std::string where = "--set " + std::string(assignment);
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
@@ -237,6 +268,7 @@ void apply_override(Document& doc, std::string_view assignment) {
     holder = toml::table{};
     holder->insert("v", value_text);
   }
+  if (log != nullptr) log->before_insert(*table, segments.back());
   table->insert_or_assign(segments.back(), std::move(*holder->get("v")));
 }
 
