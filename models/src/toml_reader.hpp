@@ -163,11 +163,22 @@ class Reader {
   const Document* doc_;
   const toml::table* table_;
   std::string path_;
-  void mark(std::string_view key);
-  // Every key looked up, present or not, in the order first asked. A table has tens of
-  // keys: a flat vector searched linearly costs a fraction of a tree's allocations, and a
-  // sweep loads a scenario for every design point.
-  std::vector<std::string> asked_;
+  // The table's entries in its (key) order, each marked when looked up. A sweep loads a
+  // scenario for every design point and this is the loader's innermost loop: a linear scan
+  // that compares lengths first costs less, for the tens of keys of a table, than the map's
+  // string comparisons, and finish() checks marks rather than searching names.
+  struct Entry {
+    std::string_view key;
+    const toml::key* name;
+    const toml::node* node;
+    bool read;
+  };
+  std::vector<Entry> entries_;
+  // The keys looked up that the table lacks, each followed by a NUL: only an unknown key's
+  // suggestion needs them, and one buffer costs fewer allocations than a string each.
+  std::string absent_;
+  // The index of `key` in entries_, or entries_.size().
+  std::size_t find(std::string_view key) const;
 };
 
 /// Shortest text that reads back as exactly `v`, as a TOML float ("0.9", "1.0", "inf").
