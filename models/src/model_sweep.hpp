@@ -301,7 +301,8 @@ class ModelSweep {
     void validate_points(const sim::TaskSet& tasks, unsigned threads) const override {
       check_points(
           tasks, [this](std::uint64_t task) { return plan_.point_of(task); }, plan_.points,
-          plan_.sweep.path, threads, [this](std::uint64_t k) { (void)plan_.point(k); });
+          plan_.sweep.path, threads,
+          [this](std::uint64_t k, std::size_t) { (void)plan_.point(k); });
     }
     sim::SweepJob make_job(const deterrence::SweepOutput& output) const override {
       sim::SweepJob job;

@@ -15,10 +15,11 @@ namespace cyberdeter::models {
 void check_points(const sim::TaskSet& tasks,
                   const std::function<std::uint64_t(std::uint64_t)>& point_of,
                   const std::vector<DesignPoint>& points_of_design, const std::string& sweep_path,
-                  unsigned threads, const std::function<void(std::uint64_t)>& load) {
-  auto check = [&](std::uint64_t k) {
+                  unsigned threads,
+                  const std::function<void(std::uint64_t point, std::size_t rank)>& load) {
+  auto check = [&](std::uint64_t k, std::size_t rank) {
     try {
-      load(k);
+      load(k, rank);
     } catch (const ScenarioError& e) {
       std::string values;
       for (const auto& o : points_of_design.at(k).overrides) {
@@ -51,7 +52,7 @@ void check_points(const sim::TaskSet& tasks,
       // Points above a failed one no longer matter: the lowest failure is reported.
       if (i >= points.size() || i > first_failed.load(std::memory_order_relaxed)) return;
       try {
-        check(points[i]);
+        check(points[i], i);
       } catch (...) {
         const std::lock_guard lock(mutex);
         if (i < first_failed.load(std::memory_order_relaxed)) {

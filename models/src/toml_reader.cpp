@@ -164,9 +164,39 @@ Document parse_file(const std::string& path) {
   return parse_text(buffer.str(), path);
 }
 
+bool OverrideLog::undo() {
+  if (!restorable_) return false;
+  for (auto c = changes_.rbegin(); c != changes_.rend(); ++c) {
+    // An existing key keeps its key object (and the key's position) either way.
+    if (c->old) {
+      c->table->insert_or_assign(c->key, std::move(*c->old->get("v")));
+    } else {
+      c->table->erase(c->key);
+    }
+  }
+  changes_.clear();
+  return true;
+}
+
+void OverrideLog::before_insert(toml::table& table, std::string_view key) {
+  if (!restorable_) return;
+  Change change{&table, std::string(key), nullptr};
+  if (toml::node* old = table.get(key)) {
+    if (old->is_table() || old->is_array()) {
+      restorable_ = false;
+      changes_.clear();
+      return;
+    }
+    change.old = std::make_unique<toml::table>();
+    old->visit([&change](auto& value) { change.old->insert("v", std::move(value)); });
+  }
+  changes_.push_back(std::move(change));
+}
+
 void apply_override_creating(Document& doc, std::string_view assignment,
                              bool (*creatable)(const std::vector<std::string>& path,
-                                               std::size_t depth)) {
+                                               std::size_t depth),
+                             OverrideLog* log) {
   const auto eq = assignment.find('=');
   if (eq != std::string_view::npos) {
     const auto path = split_key_path(assignment.substr(0, eq));
@@ -178,16 +208,17 @@ void apply_override_creating(Document& doc, std::string_view assignment,
         if (!creatable(path, i)) break;
         // An empty table whose source is the override, so errors located at it name it.
         toml::table holder = toml::parse("v = {}", std::string(where));
+        if (log != nullptr) log->before_insert(*table, path[i]);
         next = &table->insert(path[i], std::move(*holder.get("v"))).first->second;
       }
       if (!next->is_table()) break;
       table = next->as_table();
     }
   }
-  apply_override(doc, assignment);
+  apply_override(doc, assignment, log);
 }
 
-void apply_override(Document& doc, std::string_view assignment) {
+void apply_override(Document& doc, std::string_view assignment, OverrideLog* log) {
   const std::string where = "--set " + std::string(assignment);
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
@@ -237,6 +268,7 @@ void apply_override(Document& doc, std::string_view assignment) {
     holder = toml::table{};
     holder->insert("v", value_text);
   }
+  if (log != nullptr) log->before_insert(*table, segments.back());
   table->insert_or_assign(segments.back(), std::move(*holder->get("v")));
 }
 
@@ -276,35 +308,53 @@ toml::source_position position(const toml::key& name, const toml::node& node) {
 }  // namespace
 
 Reader::Reader(const Document& doc, const toml::table& table, std::string path)
-    : doc_(&doc), table_(&table), path_(std::move(path)) {}
+    : doc_(&doc), table_(&table), path_(std::move(path)) {
+  entries_.reserve(table.size());
+  for (auto&& [name, node] : table) entries_.push_back({name.str(), &name, &node, false});
+}
 
-bool Reader::has(std::string_view key) const { return table_->contains(key); }
+std::size_t Reader::find(std::string_view key) const {
+  std::size_t i = 0;
+  while (i < entries_.size() && !(entries_[i].key.size() == key.size() && entries_[i].key == key)) {
+    ++i;
+  }
+  return i;
+}
+
+bool Reader::has(std::string_view key) const { return find(key) < entries_.size(); }
 
 std::vector<std::string> Reader::keys() const {
-  std::vector<std::pair<toml::source_position, std::string>> found;
-  for (auto&& [name, node] : *table_)
-    found.emplace_back(position(name, node), std::string(name.str()));
+  std::vector<std::pair<toml::source_position, std::string_view>> found;
+  found.reserve(entries_.size());
+  for (const Entry& e : entries_) found.emplace_back(position(*e.name, *e.node), e.key);
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.first.line != b.first.line ? a.first.line < b.first.line
                                         : a.first.column < b.first.column;
   });
   std::vector<std::string> out;
   out.reserve(found.size());
-  for (auto& f : found) out.push_back(std::move(f.second));
+  for (const auto& f : found) out.emplace_back(f.second);
   return out;
 }
 
 std::string Reader::key_path(std::string_view key) const {
+  if (!key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char)) {
+    // The common case, built in place: one allocation rather than three.
+    std::string out;
+    out.reserve(path_.size() + 1 + key.size());
+    if (!path_.empty()) (out += path_) += '.';
+    return out += key;
+  }
   return path_.empty() ? toml_key(key) : path_ + "." + toml_key(key);
 }
 
-void Reader::mark(std::string_view key) {
-  if (std::find(asked_.begin(), asked_.end(), key) == asked_.end()) asked_.emplace_back(key);
-}
-
 const toml::node* Reader::get(std::string_view key) {
-  mark(key);
-  return table_->get(key);
+  if (const std::size_t i = find(key); i < entries_.size()) {
+    entries_[i].read = true;
+    return entries_[i].node;
+  }
+  (absent_ += key) += '\0';
+  return nullptr;
 }
 
 void Reader::fail_at(const toml::source_region& where, std::string key_path,
@@ -491,22 +541,21 @@ std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_vie
   std::vector<std::pair<std::string, Reader>> out;
   auto parent = table(key);
   if (!parent) return out;
-  for (auto&& [name, node] : *parent->table_) {
-    const std::string name_str(name.str());
+  std::vector<toml::source_position> where;
+  out.reserve(parent->entries_.size());
+  where.reserve(parent->entries_.size());
+  for (Entry& e : parent->entries_) {
+    const toml::node& node = *e.node;
     if (!node.is_table()) {
-      fail_at(node.source(), parent->key_path(name_str),
-              "expected a table ([" + parent->key_path(name_str) + "]), got " + type_name(node));
+      fail_at(node.source(), parent->key_path(e.key),
+              "expected a table ([" + parent->key_path(e.key) + "]), got " + type_name(node));
     }
-    parent->mark(name_str);
-    out.emplace_back(name_str, Reader(*doc_, *node.as_table(), parent->key_path(name_str)));
+    e.read = true;
+    out.emplace_back(std::string(e.key), Reader(*doc_, *node.as_table(), parent->key_path(e.key)));
+    where.push_back(position(*e.name, node));
   }
   // The order of a toml::table is its key order; sort by position in the file so agents
   // are numbered in the order the user wrote them.
-  std::vector<toml::source_position> where;
-  for (const auto& entry : out) {
-    const auto it = parent->table_->find(entry.first);
-    where.push_back(position(it->first, it->second));
-  }
   std::vector<std::size_t> order(out.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -521,17 +570,27 @@ std::vector<std::pair<std::string, Reader>> Reader::named_tables(std::string_vie
 }
 
 void Reader::finish(std::initializer_list<std::string_view> also_known) const {
-  for (auto&& [name, node] : *table_) {
-    const std::string_view key = name.str();
-    if (std::find(asked_.begin(), asked_.end(), key) != asked_.end()) continue;
+  for (const Entry& e : entries_) {
+    const std::string_view key = e.key;
+    if (e.read) continue;
     if (std::find(also_known.begin(), also_known.end(), key) != also_known.end()) continue;
-    std::vector<std::string> known(asked_.begin(), asked_.end());
+    // Every key looked up, present or absent (an absent key asked twice is listed twice:
+    // the suggestion, the first closest in key order, is the same).
+    std::vector<std::string> known;
+    for (std::size_t at = 0; at < absent_.size();) {
+      const std::size_t end = absent_.find('\0', at);
+      known.push_back(absent_.substr(at, end - at));
+      at = end + 1;
+    }
+    for (const Entry& other : entries_) {
+      if (other.read) known.emplace_back(other.key);
+    }
     std::sort(known.begin(), known.end());  // suggestions as before: in key order
     known.insert(known.end(), also_known.begin(), also_known.end());
     std::string message = "unknown key";
     if (const auto close = closest_match(key, known))
       message += " (did you mean '" + *close + "'?)";
-    const auto& where = name.source().begin.line > 0 ? name.source() : node.source();
+    const auto& where = e.name->source().begin.line > 0 ? e.name->source() : e.node->source();
     fail_at(where, key_path(key), message);
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,12 +30,36 @@ Document parse_file(const std::string& path);
 /// Parses `text` as if it were the file `path`.
 Document parse_text(std::string text, std::string path);
 
+/// What overrides changed in a document, so that it can be put back as it was: a sweep
+/// applies each design point's overrides to a working copy of the base document and undoes
+/// them after loading the point, instead of copying the whole document for every point.
+class OverrideLog {
+ public:
+  /// Puts the document back as it was before the logged overrides (last change first) and
+  /// empties the log. Returns false, changing nothing, when an override replaced a table or
+  /// an array (an earlier change may lie inside it): the document must then be discarded.
+  bool undo();
+
+  /// Called by the override functions below, before they insert `key` into `table`.
+  void before_insert(toml::table& table, std::string_view key);
+
+ private:
+  struct Change {
+    toml::table* table;
+    std::string key;
+    std::unique_ptr<toml::table> old;  ///< the value replaced, as "v"; null if the key was new
+  };
+  std::vector<Change> changes_;
+  bool restorable_ = true;
+};
+
 /// Applies one "dotted.key.path=value" override (the value is TOML, or a bare string).
 /// Tables along the path must exist ("programs[2]" names the third [[programs]] table);
 /// the last key may be new (validation comes later).
 /// The new value remembers that it came from "--set ASSIGNMENT", so that an error about
-/// it names the override rather than a place in the file.
-void apply_override(Document& doc, std::string_view assignment);
+/// it names the override rather than a place in the file. With a `log`, the change is
+/// logged for OverrideLog::undo.
+void apply_override(Document& doc, std::string_view assignment, OverrideLog* log = nullptr);
 
 /// Creates the empty tables along an override's path that `creatable(path, depth)` allows
 /// (path[0..depth] names the table), so that a key of a fixed table can be overridden
@@ -42,7 +67,8 @@ void apply_override(Document& doc, std::string_view assignment);
 /// apply_override does. Tables that are not creatable (named entries) stay an error.
 void apply_override_creating(Document& doc, std::string_view assignment,
                              bool (*creatable)(const std::vector<std::string>& path,
-                                               std::size_t depth));
+                                               std::size_t depth),
+                             OverrideLog* log = nullptr);
 
 /// Splits a dotted key path ("states.\"United States\".defense") into its segments.
 std::vector<std::string> split_key_path(std::string_view path);
@@ -137,11 +163,22 @@ class Reader {
   const Document* doc_;
   const toml::table* table_;
   std::string path_;
-  void mark(std::string_view key);
-  // Every key looked up, present or not, in the order first asked. A table has tens of
-  // keys: a flat vector searched linearly costs a fraction of a tree's allocations, and a
-  // sweep loads a scenario for every design point.
-  std::vector<std::string> asked_;
+  // The table's entries in its (key) order, each marked when looked up. A sweep loads a
+  // scenario for every design point and this is the loader's innermost loop: a linear scan
+  // that compares lengths first costs less, for the tens of keys of a table, than the map's
+  // string comparisons, and finish() checks marks rather than searching names.
+  struct Entry {
+    std::string_view key;
+    const toml::key* name;
+    const toml::node* node;
+    bool read;
+  };
+  std::vector<Entry> entries_;
+  // The keys looked up that the table lacks, each followed by a NUL: only an unknown key's
+  // suggestion needs them, and one buffer costs fewer allocations than a string each.
+  std::string absent_;
+  // The index of `key` in entries_, or entries_.size().
+  std::size_t find(std::string_view key) const;
 };
 
 /// Shortest text that reads back as exactly `v`, as a TOML float ("0.9", "1.0", "inf").

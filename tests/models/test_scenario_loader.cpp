@@ -1077,6 +1077,51 @@ TEST_CASE("a scenario parsed once loads every variant as a fresh parse would", "
   }
 }
 
+TEST_CASE("a scenario parsed once is left as it was by every load of a variant", "[scenario]") {
+  // Loads apply their overrides to working copies of the parsed document and undo them:
+  // a load after any other, good or bad, sees the base scenario and its own overrides.
+  const char* dir = std::getenv("CYBERDETER_SCENARIOS");
+  REQUIRE(dir != nullptr);
+  const std::string path = std::string(dir) + "/minimal.toml";
+  std::ifstream in(path);
+  std::stringstream file;
+  file << in.rdbuf();
+  const std::string text = file.str();
+  const ScenarioSource source(text, path);
+  const std::string base = resolved_toml(load_scenario_text(text, path));
+  const auto bad = [&source](const std::vector<std::string>& overrides) {
+    try {
+      (void)source.load(overrides);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::vector<std::vector<std::string>> variants{
+      {"states.Homeland.defense=0.1", "run.seed=3", "run.seed=4"},
+      {"states.Homeland.alignment.Rivalia=0.5"},  // creates a table
+      {"attackers.Crew.scarce.enabled=true", "attackers.Crew.gain=2"},
+      {"policy_changes=[]"},  // replaces a whole array: the working copy is dropped
+      {"attackers.RivalAPT.operation_cost=0.5", "calibration.join_base=0.5"},
+  };
+  for (const auto& overrides : variants) {
+    CHECK(resolved_toml(source.load(overrides)) ==
+          resolved_toml(load_scenario_text(text, path, overrides)));
+    CHECK(resolved_toml(source.load()) == base);
+  }
+  const std::string error = bad({"run.seed=2", "states.Homeland.defense=2"});
+  CHECK_THAT(error, Catch::Contains("--set states.Homeland.defense=2") &&
+                        Catch::Contains("expected a number in [0, 1)"));
+  CHECK(bad({"run.seed=2", "states.Homeland.defense=2"}) == error);  // the same, again
+  CHECK(bad({"states.Homeland.defence=0.2"}) == bad({"states.Homeland.defence=0.2"}));
+  CHECK_THAT(bad({"states.Homeland.defence=0.2"}), Catch::Contains("did you mean 'defense'"));
+  CHECK(resolved_toml(source.load()) == base);
+  // A point's scenario for a sweep: the same, without the text.
+  const Scenario point = source.load_point({"run.seed=3"});
+  CHECK(point.text.empty());
+  CHECK(resolved_toml(point) == resolved_toml(load_scenario_text(text, path, {"run.seed=3"})));
+}
+
 TEST_CASE("bad scheduled events and program keys name the line and the key",
           "[scenario][errors][scheduled]") {
   struct Case {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cyberdeter/models/deterrence/scenario_loader.hpp"
+#include "cyberdeter/models/deterrence/sweep_run.hpp"
 #include "cyberdeter/models/scenario_error.hpp"
 #include "cyberdeter/models/sweep.hpp"
 #include "cyberdeter/sim/random.hpp"
@@ -78,6 +79,51 @@ steps = 3
         std::vector<std::string>{"states.Home.doctrine.sanction.enabled=true",
                                  "attackers.Group.capability=0.8"});
   CHECK(points[5].values == std::vector<double>{1.0, 0.8});
+}
+
+TEST_CASE("the up-front check keeps the points' scenarios for the run, within its budget",
+          "[sweep][check]") {
+  using namespace cyberdeter::models::deterrence;
+  const std::string sweep_text = R"(base = "base.toml"
+[run]
+replications = 2
+[design]
+kind = "grid"
+[[parameters]]
+path = "attackers.Group.capability"
+range = [0.2, 0.7]
+steps = 6
+)";
+  const auto fresh = [](const SweepPlan& plan, std::uint64_t k) {
+    return resolved_toml(load_scenario_text(base_scenario, "base.toml", plan.points[k].overrides));
+  };
+  for (const unsigned threads : {1u, 2u}) {
+    SweepPlan plan = plan_sweep_text(sweep_text, "sweep.toml", base_scenario);
+    REQUIRE(plan.points.size() == 6);
+    const auto all = cyberdeter::sim::TaskSet::all(plan.tasks());
+    // A budget of three base scenarios (the estimate leaves the text out) keeps the lowest
+    // three points; the others are loaded again when they run.
+    plan.checked_budget = 3 * footprint(plan.base);
+    validate_points(plan, all, threads);
+    CHECK(plan.checked->size() == 3);
+    for (std::uint64_t k = 0; k < 6; ++k) {
+      const Scenario sc = plan.scenario(k);  // taken out if kept, else loaded
+      CHECK(sc.text.empty());
+      CHECK(resolved_toml(sc) == fresh(plan, k));
+      CHECK(plan.checked->size() == (k < 3 ? 2 - k : 0));
+    }
+    CHECK_FALSE(plan.checked->take(0));  // the first run of a point took it
+    plan.checked_budget = 0;
+    validate_points(plan, all, threads);
+    CHECK(plan.checked->size() == 0);
+    plan.checked_budget = std::size_t{1} << 30;
+    cyberdeter::sim::TaskSet part;
+    part.insert({4, 12});  // points 2-5
+    validate_points(plan, part, threads);
+    CHECK(plan.checked->size() == 4);
+    CHECK_FALSE(plan.checked->take(1));
+    REQUIRE(plan.checked->take(5));
+  }
 }
 
 TEST_CASE("continuous designs map unit points into the ranges", "[sweep]") {

@@ -1,3 +1,5 @@
+#include <sstream>
+
 #include <catch2/catch.hpp>
 
 #include "toml_reader.hpp"
@@ -129,6 +131,73 @@ TEST_CASE("overrides replace values by dotted path, quoted names allowed", "[tom
   CHECK_THROWS_WITH(apply_override(doc, "nosuch.table.key=1"),
                     Catch::Contains("'nosuch' is not a table"));
   CHECK_THROWS_WITH(apply_override(doc, "novalue"), Catch::Contains("expected KEY.PATH=VALUE"));
+}
+
+TEST_CASE("an override log puts the document back as it was", "[toml][override]") {
+  Document doc =
+      parse_text("[run]\nseed = 1\n[states.A]\ndefense = 0.5\nresolve = 0.2\n", "t.toml");
+  const auto text_of = [](const Document& d) {
+    std::ostringstream os;
+    os << d.root;
+    return os.str();
+  };
+  const std::string before = text_of(doc);
+  const std::vector<std::string> keys_before = Reader(doc, doc.root, "").keys();
+  OverrideLog log;
+  apply_override(doc, "states.A.defense=0.75", &log);
+  apply_override(doc, "run.label=baseline", &log);  // a new key
+  apply_override(doc, "run.seed=2", &log);
+  apply_override(doc, "run.seed=3", &log);  // the same key twice
+  apply_override_creating(
+      doc, "calibration.join_base=1.5",
+      [](const std::vector<std::string>& path, std::size_t depth) {
+        return depth == 0 && path[0] == "calibration";
+      },
+      &log);
+  {
+    // The overridden values are seen, the others untouched.
+    Reader r(doc, doc.root, "");
+    auto states = r.named_tables("states");
+    CHECK(states.at(0).second.number("defense", 0.0, Range::probability()) == 0.75);
+    CHECK(states.at(0).second.number("resolve", 0.0, Range::probability()) == 0.2);
+    auto run = r.required_table("run");
+    CHECK(run.integer("seed", 0, 0, 100) == 3);
+    CHECK(run.string("label", "") == "baseline");
+    CHECK(r.required_table("calibration").number("join_base", 0.0, Range::any()) == 1.5);
+  }
+  REQUIRE(log.undo());
+  CHECK(text_of(doc) == before);
+  CHECK_FALSE(doc.root.contains("calibration"));
+  CHECK(Reader(doc, doc.root, "").keys() == keys_before);  // the keys keep their positions
+  CHECK(log.undo());                                       // an empty log: nothing to do
+
+  // A table replaced by an override cannot be put back: the document must be dropped.
+  OverrideLog replaced;
+  apply_override(doc, "states.A.defense=0.1", &replaced);
+  apply_override(doc, "states.A={ defense = 0.3 }", &replaced);
+  CHECK_FALSE(replaced.undo());
+  CHECK(doc.root["states"]["A"]["defense"].value_or(0.0) == 0.3);  // and was left as it was
+}
+
+TEST_CASE("an unknown key is suggested from every key looked up", "[toml]") {
+  // Present keys are remembered by node, absent ones by name: both are suggestions.
+  auto e = error_of("[t]\ndefense = 0.5\ndetection_rat = 1\n", [](Reader& r) {
+    auto t = r.required_table("t");
+    t.number("defense", 0.0, Range::any());
+    t.number("detection_rate", 0.0, Range::any());  // absent
+    t.finish();
+  });
+  REQUIRE(e);
+  CHECK(e->message() == "unknown key (did you mean 'detection_rate'?)");
+  e = error_of("[t]\ndefense = 0.5\ndefence = 1\n", [](Reader& r) {
+    auto t = r.required_table("t");
+    t.number("defense", 0.0, Range::any());
+    t.number("defense", 0.0, Range::any());  // asked twice
+    t.finish();
+  });
+  REQUIRE(e);
+  CHECK(e->message() == "unknown key (did you mean 'defense'?)");
+  CHECK(e->key() == "t.defence");
 }
 
 TEST_CASE("closest_match suggests near misses only", "[toml]") {

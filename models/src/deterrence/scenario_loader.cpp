@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -114,7 +116,7 @@ struct DoctrinePlaces {
 
 class Loader {
  public:
-  explicit Loader(Document& doc) : doc_(doc), root_(doc, doc.root, "") {}
+  explicit Loader(const Document& doc) : doc_(doc), root_(doc, doc.root, "") {}
 
   Scenario load();
 
@@ -146,7 +148,7 @@ class Loader {
   void check_product(const Reader& t, std::string_view key, double product,
                      const std::string& what) const;
 
-  Document& doc_;
+  const Document& doc_;
   Reader root_;
   Scenario sc_;
   std::vector<std::string> state_names_;
@@ -157,7 +159,6 @@ class Loader {
 
 Scenario Loader::load() {
   sc_.path = doc_.path;
-  sc_.text = doc_.text;
   // Unknown top-level keys first: "[attacker.X]" should be named as a typo, not as "no
   // attackers".
   root_.finish({"model", "name", "description", "run", "calibration", "sectors", "states",
@@ -1049,53 +1050,34 @@ void Loader::read_scheduled() {
   }
 }
 
-// Creates the fixed sub-tables along an override's path (e.g. [states.Japan.doctrine.
+// The fixed sub-tables an override may create along its path (e.g. [states.Japan.doctrine.
 // sanction] for "states.Japan.doctrine.sanction.enabled=true"), so that every parameter
 // path of docs/scenario-reference.md can be overridden whether or not the file wrote its
 // table. Named entries (states.NAME...) are never created: a misspelt name stays an error.
-void create_override_tables(Document& doc, std::string_view assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string_view::npos) return;  // apply_override reports it
-  const auto path = detail::split_key_path(assignment.substr(0, eq));
-  const auto creatable = [&](std::size_t depth) {  // may path[0..depth] be created?
-    const std::string& last = path[depth];
-    if (depth == 0) return last == "run" || last == "calibration";
-    if (depth == 2 && path[0] == "states") {
-      return last == "doctrine" || last == "alignment" || last == "dependence";
-    }
-    if (depth == 3 && path[0] == "states" && path[2] == "doctrine") {
-      return last == "attribute" || last == "coordinate" || last == "sanction";
-    }
-    if (depth == 2 && path[0] == "attackers") {
-      return last == "prior" || last == "scarce" || last == "gain_by_target" ||
-             last == "sector_weights";
-    }
-    return false;
-  };
-  const std::string where = "--set " + std::string(assignment);
-  toml::table* table = &doc.root;
-  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-    toml::node* next = table->get(path[i]);
-    if (next == nullptr) {
-      if (!creatable(i)) return;
-      // An empty table whose source is the override, so errors located at it name it.
-      toml::table holder = toml::parse("v = {}", std::string(where));
-      next = &table->insert(path[i], std::move(*holder.get("v"))).first->second;
-    }
-    if (!next->is_table()) return;
-    table = next->as_table();
+bool creatable(const std::vector<std::string>& path, std::size_t depth) {
+  const std::string& last = path[depth];
+  if (depth == 0) return last == "run" || last == "calibration";
+  if (depth == 2 && path[0] == "states") {
+    return last == "doctrine" || last == "alignment" || last == "dependence";
   }
+  if (depth == 3 && path[0] == "states" && path[2] == "doctrine") {
+    return last == "attribute" || last == "coordinate" || last == "sanction";
+  }
+  if (depth == 2 && path[0] == "attackers") {
+    return last == "prior" || last == "scarce" || last == "gain_by_target" ||
+           last == "sector_weights";
+  }
+  return false;
 }
 
-Scenario load_document(Document doc, const std::vector<std::string>& overrides) {
-  const std::string text = doc.text;
-  for (const auto& o : overrides) {
-    create_override_tables(doc, o);
-    detail::apply_override(doc, o);
-  }
+// Applies `overrides` to `doc` (logging them in `log`, if any) and loads it; the scenario's
+// text is `text`, the file as read.
+Scenario load_document(Document& doc, const std::vector<std::string>& overrides,
+                       detail::OverrideLog* log, std::string text) {
+  for (const auto& o : overrides) detail::apply_override_creating(doc, o, creatable, log);
   Loader loader(doc);
   Scenario sc = loader.load();
-  sc.text = text;
+  sc.text = std::move(text);
   return sc;
 }
 
@@ -1130,24 +1112,68 @@ std::string name_list(const Scenario& sc, const std::vector<std::size_t>& states
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  return load_document(detail::parse_file(path), overrides);
+  Document doc = detail::parse_file(path);
+  return load_document(doc, overrides, nullptr, std::move(doc.text));
 }
 
 Scenario load_scenario_text(std::string text, std::string path,
                             const std::vector<std::string>& overrides) {
-  return load_document(detail::parse_text(std::move(text), std::move(path)), overrides);
+  Document doc = detail::parse_text(std::move(text), std::move(path));
+  return load_document(doc, overrides, nullptr, std::move(doc.text));
 }
 
+// The base document, and working copies of it that loads borrow: a load applies its
+// overrides to a copy, loads it and undoes the overrides, so that a copy serves load after
+// load and the whole document is copied once per thread rather than once per load. Copies,
+// not the parsed document itself: toml++ does not copy a node's position, and a point's
+// errors must be the ones a copy gives (as they were when every load copied the document).
 struct ScenarioSource::Parsed {
+  explicit Parsed(Document parsed) : doc(std::move(parsed)) {}
   Document doc;
+  mutable std::mutex mutex;
+  mutable std::vector<std::unique_ptr<Document>> spare;  // copies with no override applied
+
+  std::unique_ptr<Document> borrow() const {
+    {
+      const std::lock_guard lock(mutex);
+      if (!spare.empty()) {
+        auto copy = std::move(spare.back());
+        spare.pop_back();
+        return copy;
+      }
+    }
+    return std::make_unique<Document>(Document{doc.path, "", doc.root});  // text: not read
+  }
+  void give_back(std::unique_ptr<Document> copy) const {
+    const std::lock_guard lock(mutex);
+    spare.push_back(std::move(copy));
+  }
 };
 
 ScenarioSource::ScenarioSource(std::string text, std::string path)
-    : parsed_(std::make_shared<const Parsed>(
-          Parsed{detail::parse_text(std::move(text), std::move(path))})) {}
+    : parsed_(
+          std::make_shared<const Parsed>(detail::parse_text(std::move(text), std::move(path)))) {}
 
 Scenario ScenarioSource::load(const std::vector<std::string>& overrides) const {
-  return load_document(parsed_->doc, overrides);
+  Scenario sc = load_point(overrides);
+  sc.text = parsed_->doc.text;
+  return sc;
+}
+
+Scenario ScenarioSource::load_point(const std::vector<std::string>& overrides) const {
+  std::unique_ptr<Document> copy = parsed_->borrow();
+  detail::OverrideLog log;
+  // Back to the spare copies whether the load succeeds or throws, if the overrides can be
+  // undone (a copy whose table an override replaced is dropped).
+  struct Return {
+    const Parsed& parsed;
+    std::unique_ptr<Document>& copy;
+    detail::OverrideLog& log;
+    ~Return() {
+      if (log.undo()) parsed.give_back(std::move(copy));
+    }
+  } give_back{*parsed_, copy, log};
+  return load_document(*copy, overrides, &log, "");
 }
 
 std::string resolved_toml(const Scenario& sc) {

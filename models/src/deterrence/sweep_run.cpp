@@ -382,8 +382,28 @@ sim::RunId SweepPlan::run_id(std::uint64_t task) const {
   return id;
 }
 
+void CheckedScenarios::put(std::uint64_t point, Scenario scenario) {
+  const std::lock_guard lock(mutex_);
+  scenarios_.insert_or_assign(point, std::move(scenario));
+}
+
+std::optional<Scenario> CheckedScenarios::take(std::uint64_t point) {
+  const std::lock_guard lock(mutex_);
+  const auto it = scenarios_.find(point);
+  if (it == scenarios_.end()) return std::nullopt;
+  std::optional<Scenario> out(std::move(it->second));
+  scenarios_.erase(it);
+  return out;
+}
+
+std::size_t CheckedScenarios::size() const {
+  const std::lock_guard lock(mutex_);
+  return scenarios_.size();
+}
+
 Scenario SweepPlan::scenario(std::uint64_t point) const {
-  return source->load(points.at(point).overrides);
+  if (auto kept = checked->take(point)) return std::move(*kept);
+  return source->load_point(points.at(point).overrides);
 }
 
 namespace {
@@ -609,9 +629,17 @@ std::string worlds_text(const std::string& calibration_output, const std::string
 }
 
 void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks, unsigned threads) {
+  // The points a run needs first are the lowest: keep those that fit in the budget.
+  const std::size_t each = std::max<std::size_t>(
+      footprint(plan.base) - std::min(footprint(plan.base), plan.base.text.capacity() + 1), 1);
+  const std::size_t keep = plan.checked_budget / each;
   check_points(
       tasks, [&plan](std::uint64_t task) { return plan.point_of(task); }, plan.points,
-      plan.sweep.path, threads, [&plan](std::uint64_t k) { (void)plan.scenario(k); });
+      plan.sweep.path, threads,
+      [&plan, keep](std::uint64_t k, std::size_t rank) {
+        Scenario sc = plan.source->load_point(plan.points.at(k).overrides);
+        if (rank < keep) plan.checked->put(k, std::move(sc));
+      });
 }
 
 std::string describe_tasks(const sim::TaskSet& tasks, std::uint64_t replications,

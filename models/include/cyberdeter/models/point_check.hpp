@@ -11,8 +11,9 @@
 
 namespace cyberdeter::models {
 
-/// Calls `load(k)` once for every distinct design point k that `tasks` touch (point_of maps
-/// a task to its point), on up to `threads` threads, so that a combination of values the
+/// Calls `load(k, rank)` once for every distinct design point k that `tasks` touch (point_of
+/// maps a task to its point; rank is k's place among those points, 0 for the lowest), on up
+/// to `threads` threads, so that a combination of values the
 /// model rejects is bad input before anything runs. A ScenarioError of point k becomes one
 /// of `sweep_path` naming the point and its overrides (`points[k]`). If loads throw,
 /// rethrows the exception of the lowest point, so the error is the one a pass in point
@@ -21,6 +22,7 @@ namespace cyberdeter::models {
 void check_points(const sim::TaskSet& tasks,
                   const std::function<std::uint64_t(std::uint64_t)>& point_of,
                   const std::vector<DesignPoint>& points, const std::string& sweep_path,
-                  unsigned threads, const std::function<void(std::uint64_t)>& load);
+                  unsigned threads,
+                  const std::function<void(std::uint64_t point, std::size_t rank)>& load);
 
 }  // namespace cyberdeter::models

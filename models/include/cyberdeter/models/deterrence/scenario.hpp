@@ -298,6 +298,10 @@ struct Scenario {
   std::optional<std::size_t> attacker_index(std::string_view name) const;
 };
 
+/// Roughly the memory `scenario` holds: its own size and what its strings, vectors and
+/// matrices allocate (to bound how many scenarios a sweep keeps in memory).
+std::size_t footprint(const Scenario& scenario);
+
 std::string_view to_string(Rung r) noexcept;
 std::string_view to_string(AttackerKind k) noexcept;
 std::string_view to_string(ProgramKind k) noexcept;

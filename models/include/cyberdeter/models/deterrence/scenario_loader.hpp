@@ -19,12 +19,16 @@ Scenario load_scenario_text(std::string text, std::string path,
 
 /// A scenario file parsed once, from which many variants are loaded (a sweep's points):
 /// load(overrides) equals load_scenario_text(text, path, overrides) without parsing the
-/// text again.
+/// text again, and without copying the parsed document for each load (the overrides are
+/// applied to a working copy and undone after). Safe to call from several threads.
 class ScenarioSource {
  public:
   /// Parses `text`; throws ScenarioError for a syntax error.
   ScenarioSource(std::string text, std::string path);
   Scenario load(const std::vector<std::string>& overrides = {}) const;
+  /// As load, but the scenario's `text` is left empty: a sweep writes the base scenario's
+  /// text once and runs its points without it.
+  Scenario load_point(const std::vector<std::string>& overrides) const;
 
  private:
   struct Parsed;

@@ -12,7 +12,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cyberdeter/models/deterrence/scenario.hpp"
@@ -24,6 +27,22 @@
 #include "cyberdeter/sim/tasks.hpp"
 
 namespace cyberdeter::models::deterrence {
+
+/// Scenarios of design points that the up-front check (validate_points) loaded, kept for
+/// the run so that a point is loaded once. The check keeps as many as a memory budget
+/// allows (SweepPlan::checked_budget), the lowest points first; the first run of a point
+/// takes its scenario out, and other runs load the point again. Safe for several threads.
+class CheckedScenarios {
+ public:
+  void put(std::uint64_t point, Scenario scenario);
+  /// Point `point`'s scenario, removed from here; nullopt if it is not kept.
+  std::optional<Scenario> take(std::uint64_t point);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, Scenario> scenarios_;
+};
 
 /// What every process of a sweep derives from the sweep file, identically.
 struct SweepPlan {
@@ -39,13 +58,21 @@ struct SweepPlan {
   /// file's point p; the design's first parameters are `world` and the world's values.
   std::string worlds_text;
   std::size_t worlds = 0;  ///< number of worlds (0: none)
+  /// The points' scenarios validate_points loaded, for the run; shared by copies of the plan.
+  std::shared_ptr<CheckedScenarios> checked = std::make_shared<CheckedScenarios>();
+  /// Memory (footprint() of the base scenario, without its text, per point) that
+  /// validate_points may fill with the points' scenarios: a design of millions of points
+  /// keeps the lowest points that fit, and the others are loaded again when they run.
+  std::size_t checked_budget = std::size_t{64} << 20;
 
   std::uint64_t tasks() const { return points.size() * sweep.replications; }
   std::uint64_t point_of(std::uint64_t task) const { return task / sweep.replications; }
   std::uint64_t replication_of(std::uint64_t task) const { return task % sweep.replications; }
   /// The run identity of a task: common random numbers unless the sweep says otherwise.
   sim::RunId run_id(std::uint64_t task) const;
-  /// The scenario of design point `point`, loaded from the base text and its overrides.
+  /// The scenario of design point `point` (without the base's text): the one
+  /// validate_points kept, taken out of `checked`, or loaded from the base text and the
+  /// point's overrides.
   Scenario scenario(std::uint64_t point) const;
 };
 
@@ -63,9 +90,10 @@ std::string worlds_text(const std::string& calibration_output, const std::string
                         const std::string& sweep_path, std::size_t max_worlds = 0);
 
 /// Loads the scenario of every point that `tasks` touch, so that a combination of values
-/// the model rejects is bad input before anything runs, on up to `threads` threads. Throws
-/// ScenarioError naming the point and its values (the lowest such point, for any number of
-/// threads).
+/// the model rejects is bad input before anything runs, on up to `threads` threads, and
+/// keeps the lowest that fit in plan.checked_budget for the run (SweepPlan::scenario).
+/// Throws ScenarioError naming the point and its values (the lowest such point, for any
+/// number of threads).
 void validate_points(const SweepPlan& plan, const sim::TaskSet& tasks, unsigned threads = 1);
 
 /// The plan of a sweep from the texts its output stores (/sweep/text, /scenario/text),
