@@ -397,6 +397,10 @@ def test_tmux_random_keys_never_crash_or_hang_the_line_editor(binary, source_dir
             # Never Enter, Ctrl-C, Ctrl-D or Ctrl-Z: the line is edited, not sent.
             data = bytes(b for b in data if b not in (3, 4, 10, 13, 26, 28))
             tmux("send-keys", "-t", "wg", "-H", *[f"{b:02x}" for b in data])
+        # The random bytes may end inside an escape sequence, which would swallow the next
+        # key, as a terminal's Alt does; the editor drops an unfinished one after 50 ms
+        # without input, so wait longer than that, as a person's next key would.
+        time.sleep(0.3)
         tmux.keys("C-e", "C-u")  # the whole line away
         tmux.type("quit")
         screen = tmux.wait_for(lambda s: "EXIT=" in s, "the end")
