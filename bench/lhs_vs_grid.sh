@@ -25,7 +25,8 @@ printf 'name = "lhs"\nbase = "%s"\n[run]\nreplications = 1\nseed = 1\n[design]\n
 # The grid: 5 x 4 points, points / 20 replications each (the same number of runs).
 printf 'name = "grid"\nbase = "%s"\n[run]\nreplications = %d\nseed = 1\n[design]\nkind = "grid"\n%s\n' \
   "$base" $((points / 20)) "$(printf '%s\n' "$params" | sed -e 's/^range = \[0.5, 2.0\]$/&\nsteps = 5/' -e 's/^range = \[0.1, 0.4\]$/&\nsteps = 4/')" > "$out/grid.toml"
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=bench/median.sh
+source bench/median.sh  # the scripts run from the repository root (cd above)
 for ((r = 0; r < rounds; r++)); do
   for d in grid lhs; do
     rm -rf "$out/$d.h5"

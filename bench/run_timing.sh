@@ -8,8 +8,8 @@ scenario=scenarios/japan_2015_2021.toml
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# The median of the numbers on standard input, one a line.
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=bench/median.sh
+source bench/median.sh
 
 # "wall cpu" (seconds; cpu = user + system) of one `run` with the given extra arguments.
 measure() {

@@ -24,7 +24,8 @@ sweep() {  # sweep REPLICATIONS FILE
       -e "s|^replications = .*|replications = $1|" \
       scenarios/sweeps/japan_sanction_doctrine.toml > "$2"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=bench/median.sh
+source bench/median.sh  # the scripts run from the repository root (cd above)
 wall() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
 
 sweep 1000 "$out/s.toml"   # 20 points x 1,000 = 20,000 runs: about 8 s on two cores

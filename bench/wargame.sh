@@ -17,7 +17,8 @@ scenario=scenarios/japan_2015_2021.toml
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# shellcheck source=bench/median.sh
+source bench/median.sh  # the scripts run from the repository root (cd above)
 seconds() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null </dev/null | tail -1; }
 
 # A whole session, every answer the doctrine's (Enter), as the file to replay.
