@@ -1170,7 +1170,11 @@ Scenario ScenarioSource::load_point(const std::vector<std::string>& overrides) c
     std::unique_ptr<Document>& copy;
     detail::OverrideLog& log;
     ~Return() {
-      if (log.undo()) parsed.give_back(std::move(copy));
+      try {
+        if (log.undo()) parsed.give_back(std::move(copy));
+      } catch (...) {
+        // Out of memory while undoing: the copy is half restored, so it is dropped.
+      }
     }
   } give_back{*parsed_, copy, log};
   return load_document(*copy, overrides, &log, "");
