@@ -237,19 +237,10 @@ struct CalendarAdapter {
   }
 };
 
-struct EngineQueueAdapter {
-  EventQueue<ModelEvent> queue;
-  void reserve(std::size_t n) { queue.reserve(n); }
-  void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, default_priority, e); }
-  Item pop() {
-    auto top = queue.pop();
-    return {top.time, top.sequence, top.event};
-  }
-};
-
-/// The engine's queue until 2026-12-07, a heap at every size (bench/key_heap_queue.hpp).
-struct KeyHeapAdapter {
-  cyberdeter::bench::KeyHeapEventQueue<ModelEvent> queue;
+/// A queue with the engine's interface (push with a priority, pop an Entry).
+template <class Queue>
+struct EngineLikeAdapter {
+  Queue queue;
   void reserve(std::size_t n) { queue.reserve(n); }
   void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, default_priority, e); }
   Item pop() {
@@ -259,15 +250,14 @@ struct KeyHeapAdapter {
 };
 
 /// The engine's queue held as a radix heap at every size (to place its switch point).
-struct RadixOnlyAdapter {
-  EventQueue<ModelEvent> queue{cyberdeter::sim::QueueLayout{0, 0}};
-  void reserve(std::size_t n) { queue.reserve(n); }
-  void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, default_priority, e); }
-  Item pop() {
-    auto top = queue.pop();
-    return {top.time, top.sequence, top.event};
-  }
+struct RadixOnlyQueue : EventQueue<ModelEvent> {
+  RadixOnlyQueue() : EventQueue<ModelEvent>(cyberdeter::sim::QueueLayout{0, 0}) {}
 };
+
+using EngineQueueAdapter = EngineLikeAdapter<EventQueue<ModelEvent>>;
+/// The engine's queue until 2026-12-07, a heap at every size (bench/key_heap_queue.hpp).
+using KeyHeapAdapter = EngineLikeAdapter<cyberdeter::bench::KeyHeapEventQueue<ModelEvent>>;
+using RadixOnlyAdapter = EngineLikeAdapter<RadixOnlyQueue>;
 
 using Delay = Tick (*)(RandomStream&);
 
