@@ -473,44 +473,47 @@ class EventQueue {
     }
   }
 
-  // Moves every key of the radix heap, in no particular order, to the end of `keys`.
-  void take_radix_keys(std::vector<detail::QueueKey>& keys) {
-    keys.insert(keys.end(), now_.begin() + static_cast<std::ptrdiff_t>(now_head_), now_.end());
-    for (std::uint32_t level = 0; level < levels; ++level) {
-      for (std::size_t w = 0; w < words; ++w) {
-        for (std::uint64_t bits = bitmap_[level * words + w]; bits != 0; bits &= bits - 1) {
-          auto& bucket =
-              buckets_[level * radix + 64 * w + static_cast<std::size_t>(__builtin_ctzll(bits))];
-          keys.insert(keys.end(), bucket.begin(), bucket.end());
-          bucket.clear();
-        }
-      }
-    }
-    clear_radix();
-  }
-
-  void clear_radix() {
+  // Calls f(bucket) for each bucket that holds keys, then empties them all.
+  template <class F>
+  void empty_buckets(F&& f) {
     if (bitmap_.empty()) return;  // never a radix heap
     for (std::uint32_t level = 0; level < levels; ++level) {
       for (std::size_t w = 0; w < words; ++w) {
         for (std::uint64_t& bits = bitmap_[level * words + w]; bits != 0; bits &= bits - 1) {
-          buckets_[level * radix + 64 * w + static_cast<std::size_t>(__builtin_ctzll(bits))]
-              .clear();
+          auto& bucket =
+              buckets_[level * radix + 64 * w + static_cast<std::size_t>(__builtin_ctzll(bits))];
+          f(bucket);
+          bucket.clear();
         }
       }
     }
+    levels_ = 0;
+  }
+
+  // Empties the radix heap.
+  void clear_radix() {
+    empty_buckets([](const std::vector<detail::QueueKey>&) {});
     now_.clear();
     now_head_ = 0;
-    levels_ = 0;
     radix_keys_ = 0;
+  }
+
+  // Empties the radix heap and returns its keys, in no particular order.
+  std::vector<detail::QueueKey> take_radix_keys() {
+    std::vector<detail::QueueKey> keys;
+    keys.reserve(radix_keys_);
+    keys.insert(keys.end(), now_.begin() + static_cast<std::ptrdiff_t>(now_head_), now_.end());
+    empty_buckets([&keys](const std::vector<detail::QueueKey>& bucket) {
+      keys.insert(keys.end(), bucket.begin(), bucket.end());
+    });
+    clear_radix();
+    return keys;
   }
 
   // Refiles every key relative to `time`, which is before last_: a key earlier than
   // last_ arrives (after top_time() looked past a stop and the clock stayed behind).
   void rebase(Tick time) {
-    std::vector<detail::QueueKey> keys;
-    keys.reserve(radix_keys_);
-    take_radix_keys(keys);
+    const std::vector<detail::QueueKey> keys = take_radix_keys();
     last_ = time;
     for (const detail::QueueKey k : keys) insert(k);
     radix_keys_ = keys.size();
@@ -537,9 +540,7 @@ class EventQueue {
   // The radix heap has shrunk below heap_below keys: they move back to the heap. Keys in
   // ascending order are a valid heap.
   [[gnu::noinline]] void to_heap() {
-    std::vector<detail::QueueKey> keys;
-    keys.reserve(radix_keys_);
-    take_radix_keys(keys);
+    std::vector<detail::QueueKey> keys = take_radix_keys();
     std::sort(keys.begin(), keys.end());
     if (heap_.size() < offset + keys.size() + padding) {
       heap_.resize(offset + keys.size() + padding, empty_key);
