@@ -193,32 +193,12 @@ void OverrideLog::before_insert(toml::table& table, std::string_view key) {
   changes_.push_back(std::move(change));
 }
 
-void apply_override_creating(Document& doc, std::string_view assignment,
-                             bool (*creatable)(const std::vector<std::string>& path,
-                                               std::size_t depth),
-                             OverrideLog* log) {
-  const auto eq = assignment.find('=');
-  if (eq != std::string_view::npos) {
-    const auto path = split_key_path(assignment.substr(0, eq));
-    const std::string where = "--set " + std::string(assignment);
-    toml::table* table = &doc.root;
-    for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-      toml::node* next = table->get(path[i]);
-      if (next == nullptr) {
-        if (!creatable(path, i)) break;
-        // An empty table whose source is the override, so errors located at it name it.
-        toml::table holder = toml::parse("v = {}", std::string(where));
-        if (log != nullptr) log->before_insert(*table, path[i]);
-        next = &table->insert(path[i], std::move(*holder.get("v"))).first->second;
-      }
-      if (!next->is_table()) break;
-      table = next->as_table();
-    }
-  }
-  apply_override(doc, assignment, log);
-}
+namespace {
 
-void apply_override(Document& doc, std::string_view assignment, OverrideLog* log) {
+// apply_override, creating the tables along the path that `creatable` allows (if given).
+void apply(Document& doc, std::string_view assignment,
+           bool (*creatable)(const std::vector<std::string>& path, std::size_t depth),
+           OverrideLog* log) {
   const std::string where = "--set " + std::string(assignment);
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
@@ -232,6 +212,12 @@ void apply_override(Document& doc, std::string_view assignment, OverrideLog* log
   std::string walked;
   for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
     toml::node* next = table->get(segments[i]);
+    if (next == nullptr && creatable != nullptr && creatable(segments, i)) {
+      // An empty table whose source is the override, so errors located at it name it.
+      toml::table holder = toml::parse("v = {}", where);
+      if (log != nullptr) log->before_insert(*table, segments[i]);
+      next = &table->insert(segments[i], std::move(*holder.get("v"))).first->second;
+    }
     const auto indexed = next == nullptr ? split_index(segments[i]) : std::nullopt;
     walked += (walked.empty() ? "" : ".") + (indexed ? segments[i] : toml_key(segments[i]));
     // "programs[2]" names the third table of the array of tables [[programs]].
@@ -270,6 +256,19 @@ void apply_override(Document& doc, std::string_view assignment, OverrideLog* log
   }
   if (log != nullptr) log->before_insert(*table, segments.back());
   table->insert_or_assign(segments.back(), std::move(*holder->get("v")));
+}
+
+}  // namespace
+
+void apply_override(Document& doc, std::string_view assignment, OverrideLog* log) {
+  apply(doc, assignment, nullptr, log);
+}
+
+void apply_override_creating(Document& doc, std::string_view assignment,
+                             bool (*creatable)(const std::vector<std::string>& path,
+                                               std::size_t depth),
+                             OverrideLog* log) {
+  apply(doc, assignment, creatable, log);
 }
 
 bool Range::contains(double v) const {
