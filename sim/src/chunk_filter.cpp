@@ -4,6 +4,10 @@
 #include <libdeflate.h>
 #include <pthread.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -14,33 +18,82 @@
 
 namespace cyberdeter::sim::h5::detail {
 
+namespace {
+
+// HDF5's Fletcher32 folds its two 32-bit sums every 360 words ((x & 0xffff) + (x >> 16)),
+// which keeps each sum congruent modulo 65535 to the exact sum, never makes a positive sum
+// 0, and (as the bound of 360 guarantees) never overflows. After the last fold each sum is
+// therefore the one value in [1, 65535] congruent to the exact sum, or 0 if that is 0. So
+// the checksum follows from the exact sums S1 = sum of the words and S2 = sum of their
+// running sums, which can be added up in any order: here eight words at a time.
+std::uint32_t fletcher_fold(std::uint64_t sum) noexcept {
+  return sum == 0 ? 0 : static_cast<std::uint32_t>((sum - 1) % 65535 + 1);
+}
+
+}  // namespace
+
 std::uint32_t fletcher32(const std::byte* data, std::size_t size) noexcept {
-  // H5_checksum_fletcher32: big-endian 16-bit words, sums started at 0 (not 0xffff),
-  // folded every 360 words, a trailing odd byte as the high byte of a last word.
+  // H5_checksum_fletcher32: big-endian 16-bit words; a trailing odd byte is the high byte
+  // of a last word. s1 and s2 are the exact sums reduced modulo 65535, `any` whether a
+  // word was not 0 (then neither sum is 0).
   const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  std::uint64_t s1 = 0;
+  std::uint64_t s2 = 0;
+  std::uint64_t any = 0;
   std::size_t words = size / 2;
-  std::uint32_t sum1 = 0;
-  std::uint32_t sum2 = 0;
-  while (words > 0) {
-    std::size_t block = std::min<std::size_t>(words, 360);
-    words -= block;
-    do {
-      sum1 += (static_cast<std::uint32_t>(bytes[0]) << 8) | bytes[1];
-      bytes += 2;
-      sum2 += sum1;
-    } while (--block > 0);
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+#if defined(__SSE2__)
+  // Groups of 8 words in 8 lanes: for a block of n groups a lane sums its words (a) and
+  // its running sums (c), so that the sum of (n - j) w_j over the block's words j is
+  // 8 sum(c) - sum(lane * a). With 256 groups every lane stays below 2^32.
+  constexpr std::size_t block_groups = 256;
+  const __m128i zero = _mm_setzero_si128();
+  while (words >= 8) {
+    const std::size_t groups = std::min(words / 8, block_groups);
+    __m128i a_lo = zero, a_hi = zero, c_lo = zero, c_hi = zero, seen = zero;
+    for (std::size_t g = 0; g < groups; ++g, bytes += 16) {
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+      const __m128i w = _mm_or_si128(_mm_slli_epi16(raw, 8), _mm_srli_epi16(raw, 8));
+      seen = _mm_or_si128(seen, raw);
+      a_lo = _mm_add_epi32(a_lo, _mm_unpacklo_epi16(w, zero));
+      a_hi = _mm_add_epi32(a_hi, _mm_unpackhi_epi16(w, zero));
+      c_lo = _mm_add_epi32(c_lo, a_lo);
+      c_hi = _mm_add_epi32(c_hi, a_hi);
+    }
+    alignas(16) std::array<std::uint32_t, 8> a{};
+    alignas(16) std::array<std::uint32_t, 8> c{};
+    alignas(16) std::array<std::uint32_t, 4> seen_words{};
+    _mm_store_si128(reinterpret_cast<__m128i*>(a.data()), a_lo);
+    _mm_store_si128(reinterpret_cast<__m128i*>(a.data() + 4), a_hi);
+    _mm_store_si128(reinterpret_cast<__m128i*>(c.data()), c_lo);
+    _mm_store_si128(reinterpret_cast<__m128i*>(c.data() + 4), c_hi);
+    _mm_store_si128(reinterpret_cast<__m128i*>(seen_words.data()), seen);
+    std::uint64_t sum_a = 0, sum_c = 0, lane_a = 0;
+    for (std::size_t lane = 0; lane < 8; ++lane) {
+      sum_a += a[lane];
+      sum_c += c[lane];
+      lane_a += lane * a[lane];
+    }
+    for (const std::uint32_t x : seen_words) any |= x;
+    const std::uint64_t n = 8 * groups;  // words of the block
+    s2 = (s2 + n * s1 + 8 * sum_c - lane_a) % 65535;
+    s1 = (s1 + sum_a) % 65535;
+    words -= n;
+  }
+#endif
+  for (; words > 0; --words, bytes += 2) {
+    const std::uint32_t w = (static_cast<std::uint32_t>(bytes[0]) << 8) | bytes[1];
+    any |= w;
+    s1 += w;
+    s2 += s1;
   }
   if (size % 2 != 0) {
-    sum1 += static_cast<std::uint32_t>(bytes[0]) << 8;
-    sum2 += sum1;
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+    const std::uint32_t w = static_cast<std::uint32_t>(bytes[0]) << 8;
+    any |= w;
+    s1 += w;
+    s2 += s1;
   }
-  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  return (sum2 << 16) | sum1;
+  if (any == 0) return 0;
+  return (fletcher_fold(s2 == 0 ? 65535 : s2) << 16) | fletcher_fold(s1 == 0 ? 65535 : s1);
 }
 
 namespace {
@@ -48,8 +101,8 @@ namespace {
 // The rows of a chunk in the file's packed layout: the fields of each row one after the
 // other, with no padding (what HDF5's compound conversion writes when every member type
 // is the same in memory and in the file, as the writer checked).
-std::vector<std::byte> pack(const ChunkFormat& format, const std::vector<std::byte>& rows) {
-  std::vector<std::byte> packed;
+Bytes pack(const ChunkFormat& format, const std::vector<std::byte>& rows) {
+  Bytes packed;
   packed.reserve(format.chunk_rows * format.stored_row + 4);  // room for the checksum
   packed.resize(format.chunk_rows * format.stored_row);
   std::byte* out = packed.data();
@@ -63,6 +116,64 @@ std::vector<std::byte> pack(const ChunkFormat& format, const std::vector<std::by
   return packed;
 }
 
+#if defined(__SSE2__)
+// 16 rows of an 8-byte column into the 8 byte streams of a shuffled chunk: byte k of row
+// r goes to to[k * stride + r]. A transpose by interleaving ever wider units of pairs of
+// registers: bytes, then 16-, 32- and 64-bit units.
+void shuffle_16_rows_of_8(const std::byte* column, std::size_t row_size, std::byte* to,
+                          std::size_t stride) {
+  __m128i r[16];  // C arrays: std::array<__m128i> would drop the type's alignment
+  for (std::size_t k = 0; k < 16; ++k) {
+    r[k] = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(column + k * row_size));
+  }
+  __m128i t[8];  // t[j]: rows 2j and 2j + 1, byte by byte
+  for (std::size_t j = 0; j < 8; ++j) t[j] = _mm_unpacklo_epi8(r[2 * j], r[2 * j + 1]);
+  __m128i u[8];  // u[2j]: bytes 0-3 of rows 4j..4j+3; u[2j+1]: bytes 4-7
+  for (std::size_t j = 0; j < 4; ++j) {
+    u[2 * j] = _mm_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
+    u[2 * j + 1] = _mm_unpackhi_epi16(t[2 * j], t[2 * j + 1]);
+  }
+  __m128i v[8];  // v[4h + m]: bytes 2m and 2m + 1 of rows 8h..8h+7
+  for (std::size_t h = 0; h < 2; ++h) {
+    for (std::size_t half = 0; half < 2; ++half) {
+      const __m128i a = u[4 * h + half];
+      const __m128i b = u[4 * h + 2 + half];
+      v[4 * h + 2 * half] = _mm_unpacklo_epi32(a, b);
+      v[4 * h + 2 * half + 1] = _mm_unpackhi_epi32(a, b);
+    }
+  }
+  for (std::size_t m = 0; m < 4; ++m) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + 2 * m * stride),
+                     _mm_unpacklo_epi64(v[m], v[4 + m]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + (2 * m + 1) * stride),
+                     _mm_unpackhi_epi64(v[m], v[4 + m]));
+  }
+}
+
+// The same for 16 rows of a 4-byte column (4 byte streams).
+void shuffle_16_rows_of_4(const std::byte* column, std::size_t row_size, std::byte* to,
+                          std::size_t stride) {
+  __m128i r[16];
+  for (std::size_t k = 0; k < 16; ++k) {
+    std::int32_t x = 0;
+    std::memcpy(&x, column + k * row_size, 4);
+    r[k] = _mm_cvtsi32_si128(x);
+  }
+  __m128i t[8];  // t[j]: rows 2j and 2j + 1, byte by byte
+  for (std::size_t j = 0; j < 8; ++j) t[j] = _mm_unpacklo_epi8(r[2 * j], r[2 * j + 1]);
+  __m128i u[4];  // u[j]: bytes 0-3 of rows 4j..4j+3
+  for (std::size_t j = 0; j < 4; ++j) u[j] = _mm_unpacklo_epi16(t[2 * j], t[2 * j + 1]);
+  // Bytes 0 and 1, and 2 and 3, of rows 0-7 and of rows 8-15.
+  const __m128i low01 = _mm_unpacklo_epi32(u[0], u[1]);
+  const __m128i low23 = _mm_unpackhi_epi32(u[0], u[1]);
+  const __m128i high01 = _mm_unpacklo_epi32(u[2], u[3]);
+  const __m128i high23 = _mm_unpackhi_epi32(u[2], u[3]);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to), _mm_unpacklo_epi64(low01, high01));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to + stride), _mm_unpackhi_epi64(low01, high01));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to + 2 * stride), _mm_unpacklo_epi64(low23, high23));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to + 3 * stride), _mm_unpackhi_epi64(low23, high23));
+}
+#else
 // An 8 × 8 byte transpose: afterwards byte r of x[k] is what byte k of x[r] was (bytes
 // numbered from the least significant), by swapping ever larger sub-blocks.
 void transpose_bytes(std::array<std::uint64_t, 8>& x) {
@@ -77,21 +188,23 @@ void transpose_bytes(std::array<std::uint64_t, 8>& x) {
     }
   }
 }
+#endif
 
 // The packed rows of a chunk after H5Z_filter_shuffle: byte j of element (packed row) i
 // goes to j * elements + i. Shuffle leaves one-byte elements and a single element alone; a
 // chunk holds whole elements, so there is no tail. Done a block of rows at a time: going
 // down a whole chunk (hundreds of kB) for each byte of a row missed the cache on every
 // read, and took as long as deflating the chunk with libdeflate. 8-byte columns (doubles,
-// 64-bit integers: most of an incident row) go 8 rows at a time through a transpose in
-// registers (the host is little-endian, as chunk_format checked); the rest byte by byte.
-std::vector<std::byte> pack_shuffled(const ChunkFormat& format,
-                                     const std::vector<std::byte>& rows) {
+// 64-bit integers: most of an incident row) and 4-byte ones go 16 rows at a time through
+// a transpose in SSE2 registers (without SSE2, 8-byte columns go 8 rows at a time through
+// one in general registers; the host is little-endian, as chunk_format checked); the rest
+// byte by byte.
+Bytes pack_shuffled(const ChunkFormat& format, const std::vector<std::byte>& rows) {
   const std::size_t elements = format.chunk_rows;
   if (format.stored_row <= 1 || elements <= 1) return pack(format, rows);
   constexpr std::size_t block = 64;  // rows: a few kB read, a cache line to each of the streams
   const std::size_t row_size = format.row_size;
-  std::vector<std::byte> out(elements * format.stored_row);
+  Bytes out(elements * format.stored_row);
   for (std::size_t first = 0; first < elements; first += block) {
     const std::size_t count = std::min(block, elements - first);
     const std::byte* rows_of_block = rows.data() + first * row_size;
@@ -99,6 +212,17 @@ std::vector<std::byte> pack_shuffled(const ChunkFormat& format,
     for (const ChunkFormat::Field& field : format.fields) {
       const std::byte* column = rows_of_block + field.offset;
       std::size_t i = 0;  // rows of the block done
+#if defined(__SSE2__)
+      if (field.size == 8) {
+        for (; i + 16 <= count; i += 16) {
+          shuffle_16_rows_of_8(column + i * row_size, row_size, to + i, elements);
+        }
+      } else if (field.size == 4) {
+        for (; i + 16 <= count; i += 16) {
+          shuffle_16_rows_of_4(column + i * row_size, row_size, to + i, elements);
+        }
+      }
+#else
       if (field.size == 8) {
         for (; i + 8 <= count; i += 8) {
           std::array<std::uint64_t, 8> x{};
@@ -107,6 +231,7 @@ std::vector<std::byte> pack_shuffled(const ChunkFormat& format,
           for (std::size_t k = 0; k < 8; ++k) std::memcpy(to + k * elements + i, &x[k], 8);
         }
       }
+#endif
       for (std::size_t k = 0; k < field.size; ++k) {
         const std::byte* from = column + i * row_size + k;
         for (std::size_t j = i; j < count; ++j, from += row_size) to[k * elements + j] = *from;
@@ -175,7 +300,7 @@ constexpr std::uint32_t deflate_skipped = 1u << 1;
 
 void run_filters(ChunkJob& job) {
   const ChunkFormat& format = *job.format;
-  std::vector<std::byte> data;
+  Bytes data;
   std::uint32_t mask = 0;
   if (format.compression_level == 0) {
     data = pack(format, job.rows);
@@ -183,9 +308,9 @@ void run_filters(ChunkJob& job) {
     // A zlib stream (RFC 1950), which HDF5's deflate filter, h5py and every zlib inflate,
     // not zlib's bytes. Deterministic: the same input and level give the same bytes on any
     // thread.
-    std::vector<std::byte> shuffled = pack_shuffled(format, job.rows);
+    Bytes shuffled = pack_shuffled(format, job.rows);
     const std::size_t room = hdf5_deflate_room(shuffled.size());
-    std::vector<std::byte> deflated(room + 4);  // room for the checksum
+    Bytes deflated(room + 4);  // room for the checksum
     const std::size_t length =
         deflate(format.compression_level, shuffled.data(), shuffled.size(), deflated.data(), room);
     if (length == 0) {

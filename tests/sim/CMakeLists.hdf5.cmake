@@ -7,8 +7,10 @@ if(NOT COMMAND catch_discover_tests)
 endif()
 
 add_executable(test_sim_hdf5 ${CMAKE_CURRENT_LIST_DIR}/test_hdf5.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/test_hdf5_chunks.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/test_hdf5_chunks.cpp ${CMAKE_CURRENT_LIST_DIR}/test_chunk_filter.cpp)
 target_link_libraries(test_sim_hdf5 PRIVATE cyberdeter::sim ZLIB::ZLIB Catch2::Catch2WithMain)
+# test_chunk_filter.cpp tests the library's internal filter steps (sim/src/chunk_filter.hpp).
+target_include_directories(test_sim_hdf5 PRIVATE ${PROJECT_SOURCE_DIR}/sim/src)
 cyberdeter_set_warnings(test_sim_hdf5)
 catch_discover_tests(test_sim_hdf5 TEST_PREFIX "hdf5: ")
 
