@@ -109,7 +109,15 @@ Bytes pack(const ChunkFormat& format, const std::vector<std::byte>& rows) {
   const std::byte* row = rows.data();
   for (std::size_t r = 0; r < format.chunk_rows; ++r, row += format.row_size) {
     for (const ChunkFormat::Field& field : format.fields) {
-      std::memcpy(out, row + field.offset, field.size);
+      // Copies of a size known here are a move or two; a copy of a size known only at run
+      // time is a call to memcpy, which took more time than anything else in the pack.
+      switch (field.size) {
+        case 1: std::memcpy(out, row + field.offset, 1); break;
+        case 2: std::memcpy(out, row + field.offset, 2); break;
+        case 4: std::memcpy(out, row + field.offset, 4); break;
+        case 8: std::memcpy(out, row + field.offset, 8); break;
+        default: std::memcpy(out, row + field.offset, field.size); break;
+      }
       out += field.size;
     }
   }
