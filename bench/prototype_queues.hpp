@@ -1,7 +1,8 @@
 #pragma once
 // Queue prototypes that bench_engine measures against the engine's EventQueue. They live
-// here, not in sim/, because the engine did not adopt them (bench/README.md says why);
-// both keep the engine's exact order, earliest time first and ties by insertion sequence.
+// here, not in sim/, because the engine did not adopt them (bench/README.md says why).
+// QuaternaryHeap and CalendarQueue keep the engine's exact order, earliest time first and
+// ties by insertion sequence; BareKeyHeap does not (it is a bound, not a queue to adopt).
 
 #include <algorithm>
 #include <cstddef>
@@ -217,6 +218,96 @@ class CalendarQueue {
   std::int64_t width_ = 1;
   std::size_t current_ = 0;
   std::int64_t bucket_top_ = 0;
+};
+
+/// A lower bound on what any 4-ary heap with the engine's slot pool can cost: 8-byte keys
+/// (the time and a 16-bit slot, nothing else), one array, the engine's hole at the root
+/// and its branch-free choice of the least child. It has no priorities, no sequence (ties
+/// break by slot, so it does NOT keep the engine's order and is not a valid event queue),
+/// no cancellation, no checks, and at most 65,536 pending events. The engine's 16-byte
+/// keys carry time, priority, sequence and slot; what this heap gains over them is the
+/// most that narrower keys could gain.
+template <class Event>
+class BareKeyHeap {
+ public:
+  struct Entry {
+    std::int64_t time;
+    Event event;
+  };
+
+  void reserve(std::size_t n) {
+    keys_.assign(n + 3 + 16, empty);  // 3 before the root (children at 4h+1 align), 16 after
+    events_.resize(n + 1);
+    free_.clear();
+    for (std::size_t s = events_.size(); s-- > 0;) free_.push_back(static_cast<std::uint16_t>(s));
+  }
+
+  /// Requires fewer than reserve(n)'s n + 1 events pending.
+  void push(std::int64_t time, const Event& event) {
+    const std::uint16_t slot = free_.back();
+    free_.pop_back();
+    events_[slot] = event;
+    const std::uint64_t key = (static_cast<std::uint64_t>(time) << 16) | slot;
+    std::uint64_t* const a = keys_.data() + 3;
+    if (hole_) {
+      hole_ = false;
+      sift_down_from_root(key);
+      return;
+    }
+    std::size_t h = size_++;
+    while (h > 0) {
+      const std::size_t parent = (h - 1) / 4;
+      if (!(key < a[parent])) break;
+      a[h] = a[parent];
+      h = parent;
+    }
+    a[h] = key;
+  }
+
+  /// Requires a pending event.
+  Entry pop() {
+    std::uint64_t* const a = keys_.data() + 3;
+    if (hole_) {
+      hole_ = false;
+      const std::uint64_t last = a[--size_];
+      a[size_] = empty;
+      sift_down_from_root(last);
+    }
+    const std::uint64_t top = a[0];
+    hole_ = true;
+    const auto slot = static_cast<std::uint16_t>(top & 0xFFFFu);
+    free_.push_back(slot);
+    return {static_cast<std::int64_t>(top >> 16), events_[slot]};
+  }
+
+ private:
+  static constexpr std::uint64_t empty = ~std::uint64_t{0};
+
+  void sift_down_from_root(std::uint64_t key) {
+    std::uint64_t* const a = keys_.data() + 3;
+    std::size_t h = 0;
+    for (;;) {
+      const std::size_t first = 4 * h + 1;
+      if (first >= size_) break;
+      const std::uint64_t* const c = a + first;
+      const std::size_t win01 = c[1] < c[0];
+      const std::size_t win23 = 2 + std::size_t{c[3] < c[2]};
+      const std::uint64_t least01 = c[win01];
+      const std::uint64_t least23 = c[win23];
+      const std::size_t i = least23 < least01 ? win23 : win01;
+      const std::uint64_t least = c[i];
+      if (!(least < key)) break;
+      a[h] = least;
+      h = first + i;
+    }
+    a[h] = key;
+  }
+
+  std::vector<std::uint64_t> keys_;
+  std::size_t size_ = 0;
+  bool hole_ = false;
+  std::vector<Event> events_;
+  std::vector<std::uint16_t> free_;
 };
 
 }  // namespace cyberdeter::bench
