@@ -227,27 +227,27 @@ struct InlineQuaternaryAdapter {
   Item pop() { return queue.pop(); }
 };
 
-struct CalendarAdapter {
-  cyberdeter::bench::CalendarQueue<ModelEvent> queue;
+/// A queue without priorities: push(time, event), and pop() returning the time, the
+/// event and, if the queue keeps one, the sequence.
+template <class Queue>
+struct TimeEventAdapter {
+  Queue queue;
   void reserve(std::size_t n) { queue.reserve(n); }
   void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, e); }
   Item pop() {
     const auto top = queue.pop();
-    return {top.time, top.sequence, top.event};
+    if constexpr (requires { top.sequence; }) {
+      return {top.time, top.sequence, top.event};
+    } else {
+      return {top.time, 0, top.event};
+    }
   }
 };
 
+using CalendarAdapter = TimeEventAdapter<cyberdeter::bench::CalendarQueue<ModelEvent>>;
 /// The bound of prototype_queues.hpp; not checked by all_queues_agree (its ties break by
 /// slot, not by sequence), and run only where its 16-bit slots suffice.
-struct BareKeyAdapter {
-  cyberdeter::bench::BareKeyHeap<ModelEvent> queue;
-  void reserve(std::size_t n) { queue.reserve(n); }
-  void push(Tick t, std::uint64_t, const ModelEvent& e) { queue.push(t, e); }
-  Item pop() {
-    const auto top = queue.pop();
-    return {top.time, 0, top.event};
-  }
-};
+using BareKeyAdapter = TimeEventAdapter<cyberdeter::bench::BareKeyHeap<ModelEvent>>;
 
 /// A queue with the engine's interface (push with a priority, pop an Entry).
 template <class Queue>
